@@ -1,0 +1,256 @@
+#include "harness/controller.hpp"
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+#include "harness/errors.hpp"
+#include "harness/files.hpp"
+#include "harness/launcher.hpp"
+#include "harness/outcome.hpp"
+#include "harness/plan.hpp"
+#include "harness/process.hpp"
+#include "harness/provenance.hpp"
+#include "harness/registry.hpp"
+#include "harness/run_document.hpp"
+#include "harness/worker.hpp"
+#include "reports/render.hpp"
+
+namespace exacheck {
+namespace fs = std::filesystem;
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string self_executable() {
+  std::error_code error;
+  const auto path = fs::read_symlink("/proc/self/exe", error);
+  return error ? std::string("exacheck") : path.string();
+}
+
+std::string compact_params(const nlohmann::json& params) {
+  std::string text;
+  for (const auto& [key, value] : params.items()) {
+    if (!text.empty()) text += ' ';
+    std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
+    if (value.is_array() && value.size() > 4)
+      shown = fmt::format("[{} … {}] ({} values)", value.front().dump(), value.back().dump(), value.size());
+    text += key + "=" + shown;
+  }
+  return text;
+}
+
+std::string default_run_dir(const std::string& plan_name) {
+  std::string stamp = utc_timestamp_now();  // 2026-11-24T08:00:00Z → 20261124-080000
+  std::erase(stamp, '-');
+  std::erase(stamp, ':');
+  std::erase(stamp, 'Z');
+  std::replace(stamp.begin(), stamp.end(), 'T', '-');
+  return (fs::path("runs") / fmt::format("{}-{}", plan_name, stamp)).string();
+}
+
+struct prepared_case {
+  expanded_case spec;
+  launch_command command;
+  std::string dir, case_file, result_file, log_file;
+  int threads = 1;
+};
+
+// Applies command-line overrides and builds every case's launch command before anything runs, so a bad
+// override or an unlaunchable case is a usage error (exit 2) with nothing run.
+std::vector<prepared_case> prepare_cases(const plan& p, const run_options& options, const std::string& run_dir) {
+  auto cases = expand(p, registry::instance(), {options.tags, options.case_names});
+  if (cases.empty())
+    throw usage_error(fmt::format("no case of plan '{}' matches the filters (tags: {}; cases: {})", p.name,
+                                  fmt::join(options.tags, ","), fmt::join(options.case_names, ",")));
+  const int cpus = read_cpu_info().allowed_cpus;
+  const std::string self = self_executable();
+  std::vector<prepared_case> prepared;
+  for (auto& c : cases) {
+    if (options.backend) c.backend = *options.backend;
+    if (options.launcher) c.launcher = *options.launcher;
+    if (options.ranks) c.ranks = *options.ranks;
+    resolve_backend(c.backend);  // throws usage_error for a backend this build or machine cannot run
+    prepared_case pc;
+    pc.dir = (fs::path(run_dir) / "cases" / c.id).string();
+    pc.case_file = pc.dir + "/case.json";
+    pc.result_file = pc.dir + "/result.json";
+    pc.log_file = pc.dir + "/worker.log";
+    const int ranks_on_node = c.ranks_per_node > 0 ? std::min(c.ranks_per_node, c.ranks) : c.ranks;
+    pc.threads = threads_per_rank(cpus, ranks_on_node);
+    launch_request request{c.launcher, c.ranks, c.ranks_per_node, pc.threads, cpus,
+                           {self, "worker", "--case", pc.case_file, "--result", pc.result_file, "--threads",
+                            std::to_string(pc.threads)}};
+    try {
+      pc.command = build_launch_command(request);
+    } catch (const usage_error& e) {
+      throw usage_error(fmt::format("case '{}': {}", c.name, e.what()));
+    }
+    pc.spec = std::move(c);
+    prepared.push_back(std::move(pc));
+  }
+  return prepared;
+}
+
+void write_case_file(const prepared_case& pc) {
+  fs::create_directories(pc.dir);
+  const auto& c = pc.spec;
+  const nlohmann::json case_json = {{"schema", "exacheck/case/v1"},
+                                    {"id", c.id},
+                                    {"name", c.name},
+                                    {"benchmark", c.benchmark},
+                                    {"params", c.params},
+                                    {"backend", c.backend},
+                                    {"verify", c.verify},
+                                    {"measurement", c.measurement},
+                                    {"seed", std::hash<std::string>{}(c.id) & 0xffffffffu},
+                                    {"threads", pc.threads},
+                                    {"ranks", c.ranks}};
+  write_file_atomically(pc.case_file, case_json.dump(2));
+}
+
+void save_run(nlohmann::json& run, const std::string& run_dir, bool interrupted, bool complete) {
+  update_summary(run, interrupted, complete);
+  write_file_atomically(run_dir + "/run.json", run.dump(1));
+}
+
+void print_summary(const nlohmann::json& run, const std::vector<std::string>& report_paths, const std::string& run_dir) {
+  const auto& counts = run["summary"]["counts"];
+  std::string line;
+  for (const auto& [name, count] : counts.items())
+    if (count.get<int>() > 0) line += fmt::format("{} {}  ", count.get<int>(), name);
+  fmt::print("\nverdict: {}   ({}checks in {} cases)\n", run["verdict"].get<std::string>(), line,
+             run["cases"].size());
+  int shown = 0;
+  for (const auto& c : run["cases"])
+    for (const auto& check : c["checks"]) {
+      const auto o = outcome_from_string(check.value("outcome", "")).value_or(outcome::error);
+      if (severity(o) < severity(outcome::timeout)) continue;
+      if (++shown > 20) continue;
+      fmt::print("  {:<9} {} {} [{}]: {}\n", to_string(o), c["name"].get<std::string>(),
+                 check["metric"].get<std::string>(), compact_params(check["params"]), check["reason"].get<std::string>());
+    }
+  if (shown > 20) fmt::print("  … and {} more (see report.md)\n", shown - 20);
+  const auto& t = run["timing"];
+  fmt::print("time: total {:.1f} s = launch {:.1f} s + benchmarks {:.1f} s + aggregation {:.3f} s + reports {:.3f} s\n",
+             t["total_s"].get<double>(), t["launch_s"].get<double>(), t["benchmark_s"].get<double>(),
+             t["aggregation_s"].get<double>(), t["reports_s"].get<double>());
+  fmt::print("run directory: {}\n  {}/run.json\n", run_dir, run_dir);
+  for (const auto& path : report_paths) fmt::print("  {}\n", path);
+  fmt::print("exit code {}\n", run["exit_code"].get<int>());
+}
+
+}  // namespace
+
+int run_plan(const run_options& options) {
+  const auto run_start = std::chrono::steady_clock::now();
+  const plan p = load_plan(options.plan_file, registry::instance());
+  std::optional<system_spec> system;
+  const std::string system_file = !options.system_file.empty() ? options.system_file : p.system_file.value_or("");
+  if (!system_file.empty()) system = load_system(system_file);
+  const std::string run_dir = options.out_dir.empty() ? default_run_dir(p.name) : options.out_dir;
+  auto cases = prepare_cases(p, options, run_dir);
+
+  if (options.dry_run) {
+    fmt::print("plan '{}': {} case(s); dry run, nothing is launched\n", p.name, cases.size());
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      const auto& c = cases[i].spec;
+      fmt::print("[{}/{}] {} ({}) {}\n      ranks {} · {} threads/rank · backend {} · time-out {:.0f} s\n      $ {}\n", i + 1,
+                 cases.size(), c.name, c.id, compact_params(c.params), c.ranks, cases[i].threads, c.backend,
+                 c.timeout_s, shell_quote(cases[i].command.argv));
+    }
+    return exit_code::all_passed;
+  }
+
+  fs::create_directories(run_dir);
+  const auto& interrupt = install_interrupt_handlers();
+  nlohmann::json run = make_run_header(p, system ? &*system : nullptr, options.command_line);
+  for (const auto& pc : cases) run["cases"].push_back(make_case_entry(pc.spec, pc.command.argv));
+  save_run(run, run_dir, false, false);
+  fmt::print("exacheck: plan '{}' · {} case(s) · run directory {}\n", p.name, cases.size(), run_dir);
+  std::fflush(stdout);
+
+  double aggregation_s = 0;
+  bool interrupted = false;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    auto& entry = run["cases"][i];
+    const auto& pc = cases[i];
+    if (interrupt.load()) {
+      interrupted = true;
+      entry["status"] = "skipped";
+      entry["message"] = "not run: the run was interrupted";
+      continue;
+    }
+    fmt::print("[{}/{}] {:<14} {} · {} rank(s) … ", i + 1, cases.size(), pc.spec.name, compact_params(pc.spec.params),
+               pc.spec.ranks);
+    std::fflush(stdout);
+    write_case_file(pc);
+    const process_result ended =
+        run_process(pc.command.argv, pc.command.environment, pc.log_file, pc.spec.timeout_s, &interrupt);
+    const auto aggregation_start = std::chrono::steady_clock::now();
+    complete_case_entry(entry, ended, pc.result_file, pc.log_file, system ? &*system : nullptr, pc.spec.ranks);
+    if (ended.how == process_result::ending::interrupted) interrupted = true;
+    save_run(run, run_dir, interrupted, false);
+    aggregation_s += seconds_since(aggregation_start);
+    fmt::print("{} ({:.1f} s){}\n", entry["outcome"].get<std::string>(), ended.elapsed_s,
+               entry["message"].get<std::string>().empty() ? "" : " — " + entry["message"].get<std::string>());
+    std::fflush(stdout);
+  }
+  if (interrupted)
+    fmt::print("\ninterrupted ({}): results measured so far are kept\n",
+               last_interrupt_signal() == SIGTERM ? "SIGTERM" : "SIGINT");
+
+  const auto reports_start = std::chrono::steady_clock::now();
+  run["provenance"]["finished_at"] = utc_timestamp_now();
+  run["timing"]["aggregation_s"] = aggregation_s;
+  update_summary(run, interrupted, !interrupted);
+  std::vector<std::string> report_paths;
+  try {
+    report_paths = reports::render_all(run, run_dir);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "exacheck: could not render the reports: {} (run.json is kept)\n", e.what());
+  }
+  run["timing"]["reports_s"] = seconds_since(reports_start);
+  run["timing"]["total_s"] = seconds_since(run_start);
+  save_run(run, run_dir, interrupted, !interrupted);
+  print_summary(run, report_paths, run_dir);
+  return run["exit_code"].get<int>();
+}
+
+int validate_plan(const std::string& plan_file, const std::string& system_file) {
+  const plan p = load_plan(plan_file, registry::instance());
+  const std::string system_path = !system_file.empty() ? system_file : p.system_file.value_or("");
+  std::optional<system_spec> system;
+  if (!system_path.empty()) system = load_system(system_path);
+  const auto cases = expand(p, registry::instance());
+  fmt::print("{}: valid plan '{}' — {} case(s) in {} launch(es)", plan_file, p.name, p.cases.size(), cases.size());
+  if (system) fmt::print(", system '{}' with {} reference(s)", system->name, system->references.size());
+  fmt::print("\n");
+  for (const auto& c : cases) fmt::print("  {:<24} {} · {} rank(s)\n", c.id, compact_params(c.params), c.ranks);
+  return exit_code::all_passed;
+}
+
+int rerender_reports(const std::string& run_dir) {
+  const std::string path = run_dir + "/run.json";
+  if (!fs::exists(path)) throw usage_error(fmt::format("{} does not exist: is '{}' a run directory?", path, run_dir));
+  nlohmann::json run;
+  try {
+    run = nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw usage_error(fmt::format("{} is not valid JSON: {}", path, e.what()));
+  }
+  if (run.value("schema", "") != "exacheck/run/v1")
+    throw usage_error(fmt::format("{}: schema '{}' is not exacheck/run/v1", path, run.value("schema", "")));
+  for (const auto& written : reports::render_all(run, run_dir)) fmt::print("{}\n", written);
+  return exit_code::all_passed;
+}
+
+}  // namespace exacheck

@@ -1,0 +1,32 @@
+#pragma once
+// `exacheck run`: expands a plan into cases, runs each in its own worker launch, evaluates verdicts after each
+// case, keeps run.json current on disk, and renders the reports at the end (or when interrupted).
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace exacheck {
+
+struct run_options {
+  std::string plan_file;
+  std::string out_dir;                  // "" → runs/<plan>-<UTC timestamp>
+  std::string system_file;              // "" → the plan's own
+  std::vector<std::string> tags;        // only cases with any of these tags
+  std::vector<std::string> case_names;  // only these cases
+  std::optional<std::string> backend;   // overrides every case
+  std::optional<std::string> launcher;
+  std::optional<int> ranks;
+  bool dry_run = false;
+  std::vector<std::string> command_line;
+};
+
+// Returns the exit code (DESIGN.md): 0, 1, 2, 3 or 130.
+int run_plan(const run_options& options);
+
+// `exacheck validate`: loads and validates; prints the cases it would run. Returns 0 or 2.
+int validate_plan(const std::string& plan_file, const std::string& system_file);
+
+// `exacheck report RUN_DIR`: re-renders every report from RUN_DIR/run.json. Returns 0 or 2.
+int rerender_reports(const std::string& run_dir);
+
+}  // namespace exacheck

@@ -1,0 +1,89 @@
+#include "harness/inventory.hpp"
+
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <filesystem>
+
+#include "exacheck_version.hpp"
+#include "harness/errors.hpp"
+#include "harness/plan.hpp"
+#include "harness/provenance.hpp"
+#include "harness/registry.hpp"
+
+namespace exacheck {
+namespace {
+std::string shown_default(const param_spec& spec) {
+  if (spec.default_value.is_null()) return "(required)";
+  const auto show = [&](const nlohmann::json& v) {
+    if (spec.type == param_type::bytes && v.is_number_unsigned()) return format_bytes(v.get<std::uint64_t>());
+    if (spec.type == param_type::bytes && v.is_number_integer()) return format_bytes(static_cast<std::uint64_t>(v.get<std::int64_t>()));
+    return v.is_string() ? v.get<std::string>() : v.dump();
+  };
+  if (!spec.default_value.is_array()) return show(spec.default_value);
+  std::vector<std::string> values;
+  for (const auto& v : spec.default_value) values.push_back(show(v));
+  if (values.size() > 6) return fmt::format("{} … {} ({} values)", values.front(), values.back(), values.size());
+  return fmt::format("[{}]", fmt::join(values, ", "));
+}
+
+// GPUs the kernel driver reports, without needing CUDA: /proc/driver/nvidia/gpus/<bus id>/information.
+std::vector<std::string> nvidia_gpus_from_driver() {
+  std::vector<std::string> gpus;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/driver/nvidia/gpus", error))
+    gpus.push_back(entry.path().filename().string());
+  return gpus;
+}
+}  // namespace
+
+int print_benchmark_list(const std::string& only_benchmark) {
+  const auto& suites = registry::instance();
+  if (!only_benchmark.empty() && !suites.find(only_benchmark)) {
+    const auto names = suites.benchmark_names();
+    const auto suggestion = did_you_mean(only_benchmark, names);
+    throw usage_error(fmt::format("unknown benchmark '{}'{}; benchmarks: {}", only_benchmark,
+                                  suggestion.empty() ? "" : fmt::format(" (did you mean '{}'?)", suggestion),
+                                  fmt::join(names, ", ")));
+  }
+  for (const auto& name : suites.benchmark_names()) {
+    if (!only_benchmark.empty() && name != only_benchmark) continue;
+    const suite* s = suites.find(name);
+    fmt::print("{} — {}\n  backends here: {}\n", name, s->description(name), fmt::join(s->backends(), ", "));
+    fmt::print("  {:<16} {:<9} {:<6} {:<22} {}\n", "parameter", "type", "unit", "default", "allowed / doc");
+    for (const auto& p : s->parameters(name)) {
+      std::string allowed;
+      if (!p.allowed.empty()) allowed = fmt::format("{{{}}} ", fmt::join(p.allowed, ", "));
+      if (p.min || p.max)
+        allowed += fmt::format("[{} … {}] ", p.min ? fmt::format("{:g}", *p.min) : "", p.max ? fmt::format("{:g}", *p.max) : "");
+      if (p.swept_inside_worker) allowed += "(a list runs in one launch) ";
+      fmt::print("  {:<16} {:<9} {:<6} {:<22} {}{}\n", p.name, to_string(p.type), p.unit.empty() ? "-" : p.unit,
+                 shown_default(p), allowed, p.doc);
+    }
+    fmt::print("\n");
+  }
+  fmt::print("backends in this build: cpu{}\n", built_with_cuda ? ", cuda (compiled; no CUDA benchmarks yet)" : "");
+  return 0;
+}
+
+int print_machine_info() {
+  const cpu_info cpu = read_cpu_info();
+  fmt::print("exacheck {} ({}), {} CUDA\n", version, git_revision, built_with_cuda ? "built with" : "built without");
+  fmt::print("host:      {}\nos:        {}\n", host_name(), os_description());
+  fmt::print("cpu:       {}\ncores:     {} online, {} usable by this process\n", cpu.model, cpu.logical_cpus,
+             cpu.allowed_cpus);
+  fmt::print("memory:    {:.1f} GiB\n", static_cast<double>(cpu.memory_bytes) / (1024.0 * 1024 * 1024));
+  fmt::print("llc:       {}\n", cpu.llc_bytes ? format_bytes(cpu.llc_bytes) : "unknown");
+  const auto libraries = library_versions();
+  for (const auto& [name, value] : libraries.items())
+    fmt::print("{:<10} {}\n", name + ":", value.get<std::string>());
+  const auto gpus = nvidia_gpus_from_driver();
+  if (gpus.empty())
+    fmt::print("gpus:      no GPU (no NVIDIA driver reports one); the cpu backend runs every benchmark\n");
+  else
+    fmt::print("gpus:      {} reported by the NVIDIA driver ({}){}\n", gpus.size(), fmt::join(gpus, ", "),
+               built_with_cuda ? "" : "; this build has no CUDA backend");
+  return 0;
+}
+
+}  // namespace exacheck

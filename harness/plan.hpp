@@ -1,0 +1,122 @@
+#pragma once
+// Plan and system files (YAML, schema-versioned): the model, loading with strict validation, and expansion into
+// the cases a run launches. See docs/plan-schema.md.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/errors.hpp"
+#include "harness/measure.hpp"
+#include "harness/param_spec.hpp"
+#include "harness/result.hpp"
+
+namespace exacheck {
+
+class registry;
+
+// A bound of a reference's tolerance: relative ("-5%") or absolute (-20, in the reference's unit).
+struct tolerance {
+  double amount = 0.0;
+  bool percent = true;
+};
+
+struct reference {
+  std::string benchmark;
+  std::string metric;                       // e.g. "tflops"
+  nlohmann::json where = nlohmann::json::object();  // parameter values that must match (subset), e.g. {dtype: bf16}
+  double value = 0.0;
+  std::string unit;                         // must equal the metric's unit
+  std::optional<tolerance> lower, upper;    // absent: unbounded on that side
+  std::optional<better> better_is;          // absent: the metric's own direction
+  std::string source;                       // provenance: "contract annex B, 2025-03"
+  source_location where_defined;
+};
+
+struct system_spec {
+  std::string file;          // absolute path, "" when the plan names none
+  std::string name;
+  int nodes = 1;
+  int gpus_per_node = 0;
+  nlohmann::json peak_per_gpu = nlohmann::json::object();  // as written: {fp64: 34, ..., unit: TFLOP/s, hbm: ...}
+  std::vector<reference> references;
+};
+
+struct case_spec {
+  std::string name;
+  std::string benchmark;
+  std::vector<std::string> tags;
+  // name → one value, or a list (a sweep); {from, to, factor} ranges are already expanded into lists;
+  // bytes and durations are normalised (integers of bytes, seconds).
+  nlohmann::json params = nlohmann::json::object();
+  std::optional<int> ranks;
+  std::optional<int> ranks_per_node;
+  std::optional<double> timeout_s;
+  int repeats = 1;
+  std::optional<std::string> backend;   // auto | cpu | cuda
+  std::optional<std::string> launcher;  // local | mpirun | srun
+  std::optional<bool> verify;
+  nlohmann::json measure = nlohmann::json::object();  // overrides of measure_settings keys
+  source_location where;
+};
+
+struct plan_defaults {
+  std::string backend = "auto";
+  std::string launcher = "mpirun";
+  int ranks = 1;
+  int ranks_per_node = 0;   // 0: all ranks on this node
+  double timeout_s = 600;
+  bool verify = true;
+  measure_settings measurement;
+};
+
+struct plan {
+  std::string file;         // absolute path
+  std::string sha256;       // of the file's bytes, for provenance
+  std::string name;
+  std::string description;
+  std::optional<std::string> system_file;  // resolved relative to the plan file
+  plan_defaults defaults;
+  std::vector<case_spec> cases;
+};
+
+// One worker launch: a case at one point of its outer sweep (swept_inside_worker parameters stay lists).
+struct expanded_case {
+  std::string id;            // stable: "<name>-<8 hex of hash(name, params, repeat)>"
+  std::string name;
+  std::string benchmark;
+  std::vector<std::string> tags;
+  nlohmann::json params = nlohmann::json::object();  // every declared parameter, defaults filled in
+  int repeat_index = 0;
+  int ranks = 1;
+  int ranks_per_node = 0;
+  double timeout_s = 600;
+  std::string backend = "auto";
+  std::string launcher = "mpirun";
+  bool verify = true;
+  measure_settings measurement;
+};
+
+// Loading validates strictly and throws validation_error with every issue (file:line:column, expected,
+// did-you-mean). Unknown benchmarks and parameters are checked against `suites`.
+plan load_plan(const std::string& path, const registry& suites);
+system_spec load_system(const std::string& path);
+
+// Byte sizes and durations as written in plans. Throw std::invalid_argument with a message on bad text.
+std::uint64_t parse_bytes(const std::string& text);   // "64MiB", "8 GiB", "1GB", "4096", "1e6"
+double parse_duration_s(const std::string& text);     // "10m", "30s", "500ms", "1h", "2.5"
+std::string format_bytes(std::uint64_t bytes);        // 65536 → "64KiB", 1000 → "1000B"
+
+struct case_filter {
+  std::vector<std::string> tags;   // any of these tags (empty: all)
+  std::vector<std::string> names;  // any of these case names (empty: all)
+};
+
+// Cartesian product of every listed parameter except swept_inside_worker ones, times repeats, filtered.
+std::vector<expanded_case> expand(const plan& p, const registry& suites, const case_filter& filter = {});
+
+// The references that apply to a measured point, most specific first (most `where` keys matched).
+std::vector<const reference*> matching_references(const system_spec& system, const std::string& benchmark,
+                                                  const std::string& metric, const nlohmann::json& point);
+
+}  // namespace exacheck

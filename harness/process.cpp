@@ -1,0 +1,172 @@
+#include "harness/process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <thread>
+
+namespace exacheck {
+namespace {
+std::atomic<bool> g_interrupted{false};
+std::atomic<int> g_interrupt_signal{0};
+
+void on_interrupt(int signal_number) {
+  g_interrupt_signal.store(signal_number);
+  g_interrupted.store(true);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Waits for `pid` for at most `seconds`; true when it was reaped.
+bool wait_for(pid_t pid, int& status, double seconds) {
+  const auto start = std::chrono::steady_clock::now();
+  while (true) {
+    const pid_t done = ::waitpid(pid, &status, WNOHANG);
+    if (done == pid) return true;
+    if (done < 0 && errno != EINTR) return true;
+    if (seconds_since(start) >= seconds) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+void stop_group(pid_t pid, int& status, double grace_s) {
+  ::kill(-pid, SIGTERM);
+  if (!wait_for(pid, status, grace_s)) {
+    ::kill(-pid, SIGKILL);
+    wait_for(pid, status, 10.0);
+  }
+  // Ranks that outlived the launcher (it was killed first) go too.
+  ::kill(-pid, SIGKILL);
+}
+}  // namespace
+
+const std::atomic<bool>& install_interrupt_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  return g_interrupted;
+}
+
+int last_interrupt_signal() { return g_interrupt_signal.load(); }
+
+process_result run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment,
+                           const std::string& log_path, double timeout_s, const std::atomic<bool>* interrupt,
+                           double grace_s) {
+  process_result result;
+  const auto start = std::chrono::steady_clock::now();
+  int exec_error_pipe[2];
+  if (::pipe2(exec_error_pipe, O_CLOEXEC) != 0) {
+    result.how = process_result::ending::failed_to_start;
+    result.error = std::string("pipe: ") + std::strerror(errno);
+    return result;
+  }
+  // Everything the child needs is prepared before fork: only async-signal-safe calls after it.
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry(*e);
+    if (!environment.contains(entry.substr(0, entry.find('=')))) env_strings.push_back(entry);
+  }
+  for (const auto& [key, value] : environment) env_strings.push_back(key + "=" + value);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) {
+    result.how = process_result::ending::failed_to_start;
+    result.error = "cannot open log " + log_path + ": " + std::strerror(errno);
+    ::close(exec_error_pipe[0]);
+    ::close(exec_error_pipe[1]);
+    return result;
+  }
+
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
+    const int null_fd = ::open("/dev/null", O_RDONLY);
+    if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    ::execvpe(args[0], args.data(), envp.data());
+    const int error = errno;
+    [[maybe_unused]] auto ignored = ::write(exec_error_pipe[1], &error, sizeof error);
+    ::_exit(127);
+  }
+  ::close(log_fd);
+  ::close(exec_error_pipe[1]);
+  if (pid < 0) {
+    result.how = process_result::ending::failed_to_start;
+    result.error = std::string("fork: ") + std::strerror(errno);
+    ::close(exec_error_pipe[0]);
+    return result;
+  }
+  ::setpgid(pid, pid);  // also here: no window in which a signal to the group misses the child
+  int exec_error = 0;
+  const ssize_t got = ::read(exec_error_pipe[0], &exec_error, sizeof exec_error);
+  ::close(exec_error_pipe[0]);
+  int status = 0;
+  if (got == static_cast<ssize_t>(sizeof exec_error)) {
+    ::waitpid(pid, &status, 0);
+    result.how = process_result::ending::failed_to_start;
+    result.error = argv[0] + ": " + std::strerror(exec_error);
+    result.elapsed_s = seconds_since(start);
+    return result;
+  }
+
+  while (true) {
+    if (wait_for(pid, status, 0.05)) break;
+    if (interrupt && interrupt->load()) {
+      stop_group(pid, status, grace_s);
+      result.how = process_result::ending::interrupted;
+      result.elapsed_s = seconds_since(start);
+      return result;
+    }
+    if (seconds_since(start) >= timeout_s) {
+      stop_group(pid, status, grace_s);
+      result.how = process_result::ending::timed_out;
+      result.elapsed_s = seconds_since(start);
+      return result;
+    }
+  }
+  // The launcher is gone; anything it left behind in its group is an orphaned rank.
+  ::kill(-pid, SIGKILL);
+  result.elapsed_s = seconds_since(start);
+  if (WIFEXITED(status)) {
+    result.how = process_result::ending::exited;
+    result.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    result.how = process_result::ending::signaled;
+    result.signal = WTERMSIG(status);
+  }
+  return result;
+}
+
+std::string tail_of_file(const std::string& path, std::size_t max_lines) {
+  std::ifstream in(path);
+  if (!in) return "";
+  std::deque<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(std::move(line));
+    if (lines.size() > max_lines) lines.pop_front();
+  }
+  std::string text;
+  for (const auto& line : lines) text += line + "\n";
+  return text;
+}
+
+}  // namespace exacheck

@@ -1,0 +1,33 @@
+#pragma once
+// Runs one worker launch as its own process group, so a time-out or Ctrl-C can stop every rank it started.
+#include <atomic>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace exacheck {
+
+struct process_result {
+  enum class ending { exited, signaled, timed_out, interrupted, failed_to_start };
+  ending how = ending::exited;
+  int exit_code = 0;  // when exited
+  int signal = 0;     // when signaled
+  double elapsed_s = 0;
+  std::string error;  // when failed_to_start: why (e.g. "mpirun: No such file or directory")
+};
+
+// Starts argv (PATH lookup for argv[0]) with `environment` added, stdout and stderr appended to `log_path`,
+// in a new process group. Waits until it ends, `timeout_s` passes, or `*interrupt` becomes true; in the last two
+// cases the whole group gets SIGTERM, then SIGKILL after `grace_s`.
+process_result run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment,
+                           const std::string& log_path, double timeout_s, const std::atomic<bool>* interrupt,
+                           double grace_s = 3.0);
+
+// The last `max_lines` lines of a text file ("" when it cannot be read).
+std::string tail_of_file(const std::string& path, std::size_t max_lines = 30);
+
+// SIGINT/SIGTERM set the returned flag instead of killing the controller, so results so far are kept.
+const std::atomic<bool>& install_interrupt_handlers();
+int last_interrupt_signal();
+
+}  // namespace exacheck

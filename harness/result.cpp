@@ -1,0 +1,85 @@
+#include "harness/result.hpp"
+
+#include <cmath>
+
+namespace exacheck {
+namespace {
+// JSON has no NaN or infinity: they are written as null and read back as NaN, so they fail closed.
+nlohmann::json finite_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
+double number_or_nan(const nlohmann::json& in, const char* key) {
+  return in.contains(key) && in[key].is_number() ? in[key].get<double>() : std::nan("");
+}
+}  // namespace
+
+std::string_view to_string(better value) { return value == better::higher ? "higher" : "lower"; }
+
+std::optional<better> better_from_string(std::string_view text) {
+  if (text == "higher") return better::higher;
+  if (text == "lower") return better::lower;
+  return std::nullopt;
+}
+
+void to_json(nlohmann::json& out, const metric& v) {
+  out = {{"name", v.name},           {"value", finite_or_null(v.value)},
+         {"unit", v.unit},           {"statistic", v.statistic},
+         {"better", to_string(v.better_is)}, {"description", v.description}};
+}
+
+void from_json(const nlohmann::json& in, metric& v) {
+  v.name = in.at("name").get<std::string>();
+  v.value = number_or_nan(in, "value");
+  v.unit = in.value("unit", "");
+  v.statistic = in.value("statistic", "");
+  v.better_is = better_from_string(in.value("better", "higher")).value_or(better::higher);
+  v.description = in.value("description", "");
+}
+
+void to_json(nlohmann::json& out, const sample_series& v) {
+  nlohmann::json values = nlohmann::json::array();
+  for (double x : v.values) values.push_back(finite_or_null(x));
+  out = {{"name", v.name}, {"unit", v.unit}, {"values", std::move(values)}};
+}
+
+void from_json(const nlohmann::json& in, sample_series& v) {
+  v.name = in.at("name").get<std::string>();
+  v.unit = in.value("unit", "");
+  v.values.clear();
+  for (const auto& x : in.value("values", nlohmann::json::array()))
+    v.values.push_back(x.is_number() ? x.get<double>() : std::nan(""));
+}
+
+void to_json(nlohmann::json& out, const correctness& v) {
+  out = {{"checked", v.checked}, {"passed", v.passed}, {"method", v.method}, {"detail", v.detail}};
+}
+
+void from_json(const nlohmann::json& in, correctness& v) {
+  v.checked = in.value("checked", false);
+  v.passed = in.value("passed", false);
+  v.method = in.value("method", "");
+  v.detail = in.value("detail", "");
+}
+
+void to_json(nlohmann::json& out, const point_result& v) {
+  out = {{"params", v.params},
+         {"scope", v.scope == metric_scope::rank ? "rank" : "global"},
+         {"metrics", v.metrics},
+         {"samples", v.samples},
+         {"correctness", v.check},
+         {"skipped", v.skipped_reason ? nlohmann::json(*v.skipped_reason) : nlohmann::json(nullptr)},
+         {"warnings", v.warnings}};
+}
+
+void from_json(const nlohmann::json& in, point_result& v) {
+  v.params = in.value("params", nlohmann::json::object());
+  v.scope = in.value("scope", "rank") == "global" ? metric_scope::global : metric_scope::rank;
+  v.metrics = in.value("metrics", std::vector<metric>{});
+  v.samples = in.value("samples", std::vector<sample_series>{});
+  v.check = in.value("correctness", correctness{});
+  if (in.contains("skipped") && in["skipped"].is_string())
+    v.skipped_reason = in["skipped"].get<std::string>();
+  else
+    v.skipped_reason.reset();
+  v.warnings = in.value("warnings", std::vector<std::string>{});
+}
+
+}  // namespace exacheck

@@ -1,0 +1,64 @@
+#pragma once
+// What a benchmark measures, as records: reporters render these and never compute.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/param_spec.hpp"
+#include "harness/statistics.hpp"
+
+namespace exacheck {
+
+enum class better { higher, lower };
+std::string_view to_string(better value);
+std::optional<better> better_from_string(std::string_view text);
+
+struct metric {
+  std::string name;         // "tflops", "busbw", "triad_bandwidth", "latency"
+  double value = 0.0;
+  std::string unit;         // SI: "TFLOP/s", "GB/s", "us", "s"
+  std::string statistic;    // how `value` was taken from the samples: "median", "best_excluding_first", ...
+  better better_is = better::higher;
+  std::string description;
+};
+
+// Named per-iteration samples, e.g. {"time", "s", [...]}.
+struct sample_series {
+  std::string name;
+  std::string unit;
+  std::vector<double> values;
+};
+
+struct correctness {
+  bool checked = false;     // false only with a reason (e.g. verification disabled in the plan)
+  bool passed = false;
+  std::string method;       // "sampled entries vs long double reference", "exact integer sum", ...
+  std::string detail;       // e.g. "max relative error 3.1e-15 at (12, 40), tolerance 1e-10"
+};
+
+// Scope of a point's metrics: per rank (every rank is a device: gemm, membw, flops) or global
+// (the same value on every rank, already reduced across ranks: collectives).
+enum class metric_scope { rank, global };
+
+// One parameter point measured by one rank.
+struct point_result {
+  param_values params = nlohmann::json::object();  // the full point, every parameter scalar
+  metric_scope scope = metric_scope::rank;
+  std::vector<metric> metrics;
+  std::vector<sample_series> samples;
+  correctness check;
+  std::optional<std::string> skipped_reason;  // set: nothing measured, the reason why (SKIPPED)
+  std::vector<std::string> warnings;          // e.g. "measurement hit max_time before the noise target"
+};
+
+void to_json(nlohmann::json& out, const metric& value);
+void from_json(const nlohmann::json& in, metric& value);
+void to_json(nlohmann::json& out, const sample_series& value);
+void from_json(const nlohmann::json& in, sample_series& value);
+void to_json(nlohmann::json& out, const correctness& value);
+void from_json(const nlohmann::json& in, correctness& value);
+void to_json(nlohmann::json& out, const point_result& value);
+void from_json(const nlohmann::json& in, point_result& value);
+
+}  // namespace exacheck

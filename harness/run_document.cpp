@@ -1,0 +1,183 @@
+#include "harness/run_document.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+
+#include "exacheck_version.hpp"
+#include "harness/files.hpp"
+#include "harness/outcome.hpp"
+#include "harness/provenance.hpp"
+#include "harness/verdicts.hpp"
+
+namespace exacheck {
+
+nlohmann::json make_run_header(const plan& p, const system_spec* system, const std::vector<std::string>& command_line) {
+  nlohmann::json system_json = nullptr;
+  if (system)
+    system_json = {{"name", system->name},
+                   {"file", system->file},
+                   {"size", {{"nodes", system->nodes}, {"gpus_per_node", system->gpus_per_node}}},
+                   {"peak_per_gpu", system->peak_per_gpu}};
+  return {
+      {"schema", "exacheck/run/v1"},
+      {"synthetic", false},
+      {"verdict", "PASS"},
+      {"exit_code", 0},
+      {"interrupted", false},
+      {"complete", false},
+      {"plan", {{"name", p.name}, {"file", p.file}, {"sha256", p.sha256}, {"description", p.description}}},
+      {"system", system_json},
+      {"provenance",
+       {{"exacheck_version", version},
+        {"git_revision", git_revision},
+        {"command_line", command_line},
+        {"started_at", utc_timestamp_now()},
+        {"finished_at", nullptr},
+        {"controller_host", host_name()},
+        {"hosts", nlohmann::json::array()},
+        {"cpu", to_json(read_cpu_info())},
+        {"libraries", library_versions()},
+        {"os", os_description()}}},
+      {"timing", {{"launch_s", 0.0}, {"benchmark_s", 0.0}, {"aggregation_s", 0.0}, {"reports_s", 0.0}, {"total_s", 0.0}}},
+      {"cases", nlohmann::json::array()},
+      {"summary", nlohmann::json::object()},
+  };
+}
+
+nlohmann::json make_case_entry(const expanded_case& c, const std::vector<std::string>& command) {
+  return {{"id", c.id},          {"name", c.name},           {"benchmark", c.benchmark},
+          {"tags", c.tags},      {"params", c.params},       {"repeat", c.repeat_index},
+          {"ranks", c.ranks},    {"launcher", c.launcher},   {"backend", c.backend},
+          {"command", command},  {"status", "pending"},      {"outcome", nullptr},
+          {"message", ""},       {"log_tail", ""},           {"elapsed_s", 0.0},
+          {"timing", {{"launch_s", 0.0}, {"benchmark_s", 0.0}}},
+          {"results", nlohmann::json::array()},              {"checks", nlohmann::json::array()}};
+}
+
+namespace {
+void mark_not_completed(nlohmann::json& entry, const std::string& status, outcome result, const std::string& message,
+                        const std::string& log_file) {
+  entry["status"] = status;
+  entry["message"] = message;
+  entry["log_tail"] = tail_of_file(log_file);
+  entry["checks"].push_back({{"metric", "run"},        {"params", entry["params"]}, {"value", nullptr},
+                             {"unit", ""},             {"statistic", ""},           {"better", nullptr},
+                             {"aggregation", ""},      {"reference", nullptr},      {"delta_pct", nullptr},
+                             {"outcome", to_string(result)}, {"reason", message},   {"worst_rank", nullptr},
+                             {"worst_host", nullptr},  {"ranks_measured", 0},       {"ranks_expected", entry["ranks"]}});
+}
+
+std::string describe_signal(int signal_number) {
+  return fmt::format("signal {} ({})", signal_number, ::strsignal(signal_number));
+}
+}  // namespace
+
+void complete_case_entry(nlohmann::json& entry, const process_result& ended, const std::string& result_file,
+                         const std::string& log_file, const system_spec* system, int ranks_expected) {
+  entry["elapsed_s"] = ended.elapsed_s;
+  entry["timing"]["launch_s"] = ended.elapsed_s;
+  switch (ended.how) {
+    case process_result::ending::failed_to_start:
+      mark_not_completed(entry, "error", outcome::error, "could not start the launcher: " + ended.error, log_file);
+      return;
+    case process_result::ending::timed_out:
+      mark_not_completed(entry, "timeout", outcome::timeout,
+                         fmt::format("the case ran past its time-out ({:.0f} s) and was stopped", ended.elapsed_s),
+                         log_file);
+      return;
+    case process_result::ending::interrupted:
+      mark_not_completed(entry, "interrupted", outcome::error, "the run was interrupted while this case ran", log_file);
+      return;
+    case process_result::ending::signaled:
+      mark_not_completed(entry, "error", outcome::error,
+                         fmt::format("the worker was killed by {}", describe_signal(ended.signal)), log_file);
+      return;
+    case process_result::ending::exited:
+      break;
+  }
+  nlohmann::json case_result;
+  if (std::filesystem::exists(result_file)) {
+    try {
+      case_result = nlohmann::json::parse(read_file(result_file));
+    } catch (const std::exception& e) {
+      mark_not_completed(entry, "error", outcome::error, fmt::format("unreadable result file {}: {}", result_file, e.what()),
+                         log_file);
+      return;
+    }
+  }
+  if (case_result.is_null()) {
+    mark_not_completed(entry, "error", outcome::error,
+                       fmt::format("the worker exited with status {} and wrote no result", ended.exit_code), log_file);
+    return;
+  }
+  std::string rank_errors;
+  double benchmark_s = 0;
+  for (const auto& r : case_result.value("rank_results", nlohmann::json::array())) {
+    if (r.contains("error"))
+      rank_errors += fmt::format("rank {} on {}: {}; ", r.value("rank", -1), r.value("host", ""), r["error"].get<std::string>());
+    benchmark_s = std::max(benchmark_s, r.value("timing", nlohmann::json::object()).value("benchmark_s", 0.0));
+  }
+  entry["timing"]["benchmark_s"] = benchmark_s;
+  entry["timing"]["launch_s"] = std::max(0.0, ended.elapsed_s - benchmark_s);
+  entry["libraries"] = case_result.value("libraries", nlohmann::json::object());
+  entry["results"] = results_by_point(case_result);
+  entry["checks"] = evaluate_checks(entry["results"], entry["benchmark"].get<std::string>(), system, ranks_expected);
+  if (!rank_errors.empty()) {
+    rank_errors.resize(rank_errors.size() - 2);
+    mark_not_completed(entry, "error", outcome::error, rank_errors, log_file);
+  } else if (ended.exit_code != 0) {
+    mark_not_completed(entry, "error", outcome::error,
+                       fmt::format("the worker exited with status {}", ended.exit_code), log_file);
+  } else {
+    entry["status"] = "completed";
+  }
+  entry["outcome"] = to_string(worst_check_outcome(entry["checks"]));
+}
+
+void update_summary(nlohmann::json& run, bool interrupted, bool complete) {
+  constexpr std::array<outcome, 8> all{outcome::pass,  outcome::fail,    outcome::incorrect, outcome::outlier,
+                                       outcome::error, outcome::timeout, outcome::skipped,   outcome::recorded};
+  nlohmann::json counts = nlohmann::json::object();
+  for (outcome o : all) counts[std::string(to_string(o))] = 0;
+  std::vector<outcome> outcomes;
+  std::size_t checks = 0;
+  std::vector<std::string> hosts;
+  double launch_s = 0, benchmark_s = 0;
+  for (const auto& c : run["cases"]) {
+    for (const auto& check : c["checks"]) {
+      if (auto o = outcome_from_string(check.value("outcome", ""))) {
+        outcomes.push_back(*o);
+        counts[std::string(to_string(*o))] = counts[std::string(to_string(*o))].get<int>() + 1;
+      }
+      ++checks;
+    }
+    for (const auto& point : c["results"])
+      for (const auto& r : point["ranks"]) {
+        const auto host = r.value("host", "");
+        if (!host.empty() && std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
+      }
+    launch_s += c["timing"].value("launch_s", 0.0);
+    benchmark_s += c["timing"].value("benchmark_s", 0.0);
+  }
+  std::sort(hosts.begin(), hosts.end());
+  run["provenance"]["hosts"] = hosts;
+  run["timing"]["launch_s"] = launch_s;
+  run["timing"]["benchmark_s"] = benchmark_s;
+  const int code = outcomes.empty() && !interrupted ? exit_code::incomplete : exit_code_for(outcomes, interrupted);
+  run["exit_code"] = code;
+  // The run's verdict leads every report: PASS when nothing failed (RECORDED and SKIPPED alone pass).
+  if (interrupted)
+    run["verdict"] = "INTERRUPTED";
+  else if (code == exit_code::all_passed)
+    run["verdict"] = to_string(outcome::pass);
+  else
+    run["verdict"] = outcomes.empty() ? to_string(outcome::error) : to_string(worst_of(outcomes));
+  run["interrupted"] = interrupted;
+  run["complete"] = complete;
+  run["summary"] = {{"counts", counts}, {"cases", run["cases"].size()}, {"checks", checks}};
+}
+
+}  // namespace exacheck

@@ -1,0 +1,49 @@
+#pragma once
+// A benchmark family (gemm, collectives, membw, flops). A suite is backend-independent: it owns parameters,
+// flop/byte accounting, the correctness oracle and metrics; device work goes through its kernel interface,
+// implemented per backend in kernels/<backend>/.
+#include <mpi.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/measure.hpp"
+#include "harness/param_spec.hpp"
+#include "harness/result.hpp"
+
+namespace exacheck {
+
+// What a worker rank knows when it runs a case.
+struct run_context {
+  MPI_Comm comm = MPI_COMM_WORLD;
+  int rank = 0;
+  int ranks = 1;
+  int local_rank = 0;   // rank within this node (MPI shared-memory split)
+  int local_ranks = 1;  // ranks on this node
+  std::string host;
+  std::string backend = "cpu";      // resolved: "cpu" or "cuda", never "auto"
+  measure_settings measurement;
+  bool verify = true;               // check the answer (default on)
+  unsigned long long seed = 12345;  // random inputs; rank-specific streams derive from seed and rank
+  int threads = 1;                  // OpenMP threads this rank may use
+};
+
+class suite {
+ public:
+  virtual ~suite() = default;
+  // Benchmarks this suite answers to in plans (the collectives suite answers to several: allreduce, ...).
+  virtual std::vector<std::string> benchmarks() const = 0;
+  virtual std::string description(std::string_view benchmark) const = 0;
+  virtual std::vector<param_spec> parameters(std::string_view benchmark) const = 0;
+  // Backends this build can run the benchmark on ("cpu", "cuda").
+  virtual std::vector<std::string> backends() const = 0;
+  // Runs one case on this rank. `params` holds every declared parameter (defaults filled in); parameters declared
+  // swept_inside_worker hold a list. Called on every rank of ctx.comm collectively. Returns one entry per point.
+  // Throws on an unrecoverable error (the worker records ERROR); a wrong answer is a result, not an exception.
+  virtual std::vector<point_result> run(const run_context& ctx, std::string_view benchmark,
+                                        const param_values& params) = 0;
+};
+
+}  // namespace exacheck

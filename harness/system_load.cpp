@@ -1,0 +1,198 @@
+// Loading a system file: the machine's size and datasheet peaks, and the reference numbers its results are judged
+// against. Validated as strictly as plans; benchmark names are not checked here (no registry is needed to read
+// a system file), but every key, number, tolerance and direction is.
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "harness/plan.hpp"
+#include "harness/plan_params.hpp"
+#include "harness/yaml_reader.hpp"
+
+namespace exacheck {
+
+namespace {
+
+constexpr const char* system_schema = "exacheck/system/v1";
+const std::vector<std::string> system_keys = {"schema", "name", "description", "size", "peak_per_gpu", "references"};
+const std::vector<std::string> size_keys = {"nodes", "gpus_per_node"};
+const std::vector<std::string> reference_keys = {"benchmark", "metric", "where", "value", "unit",
+                                                 "lower",     "upper",  "better", "source"};
+const std::string tolerance_expected = "a relative tolerance like -5% or 10%, or an absolute amount in the unit";
+
+std::optional<tolerance> read_tolerance(yaml_reader& reader, const yaml_entry& entry, const std::string& what) {
+  if (!entry.value.IsScalar()) {
+    reader.report(reader.location_of(entry), what + " is " + describe_node(entry.value), tolerance_expected);
+    return std::nullopt;
+  }
+  std::string text = entry.value.Scalar();
+  tolerance result;
+  result.percent = !text.empty() && text.back() == '%';
+  if (result.percent) text.pop_back();
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  const auto amount = number_from_text(text);
+  if (!amount) {
+    reader.report(reader.location_of(entry), what + " is '" + entry.value.Scalar() + "', not a tolerance",
+                  tolerance_expected);
+    return std::nullopt;
+  }
+  // Kept as written ("-5%" stays -5): the verdict treats a tolerance as a distance from the reference.
+  result.amount = *amount;
+  return result;
+}
+
+class system_loader {
+ public:
+  explicit system_loader(const std::string& path) : m_reader(path), m_path(path) {}
+
+  system_spec load() {
+    std::string bytes;
+    const YAML::Node root = load_yaml_file(m_path, "system", bytes);
+    if (root.IsNull()) {
+      m_reader.report({m_path, 1, 1}, "the system file is empty",
+                      "a map with keys: " + join_choices(system_keys, ", "));
+      m_reader.throw_if_issues();
+    }
+    system_spec system;
+    system.file = std::filesystem::absolute(m_path).lexically_normal().string();
+    const auto map = m_reader.read_map(root, {m_path, 1, 1}, "the system file", system_keys, {"schema", "name"});
+    if (!map) m_reader.throw_if_issues();
+    if (const auto* e = map->find("schema")) {
+      const auto schema = m_reader.read_string(*e, "schema");
+      if (schema && *schema != system_schema) {
+        m_reader.report(m_reader.location_of(*e),
+                        schema->starts_with("exacheck/plan/") ? "this is a plan (schema " + *schema + "), not a system file"
+                                                              : "unsupported schema '" + *schema + "'",
+                        system_schema, did_you_mean(*schema, {system_schema}));
+        m_reader.throw_if_issues();
+      }
+    }
+    for (const auto& e : map->entries) {
+      if (e.key == "name") {
+        if (const auto v = m_reader.read_string(e, "the system's name")) system.name = *v;
+      } else if (e.key == "description") {
+        m_reader.read_string(e, "the system's description");
+      } else if (e.key == "size") {
+        read_size(e, system);
+      } else if (e.key == "peak_per_gpu") {
+        read_peaks(e, system);
+      } else if (e.key == "references") {
+        read_references(e, system);
+      }
+    }
+    m_reader.throw_if_issues();
+    return system;
+  }
+
+ private:
+  void read_size(const yaml_entry& entry, system_spec& system) {
+    const auto map = m_reader.read_map(entry.value, m_reader.location_of(entry), "size", size_keys);
+    if (!map) return;
+    constexpr std::int64_t int_max = std::numeric_limits<int>::max();
+    if (const auto* e = map->find("nodes"))
+      if (const auto v = m_reader.read_integer(*e, "size nodes", 1, int_max)) system.nodes = static_cast<int>(*v);
+    if (const auto* e = map->find("gpus_per_node"))
+      if (const auto v = m_reader.read_integer(*e, "size gpus_per_node", 0, int_max))
+        system.gpus_per_node = static_cast<int>(*v);
+  }
+
+  // Peaks are free-form by design (precisions differ per vendor): numbers per precision, plus text such as
+  // `unit: TFLOP/s` and `hbm: 3.35 TB/s`. Only nesting is refused, so reports can print them as a flat table.
+  void read_peaks(const yaml_entry& entry, system_spec& system) {
+    if (!entry.value.IsMap()) {
+      m_reader.report(m_reader.location_of(entry), "peak_per_gpu is " + describe_node(entry.value),
+                      "a map of precision to number, e.g. {fp64: 67, bf16: 989.5, unit: TFLOP/s}");
+      return;
+    }
+    for (auto it = entry.value.begin(); it != entry.value.end(); ++it) {
+      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+      const yaml_entry peak{key, it->first, it->second};
+      if (!it->second.IsScalar() || key.empty()) {
+        m_reader.report(m_reader.location_of(peak), "peak_per_gpu " + key + " is " + describe_node(it->second),
+                        "a number, or text such as '3.35 TB/s'");
+        continue;
+      }
+      const bool quoted = it->second.Tag() == "!";
+      const auto number = quoted ? std::nullopt : number_from_text(it->second.Scalar());
+      system.peak_per_gpu[key] = number ? nlohmann::json(*number) : nlohmann::json(it->second.Scalar());
+    }
+  }
+
+  void read_references(const yaml_entry& entry, system_spec& system) {
+    if (!entry.value.IsSequence()) {
+      m_reader.report(m_reader.location_of(entry), "references is " + describe_node(entry.value),
+                      "a list of {benchmark, metric, where, value, unit, lower, upper, better, source}");
+      return;
+    }
+    for (std::size_t i = 0; i < entry.value.size(); ++i) {
+      reference ref;
+      if (read_reference(entry.value[i], i, ref)) system.references.push_back(std::move(ref));
+    }
+  }
+
+  bool read_reference(const YAML::Node& node, std::size_t index, reference& ref) {
+    ref.where_defined = m_reader.location_of(node);
+    const std::string what = fmt::format("reference #{}", index + 1);
+    const auto map = m_reader.read_map(node, ref.where_defined, what, reference_keys,
+                                       {"benchmark", "metric", "value", "unit"});
+    if (!map) return false;
+    bool ok = true;
+    const auto keep = [&](auto value) {
+      ok = ok && value.has_value();
+      return value;
+    };
+    for (const auto& e : map->entries) {
+      const std::string name = what + " " + e.key;
+      if (e.key == "benchmark") {
+        ref.benchmark = keep(m_reader.read_string(e, name)).value_or("");
+      } else if (e.key == "metric") {
+        ref.metric = keep(m_reader.read_string(e, name)).value_or("");
+      } else if (e.key == "value") {
+        ref.value = keep(m_reader.read_number(e, name)).value_or(0.0);
+      } else if (e.key == "unit") {
+        ref.unit = keep(m_reader.read_string(e, name)).value_or("");
+      } else if (e.key == "source") {
+        ref.source = keep(m_reader.read_string(e, name)).value_or("");
+      } else if (e.key == "lower") {
+        ref.lower = keep(read_tolerance(m_reader, e, name));
+      } else if (e.key == "upper") {
+        ref.upper = keep(read_tolerance(m_reader, e, name));
+      } else if (e.key == "better") {
+        if (const auto v = keep(m_reader.read_choice(e, name, {"higher", "lower"}))) ref.better_is = better_from_string(*v);
+      } else if (e.key == "where") {
+        ok = read_where(e, what, ref) && ok;
+      }
+    }
+    return ok;
+  }
+
+  bool read_where(const yaml_entry& entry, const std::string& what, reference& ref) {
+    if (!entry.value.IsMap()) {
+      m_reader.report(m_reader.location_of(entry), what + " where is " + describe_node(entry.value),
+                      "a map of parameter names to single values, e.g. {dtype: bf16, bytes: 64MiB}");
+      return false;
+    }
+    bool ok = true;
+    for (auto it = entry.value.begin(); it != entry.value.end(); ++it) {
+      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+      if (key.empty() || !it->second.IsScalar()) {
+        m_reader.report(m_reader.location_of(yaml_entry{key, it->first, it->second}),
+                        what + " where " + key + " is " + describe_node(it->second),
+                        "one value (a reference applies to one parameter point)");
+        ok = false;
+        continue;
+      }
+      ref.where[key] = guess_param_scalar(it->second);
+    }
+    return ok;
+  }
+
+  yaml_reader m_reader;
+  std::string m_path;
+};
+
+}  // namespace
+
+system_spec load_system(const std::string& path) { return system_loader(path).load(); }
+
+}  // namespace exacheck

@@ -1,0 +1,253 @@
+#include "harness/verdicts.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include "harness/result.hpp"
+
+namespace exacheck {
+namespace {
+
+struct unit_scale {
+  std::string_view unit;
+  std::string_view quantity;
+  double to_base;
+};
+// SI throughout (DESIGN.md): GB/s = 1e9 B/s, TFLOP/s = 1e12 FLOP/s.
+constexpr std::array<unit_scale, 21> unit_scales{{
+    {"FLOP/s", "flops", 1},      {"GFLOP/s", "flops", 1e9},  {"TFLOP/s", "flops", 1e12},
+    {"PFLOP/s", "flops", 1e15},  {"EFLOP/s", "flops", 1e18}, {"B/s", "bandwidth", 1},
+    {"MB/s", "bandwidth", 1e6},  {"GB/s", "bandwidth", 1e9}, {"TB/s", "bandwidth", 1e12},
+    {"s", "time", 1},            {"ms", "time", 1e-3},       {"us", "time", 1e-6},
+    {"ns", "time", 1e-9},        {"B", "bytes", 1},          {"KiB", "bytes", 1024},
+    {"MiB", "bytes", 1048576},   {"GiB", "bytes", 1073741824.0}, {"%", "percent", 1},
+    {"TOP/s", "ops", 1e12},      {"POP/s", "ops", 1e15},     {"GOP/s", "ops", 1e9},
+}};
+
+const unit_scale* find_unit(const std::string& unit) {
+  for (const auto& u : unit_scales)
+    if (u.unit == unit) return &u;
+  return nullptr;
+}
+
+std::string format_value(double value, const std::string& unit) { return fmt::format("{:.4g} {}", value, unit); }
+
+nlohmann::json json_or_null(std::optional<double> value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+std::string describe_tolerance(const std::optional<tolerance>& t, char sign) {
+  if (!t) return "";
+  return t->percent ? fmt::format(" {}{:g}%", sign, std::fabs(t->amount)) : fmt::format(" {}{:g}", sign, std::fabs(t->amount));
+}
+
+nlohmann::json make_check(const std::string& metric_name, const nlohmann::json& params, outcome result,
+                          std::string reason) {
+  return {{"metric", metric_name},   {"params", params},         {"value", nullptr}, {"unit", ""},
+          {"statistic", ""},         {"better", nullptr},        {"aggregation", ""}, {"reference", nullptr},
+          {"delta_pct", nullptr},    {"outcome", to_string(result)}, {"reason", std::move(reason)},
+          {"worst_rank", nullptr},   {"worst_host", nullptr},    {"ranks_measured", 0}, {"ranks_expected", 0}};
+}
+
+// NaN is the worst of all; otherwise lower is worse when higher is better, and the reverse.
+bool is_worse(const metric& candidate, const metric& current) {
+  if (!std::isfinite(candidate.value)) return std::isfinite(current.value);
+  if (!std::isfinite(current.value)) return false;
+  return candidate.better_is == better::higher ? candidate.value < current.value : candidate.value > current.value;
+}
+
+// The metric check: pick the value (worst rank or global), fail closed, compare with the reference.
+nlohmann::json metric_check(const nlohmann::json& point, const std::string& name, const std::string& benchmark,
+                            const system_spec* system, int ranks_expected) {
+  const bool global = point.value("scope", "rank") == "global";
+  std::optional<metric> chosen;
+  int chosen_rank = -1, measured = 0;
+  std::string chosen_host;
+  for (const auto& rank : point.at("ranks")) {
+    for (const auto& m_json : rank.value("metrics", nlohmann::json::array())) {
+      if (m_json.value("name", "") != name) continue;
+      const metric m = m_json.get<metric>();
+      ++measured;
+      // Global metrics are the same on every rank: rank 0's is the one. Rank metrics: the worst rank's.
+      const bool take = !chosen || (global ? rank.value("rank", -1) == 0 : is_worse(m, *chosen));
+      if (take) {
+        chosen = m;
+        chosen_rank = rank.value("rank", -1);
+        chosen_host = rank.value("host", "");
+      }
+    }
+  }
+  nlohmann::json check = make_check(name, point.at("params"), outcome::recorded, "");
+  check["ranks_measured"] = measured;
+  check["ranks_expected"] = ranks_expected;
+  check["aggregation"] = global ? "global (reduced across ranks)" : "worst rank";
+  if (!chosen) {
+    check["outcome"] = to_string(outcome::fail);
+    check["reason"] = "no rank reported this metric";
+    return check;
+  }
+  check["value"] = std::isfinite(chosen->value) ? nlohmann::json(chosen->value) : nlohmann::json(nullptr);
+  check["unit"] = chosen->unit;
+  check["statistic"] = chosen->statistic;
+  check["better"] = to_string(chosen->better_is);
+  check["worst_rank"] = chosen_rank;
+  check["worst_host"] = chosen_host;
+
+  // Fail closed: a missing rank, a zero or a NaN never passes.
+  if (!global && measured < ranks_expected) {
+    check["outcome"] = to_string(outcome::fail);
+    check["reason"] = fmt::format("only {} of {} ranks reported {}", measured, ranks_expected, name);
+    return check;
+  }
+  if (!std::isfinite(chosen->value) || chosen->value <= 0) {
+    check["outcome"] = to_string(outcome::fail);
+    check["reason"] = fmt::format("rank {} measured {} = {}: a zero or non-finite result never passes", chosen_rank,
+                                  name, std::isfinite(chosen->value) ? "0" : "NaN/inf");
+    return check;
+  }
+  const auto refs = system ? matching_references(*system, benchmark, name, point.at("params"))
+                           : std::vector<const reference*>{};
+  if (refs.empty()) {
+    check["reason"] = "no reference for this metric";
+    return check;
+  }
+  const reference& ref = *refs.front();
+  const auto factor = unit_conversion(chosen->unit, ref.unit);
+  if (!factor) {
+    check["outcome"] = to_string(outcome::fail);
+    check["reason"] = fmt::format("reference unit '{}' ({}) does not match the metric's unit '{}'", ref.unit,
+                                  ref.where_defined.to_string(), chosen->unit);
+    return check;
+  }
+  const double value = chosen->value * *factor;
+  const auto bounds = bounds_of(ref);
+  const better direction = ref.better_is.value_or(chosen->better_is);
+  check["reference"] = {{"value", ref.value},
+                        {"unit", ref.unit},
+                        {"lower_bound", json_or_null(bounds.lower)},
+                        {"upper_bound", json_or_null(bounds.upper)},
+                        {"better", to_string(direction)},
+                        {"source", ref.source}};
+  if (ref.value != 0) check["delta_pct"] = (value - ref.value) / ref.value * 100.0;
+  const std::string ref_text = fmt::format("reference {}{}{}", format_value(ref.value, ref.unit),
+                                           describe_tolerance(ref.lower, '-'), describe_tolerance(ref.upper, '+'));
+  if (bounds.lower && value < *bounds.lower) {
+    check["outcome"] = to_string(outcome::fail);
+    check["reason"] = fmt::format("{} < {} ({})", format_value(value, ref.unit), format_value(*bounds.lower, ref.unit), ref_text);
+  } else if (bounds.upper && value > *bounds.upper) {
+    check["outcome"] = to_string(outcome::fail);
+    check["reason"] = fmt::format("{} > {} ({})", format_value(value, ref.unit), format_value(*bounds.upper, ref.unit), ref_text);
+  } else {
+    check["outcome"] = to_string(outcome::pass);
+    check["reason"] = fmt::format("{} within bounds ({})", format_value(value, ref.unit), ref_text);
+  }
+  return check;
+}
+
+}  // namespace
+
+std::optional<double> unit_conversion(const std::string& from, const std::string& to) {
+  if (from == to) return 1.0;
+  const unit_scale* a = find_unit(from);
+  const unit_scale* b = find_unit(to);
+  if (!a || !b || a->quantity != b->quantity) return std::nullopt;
+  return a->to_base / b->to_base;
+}
+
+reference_bounds bounds_of(const reference& ref) {
+  // A tolerance is a distance from the reference: the lower bound lies below it, the upper above, whatever sign
+  // it was written with ("-5%" and "5%" mean the same lower bound).
+  const auto distance = [&](const tolerance& t) { return t.percent ? std::fabs(ref.value) * std::fabs(t.amount) / 100.0 : std::fabs(t.amount); };
+  reference_bounds bounds;
+  if (ref.lower) bounds.lower = ref.value - distance(*ref.lower);
+  if (ref.upper) bounds.upper = ref.value + distance(*ref.upper);
+  return bounds;
+}
+
+nlohmann::json results_by_point(const nlohmann::json& case_result) {
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& rank : case_result.value("rank_results", nlohmann::json::array())) {
+    const auto& rank_points = rank.value("points", nlohmann::json::array());
+    for (std::size_t i = 0; i < rank_points.size(); ++i) {
+      const auto& p = rank_points[i];
+      if (points.size() <= i) points.push_back({{"params", p.value("params", nlohmann::json::object())},
+                                                {"scope", p.value("scope", "rank")},
+                                                {"ranks", nlohmann::json::array()}});
+      nlohmann::json entry = {{"rank", rank.value("rank", -1)},
+                              {"host", rank.value("host", "")},
+                              {"local_rank", rank.value("local_rank", 0)},
+                              {"device", rank.value("device", nlohmann::json::object())},
+                              {"metrics", p.value("metrics", nlohmann::json::array())},
+                              {"samples", p.value("samples", nlohmann::json::array())},
+                              {"statistics", nlohmann::json::object()},
+                              {"correctness", p.value("correctness", nlohmann::json::object())},
+                              {"skipped", p.value("skipped", nlohmann::json(nullptr))},
+                              {"warnings", p.value("warnings", nlohmann::json::array())}};
+      for (const auto& series : entry["samples"]) {
+        const auto s = series.get<sample_series>();
+        entry["statistics"][s.name] = summarize(s.values);
+      }
+      points[i]["ranks"].push_back(std::move(entry));
+    }
+  }
+  return points;
+}
+
+nlohmann::json evaluate_checks(const nlohmann::json& results, const std::string& benchmark,
+                               const system_spec* system, int ranks_expected) {
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& point : results) {
+    const auto& ranks = point.at("ranks");
+    const auto& params = point.at("params");
+    // A point the backend cannot run is SKIPPED with its reason, never faked.
+    std::string skipped;
+    for (const auto& r : ranks)
+      if (r.value("skipped", nlohmann::json(nullptr)).is_string()) skipped = r["skipped"].get<std::string>();
+    if (!skipped.empty()) {
+      checks.push_back(make_check("skipped", params, outcome::skipped, skipped));
+      continue;
+    }
+    // Correctness: one wrong rank makes the point INCORRECT.
+    int verified = 0;
+    std::string failure;
+    std::string method;
+    for (const auto& r : ranks) {
+      const auto c = r.value("correctness", nlohmann::json::object()).get<correctness>();
+      if (!c.checked) continue;
+      ++verified;
+      method = c.method;
+      if (!c.passed && failure.empty())
+        failure = fmt::format("rank {} on {}: {}", r.value("rank", -1), r.value("host", ""), c.detail);
+    }
+    if (verified > 0) {
+      nlohmann::json check = make_check("correctness", params, failure.empty() ? outcome::pass : outcome::incorrect,
+                                        failure.empty() ? fmt::format("verified on {} rank(s): {}", verified, method) : failure);
+      check["ranks_measured"] = verified;
+      check["ranks_expected"] = ranks_expected;
+      checks.push_back(std::move(check));
+    }
+    std::vector<std::string> names;
+    for (const auto& r : ranks)
+      for (const auto& m : r.value("metrics", nlohmann::json::array())) {
+        const auto name = m.value("name", "");
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+      }
+    if (names.empty() && verified == 0)
+      checks.push_back(make_check("run", params, outcome::fail, "the point produced no metric and no check"));
+    for (const auto& name : names) checks.push_back(metric_check(point, name, benchmark, system, ranks_expected));
+  }
+  return checks;
+}
+
+outcome worst_check_outcome(const nlohmann::json& checks) {
+  std::vector<outcome> outcomes;
+  for (const auto& c : checks)
+    if (auto o = outcome_from_string(c.value("outcome", ""))) outcomes.push_back(*o);
+  return outcomes.empty() ? outcome::pass : worst_of(outcomes);
+}
+
+}  // namespace exacheck

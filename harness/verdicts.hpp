@@ -1,0 +1,34 @@
+#pragma once
+// Verdicts: every measured metric against its reference, every answer's correctness, fail-closed rules.
+// Produces the "results" and "checks" of a case in run.json (docs/run-json.md).
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "harness/outcome.hpp"
+#include "harness/plan.hpp"
+
+namespace exacheck {
+
+// The worker writes results rank-major (rank → points); run.json keeps them point-major (point → ranks).
+nlohmann::json results_by_point(const nlohmann::json& case_result);
+
+// One check per (point, metric), plus correctness and skipped points. `system` may be null (no references:
+// every metric is RECORDED).
+nlohmann::json evaluate_checks(const nlohmann::json& results, const std::string& benchmark,
+                               const system_spec* system, int ranks_expected);
+
+// A reference's acceptable range, in the reference's unit.
+struct reference_bounds {
+  std::optional<double> lower, upper;
+};
+reference_bounds bounds_of(const reference& ref);
+
+// Factor that converts a value in `from` into `to` (e.g. "GFLOP/s" → "TFLOP/s" is 1e-3); nullopt when the
+// units are not the same quantity.
+std::optional<double> unit_conversion(const std::string& from, const std::string& to);
+
+// Worst outcome over a list of checks (PASS when empty).
+outcome worst_check_outcome(const nlohmann::json& checks);
+
+}  // namespace exacheck

@@ -1,0 +1,136 @@
+#include "harness/worker.hpp"
+
+#include <fmt/core.h>
+#include <mpi.h>
+#include <omp.h>
+
+#include <chrono>
+#include <exception>
+#include <iostream>
+
+#include "exacheck_version.hpp"
+#include "harness/errors.hpp"
+#include "harness/files.hpp"
+#include "harness/provenance.hpp"
+#include "harness/registry.hpp"
+
+namespace exacheck {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Gathers each rank's JSON text to rank 0 (variable sizes: counts first, then the bytes).
+std::vector<std::string> gather_text(const std::string& mine, MPI_Comm comm, int rank, int ranks) {
+  const int my_size = static_cast<int>(mine.size());
+  std::vector<int> sizes(static_cast<std::size_t>(ranks));
+  MPI_Gather(&my_size, 1, MPI_INT, sizes.data(), 1, MPI_INT, 0, comm);
+  std::vector<int> offsets(static_cast<std::size_t>(ranks), 0);
+  std::string all;
+  if (rank == 0) {
+    int total = 0;
+    for (int r = 0; r < ranks; ++r) {
+      offsets[static_cast<std::size_t>(r)] = total;
+      total += sizes[static_cast<std::size_t>(r)];
+    }
+    all.resize(static_cast<std::size_t>(total));
+  }
+  MPI_Gatherv(mine.data(), my_size, MPI_CHAR, all.data(), sizes.data(), offsets.data(), MPI_CHAR, 0, comm);
+  std::vector<std::string> texts;
+  if (rank == 0)
+    for (int r = 0; r < ranks; ++r)
+      texts.push_back(all.substr(static_cast<std::size_t>(offsets[static_cast<std::size_t>(r)]),
+                                 static_cast<std::size_t>(sizes[static_cast<std::size_t>(r)])));
+  return texts;
+}
+
+nlohmann::json cpu_device_description(const cpu_info& cpu, int threads) {
+  return {{"kind", "cpu"}, {"name", cpu.model}, {"threads", threads}, {"llc_bytes", cpu.llc_bytes}};
+}
+
+}  // namespace
+
+std::string resolve_backend(const std::string& requested) {
+  if (requested == "cpu") return "cpu";
+  if (requested == "auto") return "cpu";  // the CUDA backend arrives with its own issue; until then cpu
+  if (requested == "cuda") {
+    if (!built_with_cuda)
+      throw usage_error("backend 'cuda' was requested, but this exacheck was built without CUDA (rebuild with "
+                        "nvcc available or -DEXACHECK_CUDA=ON); use --backend cpu or auto");
+    throw usage_error("backend 'cuda' was requested, but this build has no CUDA benchmarks yet; use cpu or auto");
+  }
+  throw usage_error(fmt::format("unknown backend '{}'; expected auto, cpu or cuda", requested));
+}
+
+int run_worker(const worker_options& options) {
+  const auto start = std::chrono::steady_clock::now();
+  int provided = 0;
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  run_context ctx;
+  MPI_Comm_rank(MPI_COMM_WORLD, &ctx.rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &ctx.ranks);
+  MPI_Comm node_comm;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, ctx.rank, MPI_INFO_NULL, &node_comm);
+  MPI_Comm_rank(node_comm, &ctx.local_rank);
+  MPI_Comm_size(node_comm, &ctx.local_ranks);
+  MPI_Comm_free(&node_comm);
+  ctx.host = host_name();
+
+  nlohmann::json rank_record = {{"rank", ctx.rank}, {"host", ctx.host}, {"local_rank", ctx.local_rank}};
+  nlohmann::json case_json;
+  double benchmark_s = 0;
+  try {
+    case_json = nlohmann::json::parse(read_file(options.case_file));
+    const auto benchmark = case_json.at("benchmark").get<std::string>();
+    suite* s = registry::instance().find(benchmark);
+    if (!s) throw std::runtime_error(fmt::format("unknown benchmark '{}'", benchmark));
+    ctx.backend = resolve_backend(case_json.value("backend", "auto"));
+    ctx.measurement = case_json.value("measurement", measure_settings{});
+    ctx.verify = case_json.value("verify", true);
+    ctx.seed = case_json.value("seed", 12345ull);
+    ctx.threads = options.threads > 0 ? options.threads : case_json.value("threads", 1);
+    omp_set_num_threads(ctx.threads);
+    const cpu_info cpu = read_cpu_info();
+    rank_record["device"] = cpu_device_description(cpu, ctx.threads);
+    rank_record["backend"] = ctx.backend;
+
+    const auto benchmark_start = std::chrono::steady_clock::now();
+    std::vector<point_result> points = s->run(ctx, benchmark, case_json.at("params"));
+    benchmark_s = seconds_since(benchmark_start);
+    rank_record["points"] = points;
+  } catch (const std::exception& e) {
+    // This rank could not run the case: recorded as this rank's error. Peers blocked in a collective with it
+    // are ended by the launcher (abort on non-zero status) or by the controller's time-out.
+    rank_record["error"] = e.what();
+    std::cerr << fmt::format("exacheck worker: rank {} on {}: {}\n", ctx.rank, ctx.host, e.what());
+    std::cerr.flush();
+    if (ctx.ranks > 1) MPI_Abort(MPI_COMM_WORLD, 3);
+  }
+  rank_record["timing"] = {{"benchmark_s", benchmark_s}};
+
+  const auto gather_start = std::chrono::steady_clock::now();
+  const auto texts = gather_text(rank_record.dump(), MPI_COMM_WORLD, ctx.rank, ctx.ranks);
+  int exit_status = rank_record.contains("error") ? 3 : 0;
+  if (ctx.rank == 0) {
+    nlohmann::json result = {{"schema", "exacheck/case-result/v1"},
+                             {"case_id", case_json.value("id", "")},
+                             {"benchmark", case_json.value("benchmark", "")},
+                             {"ranks", ctx.ranks},
+                             {"exacheck_version", version},
+                             {"libraries", library_versions()},
+                             {"rank_results", nlohmann::json::array()}};
+    for (const auto& text : texts) result["rank_results"].push_back(nlohmann::json::parse(text));
+    result["timing"] = {{"worker_s", seconds_since(start)}, {"gather_s", seconds_since(gather_start)}};
+    try {
+      write_file_atomically(options.result_file, result.dump());
+    } catch (const std::exception& e) {
+      std::cerr << "exacheck worker: " << e.what() << "\n";
+      exit_status = 4;
+    }
+  }
+  MPI_Finalize();
+  return exit_status;
+}
+
+}  // namespace exacheck

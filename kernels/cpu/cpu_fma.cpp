@@ -1,0 +1,255 @@
+#include "kernels/cpu/cpu_fma.hpp"
+
+#include <fmt/core.h>
+#include <omp.h>
+#include <pthread.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "suites/flops/fma_chain.hpp"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define EXACHECK_X86 1
+#endif
+
+namespace exacheck::flops {
+namespace {
+
+// Constants reach the kernels through volatile reads: the compiler cannot see a = −1 and simplify the FMA.
+template <typename T>
+T opaque(T value) {
+  volatile T copy = value;
+  return copy;
+}
+
+template <typename T, int lanes>
+void chains_portable(int thread, std::uint64_t steps, double* out) {
+  T acc[fma_accumulators][lanes];
+  for (int j = 0; j < fma_accumulators; ++j)
+    for (int l = 0; l < lanes; ++l) acc[j][l] = static_cast<T>(chain_start(thread, j, l));
+  const T a = opaque(static_cast<T>(chain_multiplier)), b = opaque(static_cast<T>(chain_addend));
+  for (std::uint64_t s = 0; s < steps; ++s)
+    for (int j = 0; j < fma_accumulators; ++j)
+      for (int l = 0; l < lanes; ++l) acc[j][l] = acc[j][l] * a + b;  // exact whether fused or not
+  for (int j = 0; j < fma_accumulators; ++j)
+    for (int l = 0; l < lanes; ++l) out[j * lanes + l] = static_cast<double>(acc[j][l]);
+}
+
+#ifdef EXACHECK_X86
+// One kernel per (instruction set, precision). Each keeps fma_accumulators vector registers live and issues one
+// independent FMA per accumulator per step; the loop body has no loads or stores.
+#define EXACHECK_FMA_KERNEL(NAME, TARGET, VEC, T, LANES, SET1, LOADU, STOREU, FMA)        \
+  __attribute__((target(TARGET))) void NAME(int thread, std::uint64_t steps, double* out) { \
+    VEC acc[fma_accumulators];                                                            \
+    for (int j = 0; j < fma_accumulators; ++j) {                                          \
+      T start[LANES];                                                                     \
+      for (int l = 0; l < LANES; ++l) start[l] = static_cast<T>(chain_start(thread, j, l)); \
+      acc[j] = LOADU(start);                                                              \
+    }                                                                                     \
+    const VEC a = SET1(opaque(static_cast<T>(chain_multiplier)));                         \
+    const VEC b = SET1(opaque(static_cast<T>(chain_addend)));                             \
+    for (std::uint64_t s = 0; s < steps; ++s) {                                           \
+      _Pragma("GCC unroll 12") for (int j = 0; j < fma_accumulators; ++j) acc[j] = FMA(acc[j], a, b); \
+    }                                                                                     \
+    for (int j = 0; j < fma_accumulators; ++j) {                                          \
+      T lanes_out[LANES];                                                                 \
+      STOREU(lanes_out, acc[j]);                                                          \
+      for (int l = 0; l < LANES; ++l) out[j * LANES + l] = static_cast<double>(lanes_out[l]); \
+    }                                                                                     \
+  }
+
+EXACHECK_FMA_KERNEL(chains_avx512_fp64, "avx512f", __m512d, double, 8, _mm512_set1_pd, _mm512_loadu_pd,
+                    _mm512_storeu_pd, _mm512_fmadd_pd)
+EXACHECK_FMA_KERNEL(chains_avx512_fp32, "avx512f", __m512, float, 16, _mm512_set1_ps, _mm512_loadu_ps,
+                    _mm512_storeu_ps, _mm512_fmadd_ps)
+EXACHECK_FMA_KERNEL(chains_avx2_fp64, "avx2,fma", __m256d, double, 4, _mm256_set1_pd, _mm256_loadu_pd,
+                    _mm256_storeu_pd, _mm256_fmadd_pd)
+EXACHECK_FMA_KERNEL(chains_avx2_fp32, "avx2,fma", __m256, float, 8, _mm256_set1_ps, _mm256_loadu_ps,
+                    _mm256_storeu_ps, _mm256_fmadd_ps)
+#undef EXACHECK_FMA_KERNEL
+
+std::uint16_t bf16_bits(float value) {  // truncation is exact for the chain's constants
+  std::uint32_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  return static_cast<std::uint16_t>(bits >> 16);
+}
+
+// vdpbf16ps: each fp32 lane accumulates two bf16 products per instruction (see fma_chain.hpp).
+__attribute__((target("avx512f,avx512bf16"))) void chains_avx512_bf16(int thread, std::uint64_t steps,
+                                                                      double* out) {
+  __m512 acc[fma_accumulators];
+  for (int j = 0; j < fma_accumulators; ++j) {
+    float start[16];
+    for (int l = 0; l < 16; ++l) start[l] = static_cast<float>(chain_start(thread, j, l));
+    acc[j] = _mm512_loadu_ps(start);
+  }
+  const auto a_bits = opaque(bf16_bits(bf16_chain_a));
+  const auto b_pair = opaque(static_cast<std::uint32_t>(bf16_bits(bf16_chain_b_odd)) << 16 |
+                             bf16_bits(bf16_chain_b_even));
+  const __m512bh a = reinterpret_cast<__m512bh>(_mm512_set1_epi16(static_cast<short>(a_bits)));
+  const __m512bh b = reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(b_pair)));
+  for (std::uint64_t s = 0; s < steps; ++s) {
+#pragma GCC unroll 12
+    for (int j = 0; j < fma_accumulators; ++j) acc[j] = _mm512_dpbf16_ps(acc[j], a, b);
+  }
+  for (int j = 0; j < fma_accumulators; ++j) {
+    float lanes_out[16];
+    _mm512_storeu_ps(lanes_out, acc[j]);
+    for (int l = 0; l < 16; ++l) out[j * 16 + l] = static_cast<double>(lanes_out[l]);
+  }
+}
+#endif
+
+}  // namespace
+
+std::string_view to_string(cpu_isa isa) {
+  switch (isa) {
+    case cpu_isa::portable: return "portable";
+    case cpu_isa::avx2_fma: return "avx2_fma";
+    case cpu_isa::avx512f: return "avx512f";
+    case cpu_isa::avx512_bf16: return "avx512_bf16";
+  }
+  return "unknown";
+}
+
+bool cpu_supports(cpu_isa isa) {
+#ifdef EXACHECK_X86
+  // libgcc's checks include the OS's XSAVE state (XCR0), so a kernel never runs where AVX state is not enabled.
+  switch (isa) {
+    case cpu_isa::portable: return true;
+    case cpu_isa::avx2_fma: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case cpu_isa::avx512f: return __builtin_cpu_supports("avx512f");
+    case cpu_isa::avx512_bf16: return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
+  }
+  return false;
+#else
+  return isa == cpu_isa::portable;
+#endif
+}
+
+std::optional<cpu_isa> best_cpu_isa(std::string_view dtype, std::string* why_not) {
+  const auto fail = [&](std::string reason) -> std::optional<cpu_isa> {
+    if (why_not) *why_not = std::move(reason);
+    return std::nullopt;
+  };
+  if (dtype == "fp64" || dtype == "fp32") {
+    for (cpu_isa isa : {cpu_isa::avx512f, cpu_isa::avx2_fma})
+      if (cpu_supports(isa)) return isa;
+    return cpu_isa::portable;
+  }
+  if (dtype == "bf16") {
+    if (cpu_supports(cpu_isa::avx512_bf16)) return cpu_isa::avx512_bf16;
+    return fail("bf16 needs AVX512_BF16 (vdpbf16ps), which this CPU lacks");
+  }
+  if (dtype == "fp16") return fail("the cpu backend has no fp16 kernel (AVX512-FP16 is not implemented)");
+  if (dtype == "tf32") return fail("tf32 is a GPU tensor-core format; CPUs have no tf32 arithmetic");
+  if (dtype == "fp8_e4m3") return fail("fp8 is a GPU tensor-core format; the cpu backend has no fp8 kernel");
+  if (dtype == "int8") return fail("int8 counts integer operations; the cpu backend has no int8 kernel");
+  return fail(fmt::format("unknown dtype '{}'", dtype));
+}
+
+int chain_lanes(cpu_isa isa, std::string_view dtype) {
+  const int bits = isa == cpu_isa::portable ? 128 : isa == cpu_isa::avx2_fma ? 256 : 512;
+  return bits / (dtype == "fp64" ? 64 : 32);  // bf16 lanes are the fp32 accumulators
+}
+
+double flops_per_lane_step(std::string_view dtype) { return dtype == "bf16" ? 4.0 : 2.0; }
+
+void run_cpu_chains(cpu_isa isa, std::string_view dtype, int thread, std::uint64_t steps, double* out) {
+  const bool fp64 = dtype == "fp64", fp32 = dtype == "fp32";
+  if (isa == cpu_isa::portable && fp64) return chains_portable<double, 2>(thread, steps, out);
+  if (isa == cpu_isa::portable && fp32) return chains_portable<float, 4>(thread, steps, out);
+#ifdef EXACHECK_X86
+  if (isa == cpu_isa::avx512f && fp64) return chains_avx512_fp64(thread, steps, out);
+  if (isa == cpu_isa::avx512f && fp32) return chains_avx512_fp32(thread, steps, out);
+  if (isa == cpu_isa::avx2_fma && fp64) return chains_avx2_fp64(thread, steps, out);
+  if (isa == cpu_isa::avx2_fma && fp32) return chains_avx2_fp32(thread, steps, out);
+  if (isa == cpu_isa::avx512_bf16 && dtype == "bf16") return chains_avx512_bf16(thread, steps, out);
+#endif
+  throw std::invalid_argument(fmt::format("cpu_fma: no {} kernel for {}", to_string(isa), dtype));
+}
+
+cpu_fma_backend::cpu_fma_backend(int threads, int local_rank, int local_ranks, std::optional<cpu_isa> forced_isa)
+    : m_threads(std::max(threads, 1)), m_forced_isa(forced_isa) {
+  CPU_ZERO(&m_original_affinity);
+  if (sched_getaffinity(0, sizeof(m_original_affinity), &m_original_affinity) != 0) return;  // leave unpinned
+  std::vector<int> allowed;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &m_original_affinity)) allowed.push_back(cpu);
+  if (allowed.empty()) return;
+  // A rank the launcher left unbound sees every core: give each local rank its own block of cores. A bound rank
+  // sees only its own cores: place its threads within them.
+  const auto hardware = static_cast<std::size_t>(std::thread::hardware_concurrency());
+  const auto needed = static_cast<std::size_t>(local_ranks) * static_cast<std::size_t>(m_threads);
+  const std::size_t offset = allowed.size() == hardware && allowed.size() >= needed
+                                 ? static_cast<std::size_t>(local_rank) * static_cast<std::size_t>(m_threads)
+                                 : 0;
+  for (int t = 0; t < m_threads; ++t) m_cpus.push_back(allowed[(offset + static_cast<std::size_t>(t)) % allowed.size()]);
+}
+
+cpu_fma_backend::~cpu_fma_backend() {
+  if (!m_pinned) return;
+  // The OpenMP threads outlive this object: give them (and the calling thread) their original mask back.
+#pragma omp parallel num_threads(m_threads)
+  pthread_setaffinity_np(pthread_self(), sizeof(m_original_affinity), &m_original_affinity);
+}
+
+std::optional<std::string> cpu_fma_backend::unsupported_reason(std::string_view dtype) const {
+  std::string why_not;
+  const auto isa = best_cpu_isa(dtype, &why_not);
+  if (!isa) return why_not;
+  if (m_forced_isa) {
+    if (!cpu_supports(*m_forced_isa)) return fmt::format("this CPU cannot run the {} kernel", to_string(*m_forced_isa));
+    if ((*m_forced_isa == cpu_isa::avx512_bf16) != (dtype == "bf16"))
+      return fmt::format("the {} kernel does not compute {}", to_string(*m_forced_isa), dtype);
+  }
+  return std::nullopt;
+}
+
+void cpu_fma_backend::prepare(std::string_view dtype, std::uint64_t steps) {
+  if (const auto reason = unsupported_reason(dtype)) throw std::invalid_argument(*reason);
+  m_dtype = std::string(dtype);
+  m_isa = m_forced_isa ? *m_forced_isa : *best_cpu_isa(dtype);
+  m_steps = steps;
+  const auto per_thread = static_cast<std::size_t>(fma_accumulators * chain_lanes(m_isa, m_dtype));
+  m_finals.assign(per_thread * static_cast<std::size_t>(m_threads), 0.0);
+}
+
+double cpu_fma_backend::flops_per_run() const {
+  return static_cast<double>(m_threads) * fma_accumulators * chain_lanes(m_isa, m_dtype) *
+         flops_per_lane_step(m_dtype) * static_cast<double>(m_steps);
+}
+
+void cpu_fma_backend::run() {
+  if (m_dtype.empty()) throw std::logic_error("cpu_fma: run() before prepare()");
+  const auto per_thread = m_finals.size() / static_cast<std::size_t>(m_threads);
+  const bool pin = !m_cpus.empty();
+#pragma omp parallel num_threads(m_threads)
+  {
+    const int t = omp_get_thread_num();
+    if (pin) {
+      // Re-pinned every run (one system call per thread per ~50 ms): OpenMP may hand out its threads anew.
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(m_cpus[static_cast<std::size_t>(t)], &one);
+      pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+    }
+    run_cpu_chains(m_isa, m_dtype, t, m_steps, m_finals.data() + static_cast<std::size_t>(t) * per_thread);
+  }
+  m_pinned = m_pinned || pin;
+}
+
+std::vector<chain_state> cpu_fma_backend::results() const {
+  std::vector<chain_state> states;
+  const int lanes = chain_lanes(m_isa, m_dtype);
+  std::size_t i = 0;
+  for (int t = 0; t < m_threads; ++t)
+    for (int j = 0; j < fma_accumulators; ++j)
+      for (int l = 0; l < lanes; ++l) states.push_back({t, j, l, m_finals[i++]});
+  return states;
+}
+
+}  // namespace exacheck::flops

@@ -1,0 +1,203 @@
+#include "reports/format.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "harness/outcome.hpp"
+
+namespace exacheck::reports {
+namespace {
+
+// Four significant digits tell 0.0398 from 0.0412 TFLOP/s and keep tables narrow; the csv has every digit.
+constexpr int readable_significant_digits = 4;
+
+std::string without_trailing_zeros(std::string text) {
+  if (text.find('.') == std::string::npos) return text;
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
+std::string non_finite_text(double value) {
+  if (std::isnan(value)) return "NaN";
+  return value > 0 ? "inf" : "-inf";
+}
+
+std::string list_text(const nlohmann::json& list) {
+  std::string text = "[";
+  for (std::size_t i = 0; i < list.size(); ++i) text += (i ? "," : "") + scalar_text(list[i]);
+  return text + "]";
+}
+
+}  // namespace
+
+const nlohmann::json& field(const nlohmann::json& object, std::string_view key) {
+  static const nlohmann::json null_value;
+  if (!object.is_object()) return null_value;
+  const auto found = object.find(std::string(key));
+  return found == object.end() ? null_value : *found;
+}
+
+const nlohmann::json& list_field(const nlohmann::json& object, std::string_view key) {
+  static const nlohmann::json empty_list = nlohmann::json::array();
+  const nlohmann::json& value = field(object, key);
+  return value.is_array() ? value : empty_list;
+}
+
+std::string scalar_text(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number()) return exact_number(value);
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  if (value.is_null()) return "";
+  if (value.is_array()) return list_text(value);
+  return value.dump();
+}
+
+std::string text_field(const nlohmann::json& object, std::string_view key) { return scalar_text(field(object, key)); }
+
+std::string exact_number(const nlohmann::json& value) {
+  if (value.is_number_integer()) return value.dump();
+  if (!value.is_number()) return "";
+  const double number = value.get<double>();
+  // fmt's "{}" is the shortest text that parses back to the same double.
+  return std::isfinite(number) ? fmt::format("{}", number) : non_finite_text(number);
+}
+
+std::string readable_number(double value) {
+  if (!std::isfinite(value)) return non_finite_text(value);
+  if (value == 0) return "0";
+  const double magnitude = std::fabs(value);
+  if (magnitude >= 1e15 || magnitude < 1e-4) return fmt::format("{:.{}g}", value, readable_significant_digits);
+  const int exponent = static_cast<int>(std::floor(std::log10(magnitude)));
+  const int decimals = std::max(0, readable_significant_digits - 1 - exponent);
+  return without_trailing_zeros(fmt::format("{:.{}f}", value, decimals));
+}
+
+std::string readable_quantity(const nlohmann::json& value, const nlohmann::json& unit) {
+  if (!value.is_number()) return std::string(missing_mark);
+  const std::string unit_text = scalar_text(unit);
+  const std::string number = readable_number(value.get<double>());
+  return unit_text.empty() ? number : number + " " + unit_text;
+}
+
+std::string readable_delta_pct(const nlohmann::json& delta_pct) {
+  if (!delta_pct.is_number()) return std::string(missing_mark);
+  const double delta = delta_pct.get<double>();
+  if (!std::isfinite(delta)) return non_finite_text(delta) + "%";
+  return fmt::format("{:+.1f}%", delta);
+}
+
+std::string params_text(const nlohmann::json& params, std::string_view separator) {
+  if (!params.is_object()) return scalar_text(params);
+  static constexpr std::array<std::string_view, 4> leading_keys{"dtype", "m", "n", "k"};
+  std::vector<std::string> keys;
+  for (std::string_view key : leading_keys)
+    if (params.contains(std::string(key))) keys.emplace_back(key);
+  for (const auto& item : params.items())
+    if (std::find(leading_keys.begin(), leading_keys.end(), item.key()) == leading_keys.end())
+      keys.push_back(item.key());
+  std::string text;
+  for (const auto& key : keys) {
+    if (!text.empty()) text += separator;
+    text += key + "=" + scalar_text(params.at(key));
+  }
+  return text;
+}
+
+const std::vector<std::string>& outcome_order() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> result;
+    for (outcome o : {outcome::pass, outcome::fail, outcome::incorrect, outcome::outlier, outcome::error,
+                      outcome::timeout, outcome::skipped, outcome::recorded})
+      result.emplace_back(to_string(o));
+    return result;
+  }();
+  return names;
+}
+
+bool is_failed_check(std::string_view name) {
+  const auto o = outcome_from_string(name);
+  return o == outcome::fail || o == outcome::incorrect || o == outcome::outlier;
+}
+
+bool is_incomplete_check(std::string_view name) {
+  const auto o = outcome_from_string(name);
+  return o == outcome::error || o == outcome::timeout;
+}
+
+std::string exit_code_meaning(int code) {
+  switch (code) {
+    case exit_code::all_passed:
+      return "every check passed";
+    case exit_code::check_failed:
+      return "a check failed (FAIL, INCORRECT or OUTLIER)";
+    case exit_code::usage_error:
+      return "plan or usage error, nothing ran";
+    case exit_code::incomplete:
+      return "incomplete: a case errored or timed out, no check failed";
+    case exit_code::interrupted:
+      return "interrupted: results so far";
+    default:
+      return "unknown exit code";
+  }
+}
+
+namespace {
+std::string xml_escaped(std::string_view text, bool attribute) {
+  std::string escaped;
+  escaped.reserve(text.size());
+  for (const char c : text) {
+    switch (c) {
+      case '&': escaped += "&amp;"; break;
+      case '<': escaped += "&lt;"; break;
+      case '>': escaped += "&gt;"; break;
+      case '"': escaped += "&quot;"; break;
+      case '\'': escaped += "&apos;"; break;
+      case '\t': escaped += attribute ? "&#9;" : "\t"; break;
+      case '\n': escaped += attribute ? "&#10;" : "\n"; break;
+      case '\r': escaped += attribute ? "&#13;" : "\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20)
+          escaped += "\xEF\xBF\xBD";  // U+FFFD: XML 1.0 has no way to write these characters
+        else
+          escaped += c;
+    }
+  }
+  return escaped;
+}
+}  // namespace
+
+std::string xml_text(std::string_view text) { return xml_escaped(text, false); }
+std::string xml_attribute(std::string_view text) { return xml_escaped(text, true); }
+
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string quoted = "\"";
+  for (const char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string markdown_cell(std::string_view text) {
+  std::string cell;
+  cell.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '|')
+      cell += "\\|";
+    else if (c == '\n')
+      cell += "<br>";
+    else if (c == '\r')
+      cell += (i + 1 < text.size() && text[i + 1] == '\n') ? "" : "<br>";
+    else
+      cell += c;
+  }
+  return cell;
+}
+
+}  // namespace exacheck::reports

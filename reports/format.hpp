@@ -1,0 +1,66 @@
+#pragma once
+// Shared by the renderers of run.json (markdown, junit, csv): tolerant field access, number and parameter
+// formatting, outcome classes, and escaping for each output format. Nothing here computes a result: it only
+// turns what run.json says into text.
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace exacheck::reports {
+
+// ---- tolerant access: run.json readers ignore what is missing or null (docs/run-json.md) ----
+
+// `object[key]`, or a null when `object` is not an object or has no such key.
+const nlohmann::json& field(const nlohmann::json& object, std::string_view key);
+// `object[key]` when it is an array, else an empty array (so loops over optional lists need no guard).
+const nlohmann::json& list_field(const nlohmann::json& object, std::string_view key);
+// A scalar as text: strings as they are, numbers by exact_number, booleans, "" for null; arrays and
+// objects as compact JSON.
+std::string scalar_text(const nlohmann::json& value);
+std::string text_field(const nlohmann::json& object, std::string_view key);
+
+// ---- numbers ----
+
+// Shortest text that reads back to the same double ("0.05", "1e+20"); integers as integers. For machine
+// readers (csv, junit properties).
+std::string exact_number(const nlohmann::json& value);
+// About four significant digits without exponent in the usual range ("0.04123", "97.12", "12346"); for
+// people (markdown). NaN and infinities are spelt out.
+std::string readable_number(double value);
+// "97.12 GB/s", or "—" when `value` is not a number.
+std::string readable_quantity(const nlohmann::json& value, const nlohmann::json& unit);
+// A relative difference in percent with its sign and one decimal ("+13.7%", "-64.4%"), or "—".
+std::string readable_delta_pct(const nlohmann::json& delta_pct);
+
+inline constexpr std::string_view missing_mark = "—";
+
+// ---- parameters ----
+
+// "dtype=fp64 m=2048 n=2048 k=2048" with `separator` " " (markdown, junit) or ";" (csv). Keys come in a fixed
+// order: dtype, m, n, k first (a GEMM shape reads M×N×K), then the rest alphabetically. Lists read "[a,b]".
+std::string params_text(const nlohmann::json& params, std::string_view separator = " ");
+
+// ---- outcomes ----
+
+// The outcome names in the order the reports list their counts.
+const std::vector<std::string>& outcome_order();
+bool is_failed_check(std::string_view outcome);      // FAIL, INCORRECT, OUTLIER
+bool is_incomplete_check(std::string_view outcome);  // ERROR, TIMEOUT
+// What the run's exit code means (DESIGN.md "Verdicts and exit codes").
+std::string exit_code_meaning(int code);
+
+// ---- escaping ----
+
+// XML character data: & < > " ' escaped; control characters other than tab, LF and CR (invalid in XML 1.0,
+// and common in logs: terminal colour codes) replaced by U+FFFD.
+std::string xml_text(std::string_view text);
+// An XML attribute value: as xml_text, and tab, LF and CR as character references so that they survive the
+// parser's attribute-value normalisation.
+std::string xml_attribute(std::string_view text);
+// One RFC 4180 field: quoted, with quotes doubled, when it holds a comma, quote, CR or LF.
+std::string csv_field(std::string_view text);
+// A markdown table cell: '|' escaped and line breaks turned into <br>, so one value stays in one cell.
+std::string markdown_cell(std::string_view text);
+
+}  // namespace exacheck::reports

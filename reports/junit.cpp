@@ -1,0 +1,137 @@
+// junit.xml: one <testsuite> per case, one <testcase> per check, so that CI systems (Jenkins, GitLab) list
+// every failing metric by name. FAIL/INCORRECT/OUTLIER are <failure>, ERROR/TIMEOUT are <error>, SKIPPED is
+// <skipped>; PASS and RECORDED pass. Rendered from run.json alone.
+#include <fmt/core.h>
+
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "reports/format.hpp"
+#include "reports/render.hpp"
+
+namespace exacheck::reports {
+namespace {
+
+using nlohmann::json;
+
+struct check_counts {
+  int tests = 0, failures = 0, errors = 0, skipped = 0;
+
+  void add(const json& check) {
+    const std::string outcome = text_field(check, "outcome");
+    ++tests;
+    if (is_failed_check(outcome)) ++failures;
+    if (is_incomplete_check(outcome)) ++errors;
+    if (outcome == "SKIPPED") ++skipped;
+  }
+  std::string attributes() const {
+    return fmt::format("tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\"", tests, failures, errors, skipped);
+  }
+};
+
+std::string seconds_attribute(const json& seconds) {
+  return fmt::format("{:.3f}", seconds.is_number() ? seconds.get<double>() : 0.0);
+}
+
+// <properties> with the non-empty ones of `properties`, at `indent`.
+void write_properties(std::ostream& out, const std::vector<std::pair<std::string, std::string>>& properties,
+                      const std::string& indent) {
+  bool any = false;
+  for (const auto& [name, value] : properties) {
+    if (value.empty()) continue;
+    if (!any) out << indent << "<properties>\n";
+    any = true;
+    out << fmt::format("{}  <property name=\"{}\" value=\"{}\"/>\n", indent, xml_attribute(name), xml_attribute(value));
+  }
+  if (any) out << indent << "</properties>\n";
+}
+
+std::string testcase_name(const json& check) {
+  const std::string params = params_text(field(check, "params"));
+  const std::string metric = text_field(check, "metric");
+  return params.empty() ? metric : metric + " " + params;
+}
+
+void write_testcase(std::ostream& out, const json& test_case, const json& check) {
+  const json& reference = field(check, "reference");
+  const std::string outcome = text_field(check, "outcome");
+  const std::string reason = text_field(check, "reason");
+  out << fmt::format("    <testcase classname=\"{}\" name=\"{}\">\n", xml_attribute(text_field(test_case, "benchmark")),
+                     xml_attribute(testcase_name(check)));
+  write_properties(out,
+                   {{"outcome", outcome},
+                    {"value", exact_number(field(check, "value"))},
+                    {"unit", text_field(check, "unit")},
+                    {"statistic", text_field(check, "statistic")},
+                    {"better", text_field(check, "better")},
+                    {"aggregation", text_field(check, "aggregation")},
+                    {"reference", exact_number(field(reference, "value"))},
+                    {"reference_unit", text_field(reference, "unit")},
+                    {"lower_bound", exact_number(field(reference, "lower_bound"))},
+                    {"upper_bound", exact_number(field(reference, "upper_bound"))},
+                    {"reference_source", text_field(reference, "source")},
+                    {"delta_pct", exact_number(field(check, "delta_pct"))},
+                    {"worst_rank", text_field(check, "worst_rank")},
+                    {"worst_host", text_field(check, "worst_host")},
+                    {"ranks_measured", text_field(check, "ranks_measured")},
+                    {"ranks_expected", text_field(check, "ranks_expected")}},
+                   "      ");
+  if (is_failed_check(outcome))
+    out << fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_attribute(reason),
+                       xml_attribute(outcome), xml_text(reason));
+  if (is_incomplete_check(outcome)) {
+    out << fmt::format("      <error message=\"{}\" type=\"{}\">{}</error>\n", xml_attribute(reason),
+                       xml_attribute(outcome), xml_text(reason));
+    const std::string log_tail = text_field(test_case, "log_tail");
+    if (!log_tail.empty()) out << fmt::format("      <system-out>{}</system-out>\n", xml_text(log_tail));
+  }
+  if (outcome == "SKIPPED") out << fmt::format("      <skipped message=\"{}\"/>\n", xml_attribute(reason));
+  out << "    </testcase>\n";
+}
+
+void write_testsuite(std::ostream& out, const json& test_case) {
+  check_counts counts;
+  bool has_error_testcase = false;
+  for (const auto& check : list_field(test_case, "checks")) {
+    counts.add(check);
+    has_error_testcase = has_error_testcase || is_incomplete_check(text_field(check, "outcome"));
+  }
+  out << fmt::format("  <testsuite name=\"{}\" {} time=\"{}\">\n", xml_attribute(text_field(test_case, "id")),
+                     counts.attributes(), seconds_attribute(field(test_case, "elapsed_s")));
+  write_properties(out,
+                   {{"case", text_field(test_case, "name")},
+                    {"benchmark", text_field(test_case, "benchmark")},
+                    {"params", params_text(field(test_case, "params"))},
+                    {"ranks", text_field(test_case, "ranks")},
+                    {"launcher", text_field(test_case, "launcher")},
+                    {"backend", text_field(test_case, "backend")},
+                    {"status", text_field(test_case, "status")},
+                    {"outcome", text_field(test_case, "outcome")},
+                    {"message", text_field(test_case, "message")}},
+                   "    ");
+  for (const auto& check : list_field(test_case, "checks")) write_testcase(out, test_case, check);
+  // A log tail with no ERROR/TIMEOUT testcase to carry it still reaches the reader, at the suite level.
+  const std::string log_tail = text_field(test_case, "log_tail");
+  if (!log_tail.empty() && !has_error_testcase)
+    out << fmt::format("    <system-out>{}</system-out>\n", xml_text(log_tail));
+  out << "  </testsuite>\n";
+}
+
+}  // namespace
+
+void render_junit(const json& run, std::ostream& out) {
+  check_counts totals;
+  for (const auto& test_case : list_field(run, "cases"))
+    for (const auto& check : list_field(test_case, "checks")) totals.add(check);
+  const std::string plan = text_field(field(run, "plan"), "name");
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out << fmt::format("<testsuites name=\"{}\" {} time=\"{}\">\n",
+                     xml_attribute(plan.empty() ? "exacheck" : "exacheck " + plan), totals.attributes(),
+                     seconds_attribute(field(field(run, "timing"), "total_s")));
+  for (const auto& test_case : list_field(run, "cases")) write_testsuite(out, test_case);
+  out << "</testsuites>\n";
+}
+
+}  // namespace exacheck::reports

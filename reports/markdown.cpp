@@ -1,0 +1,346 @@
+// report.md: the answer first (verdict, exit code, counts, every failing check), then one table per benchmark,
+// skipped checks, errors with their log tails, the formulas, and provenance. Rendered from run.json alone.
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <array>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "reports/format.hpp"
+#include "reports/render.hpp"
+
+namespace exacheck::reports {
+namespace {
+
+using nlohmann::json;
+
+const std::string dash(missing_mark);
+
+// ---- small text helpers ----
+
+std::string or_dash(const std::string& text) { return text.empty() ? dash : text; }
+
+// A code span whose delimiter is longer than any run of backticks inside it.
+std::string code_span(const std::string& text) {
+  std::size_t longest = 0, run = 0;
+  for (const char c : text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  const std::string ticks(longest + 1, '`');
+  const std::string pad = (!text.empty() && (text.front() == '`' || text.back() == '`')) ? " " : "";
+  return ticks + pad + text + pad + ticks;
+}
+
+std::string fence_for(const std::string& text) {
+  std::size_t longest = 0, run = 0;
+  for (const char c : text) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  return std::string(std::max<std::size_t>(3, longest + 1), '`');
+}
+
+std::string joined(const json& list, std::string_view separator) {
+  std::string text;
+  for (const auto& item : list) text += (text.empty() ? "" : std::string(separator)) + scalar_text(item);
+  return text;
+}
+
+// A command line as one could paste it into a shell: arguments with spaces or quotes are single-quoted.
+std::string command_text(const json& argv) {
+  std::string text;
+  for (const auto& item : argv) {
+    std::string arg = scalar_text(item);
+    if (arg.empty() || arg.find_first_of(" \t\"'$`\\") != std::string::npos) {
+      std::string quoted = "'";
+      for (const char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      arg = quoted + "'";
+    }
+    text += (text.empty() ? "" : " ") + arg;
+  }
+  return text;
+}
+
+std::string readable_bytes(const json& bytes) {
+  if (!bytes.is_number()) return dash;
+  static constexpr std::array<std::string_view, 5> units{"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = bytes.get<double>();
+  std::size_t unit = 0;
+  while (value >= 1024 && unit + 1 < units.size()) {
+    value /= 1024;
+    ++unit;
+  }
+  return readable_number(value) + " " + std::string(units[unit]);
+}
+
+std::string seconds_text(const json& seconds) { return readable_quantity(seconds, "s"); }
+
+void write_table_row(std::ostream& out, const std::vector<std::string>& cells) {
+  out << "|";
+  for (const auto& cell : cells) out << " " << markdown_cell(cell) << " |";
+  out << "\n";
+}
+
+void write_table_header(std::ostream& out, const std::vector<std::string>& names) {
+  write_table_row(out, names);
+  out << "|";
+  for (std::size_t i = 0; i < names.size(); ++i) out << "---|";
+  out << "\n";
+}
+
+// ---- check cells ----
+
+std::string reference_cell(const json& reference) {
+  if (!reference.is_object()) return dash;
+  std::string text = readable_quantity(field(reference, "value"), field(reference, "unit"));
+  const json& lower = field(reference, "lower_bound");
+  const json& upper = field(reference, "upper_bound");
+  if (lower.is_number() && upper.is_number())
+    text += fmt::format(" ({} to {})", readable_number(lower.get<double>()), readable_number(upper.get<double>()));
+  else if (lower.is_number())
+    text += fmt::format(" (≥ {})", readable_number(lower.get<double>()));
+  else if (upper.is_number())
+    text += fmt::format(" (≤ {})", readable_number(upper.get<double>()));
+  return text;
+}
+
+// Which rank the check's value is: the worst rank for rank-scoped metrics, none for global ones.
+std::string worst_cell(const json& check) {
+  if (text_field(check, "aggregation").starts_with("global")) return "global";
+  const json& rank = field(check, "worst_rank");
+  if (!rank.is_number()) return dash;
+  const std::string host = text_field(check, "worst_host");
+  return host.empty() ? fmt::format("rank {}", scalar_text(rank)) : fmt::format("rank {} on {}", scalar_text(rank), host);
+}
+
+struct case_check {
+  const json& test_case;
+  const json& check;
+};
+
+void for_each_check(const json& run, const std::function<void(const case_check&)>& visit) {
+  for (const auto& test_case : list_field(run, "cases"))
+    for (const auto& check : list_field(test_case, "checks")) visit({test_case, check});
+}
+
+std::vector<std::string> check_cells(const case_check& c) {
+  return {text_field(c.test_case, "id"),
+          or_dash(params_text(field(c.check, "params"))),
+          text_field(c.check, "metric"),
+          readable_quantity(field(c.check, "value"), field(c.check, "unit")),
+          reference_cell(field(c.check, "reference")),
+          readable_delta_pct(field(c.check, "delta_pct")),
+          or_dash(text_field(c.check, "outcome")),
+          worst_cell(c.check)};
+}
+
+// ---- sections ----
+
+void write_title(const json& run, std::ostream& out) {
+  const std::string plan = or_dash(text_field(field(run, "plan"), "name"));
+  const std::string system = text_field(field(run, "system"), "name");
+  const bool synthetic = field(run, "synthetic").is_boolean() && field(run, "synthetic").get<bool>();
+  out << fmt::format("# exacheck report: {}{}{}\n\n", plan, synthetic ? " — SYNTHETIC" : "",
+                     system.empty() ? "" : " on " + system);
+  if (synthetic) out << "> **SYNTHETIC**: generated by `exacheck simulate`, not measured on a machine.\n\n";
+  const std::string description = text_field(field(run, "plan"), "description");
+  if (!description.empty()) out << description << "\n\n";
+}
+
+void write_verdict(const json& run, std::ostream& out) {
+  out << fmt::format("**Verdict: {}**\n\n", or_dash(text_field(run, "verdict")));
+  const json& code = field(run, "exit_code");
+  if (code.is_number_integer())
+    out << fmt::format("Exit code {}: {}.\n\n", code.get<int>(), exit_code_meaning(code.get<int>()));
+  if (field(run, "interrupted") == true)
+    out << "The run was interrupted: what follows is what was measured before it stopped.\n\n";
+  else if (field(run, "complete") == false)
+    out << "The run is not complete: what follows is what was measured so far.\n\n";
+}
+
+void write_counts(const json& run, std::ostream& out) {
+  const json& summary = field(run, "summary");
+  out << fmt::format("{} cases, {} checks.\n\n", or_dash(text_field(summary, "cases")),
+                     or_dash(text_field(summary, "checks")));
+  write_table_header(out, outcome_order());
+  std::vector<std::string> counts;
+  for (const auto& name : outcome_order()) counts.push_back(or_dash(text_field(field(summary, "counts"), name)));
+  write_table_row(out, counts);
+  out << "\n";
+}
+
+void write_failing_checks(const json& run, std::ostream& out) {
+  out << "## Failing checks\n\n";
+  std::vector<std::vector<std::string>> rows;
+  for_each_check(run, [&](const case_check& c) {
+    const std::string outcome = text_field(c.check, "outcome");
+    if (!is_failed_check(outcome) && !is_incomplete_check(outcome)) return;
+    auto cells = check_cells(c);
+    cells.push_back(or_dash(text_field(c.check, "reason")));
+    rows.push_back(std::move(cells));
+  });
+  if (rows.empty()) {
+    out << "None.\n\n";
+    return;
+  }
+  write_table_header(out, {"case", "params", "metric", "value", "reference", "Δ%", "verdict", "worst", "reason"});
+  for (const auto& row : rows) write_table_row(out, row);
+  out << "\n";
+}
+
+void write_benchmark_tables(const json& run, std::ostream& out) {
+  std::vector<std::string> benchmarks;
+  for (const auto& test_case : list_field(run, "cases")) {
+    const std::string benchmark = text_field(test_case, "benchmark");
+    if (std::find(benchmarks.begin(), benchmarks.end(), benchmark) == benchmarks.end()) benchmarks.push_back(benchmark);
+  }
+  if (benchmarks.empty()) return;
+  out << "## Results by benchmark\n\n";
+  for (const auto& benchmark : benchmarks) {
+    out << fmt::format("### {}\n\n", or_dash(benchmark));
+    write_table_header(out, {"case", "params", "metric", "value", "reference", "Δ%", "verdict", "worst"});
+    for (const auto& test_case : list_field(run, "cases")) {
+      if (text_field(test_case, "benchmark") != benchmark) continue;
+      const json& checks = list_field(test_case, "checks");
+      for (const auto& check : checks) write_table_row(out, check_cells({test_case, check}));
+      if (checks.empty())  // a case that has not run yet: its row says so
+        write_table_row(out, {text_field(test_case, "id"), or_dash(params_text(field(test_case, "params"))), dash,
+                              dash, dash, dash, or_dash(text_field(test_case, "status")), dash});
+    }
+    out << "\n";
+  }
+}
+
+void write_skipped(const json& run, std::ostream& out) {
+  std::vector<std::vector<std::string>> rows;
+  for_each_check(run, [&](const case_check& c) {
+    if (text_field(c.check, "outcome") != "SKIPPED") return;
+    rows.push_back({text_field(c.test_case, "id"), or_dash(params_text(field(c.check, "params"))),
+                    text_field(c.check, "metric"), or_dash(text_field(c.check, "reason"))});
+  });
+  out << "## Skipped\n\n";
+  if (rows.empty()) {
+    out << "None.\n\n";
+    return;
+  }
+  write_table_header(out, {"case", "params", "metric", "reason"});
+  for (const auto& row : rows) write_table_row(out, row);
+  out << "\n";
+}
+
+bool did_not_complete(const json& test_case) {
+  const std::string status = text_field(test_case, "status");
+  return status == "error" || status == "timeout" || status == "interrupted" ||
+         !text_field(test_case, "log_tail").empty();
+}
+
+void write_errors(const json& run, std::ostream& out) {
+  out << "## Errors and time-outs\n\n";
+  bool any = false;
+  for (const auto& test_case : list_field(run, "cases")) {
+    if (!did_not_complete(test_case)) continue;
+    any = true;
+    out << fmt::format("### {}: {}\n\n", text_field(test_case, "id"), or_dash(text_field(test_case, "outcome")));
+    out << fmt::format("- benchmark {}, status {}, after {} on {} rank(s)\n", text_field(test_case, "benchmark"),
+                       or_dash(text_field(test_case, "status")), seconds_text(field(test_case, "elapsed_s")),
+                       or_dash(text_field(test_case, "ranks")));
+    out << fmt::format("- message: {}\n", or_dash(text_field(test_case, "message")));
+    const json& command = list_field(test_case, "command");
+    if (!command.empty()) out << fmt::format("- command: {}\n", code_span(command_text(command)));
+    const std::string log_tail = text_field(test_case, "log_tail");
+    if (log_tail.empty()) {
+      out << "- log tail: empty\n\n";
+      continue;
+    }
+    const std::string fence = fence_for(log_tail);
+    out << "\nLog tail:\n\n" << fence << "\n" << log_tail << (log_tail.ends_with('\n') ? "" : "\n") << fence << "\n\n";
+  }
+  if (!any) out << "None.\n\n";
+}
+
+void write_formulas(const json& run, std::ostream& out) {
+  out << "## Formulas\n\n"
+         "- GEMM: flops = 2·M·N·K per multiplication; TFLOP/s = flops / time / 1e12.\n"
+         "- Collectives: algbw = bytes / time; busbw = algbw × factor, with factor 2(n−1)/n for all-reduce, "
+         "(n−1)/n for all-gather, reduce-scatter and all-to-all, 1 for broadcast, reduce and send/recv "
+         "(n = ranks; nccl-tests' definitions).\n"
+         "- STREAM: bytes moved per element = arrays touched × element size: copy 2, scale 2, add 3, triad 3, "
+         "dot 2; best time excluding the first iteration.\n"
+         "- Units are SI: GB/s = 1e9 B/s, TFLOP/s = 1e12 FLOP/s. Δ% = (value − reference) / reference × 100.\n\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& test_case : list_field(run, "cases"))
+    for (const auto& point : list_field(test_case, "results"))
+      for (const auto& rank : list_field(point, "ranks"))
+        for (const auto& metric : list_field(rank, "metrics")) {
+          std::vector<std::string> row{text_field(test_case, "benchmark"), text_field(metric, "name"),
+                                       or_dash(text_field(metric, "unit")), or_dash(text_field(metric, "statistic")),
+                                       or_dash(text_field(metric, "better")),
+                                       or_dash(text_field(metric, "description"))};
+          if (std::find(rows.begin(), rows.end(), row) == rows.end()) rows.push_back(std::move(row));
+        }
+  if (rows.empty()) return;
+  out << "Metrics as measured:\n\n";
+  write_table_header(out, {"benchmark", "metric", "unit", "statistic", "better", "definition"});
+  for (const auto& row : rows) write_table_row(out, row);
+  out << "\n";
+}
+
+void write_provenance(const json& run, std::ostream& out) {
+  const json& provenance = field(run, "provenance");
+  const json& plan = field(run, "plan");
+  const json& system = field(run, "system");
+  const json& cpu = field(provenance, "cpu");
+  const json& timing = field(run, "timing");
+  out << "## Provenance\n\n";
+  out << fmt::format("- exacheck {}, git revision {}\n", or_dash(text_field(provenance, "exacheck_version")),
+                     or_dash(text_field(provenance, "git_revision")));
+  out << fmt::format("- plan: {} ({}), sha256 {}\n", or_dash(text_field(plan, "name")),
+                     or_dash(text_field(plan, "file")), or_dash(text_field(plan, "sha256")));
+  if (system.is_object())
+    out << fmt::format("- system: {} ({}), {} node(s) × {} GPU(s) per node\n", or_dash(text_field(system, "name")),
+                       or_dash(text_field(system, "file")), or_dash(text_field(field(system, "size"), "nodes")),
+                       or_dash(text_field(field(system, "size"), "gpus_per_node")));
+  else
+    out << "- system: none (no references: every measured metric is RECORDED)\n";
+  const json& command_line = list_field(provenance, "command_line");
+  out << fmt::format("- command line: {}\n", command_line.empty() ? dash : code_span(command_text(command_line)));
+  out << fmt::format("- started {}, finished {}\n", or_dash(text_field(provenance, "started_at")),
+                     or_dash(text_field(provenance, "finished_at")));
+  out << fmt::format("- controller host {}; hosts: {}\n", or_dash(text_field(provenance, "controller_host")),
+                     or_dash(joined(list_field(provenance, "hosts"), ", ")));
+  out << fmt::format("- CPU: {}, {} cores, {} threads, memory {}, last-level cache {}\n",
+                     or_dash(text_field(cpu, "model")), or_dash(text_field(cpu, "cores")),
+                     or_dash(text_field(cpu, "threads")), readable_bytes(field(cpu, "memory_bytes")),
+                     readable_bytes(field(cpu, "llc_bytes")));
+  out << fmt::format("- OS: {}\n", or_dash(text_field(provenance, "os")));
+  const json& libraries = field(provenance, "libraries");
+  if (libraries.is_object() && !libraries.empty()) {
+    out << "- libraries:\n";
+    for (const auto& library : libraries.items())
+      out << fmt::format("  - {}: {}\n", library.key(), or_dash(scalar_text(library.value())));
+  }
+  out << fmt::format("- time: launch {}, benchmark {}, aggregation {}, reports {}, total {}\n",
+                     seconds_text(field(timing, "launch_s")), seconds_text(field(timing, "benchmark_s")),
+                     seconds_text(field(timing, "aggregation_s")), seconds_text(field(timing, "reports_s")),
+                     seconds_text(field(timing, "total_s")));
+}
+
+}  // namespace
+
+void render_markdown(const json& run, std::ostream& out) {
+  write_title(run, out);
+  write_verdict(run, out);
+  write_counts(run, out);
+  write_failing_checks(run, out);
+  write_benchmark_tables(run, out);
+  write_skipped(run, out);
+  write_errors(run, out);
+  write_formulas(run, out);
+  write_provenance(run, out);
+}
+
+}  // namespace exacheck::reports

@@ -1,0 +1,203 @@
+#include "suites/collectives/collective_formulas.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace exacheck::collectives {
+namespace {
+
+struct collective_name {
+  collective op;
+  std::string_view name;
+};
+constexpr collective_name k_collective_names[] = {
+    {collective::allreduce, "allreduce"}, {collective::allgather, "allgather"},
+    {collective::reduce_scatter, "reduce_scatter"}, {collective::broadcast, "broadcast"},
+    {collective::reduce, "reduce"}, {collective::alltoall, "alltoall"}, {collective::sendrecv, "sendrecv"},
+};
+
+// Collectives whose buffers are made of one chunk per rank: the size must hold one element per rank.
+bool is_chunked(collective op) {
+  return op == collective::allgather || op == collective::reduce_scatter || op == collective::alltoall;
+}
+
+double reduction_weight(int rank) { return 1.0 + static_cast<double>(rank % 16); }
+double moving_weight(int rank) { return static_cast<double>(rank) + 1.0; }
+double index_pattern(std::size_t index) { return 1.0 + static_cast<double>(index % 7); }
+
+// Σ_{r<n} (1 + r mod 16) in closed form: every full block of 16 ranks adds 1 + … + 16 = 136.
+double reduction_weight_sum(int ranks) {
+  const long long full = ranks / 16, rest = ranks % 16;
+  return static_cast<double>(full * 136 + rest * (rest + 1) / 2);
+}
+
+}  // namespace
+
+std::string_view to_string(collective value) {
+  for (const auto& entry : k_collective_names)
+    if (entry.op == value) return entry.name;
+  return "unknown";
+}
+
+std::optional<collective> collective_from_string(std::string_view text) {
+  for (const auto& entry : k_collective_names)
+    if (entry.name == text) return entry.op;
+  return std::nullopt;
+}
+
+const std::vector<collective>& all_collectives() {
+  static const std::vector<collective> all = [] {
+    std::vector<collective> ops;
+    for (const auto& entry : k_collective_names) ops.push_back(entry.op);
+    return ops;
+  }();
+  return all;
+}
+
+std::string_view to_string(element_type value) {
+  switch (value) {
+    case element_type::int32: return "int32";
+    case element_type::fp32: return "fp32";
+    case element_type::fp64: return "fp64";
+  }
+  return "unknown";
+}
+
+std::optional<element_type> element_type_from_string(std::string_view text) {
+  for (auto type : {element_type::int32, element_type::fp32, element_type::fp64})
+    if (to_string(type) == text) return type;
+  return std::nullopt;
+}
+
+std::size_t element_size(element_type value) { return value == element_type::fp64 ? 8 : 4; }
+
+double bus_bandwidth_factor(collective op, int ranks) {
+  if (ranks < 1) throw std::invalid_argument("bus_bandwidth_factor: ranks must be at least 1");
+  const double n = ranks;
+  switch (op) {
+    case collective::allreduce: return 2.0 * (n - 1.0) / n;
+    case collective::allgather:
+    case collective::reduce_scatter:
+    case collective::alltoall: return (n - 1.0) / n;
+    case collective::broadcast:
+    case collective::reduce:
+    case collective::sendrecv: return 1.0;
+  }
+  return 1.0;
+}
+
+bool is_reduction(collective op) {
+  return op == collective::allreduce || op == collective::reduce || op == collective::reduce_scatter;
+}
+
+std::size_t minimum_bytes(collective op, element_type dtype, int ranks) {
+  return element_size(dtype) * (is_chunked(op) ? static_cast<std::size_t>(ranks) : 1);
+}
+
+std::optional<collective_layout> layout_for_bytes(collective op, element_type dtype, std::size_t requested_bytes,
+                                                  int ranks, int root, std::string* why_not) {
+  if (ranks < 1) throw std::invalid_argument("layout_for_bytes: ranks must be at least 1");
+  const std::size_t minimum = minimum_bytes(op, dtype, ranks);
+  if (requested_bytes < minimum) {
+    if (why_not)
+      *why_not = is_chunked(op)
+                     ? fmt::format("{} B of {} cannot give one element to each of {} ranks ({} needs at least {} B)",
+                                   requested_bytes, to_string(dtype), ranks, to_string(op), minimum)
+                     : fmt::format("{} B cannot hold one {} element ({} B)", requested_bytes, to_string(dtype),
+                                   minimum);
+    return std::nullopt;
+  }
+  collective_layout layout;
+  layout.op = op;
+  layout.dtype = dtype;
+  layout.ranks = ranks;
+  layout.root = root;
+  const auto n = static_cast<std::size_t>(ranks);
+  if (is_chunked(op)) {
+    // nccl-tests rounds to whole chunks (and to multiples of 4 elements, which we do not need on the host).
+    layout.chunk_count = requested_bytes / (element_size(dtype) * n);
+    const std::size_t whole = layout.chunk_count * n;
+    layout.send_count = op == collective::allgather ? layout.chunk_count : whole;
+    layout.recv_count = op == collective::reduce_scatter ? layout.chunk_count : whole;
+    layout.bytes = whole * element_size(dtype);
+  } else {
+    layout.chunk_count = requested_bytes / element_size(dtype);
+    layout.send_count = layout.recv_count = layout.chunk_count;
+    layout.bytes = layout.chunk_count * element_size(dtype);
+  }
+  return layout;
+}
+
+double algorithm_bandwidth_gbps(std::size_t bytes, double time_s) {
+  return static_cast<double>(bytes) / time_s / 1e9;
+}
+
+double bus_bandwidth_gbps(collective op, int ranks, std::size_t bytes, double time_s) {
+  return algorithm_bandwidth_gbps(bytes, time_s) * bus_bandwidth_factor(op, ranks);
+}
+
+double input_value(collective op, int rank, std::size_t index) {
+  return (is_reduction(op) ? reduction_weight(rank) : moving_weight(rank)) * index_pattern(index);
+}
+
+bool output_is_defined(const collective_layout& layout, int rank) {
+  return layout.op != collective::reduce || rank == layout.root;
+}
+
+double expected_output(const collective_layout& layout, int rank, std::size_t index) {
+  const std::size_t chunk = layout.chunk_count;
+  switch (layout.op) {
+    case collective::allreduce:
+    case collective::reduce: return reduction_weight_sum(layout.ranks) * index_pattern(index);
+    case collective::reduce_scatter:
+      // Rank r receives the sum of every rank's chunk r.
+      return reduction_weight_sum(layout.ranks) * index_pattern(static_cast<std::size_t>(rank) * chunk + index);
+    case collective::allgather:
+      // Chunk s of the output is rank s's whole send buffer.
+      return input_value(layout.op, static_cast<int>(index / chunk), index % chunk);
+    case collective::alltoall: {
+      // Chunk s of rank r's output is chunk r of rank s's send buffer.
+      const auto source = static_cast<int>(index / chunk);
+      return input_value(layout.op, source, static_cast<std::size_t>(rank) * chunk + index % chunk);
+    }
+    case collective::broadcast: return input_value(layout.op, layout.root, index);
+    case collective::sendrecv:
+      // nccl-tests' ring: every rank sends to rank + 1 and receives from rank − 1.
+      return input_value(layout.op, (rank - 1 + layout.ranks) % layout.ranks, index);
+  }
+  return 0;
+}
+
+std::optional<output_mismatch> find_output_mismatch(const collective_layout& layout, int rank,
+                                                    std::span<const double> got) {
+  if (!output_is_defined(layout, rank)) return std::nullopt;
+  std::optional<output_mismatch> first;
+  std::size_t wrong = 0;
+  const std::size_t checked = std::min(got.size(), layout.recv_count);
+  for (std::size_t i = 0; i < checked; ++i) {
+    const double expected = expected_output(layout, rank, i);
+    // Exact comparison: every expected value is a small integer, exactly representable and exactly summed.
+    if (got[i] != expected) {
+      if (!first) first = output_mismatch{i, expected, got[i], 0};
+      ++wrong;
+    }
+  }
+  if (got.size() != layout.recv_count) {
+    // A backend that returned too few or too many elements is wrong at the first missing/extra index.
+    if (!first) first = output_mismatch{checked, checked < layout.recv_count ? expected_output(layout, rank, checked) : 0,
+                                        poison_value, 0};
+    wrong += got.size() > layout.recv_count ? got.size() - layout.recv_count : layout.recv_count - got.size();
+  }
+  if (first) first->wrong_elements = wrong;
+  return first;
+}
+
+std::vector<double> make_inputs(const collective_layout& layout, int rank) {
+  std::vector<double> values(layout.send_count);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = input_value(layout.op, rank, i);
+  return values;
+}
+
+}  // namespace exacheck::collectives

@@ -1,0 +1,264 @@
+// Renderers of run.json (reports/): golden files are the spec of each format; targeted tests pin the rules a
+// reader relies on (verdict first, escaping, counts, tolerance of missing keys).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <string>
+
+#include "harness/files.hpp"
+#include "reports/format.hpp"
+#include "reports/render.hpp"
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+namespace reports = exacheck::reports;
+
+const fs::path golden_dir = fs::path(EXACHECK_TEST_DATA_DIR) / "golden";
+
+json small_run() { return json::parse(exacheck::read_file((golden_dir / "run_small.json").string())); }
+
+std::string markdown_of(const json& run) {
+  std::ostringstream out;
+  reports::render_markdown(run, out);
+  return out.str();
+}
+std::string junit_of(const json& run) {
+  std::ostringstream out;
+  reports::render_junit(run, out);
+  return out.str();
+}
+std::string csv_of(const json& run) {
+  std::ostringstream out;
+  reports::render_csv(run, out);
+  return out.str();
+}
+
+// EXACHECK_UPDATE_GOLDEN=1 rewrites the golden files from the renderers instead of comparing with them. Use it
+// after an intended format change, then read the diff line by line before keeping it: the goldens are the spec.
+void expect_matches_golden(const std::string& rendered, const std::string& golden_name) {
+  const fs::path golden = golden_dir / golden_name;
+  const char* update = std::getenv("EXACHECK_UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    exacheck::write_file_atomically(golden.string(), rendered);
+    std::cout << "rewrote " << golden << "\n";
+    return;
+  }
+  EXPECT_EQ(rendered, exacheck::read_file(golden.string())) << "differs from " << golden
+                                                            << " (EXACHECK_UPDATE_GOLDEN=1 rewrites it)";
+}
+
+int count_of(const std::string& text, const std::string& needle) {
+  int count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++count;
+  return count;
+}
+
+// A run with one case and one check whose text fields all hold `text`.
+json run_with_text_everywhere(const std::string& text) {
+  json check = {{"metric", "busbw"},     {"params", {{"note", text}}}, {"value", 1.5},       {"unit", "GB/s"},
+                {"reference", nullptr},  {"delta_pct", nullptr},       {"outcome", "FAIL"},  {"reason", text}};
+  json test_case = {{"id", "case-" + text}, {"name", text}, {"benchmark", "allreduce"}, {"status", "error"},
+                    {"outcome", "FAIL"},    {"message", text}, {"log_tail", text},      {"checks", {check}}};
+  return {{"schema", "exacheck/run/v1"}, {"verdict", "FAIL"}, {"exit_code", 1}, {"cases", {test_case}}};
+}
+
+// ---- golden files ----
+
+TEST(reports_golden, markdown_matches_golden) { expect_matches_golden(markdown_of(small_run()), "report_small.md"); }
+TEST(reports_golden, junit_matches_golden) { expect_matches_golden(junit_of(small_run()), "junit_small.xml"); }
+TEST(reports_golden, csv_matches_golden) { expect_matches_golden(csv_of(small_run()), "results_small.csv"); }
+
+TEST(reports_golden, same_run_renders_the_same_bytes_after_a_json_round_trip) {
+  const json run = small_run();
+  const json reparsed = json::parse(run.dump());
+  EXPECT_EQ(markdown_of(run), markdown_of(reparsed));
+  EXPECT_EQ(junit_of(run), junit_of(reparsed));
+  EXPECT_EQ(csv_of(run), csv_of(reparsed));
+}
+
+// ---- markdown ----
+
+TEST(markdown_report, leads_with_verdict_exit_code_and_failing_checks_before_any_table_of_results) {
+  const std::string md = markdown_of(small_run());
+  const auto verdict = md.find("**Verdict: INCORRECT**");
+  const auto exit_code = md.find("Exit code 1:");
+  const auto failing = md.find("## Failing checks");
+  const auto tables = md.find("## Results by benchmark");
+  ASSERT_NE(verdict, std::string::npos);
+  ASSERT_NE(exit_code, std::string::npos);
+  ASSERT_NE(failing, std::string::npos);
+  ASSERT_NE(tables, std::string::npos);
+  EXPECT_LT(verdict, md.find("\n|"));  // before the first table of any kind
+  EXPECT_LT(exit_code, failing);
+  EXPECT_LT(failing, tables);
+}
+
+TEST(markdown_report, failing_section_names_every_fail_incorrect_error_and_timeout_check) {
+  const std::string md = markdown_of(small_run());
+  const std::string failing = md.substr(md.find("## Failing checks"), md.find("## Results by benchmark") -
+                                                                          md.find("## Failing checks"));
+  EXPECT_NE(failing.find("| allreduce-5b21d0c4 | dtype=fp32 bytes=1048576 | busbw |"), std::string::npos) << failing;
+  EXPECT_NE(failing.find("| membw-8e4f2b19 |"), std::string::npos);
+  EXPECT_NE(failing.find("| INCORRECT |"), std::string::npos);
+  EXPECT_NE(failing.find("| flops-c0d1e2f3 |"), std::string::npos);
+  EXPECT_NE(failing.find("| TIMEOUT |"), std::string::npos);
+  EXPECT_EQ(failing.find("| PASS |"), std::string::npos);
+  EXPECT_EQ(failing.find("| SKIPPED |"), std::string::npos);
+}
+
+TEST(markdown_report, says_none_when_nothing_failed) {
+  json run = small_run();
+  run["cases"] = json::array({run["cases"][0]});
+  EXPECT_NE(markdown_of(run).find("## Failing checks\n\nNone.\n"), std::string::npos);
+}
+
+TEST(markdown_report, marks_a_synthetic_run_in_its_title) {
+  json run = small_run();
+  run["synthetic"] = true;
+  EXPECT_EQ(markdown_of(run).rfind("# exacheck report: nightly-small — SYNTHETIC on epyc-7763-2s\n", 0), 0u);
+}
+
+TEST(markdown_report, missing_reference_and_delta_read_as_a_dash) {
+  const std::string md = markdown_of(run_with_text_everywhere("x"));
+  EXPECT_NE(md.find("| case-x | note=x | busbw | 1.5 GB/s | — | — | FAIL | — | x |"), std::string::npos) << md;
+}
+
+TEST(markdown_report, pipes_in_values_stay_inside_their_cell_and_log_tails_are_fenced) {
+  const std::string md = markdown_of(run_with_text_everywhere("a|b\n```c"));
+  EXPECT_NE(md.find("a\\|b<br>```c"), std::string::npos) << md;
+  EXPECT_NE(md.find("````\na|b\n```c\n````\n"), std::string::npos) << md;  // fence longer than the ``` inside
+}
+
+// ---- junit ----
+
+TEST(junit_report, escapes_xml_special_characters_in_names_attributes_and_text) {
+  const std::string xml = junit_of(run_with_text_everywhere("<&\"'>"));
+  EXPECT_EQ(xml.find("<&\"'>"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<testsuite name=\"case-&lt;&amp;&quot;&apos;&gt;\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<failure message=\"&lt;&amp;&quot;&apos;&gt;\" type=\"FAIL\">"), std::string::npos) << xml;
+}
+
+TEST(junit_report, newlines_survive_in_attributes_and_control_characters_are_replaced) {
+  EXPECT_EQ(reports::xml_attribute("a\nb\tc"), "a&#10;b&#9;c");
+  EXPECT_EQ(reports::xml_text("a\nb"), "a\nb");
+  EXPECT_EQ(reports::xml_text("\x1b[31mred"), "\xEF\xBF\xBD[31mred");
+}
+
+TEST(junit_report, counts_failures_errors_and_skips_per_case_and_in_total) {
+  const std::string xml = junit_of(small_run());
+  EXPECT_NE(xml.find("<testsuites name=\"exacheck nightly-small\" tests=\"18\" failures=\"2\" errors=\"2\" "
+                     "skipped=\"1\""),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("name=\"gemm-3f9c1a7e\" tests=\"5\" failures=\"0\" errors=\"0\" skipped=\"1\""),
+            std::string::npos);
+  EXPECT_NE(xml.find("name=\"allreduce-5b21d0c4\" tests=\"8\" failures=\"1\" errors=\"0\" skipped=\"0\""),
+            std::string::npos);
+  EXPECT_NE(xml.find("name=\"flops-c0d1e2f3\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\""),
+            std::string::npos);
+  EXPECT_EQ(count_of(xml, "<testcase "), 18);
+  EXPECT_EQ(count_of(xml, "<failure "), 2);
+  EXPECT_EQ(count_of(xml, "<error "), 2);
+  EXPECT_EQ(count_of(xml, "<skipped "), 1);
+  EXPECT_EQ(count_of(xml, "<system-out>"), 2);  // the crashed and the timed-out case's log tails
+}
+
+// ---- csv ----
+
+TEST(csv_report, quotes_fields_with_commas_quotes_and_newlines_as_rfc_4180_says) {
+  EXPECT_EQ(reports::csv_field("plain"), "plain");
+  EXPECT_EQ(reports::csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(reports::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(reports::csv_field("two\nlines"), "\"two\nlines\"");
+  const std::string csv = csv_of(run_with_text_everywhere("a,\"b\""));
+  EXPECT_NE(csv.find("\"case-a,\"\"b\"\"\",\"a,\"\"b\"\"\",allreduce,\"note=a,\"\"b\"\"\""), std::string::npos) << csv;
+}
+
+TEST(csv_report, has_one_row_per_metric_per_rank_and_the_check_delta_on_the_judged_rank_only) {
+  const std::string csv = csv_of(small_run());
+  EXPECT_EQ(csv.rfind("case_id,case_name,benchmark,params,rank,host,metric,value,unit,", 0), 0u);
+  const std::string point = "gemm-3f9c1a7e,gemm,gemm,dtype=fp64;m=2048;n=2048;k=2048;transa=n;transb=n,";
+  EXPECT_EQ(count_of(csv, point), 3);  // two ranks' tflops and the correctness check
+  EXPECT_NE(csv.find(point + "0,node001,tflops,0.0411774,TFLOP/s,median,higher,0.035,TFLOP/s,0.03325,,,PASS,\n"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find(point + "1,node002,tflops,0.0397999,TFLOP/s,median,higher,0.035,TFLOP/s,0.03325,,13.71"),
+            std::string::npos)
+      << csv;
+}
+
+TEST(csv_report, doubles_read_back_to_the_same_value) {
+  for (const double value : {0.1, 1.0 / 3.0, 6.02214076e23, 3.1998e-9, 1048576.0})
+    EXPECT_EQ(std::stod(reports::exact_number(json(value))), value);
+  EXPECT_EQ(reports::exact_number(json(1048576)), "1048576");
+}
+
+TEST(csv_report, missing_reference_and_delta_are_empty_fields) {
+  const std::string csv = csv_of(run_with_text_everywhere("x"));
+  EXPECT_NE(csv.find("case-x,x,allreduce,note=x,,,busbw,1.5,GB/s,,,,,,,,FAIL,x\n"), std::string::npos) << csv;
+}
+
+// ---- every renderer ----
+
+TEST(reports_tolerance, a_run_without_cases_or_optional_keys_renders_in_every_format) {
+  for (const json& run : {json::object(), json{{"schema", "exacheck/run/v1"}, {"cases", json::array()}},
+                          json{{"cases", {json::object()}}}, json{{"cases", {{{"checks", {json::object()}}}}}}}) {
+    EXPECT_NE(markdown_of(run).find("**Verdict: —**"), std::string::npos);
+    EXPECT_NE(junit_of(run).find("</testsuites>\n"), std::string::npos);
+    EXPECT_EQ(csv_of(run).rfind("case_id,", 0), 0u);
+  }
+}
+
+TEST(reports_tolerance, null_where_a_string_or_number_is_expected_does_not_throw) {
+  json run = small_run();
+  for (auto& test_case : run["cases"])
+    for (auto& check : test_case["checks"])
+      for (const char* key : {"value", "unit", "reference", "delta_pct", "worst_rank", "worst_host", "params"})
+        check[key] = nullptr;
+  run["provenance"] = nullptr;
+  EXPECT_NO_THROW(markdown_of(run));
+  EXPECT_NO_THROW(junit_of(run));
+  EXPECT_NO_THROW(csv_of(run));
+}
+
+TEST(report_format, numbers_for_people_have_about_four_significant_digits) {
+  EXPECT_EQ(reports::readable_number(0.0411774), "0.04118");
+  EXPECT_EQ(reports::readable_number(19.8427), "19.84");
+  EXPECT_EQ(reports::readable_number(12345.6), "12346");
+  EXPECT_EQ(reports::readable_number(2.0), "2");
+  EXPECT_EQ(reports::readable_number(0.0), "0");
+  EXPECT_EQ(reports::readable_number(2.5e-7), "2.5e-07");
+  EXPECT_EQ(reports::readable_delta_pct(json(-68.0019)), "-68.0%");
+  EXPECT_EQ(reports::readable_delta_pct(json(nullptr)), "—");
+}
+
+TEST(report_format, params_read_dtype_and_gemm_shape_first_then_alphabetically) {
+  const json params = {{"k", 3}, {"bytes", json::array({8, 16})}, {"n", 2}, {"m", 1}, {"dtype", "fp64"}};
+  EXPECT_EQ(reports::params_text(params), "dtype=fp64 m=1 n=2 k=3 bytes=[8,16]");
+  EXPECT_EQ(reports::params_text(params, ";"), "dtype=fp64;m=1;n=2;k=3;bytes=[8,16]");
+}
+
+// ---- render_all ----
+
+TEST(render_all, writes_markdown_junit_and_csv_into_the_run_directory) {
+  const fs::path dir = fs::temp_directory_path() / ("exacheck_test_reports_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const json run = small_run();
+  const auto paths = reports::render_all(run, dir.string());
+  ASSERT_EQ(paths.size(), 3u);
+  EXPECT_EQ(paths[0], (dir / "report.md").string());
+  EXPECT_EQ(paths[1], (dir / "junit.xml").string());
+  EXPECT_EQ(paths[2], (dir / "results.csv").string());
+  EXPECT_EQ(exacheck::read_file(paths[0]), markdown_of(run));
+  EXPECT_EQ(exacheck::read_file(paths[1]), junit_of(run));
+  EXPECT_EQ(exacheck::read_file(paths[2]), csv_of(run));
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 3);  // no temporary left over
+  fs::remove_all(dir);
+}
+
+}  // namespace

@@ -1,0 +1,159 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "harness/plan.hpp"
+#include "harness/verdicts.hpp"
+
+using namespace exacheck;
+using nlohmann::json;
+
+namespace {
+json rank_entry(int rank, const std::string& metric_name, double value, const std::string& unit = "TFLOP/s",
+                const std::string& better_is = "higher") {
+  return {{"rank", rank},
+          {"host", "node" + std::to_string(rank / 2)},
+          {"metrics", json::array({{{"name", metric_name}, {"value", std::isfinite(value) ? json(value) : json(nullptr)},
+                                    {"unit", unit}, {"statistic", "median"}, {"better", better_is}}})},
+          {"correctness", {{"checked", true}, {"passed", true}, {"method", "sampled"}, {"detail", "ok"}}},
+          {"skipped", nullptr}};
+}
+
+json point_of(json ranks, const std::string& scope = "rank") {
+  return {{"params", {{"dtype", "bf16"}, {"m", 1024}}}, {"scope", scope}, {"ranks", std::move(ranks)}};
+}
+
+system_spec system_with(reference ref) {
+  system_spec s;
+  s.name = "test";
+  ref.benchmark = "gemm";
+  ref.metric = "tflops";
+  s.references.push_back(std::move(ref));
+  return s;
+}
+
+const json& check_for(const json& checks, const std::string& metric_name) {
+  for (const auto& c : checks)
+    if (c["metric"] == metric_name) return c;
+  throw std::runtime_error("no check for " + metric_name);
+}
+
+reference bf16_reference(double value, double lower_pct) {
+  reference r;
+  r.where = {{"dtype", "bf16"}};
+  r.value = value;
+  r.unit = "TFLOP/s";
+  r.lower = tolerance{lower_pct, true};
+  r.source = "contract annex B";
+  return r;
+}
+}  // namespace
+
+TEST(verdicts, worst_rank_below_the_lower_bound_fails_and_is_named) {
+  const auto system = system_with(bf16_reference(700, -5));
+  const json results = json::array({point_of({rank_entry(0, "tflops", 720), rank_entry(1, "tflops", 650)})});
+  const auto checks = evaluate_checks(results, "gemm", &system, 2);
+  const auto& c = check_for(checks, "tflops");
+  EXPECT_EQ(c["outcome"], "FAIL");
+  EXPECT_EQ(c["worst_rank"], 1);
+  EXPECT_DOUBLE_EQ(c["value"].get<double>(), 650);
+  EXPECT_DOUBLE_EQ(c["reference"]["lower_bound"].get<double>(), 665);
+  EXPECT_NEAR(c["delta_pct"].get<double>(), -7.142857, 1e-5);
+  EXPECT_NE(c["reason"].get<std::string>().find("650 TFLOP/s < 665 TFLOP/s"), std::string::npos);
+  EXPECT_EQ(c["reference"]["source"], "contract annex B");
+  EXPECT_EQ(check_for(checks, "correctness")["outcome"], "PASS");
+}
+
+TEST(verdicts, within_tolerance_passes_and_units_are_converted) {
+  auto ref = bf16_reference(0.7, -5);
+  ref.unit = "PFLOP/s";
+  const auto system = system_with(ref);
+  const json results = json::array({point_of({rank_entry(0, "tflops", 690)})});
+  const auto& c = check_for(evaluate_checks(results, "gemm", &system, 1), "tflops");
+  EXPECT_EQ(c["outcome"], "PASS");
+  EXPECT_NEAR(c["delta_pct"].get<double>(), (0.69 - 0.7) / 0.7 * 100, 1e-9);
+}
+
+TEST(verdicts, no_reference_is_recorded) {
+  const json results = json::array({point_of({rank_entry(0, "tflops", 690)})});
+  EXPECT_EQ(check_for(evaluate_checks(results, "gemm", nullptr, 1), "tflops")["outcome"], "RECORDED");
+  const auto other = system_with(bf16_reference(700, -5));
+  json fp32 = results;
+  fp32[0]["params"]["dtype"] = "fp32";  // the reference's `where` does not match
+  EXPECT_EQ(check_for(evaluate_checks(fp32, "gemm", &other, 1), "tflops")["outcome"], "RECORDED");
+}
+
+TEST(verdicts, fail_closed_on_zero_nan_and_missing_ranks) {
+  EXPECT_EQ(check_for(evaluate_checks(json::array({point_of({rank_entry(0, "tflops", 0)})}), "gemm", nullptr, 1),
+                      "tflops")["outcome"], "FAIL");
+  EXPECT_EQ(check_for(evaluate_checks(json::array({point_of({rank_entry(0, "tflops", NAN), rank_entry(1, "tflops", 5)})}),
+                                      "gemm", nullptr, 2), "tflops")["outcome"], "FAIL");
+  const auto missing = evaluate_checks(json::array({point_of({rank_entry(0, "tflops", 5)})}), "gemm", nullptr, 4);
+  EXPECT_EQ(check_for(missing, "tflops")["outcome"], "FAIL");
+  EXPECT_NE(check_for(missing, "tflops")["reason"].get<std::string>().find("only 1 of 4"), std::string::npos);
+}
+
+TEST(verdicts, one_wrong_rank_makes_the_point_incorrect) {
+  json r1 = rank_entry(1, "tflops", 5);
+  r1["correctness"] = {{"checked", true}, {"passed", false}, {"method", "sampled"}, {"detail", "C[3,4] = 7, expected 8"}};
+  const auto checks = evaluate_checks(json::array({point_of({rank_entry(0, "tflops", 5), r1})}), "gemm", nullptr, 2);
+  const auto& c = check_for(checks, "correctness");
+  EXPECT_EQ(c["outcome"], "INCORRECT");
+  EXPECT_NE(c["reason"].get<std::string>().find("rank 1"), std::string::npos);
+  EXPECT_EQ(worst_check_outcome(checks), outcome::incorrect);
+}
+
+TEST(verdicts, skipped_point_is_skipped_with_its_reason) {
+  json r0 = rank_entry(0, "tflops", 5);
+  r0["metrics"] = json::array();
+  r0["skipped"] = "dtype bf16 is not supported by the cpu backend";
+  const auto checks = evaluate_checks(json::array({point_of({r0})}), "gemm", nullptr, 1);
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0]["outcome"], "SKIPPED");
+  EXPECT_EQ(checks[0]["reason"], "dtype bf16 is not supported by the cpu backend");
+}
+
+TEST(verdicts, global_metrics_take_rank_zero_and_lower_is_better_uses_the_upper_bound) {
+  reference ref;
+  ref.benchmark = "allreduce";
+  ref.metric = "latency_max";
+  ref.value = 10;
+  ref.unit = "us";
+  ref.upper = tolerance{10, true};
+  ref.better_is = better::lower;
+  system_spec system;
+  system.references.push_back(ref);
+  const json ranks = {rank_entry(0, "latency_max", 12, "us", "lower"), rank_entry(1, "latency_max", 12, "us", "lower")};
+  const auto& c = check_for(evaluate_checks(json::array({point_of(ranks, "global")}), "allreduce", &system, 2), "latency_max");
+  EXPECT_EQ(c["outcome"], "FAIL");
+  EXPECT_DOUBLE_EQ(c["reference"]["upper_bound"].get<double>(), 11);
+  EXPECT_EQ(c["worst_rank"], 0);
+}
+
+TEST(verdicts, absolute_tolerances_and_unit_conversion_factors) {
+  reference r;
+  r.value = 100;
+  r.lower = tolerance{-20, false};
+  r.upper = tolerance{5, false};
+  const auto b = bounds_of(r);
+  EXPECT_DOUBLE_EQ(*b.lower, 80);
+  EXPECT_DOUBLE_EQ(*b.upper, 105);
+  EXPECT_DOUBLE_EQ(*unit_conversion("GB/s", "TB/s"), 1e-3);
+  EXPECT_DOUBLE_EQ(*unit_conversion("us", "s"), 1e-6);
+  EXPECT_FALSE(unit_conversion("GB/s", "TFLOP/s").has_value());
+}
+
+TEST(verdicts, rank_major_worker_results_become_point_major) {
+  const json case_result = {
+      {"rank_results",
+       {{{"rank", 0}, {"host", "a"}, {"points", {{{"params", {{"bytes", 8}}}, {"scope", "global"},
+                                                  {"samples", {{{"name", "time"}, {"unit", "s"}, {"values", {1.0, 3.0}}}}}},
+                                                 {{"params", {{"bytes", 16}}}, {"scope", "global"}}}}},
+        {{"rank", 1}, {"host", "b"}, {"points", {{{"params", {{"bytes", 8}}}}, {{"params", {{"bytes", 16}}}}}}}}}};
+  const json points = results_by_point(case_result);
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_EQ(points[1]["params"]["bytes"], 16);
+  ASSERT_EQ(points[0]["ranks"].size(), 2u);
+  EXPECT_EQ(points[0]["ranks"][1]["host"], "b");
+  EXPECT_DOUBLE_EQ(points[0]["ranks"][0]["statistics"]["time"]["median"].get<double>(), 2.0);
+}
