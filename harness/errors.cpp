@@ -41,7 +41,8 @@ std::string lowercase(std::string text) {
   return text;
 }
 
-// Optimal string alignment distance (Levenshtein plus adjacent transpositions): "dtpye" is one typo from "dtype".
+// Optimal string alignment distance (Levenshtein plus adjacent transpositions): "dtpye" is one typo from
+// "dtype".
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   const std::size_t rows = a.size() + 1, columns = b.size() + 1;
   std::vector<std::size_t> d(rows * columns);

@@ -1,8 +1,8 @@
 // Expansion of a loaded plan into worker launches, and the matching of references to measured points.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdint>
-
-#include <fmt/format.h>
 
 #include "harness/plan.hpp"
 #include "harness/plan_params.hpp"
@@ -32,23 +32,26 @@ std::string stable_id(const std::string& name, const nlohmann::json& params, int
 }
 
 bool matches_filter(const case_spec& c, const case_filter& filter) {
-  const bool tag_ok = filter.tags.empty() || std::any_of(filter.tags.begin(), filter.tags.end(), [&](const auto& t) {
-                        return std::find(c.tags.begin(), c.tags.end(), t) != c.tags.end();
-                      });
-  const bool name_ok = filter.names.empty() || std::find(filter.names.begin(), filter.names.end(), c.name) !=
-                                                   filter.names.end();
+  const bool tag_ok =
+      filter.tags.empty() || std::any_of(filter.tags.begin(), filter.tags.end(), [&](const auto& t) {
+        return std::find(c.tags.begin(), c.tags.end(), t) != c.tags.end();
+      });
+  const bool name_ok = filter.names.empty() ||
+                       std::find(filter.names.begin(), filter.names.end(), c.name) != filter.names.end();
   return tag_ok && name_ok;
 }
 
-// Every declared parameter with its value: given, else the default; parameters swept inside the worker as a list.
+// Every declared parameter with its value: given, else the default; parameters swept inside the worker as a
+// list.
 nlohmann::json complete_params(const case_spec& c, const std::vector<param_spec>& specs,
                                std::vector<validation_issue>& issues) {
   nlohmann::json params = nlohmann::json::object();
   for (const auto& spec : specs) {
     nlohmann::json value = c.params.contains(spec.name) ? c.params[spec.name] : spec.default_value;
     if (value.is_null()) {
-      issues.push_back({c.where, fmt::format("case '{}': parameter '{}' of benchmark '{}' is required", c.name,
-                                             spec.name, c.benchmark),
+      issues.push_back({c.where,
+                        fmt::format("case '{}': parameter '{}' of benchmark '{}' is required", c.name,
+                                    spec.name, c.benchmark),
                         spec.name + ": " + expected_value_text(spec), ""});
       continue;
     }
@@ -59,16 +62,17 @@ nlohmann::json complete_params(const case_spec& c, const std::vector<param_spec>
     if (!find_param(specs, name)) {
       std::vector<std::string> names;
       for (const auto& spec : specs) names.push_back(spec.name);
-      issues.push_back({c.where, fmt::format("case '{}': unknown parameter '{}' for benchmark '{}'", c.name, name,
-                                             c.benchmark),
-                        "one of: " + join_choices(names, ", "), did_you_mean(name, names)});
+      issues.push_back(
+          {c.where,
+           fmt::format("case '{}': unknown parameter '{}' for benchmark '{}'", c.name, name, c.benchmark),
+           "one of: " + join_choices(names, ", "), did_you_mean(name, names)});
     }
   }
   return params;
 }
 
-// Cartesian product over the listed parameters in declaration order: the first declared parameter varies slowest,
-// so launches come out grouped the way a reader scans a table.
+// Cartesian product over the listed parameters in declaration order: the first declared parameter varies
+// slowest, so launches come out grouped the way a reader scans a table.
 std::vector<nlohmann::json> outer_points(const nlohmann::json& params, const std::vector<param_spec>& specs) {
   std::vector<nlohmann::json> points{params};
   for (const auto& spec : specs) {
@@ -143,7 +147,8 @@ std::vector<const reference*> matching_references(const system_spec& system, con
       all_match = all_match && point.is_object() && point.contains(key) && values_equal(point[key], value);
     if (all_match) matches.push_back(&ref);
   }
-  // Most specific first: a reference for {dtype: bf16, m: 8192} beats one for {dtype: bf16}; ties keep file order.
+  // Most specific first: a reference for {dtype: bf16, m: 8192} beats one for {dtype: bf16}; ties keep file
+  // order.
   std::stable_sort(matches.begin(), matches.end(),
                    [](const reference* a, const reference* b) { return a->where.size() > b->where.size(); });
   return matches;

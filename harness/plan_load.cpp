@@ -1,10 +1,11 @@
 // Loading a plan file: strict validation against the schema and the registry's benchmarks and parameters.
-// Every problem is collected (file:line:column, expected, did-you-mean) before one validation_error is thrown.
+// Every problem is collected (file:line:column, expected, did-you-mean) before one validation_error is
+// thrown.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "harness/files.hpp"
 #include "harness/plan.hpp"
@@ -25,39 +26,44 @@ constexpr std::size_t max_launches_per_case = 100000;
 const std::vector<std::string> plan_keys = {"schema", "name", "description", "system", "defaults", "cases"};
 const std::vector<std::string> defaults_keys = {"backend", "launcher", "ranks",  "ranks_per_node",
                                                 "timeout", "verify",   "measure"};
-const std::vector<std::string> case_keys = {"name",    "benchmark", "tags",    "params",   "ranks",   "ranks_per_node",
-                                            "timeout", "repeats",   "backend", "launcher", "verify",  "measure"};
+const std::vector<std::string> case_keys = {"name",    "benchmark",      "tags",    "params",
+                                            "ranks",   "ranks_per_node", "timeout", "repeats",
+                                            "backend", "launcher",       "verify",  "measure"};
 const std::vector<std::string> backend_names = {"auto", "cpu", "cuda"};
 const std::vector<std::string> launcher_names = {"local", "mpirun", "srun"};
 constexpr std::int64_t int_max = std::numeric_limits<int>::max();
 
 // Case names become directory names and ids in reports: keep them to characters that are safe everywhere.
 bool is_safe_name(const std::string& name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '_' || c == '-' || c == '.';
-  }) && name != "." && name != "..";
+  return !name.empty() &&
+         std::all_of(name.begin(), name.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-' || c == '.'; }) &&
+         name != "." && name != "..";
 }
 
 class plan_loader {
  public:
-  plan_loader(const std::string& path, const registry& suites) : m_reader(path), m_path(path), m_suites(suites) {}
+  plan_loader(const std::string& path, const registry& suites)
+      : m_reader(path), m_path(path), m_suites(suites) {}
 
   plan load() {
     std::string bytes;
     const YAML::Node root = load_yaml_file(m_path, "plan", bytes);
     if (root.IsNull()) {
-      m_reader.report({m_path, 1, 1}, "the plan file is empty", "a map with keys: " + join_choices(plan_keys, ", "));
+      m_reader.report({m_path, 1, 1}, "the plan file is empty",
+                      "a map with keys: " + join_choices(plan_keys, ", "));
       m_reader.throw_if_issues();
     }
     // An unknown schema means unknown rules: report that alone rather than every key it does not know.
-    if (root.IsMap() && root["schema"].IsScalar() && root["schema"].Scalar() != plan_schema) {
-      read_schema({"schema", root["schema"], root["schema"]});
+    if (const auto schema = scalar_child(root, "schema"); schema && schema->Scalar() != plan_schema) {
+      read_schema({"schema", *schema, *schema});
       m_reader.throw_if_issues();
     }
     plan p;
     p.file = fs::absolute(m_path).lexically_normal().string();
     p.sha256 = sha256_hex(bytes);
-    const auto map = m_reader.read_map(root, {m_path, 1, 1}, "the plan", plan_keys, {"schema", "name", "cases"});
+    const auto map =
+        m_reader.read_map(root, {m_path, 1, 1}, "the plan", plan_keys, {"schema", "name", "cases"});
     if (!map) m_reader.throw_if_issues();
     for (const auto& entry : map->entries) {
       if (entry.key == "schema") {
@@ -66,7 +72,8 @@ class plan_loader {
         if (const auto v = m_reader.read_string(entry, "the plan's name")) {
           // The name becomes part of the default run directory.
           if (!is_safe_name(*v))
-            m_reader.report(m_reader.location_of(entry), "plan name '" + *v + "' cannot be used in a directory name",
+            m_reader.report(m_reader.location_of(entry),
+                            "plan name '" + *v + "' cannot be used in a directory name",
                             "letters, digits, '_', '-' and '.'");
           p.name = *v;
         }
@@ -89,7 +96,8 @@ class plan_loader {
     const auto schema = m_reader.read_string(entry, "schema");
     if (!schema || *schema == plan_schema) return;
     if (schema->starts_with("exacheck/system/")) {
-      m_reader.report(m_reader.location_of(entry), "this is a system file (schema " + *schema + "), not a plan",
+      m_reader.report(m_reader.location_of(entry),
+                      "this is a system file (schema " + *schema + "), not a plan",
                       std::string("schema: ") + plan_schema);
       return;
     }
@@ -126,22 +134,25 @@ class plan_loader {
       } else if (e.key == "ranks") {
         if (const auto v = m_reader.read_integer(e, what, 1, int_max)) defaults.ranks = static_cast<int>(*v);
       } else if (e.key == "ranks_per_node") {
-        if (const auto v = m_reader.read_integer(e, what, 0, int_max)) defaults.ranks_per_node = static_cast<int>(*v);
+        if (const auto v = m_reader.read_integer(e, what, 0, int_max))
+          defaults.ranks_per_node = static_cast<int>(*v);
       } else if (e.key == "timeout") {
         if (const auto v = m_reader.read_duration_s(e, what, true)) defaults.timeout_s = *v;
       } else if (e.key == "verify") {
         if (const auto v = m_reader.read_boolean(e, what)) defaults.verify = *v;
       } else if (e.key == "measure") {
-        if (const auto v = read_measure_overrides(m_reader, e, what)) apply_measure_overrides(*v, defaults.measurement);
+        if (const auto v = read_measure_overrides(m_reader, e, what))
+          apply_measure_overrides(*v, defaults.measurement);
       }
     }
   }
 
   void read_cases(const yaml_entry& entry, std::vector<case_spec>& cases) {
     if (!entry.value.IsSequence() || entry.value.size() == 0) {
-      m_reader.report(m_reader.location_of(entry), "cases is " + describe_node(entry.value) +
-                                                       (entry.value.IsSequence() ? " that is empty" : ""),
-                      "a non-empty list of cases, each with at least a name and a benchmark");
+      m_reader.report(
+          m_reader.location_of(entry),
+          "cases is " + describe_node(entry.value) + (entry.value.IsSequence() ? " that is empty" : ""),
+          "a non-empty list of cases, each with at least a name and a benchmark");
       return;
     }
     std::map<std::string, int> first_line_of_name;
@@ -156,16 +167,18 @@ class plan_loader {
     c.where = m_reader.location_of(node);
     // Name the case in every message about it, even before its map has been checked.
     std::string what = fmt::format("case #{}", index + 1);
-    if (node.IsMap() && node["name"].IsScalar()) what = "case '" + node["name"].Scalar() + "'";
+    if (const auto name = scalar_child(node, "name")) what = "case '" + name->Scalar() + "'";
     const auto map = m_reader.read_map(node, c.where, what, case_keys, {"name", "benchmark"});
     if (!map) return false;
     if (const auto* e = map->find("name")) read_case_name(*e, what, first_line_of_name, c);
     const suite* s = nullptr;
     if (const auto* e = map->find("benchmark")) s = read_benchmark(*e, what, c);
     const auto* params_entry = map->find("params");
-    if (s) read_params(params_entry, *s, what, c);
+    if (s)
+      read_params(params_entry, *s, what, c);
     else if (params_entry && !params_entry->value.IsMap())
-      m_reader.report(m_reader.location_of(*params_entry), what + ": params is " + describe_node(params_entry->value),
+      m_reader.report(m_reader.location_of(*params_entry),
+                      what + ": params is " + describe_node(params_entry->value),
                       "a map of parameter names to values");
     for (const auto& e : map->entries) {
       const std::string name = what + ": " + e.key;
@@ -174,7 +187,8 @@ class plan_loader {
       } else if (e.key == "ranks") {
         if (const auto v = m_reader.read_integer(e, name, 1, int_max)) c.ranks = static_cast<int>(*v);
       } else if (e.key == "ranks_per_node") {
-        if (const auto v = m_reader.read_integer(e, name, 0, int_max)) c.ranks_per_node = static_cast<int>(*v);
+        if (const auto v = m_reader.read_integer(e, name, 0, int_max))
+          c.ranks_per_node = static_cast<int>(*v);
       } else if (e.key == "timeout") {
         c.timeout_s = m_reader.read_duration_s(e, name, true);
       } else if (e.key == "repeats") {
@@ -193,8 +207,8 @@ class plan_loader {
     return true;
   }
 
-  void read_case_name(const yaml_entry& e, const std::string& what, std::map<std::string, int>& first_line_of_name,
-                      case_spec& c) {
+  void read_case_name(const yaml_entry& e, const std::string& what,
+                      std::map<std::string, int>& first_line_of_name, case_spec& c) {
     const auto name = m_reader.read_string(e, what + ": name");
     if (!name) return;
     if (!is_safe_name(*name)) {
@@ -237,14 +251,15 @@ class plan_loader {
         const yaml_entry param{it->first.IsScalar() ? it->first.Scalar() : "", it->first, it->second};
         const param_spec* spec = find_param(specs, param.key);
         if (!spec) {
-          m_reader.report(m_reader.location_of(param.key_node),
-                          what + ": unknown parameter '" + param.key + "' for benchmark '" + c.benchmark + "'",
-                          "one of: " + join_choices(names, ", "), did_you_mean(param.key, names));
+          m_reader.report(
+              m_reader.location_of(param.key_node),
+              what + ": unknown parameter '" + param.key + "' for benchmark '" + c.benchmark + "'",
+              "one of: " + join_choices(names, ", "), did_you_mean(param.key, names));
           continue;
         }
         if (c.params.contains(param.key)) {
-          m_reader.report(m_reader.location_of(param.key_node), what + ": parameter '" + param.key + "' appears twice",
-                          "each parameter once");
+          m_reader.report(m_reader.location_of(param.key_node),
+                          what + ": parameter '" + param.key + "' appears twice", "each parameter once");
           continue;
         }
         if (auto v = read_param_value(m_reader, param, *spec, what + ": parameter '" + param.key + "'"))
@@ -255,12 +270,14 @@ class plan_loader {
     }
     for (const auto& spec : specs) {
       if (spec.default_value.is_null() && !c.params.contains(spec.name))
-        m_reader.report(entry ? m_reader.location_of(*entry) : c.where,
-                        what + ": parameter '" + spec.name + "' of benchmark '" + c.benchmark + "' is required",
-                        spec.name + ": " + expected_value_text(spec));
+        m_reader.report(
+            entry ? m_reader.location_of(*entry) : c.where,
+            what + ": parameter '" + spec.name + "' of benchmark '" + c.benchmark + "' is required",
+            spec.name + ": " + expected_value_text(spec));
     }
     // Drop the placeholders of reported values: the plan is not returned when anything was reported.
-    for (auto it = c.params.begin(); it != c.params.end();) it = it->is_null() ? c.params.erase(it) : std::next(it);
+    for (auto it = c.params.begin(); it != c.params.end();)
+      it = it->is_null() ? c.params.erase(it) : std::next(it);
   }
 
   void check_launch_count(const suite& s, const std::string& what, const case_spec& c) {
@@ -271,7 +288,8 @@ class plan_loader {
       launches = std::min(launches * it->size(), max_launches_per_case + 1);
     }
     if (launches > max_launches_per_case)
-      m_reader.report(c.where, fmt::format("{} expands into more than {} launches", what, max_launches_per_case),
+      m_reader.report(c.where,
+                      fmt::format("{} expands into more than {} launches", what, max_launches_per_case),
                       "fewer sweep values");
   }
 

@@ -1,12 +1,12 @@
 #include "harness/plan_params.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "harness/plan.hpp"
 
@@ -22,9 +22,13 @@ bool is_numeric(param_type type) {
          type == param_type::duration;
 }
 
-bool is_integral(param_type type) { return type == param_type::integer || type == param_type::bytes; }
+bool is_integral(param_type type) {
+  return type == param_type::integer || type == param_type::bytes;
+}
 
-double as_double(const nlohmann::json& value) { return value.get<double>(); }
+double as_double(const nlohmann::json& value) {
+  return value.get<double>();
+}
 
 std::string bound_text(const param_spec& spec, double bound) {
   if (spec.type == param_type::bytes && bound >= 0 && bound < 1.8e19)
@@ -34,7 +38,8 @@ std::string bound_text(const param_spec& spec, double bound) {
 }
 
 std::string bounds_text(const param_spec& spec) {
-  if (spec.min && spec.max) return fmt::format(" from {} to {}", bound_text(spec, *spec.min), bound_text(spec, *spec.max));
+  if (spec.min && spec.max)
+    return fmt::format(" from {} to {}", bound_text(spec, *spec.min), bound_text(spec, *spec.max));
   if (spec.min) return " >= " + bound_text(spec, *spec.min);
   if (spec.max) return " <= " + bound_text(spec, *spec.max);
   return "";
@@ -51,12 +56,13 @@ std::optional<nlohmann::json> read_range(yaml_reader& reader, const yaml_entry& 
                                          const std::string& what) {
   const std::string range_expected = "{from, to, factor} (geometric) or {from, to, step} (arithmetic)";
   if (!is_numeric(spec.type)) {
-    reader.report(reader.location_of(entry), what + " is a map, but a range only applies to numeric parameters",
+    reader.report(reader.location_of(entry),
+                  what + " is a map, but a range only applies to numeric parameters",
                   expected_value_text(spec) + ", or a list of them");
     return std::nullopt;
   }
-  const auto map = reader.read_map(entry.value, reader.location_of(entry), what, {"from", "to", "factor", "step"},
-                                   {"from", "to"});
+  const auto map = reader.read_map(entry.value, reader.location_of(entry), what,
+                                   {"from", "to", "factor", "step"}, {"from", "to"});
   if (!map) return std::nullopt;
   const yaml_entry* from_entry = map->find("from");
   const yaml_entry* to_entry = map->find("to");
@@ -68,8 +74,11 @@ std::optional<nlohmann::json> read_range(yaml_reader& reader, const yaml_entry& 
     return std::nullopt;
   }
   std::optional<nlohmann::json> from, to;
-  if (from_entry) from = read_param_scalar(reader, from_entry->value, reader.location_of(*from_entry), spec, what + " from");
-  if (to_entry) to = read_param_scalar(reader, to_entry->value, reader.location_of(*to_entry), spec, what + " to");
+  if (from_entry)
+    from =
+        read_param_scalar(reader, from_entry->value, reader.location_of(*from_entry), spec, what + " from");
+  if (to_entry)
+    to = read_param_scalar(reader, to_entry->value, reader.location_of(*to_entry), spec, what + " to");
   std::optional<long double> factor, step;
   if (factor_entry) {
     const auto f = reader.read_number(*factor_entry, what + " factor");
@@ -85,7 +94,8 @@ std::optional<nlohmann::json> read_range(yaml_reader& reader, const yaml_entry& 
     param_spec step_spec = spec;
     step_spec.min.reset();
     step_spec.max.reset();
-    const auto s = read_param_scalar(reader, step_entry->value, reader.location_of(*step_entry), step_spec, what + " step");
+    const auto s = read_param_scalar(reader, step_entry->value, reader.location_of(*step_entry), step_spec,
+                                     what + " step");
     if (s && as_double(*s) <= 0) {
       reader.report(reader.location_of(*step_entry), what + " step is " + s->dump(), "a step above zero");
     } else if (s) {
@@ -95,7 +105,8 @@ std::optional<nlohmann::json> read_range(yaml_reader& reader, const yaml_entry& 
   if (!from || !to || (!factor && !step)) return std::nullopt;
   const long double first = as_double(*from), last = as_double(*to);
   if (first > last) {
-    reader.report(reader.location_of(entry), fmt::format("{}: from ({}) is above to ({})", what, from->dump(), to->dump()),
+    reader.report(reader.location_of(entry),
+                  fmt::format("{}: from ({}) is above to ({})", what, from->dump(), to->dump()),
                   "from <= to");
     return std::nullopt;
   }
@@ -116,11 +127,13 @@ std::optional<nlohmann::json> read_range(yaml_reader& reader, const yaml_entry& 
     } else {
       value = as_double(values.back()) * *factor;
       // Integers: round down, but always move on (factor 1.5 from 1 would otherwise stay at 1 forever).
-      if (is_integral(spec.type)) value = std::max(std::floor(value + 1e-9L), as_double(values.back()) + 1.0L);
+      if (is_integral(spec.type))
+        value = std::max(std::floor(value + 1e-9L), as_double(values.back()) + 1.0L);
     }
     if (value > last + slack) break;
     if (values.size() == max_sweep_values) {
-      reader.report(reader.location_of(entry), fmt::format("{}: the range has more than {} values", what, max_sweep_values),
+      reader.report(reader.location_of(entry),
+                    fmt::format("{}: the range has more than {} values", what, max_sweep_values),
                     "a larger factor or step");
       return std::nullopt;
     }
@@ -149,8 +162,9 @@ std::string expected_value_text(const param_spec& spec) {
   return "a value";
 }
 
-std::optional<nlohmann::json> read_param_scalar(yaml_reader& reader, const YAML::Node& value, source_location where,
-                                                const param_spec& spec, const std::string& what) {
+std::optional<nlohmann::json> read_param_scalar(yaml_reader& reader, const YAML::Node& value,
+                                                source_location where, const param_spec& spec,
+                                                const std::string& what) {
   const std::string expected = expected_value_text(spec);
   if (!value.IsScalar()) {
     reader.report(where, what + " is " + describe_node(value), expected);
@@ -196,7 +210,8 @@ std::optional<nlohmann::json> read_param_scalar(yaml_reader& reader, const YAML:
       break;
     }
     case param_type::string:
-      if (!spec.allowed.empty() && std::find(spec.allowed.begin(), spec.allowed.end(), text) == spec.allowed.end()) {
+      if (!spec.allowed.empty() &&
+          std::find(spec.allowed.begin(), spec.allowed.end(), text) == spec.allowed.end()) {
         reader.report(where, what + " is '" + text + "'", expected, did_you_mean(text, spec.allowed));
         return std::nullopt;
       }
@@ -210,11 +225,12 @@ std::optional<nlohmann::json> read_param_scalar(yaml_reader& reader, const YAML:
   return result;
 }
 
-std::optional<nlohmann::json> read_param_value(yaml_reader& reader, const yaml_entry& entry, const param_spec& spec,
-                                               const std::string& what) {
+std::optional<nlohmann::json> read_param_value(yaml_reader& reader, const yaml_entry& entry,
+                                               const param_spec& spec, const std::string& what) {
   if (entry.value.IsSequence()) {
     if (entry.value.size() == 0) {
-      reader.report(reader.location_of(entry), what + " is an empty list", "at least one value: " + expected_value_text(spec));
+      reader.report(reader.location_of(entry), what + " is an empty list",
+                    "at least one value: " + expected_value_text(spec));
       return std::nullopt;
     }
     nlohmann::json values = nlohmann::json::array();
@@ -239,7 +255,8 @@ nlohmann::json guess_param_scalar(const YAML::Node& value) {
     if (const auto i = integer_from_text(text)) return *i;
     if (const auto d = number_from_text(text)) return *d;
   }
-  const bool has_unit = std::any_of(text.begin(), text.end(), [](unsigned char c) { return std::isalpha(c); });
+  const bool has_unit =
+      std::any_of(text.begin(), text.end(), [](unsigned char c) { return std::isalpha(c); });
   if (has_unit) {
     try {
       return parse_bytes(text);
@@ -251,9 +268,9 @@ nlohmann::json guess_param_scalar(const YAML::Node& value) {
 
 std::optional<nlohmann::json> read_measure_overrides(yaml_reader& reader, const yaml_entry& entry,
                                                      const std::string& what) {
-  const auto map = reader.read_map(entry.value, reader.location_of(entry), what,
-                                   {"warmup_iterations", "min_iterations", "max_iterations", "min_time", "max_time",
-                                    "target_cv"});
+  const auto map = reader.read_map(
+      entry.value, reader.location_of(entry), what,
+      {"warmup_iterations", "min_iterations", "max_iterations", "min_time", "max_time", "target_cv"});
   if (!map) return std::nullopt;
   nlohmann::json overrides = nlohmann::json::object();
   constexpr std::int64_t int_max = std::numeric_limits<int>::max();
@@ -272,8 +289,8 @@ std::optional<nlohmann::json> read_measure_overrides(yaml_reader& reader, const 
   // Contradictory limits would make the measurement loop stop on its maximum before its minimum is reached.
   if (overrides.contains("min_iterations") && overrides.contains("max_iterations") &&
       overrides["min_iterations"].get<std::int64_t>() > overrides["max_iterations"].get<std::int64_t>())
-    reader.report(reader.location_of(map->find("min_iterations")->value), what + ": min_iterations is above max_iterations",
-                  "min_iterations <= max_iterations");
+    reader.report(reader.location_of(map->find("min_iterations")->value),
+                  what + ": min_iterations is above max_iterations", "min_iterations <= max_iterations");
   if (overrides.contains("min_time_s") && overrides.contains("max_time_s") &&
       overrides["min_time_s"].get<double>() > overrides["max_time_s"].get<double>())
     reader.report(reader.location_of(map->find("min_time")->value), what + ": min_time is above max_time",
@@ -282,7 +299,8 @@ std::optional<nlohmann::json> read_measure_overrides(yaml_reader& reader, const 
 }
 
 void apply_measure_overrides(const nlohmann::json& overrides, measure_settings& settings) {
-  if (overrides.contains("warmup_iterations")) settings.warmup_iterations = overrides["warmup_iterations"].get<int>();
+  if (overrides.contains("warmup_iterations"))
+    settings.warmup_iterations = overrides["warmup_iterations"].get<int>();
   if (overrides.contains("min_iterations")) settings.min_iterations = overrides["min_iterations"].get<int>();
   if (overrides.contains("max_iterations")) settings.max_iterations = overrides["max_iterations"].get<int>();
   if (overrides.contains("min_time_s")) settings.min_time_s = overrides["min_time_s"].get<double>();

@@ -14,21 +14,24 @@ namespace exacheck {
 // What a value of `spec` looks like, for `expected` texts: "a byte size like 64MiB, 8GiB, 1GB or 4096".
 std::string expected_value_text(const param_spec& spec);
 
-// One value of `spec`, normalised; reported and nullopt when it is the wrong type, not an allowed value or out of
-// bounds. `what` names the value in messages ("case 'gemm': parameter 'm'").
-std::optional<nlohmann::json> read_param_scalar(yaml_reader& reader, const YAML::Node& value, source_location where,
-                                                const param_spec& spec, const std::string& what);
+// One value of `spec`, normalised; reported and nullopt when it is the wrong type, not an allowed value or
+// out of bounds. `what` names the value in messages ("case 'gemm': parameter 'm'").
+std::optional<nlohmann::json> read_param_scalar(yaml_reader& reader, const YAML::Node& value,
+                                                source_location where, const param_spec& spec,
+                                                const std::string& what);
 
-// A scalar, a list (a sweep: every element checked) or a range {from, to, factor} / {from, to, step} expanded into
-// the list it stands for.
-std::optional<nlohmann::json> read_param_value(yaml_reader& reader, const yaml_entry& entry, const param_spec& spec,
-                                               const std::string& what);
+// A scalar, a list (a sweep: every element checked) or a range {from, to, factor} / {from, to, step} expanded
+// into the list it stands for.
+std::optional<nlohmann::json> read_param_value(yaml_reader& reader, const yaml_entry& entry,
+                                               const param_spec& spec, const std::string& what);
 
-// A reference's `where` value when the parameter's type is unknown (system files are read without the registry):
-// booleans, integers and numbers as such, byte sizes with a unit ("64MiB") as integer bytes, anything else as text.
+// A reference's `where` value when the parameter's type is unknown (system files are read without the
+// registry): booleans, integers and numbers as such, byte sizes with a unit ("64MiB") as integer bytes,
+// anything else as text.
 nlohmann::json guess_param_scalar(const YAML::Node& value);
 
-// A plan's `measure:` map (defaults or a case) as overrides keyed like measure_settings' JSON: min_time → min_time_s.
+// A plan's `measure:` map (defaults or a case) as overrides keyed like measure_settings' JSON: min_time →
+// min_time_s.
 std::optional<nlohmann::json> read_measure_overrides(yaml_reader& reader, const yaml_entry& entry,
                                                      const std::string& what);
 // Sets the fields named in `overrides` (as read above), leaving the others as they are.

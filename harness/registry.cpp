@@ -4,15 +4,6 @@
 
 namespace exacheck {
 
-const registry& registry::instance() {
-  static const registry all = [] {
-    registry r;
-    register_all_suites(r);
-    return r;
-  }();
-  return all;
-}
-
 void registry::add(std::unique_ptr<suite> s) { m_suites.push_back(std::move(s)); }
 
 suite* registry::find(std::string_view benchmark) const {

@@ -23,7 +23,7 @@ class registry {
   std::vector<std::unique_ptr<suite>> m_suites;
 };
 
-// Defined in suites/registry.cpp: adds every suite.
+// Defined in suites/registry.cpp (as is instance()): adds every suite.
 void register_all_suites(registry& r);
 
 }  // namespace exacheck

@@ -1,5 +1,5 @@
-// SHA-256 (FIPS 180-4) of a plan file's bytes, for provenance. Small and self-contained so the harness needs no
-// crypto library; speed is irrelevant for files of a few kilobytes.
+// SHA-256 (FIPS 180-4) of a plan file's bytes, for provenance. Small and self-contained so the harness needs
+// no crypto library; speed is irrelevant for files of a few kilobytes.
 #include <array>
 #include <cstdint>
 #include <string>
@@ -20,7 +20,9 @@ constexpr std::array<std::uint32_t, 64> round_constants = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-constexpr std::uint32_t rotate_right(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+constexpr std::uint32_t rotate_right(std::uint32_t x, int n) {
+  return (x >> n) | (x << (32 - n));
+}
 
 void compress(std::array<std::uint32_t, 8>& state, const unsigned char* block) {
   std::array<std::uint32_t, 64> w{};

@@ -1,9 +1,9 @@
-// Loading a system file: the machine's size and datasheet peaks, and the reference numbers its results are judged
-// against. Validated as strictly as plans; benchmark names are not checked here (no registry is needed to read
-// a system file), but every key, number, tolerance and direction is.
-#include <filesystem>
-
+// Loading a system file: the machine's size and datasheet peaks, and the reference numbers its results are
+// judged against. Validated as strictly as plans; benchmark names are not checked here (no registry is needed
+// to read a system file), but every key, number, tolerance and direction is.
 #include <fmt/format.h>
+
+#include <filesystem>
 
 #include "harness/plan.hpp"
 #include "harness/plan_params.hpp"
@@ -14,13 +14,16 @@ namespace exacheck {
 namespace {
 
 constexpr const char* system_schema = "exacheck/system/v1";
-const std::vector<std::string> system_keys = {"schema", "name", "description", "size", "peak_per_gpu", "references"};
+const std::vector<std::string> system_keys = {"schema", "name",         "description",
+                                              "size",   "peak_per_gpu", "references"};
 const std::vector<std::string> size_keys = {"nodes", "gpus_per_node"};
-const std::vector<std::string> reference_keys = {"benchmark", "metric", "where", "value", "unit",
+const std::vector<std::string> reference_keys = {"benchmark", "metric", "where",  "value", "unit",
                                                  "lower",     "upper",  "better", "source"};
-const std::string tolerance_expected = "a relative tolerance like -5% or 10%, or an absolute amount in the unit";
+const std::string tolerance_expected =
+    "a relative tolerance like -5% or 10%, or an absolute amount in the unit";
 
-std::optional<tolerance> read_tolerance(yaml_reader& reader, const yaml_entry& entry, const std::string& what) {
+std::optional<tolerance> read_tolerance(yaml_reader& reader, const yaml_entry& entry,
+                                        const std::string& what) {
   if (!entry.value.IsScalar()) {
     reader.report(reader.location_of(entry), what + " is " + describe_node(entry.value), tolerance_expected);
     return std::nullopt;
@@ -53,20 +56,22 @@ class system_loader {
                       "a map with keys: " + join_choices(system_keys, ", "));
       m_reader.throw_if_issues();
     }
+    // An unknown schema means unknown rules: report that alone rather than every key it does not know.
+    if (const auto node = scalar_child(root, "schema"); node && node->Scalar() != system_schema) {
+      const std::string schema = node->Scalar();
+      m_reader.report(m_reader.location_of(*node),
+                      schema.starts_with("exacheck/plan/")
+                          ? "this is a plan (schema " + schema + "), not a system file"
+                          : "unsupported schema '" + schema + "'",
+                      system_schema, did_you_mean(schema, {system_schema}));
+      m_reader.throw_if_issues();
+    }
     system_spec system;
     system.file = std::filesystem::absolute(m_path).lexically_normal().string();
-    const auto map = m_reader.read_map(root, {m_path, 1, 1}, "the system file", system_keys, {"schema", "name"});
+    const auto map =
+        m_reader.read_map(root, {m_path, 1, 1}, "the system file", system_keys, {"schema", "name"});
     if (!map) m_reader.throw_if_issues();
-    if (const auto* e = map->find("schema")) {
-      const auto schema = m_reader.read_string(*e, "schema");
-      if (schema && *schema != system_schema) {
-        m_reader.report(m_reader.location_of(*e),
-                        schema->starts_with("exacheck/plan/") ? "this is a plan (schema " + *schema + "), not a system file"
-                                                              : "unsupported schema '" + *schema + "'",
-                        system_schema, did_you_mean(*schema, {system_schema}));
-        m_reader.throw_if_issues();
-      }
-    }
+    if (const auto* e = map->find("schema")) m_reader.read_string(*e, "schema");
     for (const auto& e : map->entries) {
       if (e.key == "name") {
         if (const auto v = m_reader.read_string(e, "the system's name")) system.name = *v;
@@ -90,7 +95,8 @@ class system_loader {
     if (!map) return;
     constexpr std::int64_t int_max = std::numeric_limits<int>::max();
     if (const auto* e = map->find("nodes"))
-      if (const auto v = m_reader.read_integer(*e, "size nodes", 1, int_max)) system.nodes = static_cast<int>(*v);
+      if (const auto v = m_reader.read_integer(*e, "size nodes", 1, int_max))
+        system.nodes = static_cast<int>(*v);
     if (const auto* e = map->find("gpus_per_node"))
       if (const auto v = m_reader.read_integer(*e, "size gpus_per_node", 0, int_max))
         system.gpus_per_node = static_cast<int>(*v);
@@ -108,7 +114,8 @@ class system_loader {
       const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
       const yaml_entry peak{key, it->first, it->second};
       if (!it->second.IsScalar() || key.empty()) {
-        m_reader.report(m_reader.location_of(peak), "peak_per_gpu " + key + " is " + describe_node(it->second),
+        m_reader.report(m_reader.location_of(peak),
+                        "peak_per_gpu " + key + " is " + describe_node(it->second),
                         "a number, or text such as '3.35 TB/s'");
         continue;
       }
@@ -158,7 +165,8 @@ class system_loader {
       } else if (e.key == "upper") {
         ref.upper = keep(read_tolerance(m_reader, e, name));
       } else if (e.key == "better") {
-        if (const auto v = keep(m_reader.read_choice(e, name, {"higher", "lower"}))) ref.better_is = better_from_string(*v);
+        if (const auto v = keep(m_reader.read_choice(e, name, {"higher", "lower"})))
+          ref.better_is = better_from_string(*v);
       } else if (e.key == "where") {
         ok = read_where(e, what, ref) && ok;
       }
@@ -193,6 +201,8 @@ class system_loader {
 
 }  // namespace
 
-system_spec load_system(const std::string& path) { return system_loader(path).load(); }
+system_spec load_system(const std::string& path) {
+  return system_loader(path).load();
+}
 
 }  // namespace exacheck

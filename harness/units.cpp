@@ -19,7 +19,8 @@ const char* const byte_size_help =
     "expected a non-negative whole number of bytes, optionally followed by a unit: B, KB, MB, GB, TB, PB "
     "(powers of 1000) or KiB, MiB, GiB, TiB, PiB, EiB (powers of 1024), e.g. 4096, 64MiB, 8 GiB, 1GB, 1e6";
 const char* const duration_help =
-    "expected a number of seconds or numbers with units ns, us, ms, s, m (or min), h, e.g. 2.5, 500ms, 30s, 10m, "
+    "expected a number of seconds or numbers with units ns, us, ms, s, m (or min), h, e.g. 2.5, 500ms, 30s, "
+    "10m, "
     "1h, 1m30s";
 
 std::string trim(const std::string& text) {
@@ -54,10 +55,12 @@ bool parse_exact_decimal(const std::string& text, std::size_t& pos, exact_decima
     out.mantissa = out.mantissa * 10 + static_cast<unsigned>(c - '0');
     if (fraction) --out.exponent;
   };
-  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) take_digit(text[pos++], false);
+  while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])))
+    take_digit(text[pos++], false);
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
-    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos]))) take_digit(text[pos++], true);
+    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])))
+      take_digit(text[pos++], true);
   }
   if (!any_digit || overflow) return false;
   // "1.50" is 15·10^-1: dropping trailing fraction zeros keeps long spellings of whole sizes exact.
@@ -101,8 +104,8 @@ wide byte_unit_multiplier(const std::string& unit) {
 }
 
 [[noreturn]] void bad_byte_size(const std::string& text, const std::string& why) {
-  throw std::invalid_argument("invalid byte size '" + text + "'" + (why.empty() ? "" : " (" + why + ")") + ": " +
-                              byte_size_help);
+  throw std::invalid_argument("invalid byte size '" + text + "'" + (why.empty() ? "" : " (" + why + ")") +
+                              ": " + byte_size_help);
 }
 
 }  // namespace
@@ -138,8 +141,8 @@ std::uint64_t parse_bytes(const std::string& text) {
 double parse_duration_s(const std::string& text) {
   const std::string body = trim(text);
   const auto fail = [&](const std::string& why) -> double {
-    throw std::invalid_argument("invalid duration '" + text + "'" + (why.empty() ? "" : " (" + why + ")") + ": " +
-                                duration_help);
+    throw std::invalid_argument("invalid duration '" + text + "'" + (why.empty() ? "" : " (" + why + ")") +
+                                ": " + duration_help);
   };
   if (body.empty()) return fail("empty");
   if (body[0] == '-') return fail("negative");
@@ -153,7 +156,9 @@ double parse_duration_s(const std::string& text) {
     char* end = nullptr;
     const double amount = std::strtod(body.c_str() + pos, &end);
     if (end == body.c_str() + pos) return fail("");
-    pos = static_cast<std::size_t>(end - body.c_str());
+    const std::size_t number_end = static_cast<std::size_t>(end - body.c_str());
+    if (body.find_first_not_of("0123456789.eE+-", pos) < number_end) return fail("");  // hexadecimal
+    pos = number_end;
     while (pos < body.size() && body[pos] == ' ') ++pos;
     std::size_t unit_end = pos;
     while (unit_end < body.size() && std::isalpha(static_cast<unsigned char>(body[unit_end]))) ++unit_end;

@@ -1,17 +1,17 @@
 #include "harness/yaml_reader.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "harness/plan.hpp"
 
@@ -57,6 +57,13 @@ std::optional<bool> boolean_from_text(const std::string& text) {
   return std::nullopt;
 }
 
+std::optional<YAML::Node> scalar_child(const YAML::Node& node, std::string_view key) {
+  if (!node.IsMap()) return std::nullopt;
+  for (auto it = node.begin(); it != node.end(); ++it)
+    if (it->first.IsScalar() && it->first.Scalar() == key && it->second.IsScalar()) return it->second;
+  return std::nullopt;
+}
+
 std::string describe_node(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Scalar:
@@ -89,7 +96,8 @@ source_location yaml_reader::location_of(const yaml_entry& entry) const {
   return location_of(entry.value);
 }
 
-void yaml_reader::report(source_location where, std::string message, std::string expected, std::string suggestion) {
+void yaml_reader::report(source_location where, std::string message, std::string expected,
+                         std::string suggestion) {
   m_issues.push_back({std::move(where), std::move(message), std::move(expected), std::move(suggestion)});
 }
 
@@ -102,7 +110,8 @@ void yaml_reader::throw_if_issues() const {
   throw validation_error(std::move(issues));
 }
 
-std::optional<yaml_map> yaml_reader::read_map(const YAML::Node& node, source_location where, const std::string& what,
+std::optional<yaml_map> yaml_reader::read_map(const YAML::Node& node, source_location where,
+                                              const std::string& what,
                                               const std::vector<std::string>& allowed,
                                               const std::vector<std::string>& required) {
   const std::string keys = "a map with keys: " + join_choices(allowed, ", ");
@@ -119,13 +128,14 @@ std::optional<yaml_map> yaml_reader::read_map(const YAML::Node& node, source_loc
     }
     const std::string name = key.Scalar();
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      report(location_of(key), "unknown key '" + name + "' in " + what, "one of: " + join_choices(allowed, ", "),
-             did_you_mean(name, allowed));
+      report(location_of(key), "unknown key '" + name + "' in " + what,
+             "one of: " + join_choices(allowed, ", "), did_you_mean(name, allowed));
       continue;
     }
     if (const auto* first = map.find(name)) {
-      report(location_of(key), "key '" + name + "' appears twice in " + what + " (first at line " +
-                                   std::to_string(location_of(first->key_node).line) + ")",
+      report(location_of(key),
+             "key '" + name + "' appears twice in " + what + " (first at line " +
+                 std::to_string(location_of(first->key_node).line) + ")",
              "each key once");
       continue;
     }
@@ -184,7 +194,8 @@ std::optional<bool> yaml_reader::read_boolean(const yaml_entry& entry, const std
   return value;
 }
 
-std::optional<double> yaml_reader::read_duration_s(const yaml_entry& entry, const std::string& what, bool positive) {
+std::optional<double> yaml_reader::read_duration_s(const yaml_entry& entry, const std::string& what,
+                                                   bool positive) {
   const std::string expected = "a duration like 30s, 500ms, 10m, 1h or a number of seconds";
   const auto text = scalar_text(entry, what, expected);
   if (!text) return std::nullopt;
@@ -216,7 +227,8 @@ std::optional<std::string> yaml_reader::read_choice(const yaml_entry& entry, con
 std::optional<std::vector<std::string>> yaml_reader::read_string_list(const yaml_entry& entry,
                                                                       const std::string& what) {
   if (!entry.value.IsSequence()) {
-    report(location_of(entry), what + " is " + describe_node(entry.value), "a list of strings, e.g. [nightly, gpu]");
+    report(location_of(entry), what + " is " + describe_node(entry.value),
+           "a list of strings, e.g. [nightly, gpu]");
     return std::nullopt;
   }
   std::vector<std::string> values;
@@ -235,8 +247,10 @@ std::optional<std::vector<std::string>> yaml_reader::read_string_list(const yaml
 
 YAML::Node load_yaml_file(const std::string& path, const std::string& what, std::string& bytes) {
   const auto unreadable = [&](const std::string& why) {
-    throw validation_error({{{path, 0, 0}, "cannot read " + what + " file '" + path + "': " + why,
-                             "an existing, readable exacheck/" + what + "/v1 YAML file", ""}});
+    throw validation_error({{{path, 0, 0},
+                             "cannot read " + what + " file '" + path + "': " + why,
+                             "an existing, readable exacheck/" + what + "/v1 YAML file",
+                             ""}});
   };
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) unreadable("it is a directory");
@@ -251,7 +265,8 @@ YAML::Node load_yaml_file(const std::string& path, const std::string& what, std:
   } catch (const YAML::Exception& e) {
     throw validation_error({{{path, std::max(e.mark.line + 1, 0), std::max(e.mark.column + 1, 0)},
                              "YAML syntax error: " + e.msg,
-                             "valid YAML (indent with spaces, close every bracket and quote)", ""}});
+                             "valid YAML (indent with spaces, close every bracket and quote)",
+                             ""}});
   }
 }
 

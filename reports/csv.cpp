@@ -1,7 +1,7 @@
-// results.csv: one row per metric per rank (what every rank measured), with its check's reference and outcome,
-// plus one row per check that has no per-rank metric (correctness, skipped points, cases that did not run).
-// RFC 4180 quoting; lines end in "\n" so that grep, cut and awk read it (RFC 4180 readers accept it too).
-// Numbers are written with every digit (shortest round-trip text). Rendered from run.json alone.
+// results.csv: one row per metric per rank (what every rank measured), with its check's reference and
+// outcome, plus one row per check that has no per-rank metric (correctness, skipped points, cases that did
+// not run). RFC 4180 quoting; lines end in "\n" so that grep, cut and awk read it (RFC 4180 readers accept it
+// too). Numbers are written with every digit (shortest round-trip text). Rendered from run.json alone.
 #include <ostream>
 #include <string>
 #include <vector>
@@ -15,9 +15,9 @@ namespace {
 using nlohmann::json;
 
 const std::vector<std::string> columns{
-    "case_id",     "case_name", "benchmark", "params",         "rank",        "host",        "metric",
-    "value",       "unit",      "statistic", "better",         "reference",   "reference_unit",
-    "lower_bound", "upper_bound", "delta_pct", "outcome",      "reason"};
+    "case_id",        "case_name",   "benchmark",   "params",    "rank",    "host",
+    "metric",         "value",       "unit",        "statistic", "better",  "reference",
+    "reference_unit", "lower_bound", "upper_bound", "delta_pct", "outcome", "reason"};
 
 struct row {
   std::string rank, host, metric, value, unit, statistic, better;
@@ -29,17 +29,18 @@ void write_line(std::ostream& out, const std::vector<std::string>& fields) {
 }
 
 // `judged`: this row holds the value the check judged (its worst rank, or rank 0 of a global metric, or the
-// check itself), so the check's Δ% and reason belong to it; other ranks' rows carry only the reference and the
-// point's outcome (the renderer does not compute a Δ% of its own).
+// check itself), so the check's Δ% and reason belong to it; other ranks' rows carry only the reference and
+// the point's outcome (the renderer does not compute a Δ% of its own).
 void write_row(std::ostream& out, const json& test_case, const json& params, const row& r, const json& check,
                bool judged) {
   const json& reference = field(check, "reference");
-  write_line(out, {text_field(test_case, "id"), text_field(test_case, "name"), text_field(test_case, "benchmark"),
-                   params_text(params, ";"), r.rank, r.host, r.metric, r.value, r.unit, r.statistic, r.better,
-                   exact_number(field(reference, "value")), text_field(reference, "unit"),
-                   exact_number(field(reference, "lower_bound")), exact_number(field(reference, "upper_bound")),
-                   judged ? exact_number(field(check, "delta_pct")) : "", text_field(check, "outcome"),
-                   judged ? text_field(check, "reason") : ""});
+  write_line(out,
+             {text_field(test_case, "id"), text_field(test_case, "name"), text_field(test_case, "benchmark"),
+              params_text(params, ";"), r.rank, r.host, r.metric, r.value, r.unit, r.statistic, r.better,
+              exact_number(field(reference, "value")), text_field(reference, "unit"),
+              exact_number(field(reference, "lower_bound")), exact_number(field(reference, "upper_bound")),
+              judged ? exact_number(field(check, "delta_pct")) : "", text_field(check, "outcome"),
+              judged ? text_field(check, "reason") : ""});
 }
 
 void write_check_row(std::ostream& out, const json& test_case, const json& check) {
@@ -53,7 +54,8 @@ void write_check_row(std::ostream& out, const json& test_case, const json& check
 // The check of `metric` at the point with `params`, or -1.
 int find_check(const json& checks, const std::string& metric, const json& params) {
   for (std::size_t i = 0; i < checks.size(); ++i)
-    if (text_field(checks[i], "metric") == metric && field(checks[i], "params") == params) return static_cast<int>(i);
+    if (text_field(checks[i], "metric") == metric && field(checks[i], "params") == params)
+      return static_cast<int>(i);
   return -1;
 }
 
@@ -68,10 +70,11 @@ void write_point(std::ostream& out, const json& test_case, const json& point, st
       const json& check = index >= 0 ? checks[static_cast<std::size_t>(index)] : no_check;
       if (index >= 0) written[static_cast<std::size_t>(index)] = true;
       const bool judged = index >= 0 && field(check, "worst_rank") == field(rank, "rank");
-      write_row(out, test_case, params,
-                {text_field(rank, "rank"), text_field(rank, "host"), name, exact_number(field(metric, "value")),
-                 text_field(metric, "unit"), text_field(metric, "statistic"), text_field(metric, "better")},
-                check, judged);
+      write_row(
+          out, test_case, params,
+          {text_field(rank, "rank"), text_field(rank, "host"), name, exact_number(field(metric, "value")),
+           text_field(metric, "unit"), text_field(metric, "statistic"), text_field(metric, "better")},
+          check, judged);
     }
   // Checks of this point without per-rank rows: correctness, a skipped point.
   for (std::size_t i = 0; i < checks.size(); ++i)

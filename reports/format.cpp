@@ -56,7 +56,9 @@ std::string scalar_text(const nlohmann::json& value) {
   return value.dump();
 }
 
-std::string text_field(const nlohmann::json& object, std::string_view key) { return scalar_text(field(object, key)); }
+std::string text_field(const nlohmann::json& object, std::string_view key) {
+  return scalar_text(field(object, key));
+}
 
 std::string exact_number(const nlohmann::json& value) {
   if (value.is_number_integer()) return value.dump();
@@ -70,7 +72,8 @@ std::string readable_number(double value) {
   if (!std::isfinite(value)) return non_finite_text(value);
   if (value == 0) return "0";
   const double magnitude = std::fabs(value);
-  if (magnitude >= 1e15 || magnitude < 1e-4) return fmt::format("{:.{}g}", value, readable_significant_digits);
+  if (magnitude >= 1e15 || magnitude < 1e-4)
+    return fmt::format("{:.{}g}", value, readable_significant_digits);
   const int exponent = static_cast<int>(std::floor(std::log10(magnitude)));
   const int decimals = std::max(0, readable_significant_digits - 1 - exponent);
   return without_trailing_zeros(fmt::format("{:.{}f}", value, decimals));
@@ -151,14 +154,30 @@ std::string xml_escaped(std::string_view text, bool attribute) {
   escaped.reserve(text.size());
   for (const char c : text) {
     switch (c) {
-      case '&': escaped += "&amp;"; break;
-      case '<': escaped += "&lt;"; break;
-      case '>': escaped += "&gt;"; break;
-      case '"': escaped += "&quot;"; break;
-      case '\'': escaped += "&apos;"; break;
-      case '\t': escaped += attribute ? "&#9;" : "\t"; break;
-      case '\n': escaped += attribute ? "&#10;" : "\n"; break;
-      case '\r': escaped += attribute ? "&#13;" : "\r"; break;
+      case '&':
+        escaped += "&amp;";
+        break;
+      case '<':
+        escaped += "&lt;";
+        break;
+      case '>':
+        escaped += "&gt;";
+        break;
+      case '"':
+        escaped += "&quot;";
+        break;
+      case '\'':
+        escaped += "&apos;";
+        break;
+      case '\t':
+        escaped += attribute ? "&#9;" : "\t";
+        break;
+      case '\n':
+        escaped += attribute ? "&#10;" : "\n";
+        break;
+      case '\r':
+        escaped += attribute ? "&#13;" : "\r";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20)
           escaped += "\xEF\xBF\xBD";  // U+FFFD: XML 1.0 has no way to write these characters
@@ -170,8 +189,12 @@ std::string xml_escaped(std::string_view text, bool attribute) {
 }
 }  // namespace
 
-std::string xml_text(std::string_view text) { return xml_escaped(text, false); }
-std::string xml_attribute(std::string_view text) { return xml_escaped(text, true); }
+std::string xml_text(std::string_view text) {
+  return xml_escaped(text, false);
+}
+std::string xml_attribute(std::string_view text) {
+  return xml_escaped(text, true);
+}
 
 std::string csv_field(std::string_view text) {
   if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);

@@ -27,7 +27,8 @@ struct check_counts {
     if (outcome == "SKIPPED") ++skipped;
   }
   std::string attributes() const {
-    return fmt::format("tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\"", tests, failures, errors, skipped);
+    return fmt::format("tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\"", tests, failures, errors,
+                       skipped);
   }
 };
 
@@ -43,7 +44,8 @@ void write_properties(std::ostream& out, const std::vector<std::pair<std::string
     if (value.empty()) continue;
     if (!any) out << indent << "<properties>\n";
     any = true;
-    out << fmt::format("{}  <property name=\"{}\" value=\"{}\"/>\n", indent, xml_attribute(name), xml_attribute(value));
+    out << fmt::format("{}  <property name=\"{}\" value=\"{}\"/>\n", indent, xml_attribute(name),
+                       xml_attribute(value));
   }
   if (any) out << indent << "</properties>\n";
 }
@@ -58,8 +60,8 @@ void write_testcase(std::ostream& out, const json& test_case, const json& check)
   const json& reference = field(check, "reference");
   const std::string outcome = text_field(check, "outcome");
   const std::string reason = text_field(check, "reason");
-  out << fmt::format("    <testcase classname=\"{}\" name=\"{}\">\n", xml_attribute(text_field(test_case, "benchmark")),
-                     xml_attribute(testcase_name(check)));
+  out << fmt::format("    <testcase classname=\"{}\" name=\"{}\">\n",
+                     xml_attribute(text_field(test_case, "benchmark")), xml_attribute(testcase_name(check)));
   write_properties(out,
                    {{"outcome", outcome},
                     {"value", exact_number(field(check, "value"))},
@@ -76,7 +78,8 @@ void write_testcase(std::ostream& out, const json& test_case, const json& check)
                     {"worst_rank", text_field(check, "worst_rank")},
                     {"worst_host", text_field(check, "worst_host")},
                     {"ranks_measured", text_field(check, "ranks_measured")},
-                    {"ranks_expected", text_field(check, "ranks_expected")}},
+                    {"ranks_expected", text_field(check, "ranks_expected")},
+                    {"reason", reason}},
                    "      ");
   if (is_failed_check(outcome))
     out << fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_attribute(reason),

@@ -1,5 +1,6 @@
-// report.md: the answer first (verdict, exit code, counts, every failing check), then one table per benchmark,
-// skipped checks, errors with their log tails, the formulas, and provenance. Rendered from run.json alone.
+// report.md: the answer first (verdict, exit code, counts, every failing check), then one table per
+// benchmark, skipped checks, errors with their log tails, the formulas, and provenance. Rendered from
+// run.json alone.
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -21,7 +22,9 @@ const std::string dash(missing_mark);
 
 // ---- small text helpers ----
 
-std::string or_dash(const std::string& text) { return text.empty() ? dash : text; }
+std::string or_dash(const std::string& text) {
+  return text.empty() ? dash : text;
+}
 
 // A code span whose delimiter is longer than any run of backticks inside it.
 std::string code_span(const std::string& text) {
@@ -77,7 +80,9 @@ std::string readable_bytes(const json& bytes) {
   return readable_number(value) + " " + std::string(units[unit]);
 }
 
-std::string seconds_text(const json& seconds) { return readable_quantity(seconds, "s"); }
+std::string seconds_text(const json& seconds) {
+  return readable_quantity(seconds, "s");
+}
 
 void write_table_row(std::ostream& out, const std::vector<std::string>& cells) {
   out << "|";
@@ -100,7 +105,8 @@ std::string reference_cell(const json& reference) {
   const json& lower = field(reference, "lower_bound");
   const json& upper = field(reference, "upper_bound");
   if (lower.is_number() && upper.is_number())
-    text += fmt::format(" ({} to {})", readable_number(lower.get<double>()), readable_number(upper.get<double>()));
+    text += fmt::format(" ({} to {})", readable_number(lower.get<double>()),
+                        readable_number(upper.get<double>()));
   else if (lower.is_number())
     text += fmt::format(" (≥ {})", readable_number(lower.get<double>()));
   else if (upper.is_number())
@@ -114,7 +120,8 @@ std::string worst_cell(const json& check) {
   const json& rank = field(check, "worst_rank");
   if (!rank.is_number()) return dash;
   const std::string host = text_field(check, "worst_host");
-  return host.empty() ? fmt::format("rank {}", scalar_text(rank)) : fmt::format("rank {} on {}", scalar_text(rank), host);
+  return host.empty() ? fmt::format("rank {}", scalar_text(rank))
+                      : fmt::format("rank {} on {}", scalar_text(rank), host);
 }
 
 struct case_check {
@@ -168,7 +175,8 @@ void write_counts(const json& run, std::ostream& out) {
                      or_dash(text_field(summary, "checks")));
   write_table_header(out, outcome_order());
   std::vector<std::string> counts;
-  for (const auto& name : outcome_order()) counts.push_back(or_dash(text_field(field(summary, "counts"), name)));
+  for (const auto& name : outcome_order())
+    counts.push_back(or_dash(text_field(field(summary, "counts"), name)));
   write_table_row(out, counts);
   out << "\n";
 }
@@ -187,7 +195,8 @@ void write_failing_checks(const json& run, std::ostream& out) {
     out << "None.\n\n";
     return;
   }
-  write_table_header(out, {"case", "params", "metric", "value", "reference", "Δ%", "verdict", "worst", "reason"});
+  write_table_header(out,
+                     {"case", "params", "metric", "value", "reference", "Δ%", "verdict", "worst", "reason"});
   for (const auto& row : rows) write_table_row(out, row);
   out << "\n";
 }
@@ -196,7 +205,8 @@ void write_benchmark_tables(const json& run, std::ostream& out) {
   std::vector<std::string> benchmarks;
   for (const auto& test_case : list_field(run, "cases")) {
     const std::string benchmark = text_field(test_case, "benchmark");
-    if (std::find(benchmarks.begin(), benchmarks.end(), benchmark) == benchmarks.end()) benchmarks.push_back(benchmark);
+    if (std::find(benchmarks.begin(), benchmarks.end(), benchmark) == benchmarks.end())
+      benchmarks.push_back(benchmark);
   }
   if (benchmarks.empty()) return;
   out << "## Results by benchmark\n\n";
@@ -208,8 +218,8 @@ void write_benchmark_tables(const json& run, std::ostream& out) {
       const json& checks = list_field(test_case, "checks");
       for (const auto& check : checks) write_table_row(out, check_cells({test_case, check}));
       if (checks.empty())  // a case that has not run yet: its row says so
-        write_table_row(out, {text_field(test_case, "id"), or_dash(params_text(field(test_case, "params"))), dash,
-                              dash, dash, dash, or_dash(text_field(test_case, "status")), dash});
+        write_table_row(out, {text_field(test_case, "id"), or_dash(params_text(field(test_case, "params"))),
+                              dash, dash, dash, dash, or_dash(text_field(test_case, "status")), dash});
     }
     out << "\n";
   }
@@ -222,7 +232,7 @@ void write_skipped(const json& run, std::ostream& out) {
     rows.push_back({text_field(c.test_case, "id"), or_dash(params_text(field(c.check, "params"))),
                     text_field(c.check, "metric"), or_dash(text_field(c.check, "reason"))});
   });
-  out << "## Skipped\n\n";
+  out << "## Skipped checks\n\n";
   if (rows.empty()) {
     out << "None.\n\n";
     return;
@@ -244,10 +254,11 @@ void write_errors(const json& run, std::ostream& out) {
   for (const auto& test_case : list_field(run, "cases")) {
     if (!did_not_complete(test_case)) continue;
     any = true;
-    out << fmt::format("### {}: {}\n\n", text_field(test_case, "id"), or_dash(text_field(test_case, "outcome")));
-    out << fmt::format("- benchmark {}, status {}, after {} on {} rank(s)\n", text_field(test_case, "benchmark"),
-                       or_dash(text_field(test_case, "status")), seconds_text(field(test_case, "elapsed_s")),
-                       or_dash(text_field(test_case, "ranks")));
+    out << fmt::format("### {}: {}\n\n", text_field(test_case, "id"),
+                       or_dash(text_field(test_case, "outcome")));
+    out << fmt::format("- benchmark {}, status {}, after {} on {} rank(s)\n",
+                       text_field(test_case, "benchmark"), or_dash(text_field(test_case, "status")),
+                       seconds_text(field(test_case, "elapsed_s")), or_dash(text_field(test_case, "ranks")));
     out << fmt::format("- message: {}\n", or_dash(text_field(test_case, "message")));
     const json& command = list_field(test_case, "command");
     if (!command.empty()) out << fmt::format("- command: {}\n", code_span(command_text(command)));
@@ -257,7 +268,9 @@ void write_errors(const json& run, std::ostream& out) {
       continue;
     }
     const std::string fence = fence_for(log_tail);
-    out << "\nLog tail:\n\n" << fence << "\n" << log_tail << (log_tail.ends_with('\n') ? "" : "\n") << fence << "\n\n";
+    out << "\nLog tail:\n\n"
+        << fence << "\n"
+        << log_tail << (log_tail.ends_with('\n') ? "" : "\n") << fence << "\n\n";
   }
   if (!any) out << "None.\n\n";
 }
@@ -268,18 +281,19 @@ void write_formulas(const json& run, std::ostream& out) {
          "- Collectives: algbw = bytes / time; busbw = algbw × factor, with factor 2(n−1)/n for all-reduce, "
          "(n−1)/n for all-gather, reduce-scatter and all-to-all, 1 for broadcast, reduce and send/recv "
          "(n = ranks; nccl-tests' definitions).\n"
-         "- STREAM: bytes moved per element = arrays touched × element size: copy 2, scale 2, add 3, triad 3, "
-         "dot 2; best time excluding the first iteration.\n"
-         "- Units are SI: GB/s = 1e9 B/s, TFLOP/s = 1e12 FLOP/s. Δ% = (value − reference) / reference × 100.\n\n";
+         "- STREAM: bytes = arrays moved × bytes per array: copy 2, scale 2, add 3, triad 3, dot 2; "
+         "bandwidth from the best time excluding the first iteration.\n"
+         "- Units are SI: GB/s = 1e9 B/s, TFLOP/s = 1e12 FLOP/s.\n"
+         "- Δ% = (value − reference) / reference × 100, in the reference's unit.\n\n";
   std::vector<std::vector<std::string>> rows;
   for (const auto& test_case : list_field(run, "cases"))
     for (const auto& point : list_field(test_case, "results"))
       for (const auto& rank : list_field(point, "ranks"))
         for (const auto& metric : list_field(rank, "metrics")) {
-          std::vector<std::string> row{text_field(test_case, "benchmark"), text_field(metric, "name"),
-                                       or_dash(text_field(metric, "unit")), or_dash(text_field(metric, "statistic")),
-                                       or_dash(text_field(metric, "better")),
-                                       or_dash(text_field(metric, "description"))};
+          std::vector<std::string> row{
+              text_field(test_case, "benchmark"),    text_field(metric, "name"),
+              or_dash(text_field(metric, "unit")),   or_dash(text_field(metric, "statistic")),
+              or_dash(text_field(metric, "better")), or_dash(text_field(metric, "description"))};
           if (std::find(rows.begin(), rows.end(), row) == rows.end()) rows.push_back(std::move(row));
         }
   if (rows.empty()) return;
@@ -301,13 +315,15 @@ void write_provenance(const json& run, std::ostream& out) {
   out << fmt::format("- plan: {} ({}), sha256 {}\n", or_dash(text_field(plan, "name")),
                      or_dash(text_field(plan, "file")), or_dash(text_field(plan, "sha256")));
   if (system.is_object())
-    out << fmt::format("- system: {} ({}), {} node(s) × {} GPU(s) per node\n", or_dash(text_field(system, "name")),
-                       or_dash(text_field(system, "file")), or_dash(text_field(field(system, "size"), "nodes")),
+    out << fmt::format("- system: {} ({}), {} node(s) × {} GPU(s) per node\n",
+                       or_dash(text_field(system, "name")), or_dash(text_field(system, "file")),
+                       or_dash(text_field(field(system, "size"), "nodes")),
                        or_dash(text_field(field(system, "size"), "gpus_per_node")));
   else
-    out << "- system: none (no references: every measured metric is RECORDED)\n";
+    out << "- system: none\n";
   const json& command_line = list_field(provenance, "command_line");
-  out << fmt::format("- command line: {}\n", command_line.empty() ? dash : code_span(command_text(command_line)));
+  out << fmt::format("- command line: {}\n",
+                     command_line.empty() ? dash : code_span(command_text(command_line)));
   out << fmt::format("- started {}, finished {}\n", or_dash(text_field(provenance, "started_at")),
                      or_dash(text_field(provenance, "finished_at")));
   out << fmt::format("- controller host {}; hosts: {}\n", or_dash(text_field(provenance, "controller_host")),

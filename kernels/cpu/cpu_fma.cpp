@@ -25,50 +25,56 @@ T opaque(T value) {
   return copy;
 }
 
+constexpr int k_portable_accumulators = 12;
+constexpr int k_avx2_accumulators = 12;
+constexpr int k_avx512_accumulators = 16;
+
 template <typename T, int lanes>
 void chains_portable(int thread, std::uint64_t steps, double* out) {
-  T acc[fma_accumulators][lanes];
-  for (int j = 0; j < fma_accumulators; ++j)
+  constexpr int chains = k_portable_accumulators;
+  T acc[chains][lanes];
+  for (int j = 0; j < chains; ++j)
     for (int l = 0; l < lanes; ++l) acc[j][l] = static_cast<T>(chain_start(thread, j, l));
   const T a = opaque(static_cast<T>(chain_multiplier)), b = opaque(static_cast<T>(chain_addend));
   for (std::uint64_t s = 0; s < steps; ++s)
-    for (int j = 0; j < fma_accumulators; ++j)
+    for (int j = 0; j < chains; ++j)
       for (int l = 0; l < lanes; ++l) acc[j][l] = acc[j][l] * a + b;  // exact whether fused or not
-  for (int j = 0; j < fma_accumulators; ++j)
+  for (int j = 0; j < chains; ++j)
     for (int l = 0; l < lanes; ++l) out[j * lanes + l] = static_cast<double>(acc[j][l]);
 }
 
 #ifdef EXACHECK_X86
-// One kernel per (instruction set, precision). Each keeps fma_accumulators vector registers live and issues one
+// One kernel per (instruction set, precision). Each keeps ACC vector registers live and issues one
 // independent FMA per accumulator per step; the loop body has no loads or stores.
-#define EXACHECK_FMA_KERNEL(NAME, TARGET, VEC, T, LANES, SET1, LOADU, STOREU, FMA)        \
-  __attribute__((target(TARGET))) void NAME(int thread, std::uint64_t steps, double* out) { \
-    VEC acc[fma_accumulators];                                                            \
-    for (int j = 0; j < fma_accumulators; ++j) {                                          \
-      T start[LANES];                                                                     \
-      for (int l = 0; l < LANES; ++l) start[l] = static_cast<T>(chain_start(thread, j, l)); \
-      acc[j] = LOADU(start);                                                              \
-    }                                                                                     \
-    const VEC a = SET1(opaque(static_cast<T>(chain_multiplier)));                         \
-    const VEC b = SET1(opaque(static_cast<T>(chain_addend)));                             \
-    for (std::uint64_t s = 0; s < steps; ++s) {                                           \
-      _Pragma("GCC unroll 12") for (int j = 0; j < fma_accumulators; ++j) acc[j] = FMA(acc[j], a, b); \
-    }                                                                                     \
-    for (int j = 0; j < fma_accumulators; ++j) {                                          \
-      T lanes_out[LANES];                                                                 \
-      STOREU(lanes_out, acc[j]);                                                          \
+#define EXACHECK_FMA_KERNEL(NAME, TARGET, ACC, VEC, T, LANES, SET1, LOADU, STOREU, FMA)       \
+  __attribute__((target(TARGET))) void NAME(int thread, std::uint64_t steps, double* out) {   \
+    constexpr int chains = ACC;                                                               \
+    VEC acc[chains];                                                                          \
+    for (int j = 0; j < chains; ++j) {                                                        \
+      T start[LANES];                                                                         \
+      for (int l = 0; l < LANES; ++l) start[l] = static_cast<T>(chain_start(thread, j, l));   \
+      acc[j] = LOADU(start);                                                                  \
+    }                                                                                         \
+    const VEC a = SET1(opaque(static_cast<T>(chain_multiplier)));                             \
+    const VEC b = SET1(opaque(static_cast<T>(chain_addend)));                                 \
+    for (std::uint64_t s = 0; s < steps; ++s) {                                               \
+      _Pragma("GCC unroll 16") for (int j = 0; j < chains; ++j) acc[j] = FMA(acc[j], a, b);   \
+    }                                                                                         \
+    for (int j = 0; j < chains; ++j) {                                                        \
+      T lanes_out[LANES];                                                                     \
+      STOREU(lanes_out, acc[j]);                                                              \
       for (int l = 0; l < LANES; ++l) out[j * LANES + l] = static_cast<double>(lanes_out[l]); \
-    }                                                                                     \
+    }                                                                                         \
   }
 
-EXACHECK_FMA_KERNEL(chains_avx512_fp64, "avx512f", __m512d, double, 8, _mm512_set1_pd, _mm512_loadu_pd,
-                    _mm512_storeu_pd, _mm512_fmadd_pd)
-EXACHECK_FMA_KERNEL(chains_avx512_fp32, "avx512f", __m512, float, 16, _mm512_set1_ps, _mm512_loadu_ps,
-                    _mm512_storeu_ps, _mm512_fmadd_ps)
-EXACHECK_FMA_KERNEL(chains_avx2_fp64, "avx2,fma", __m256d, double, 4, _mm256_set1_pd, _mm256_loadu_pd,
-                    _mm256_storeu_pd, _mm256_fmadd_pd)
-EXACHECK_FMA_KERNEL(chains_avx2_fp32, "avx2,fma", __m256, float, 8, _mm256_set1_ps, _mm256_loadu_ps,
-                    _mm256_storeu_ps, _mm256_fmadd_ps)
+EXACHECK_FMA_KERNEL(chains_avx512_fp64, "avx512f", k_avx512_accumulators, __m512d, double, 8, _mm512_set1_pd,
+                    _mm512_loadu_pd, _mm512_storeu_pd, _mm512_fmadd_pd)
+EXACHECK_FMA_KERNEL(chains_avx512_fp32, "avx512f", k_avx512_accumulators, __m512, float, 16, _mm512_set1_ps,
+                    _mm512_loadu_ps, _mm512_storeu_ps, _mm512_fmadd_ps)
+EXACHECK_FMA_KERNEL(chains_avx2_fp64, "avx2,fma", k_avx2_accumulators, __m256d, double, 4, _mm256_set1_pd,
+                    _mm256_loadu_pd, _mm256_storeu_pd, _mm256_fmadd_pd)
+EXACHECK_FMA_KERNEL(chains_avx2_fp32, "avx2,fma", k_avx2_accumulators, __m256, float, 8, _mm256_set1_ps,
+                    _mm256_loadu_ps, _mm256_storeu_ps, _mm256_fmadd_ps)
 #undef EXACHECK_FMA_KERNEL
 
 std::uint16_t bf16_bits(float value) {  // truncation is exact for the chain's constants
@@ -80,22 +86,23 @@ std::uint16_t bf16_bits(float value) {  // truncation is exact for the chain's c
 // vdpbf16ps: each fp32 lane accumulates two bf16 products per instruction (see fma_chain.hpp).
 __attribute__((target("avx512f,avx512bf16"))) void chains_avx512_bf16(int thread, std::uint64_t steps,
                                                                       double* out) {
-  __m512 acc[fma_accumulators];
-  for (int j = 0; j < fma_accumulators; ++j) {
+  constexpr int chains = k_avx512_accumulators;
+  __m512 acc[chains];
+  for (int j = 0; j < chains; ++j) {
     float start[16];
     for (int l = 0; l < 16; ++l) start[l] = static_cast<float>(chain_start(thread, j, l));
     acc[j] = _mm512_loadu_ps(start);
   }
   const auto a_bits = opaque(bf16_bits(bf16_chain_a));
-  const auto b_pair = opaque(static_cast<std::uint32_t>(bf16_bits(bf16_chain_b_odd)) << 16 |
-                             bf16_bits(bf16_chain_b_even));
+  const auto b_pair =
+      opaque(static_cast<std::uint32_t>(bf16_bits(bf16_chain_b_odd)) << 16 | bf16_bits(bf16_chain_b_even));
   const __m512bh a = reinterpret_cast<__m512bh>(_mm512_set1_epi16(static_cast<short>(a_bits)));
   const __m512bh b = reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(b_pair)));
   for (std::uint64_t s = 0; s < steps; ++s) {
-#pragma GCC unroll 12
-    for (int j = 0; j < fma_accumulators; ++j) acc[j] = _mm512_dpbf16_ps(acc[j], a, b);
+#pragma GCC unroll 16
+    for (int j = 0; j < chains; ++j) acc[j] = _mm512_dpbf16_ps(acc[j], a, b);
   }
-  for (int j = 0; j < fma_accumulators; ++j) {
+  for (int j = 0; j < chains; ++j) {
     float lanes_out[16];
     _mm512_storeu_ps(lanes_out, acc[j]);
     for (int l = 0; l < 16; ++l) out[j * 16 + l] = static_cast<double>(lanes_out[l]);
@@ -107,22 +114,31 @@ __attribute__((target("avx512f,avx512bf16"))) void chains_avx512_bf16(int thread
 
 std::string_view to_string(cpu_isa isa) {
   switch (isa) {
-    case cpu_isa::portable: return "portable";
-    case cpu_isa::avx2_fma: return "avx2_fma";
-    case cpu_isa::avx512f: return "avx512f";
-    case cpu_isa::avx512_bf16: return "avx512_bf16";
+    case cpu_isa::portable:
+      return "portable";
+    case cpu_isa::avx2_fma:
+      return "avx2_fma";
+    case cpu_isa::avx512f:
+      return "avx512f";
+    case cpu_isa::avx512_bf16:
+      return "avx512_bf16";
   }
   return "unknown";
 }
 
 bool cpu_supports(cpu_isa isa) {
 #ifdef EXACHECK_X86
-  // libgcc's checks include the OS's XSAVE state (XCR0), so a kernel never runs where AVX state is not enabled.
+  // libgcc's checks include the OS's XSAVE state (XCR0), so a kernel never runs where AVX state is not
+  // enabled.
   switch (isa) {
-    case cpu_isa::portable: return true;
-    case cpu_isa::avx2_fma: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    case cpu_isa::avx512f: return __builtin_cpu_supports("avx512f");
-    case cpu_isa::avx512_bf16: return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
+    case cpu_isa::portable:
+      return true;
+    case cpu_isa::avx2_fma:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case cpu_isa::avx512f:
+      return __builtin_cpu_supports("avx512f");
+    case cpu_isa::avx512_bf16:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
   }
   return false;
 #else
@@ -151,12 +167,27 @@ std::optional<cpu_isa> best_cpu_isa(std::string_view dtype, std::string* why_not
   return fail(fmt::format("unknown dtype '{}'", dtype));
 }
 
+int chain_accumulators(cpu_isa isa) {
+  switch (isa) {
+    case cpu_isa::portable:
+      return k_portable_accumulators;
+    case cpu_isa::avx2_fma:
+      return k_avx2_accumulators;
+    case cpu_isa::avx512f:
+    case cpu_isa::avx512_bf16:
+      return k_avx512_accumulators;
+  }
+  return k_portable_accumulators;
+}
+
 int chain_lanes(cpu_isa isa, std::string_view dtype) {
   const int bits = isa == cpu_isa::portable ? 128 : isa == cpu_isa::avx2_fma ? 256 : 512;
   return bits / (dtype == "fp64" ? 64 : 32);  // bf16 lanes are the fp32 accumulators
 }
 
-double flops_per_lane_step(std::string_view dtype) { return dtype == "bf16" ? 4.0 : 2.0; }
+double flops_per_lane_step(std::string_view dtype) {
+  return dtype == "bf16" ? 4.0 : 2.0;
+}
 
 void run_cpu_chains(cpu_isa isa, std::string_view dtype, int thread, std::uint64_t steps, double* out) {
   const bool fp64 = dtype == "fp64", fp32 = dtype == "fp32";
@@ -172,7 +203,7 @@ void run_cpu_chains(cpu_isa isa, std::string_view dtype, int thread, std::uint64
   throw std::invalid_argument(fmt::format("cpu_fma: no {} kernel for {}", to_string(isa), dtype));
 }
 
-cpu_fma_backend::cpu_fma_backend(int threads, int local_rank, int local_ranks, std::optional<cpu_isa> forced_isa)
+cpu_fma_backend::cpu_fma_backend(int threads, int local_rank, std::optional<cpu_isa> forced_isa)
     : m_threads(std::max(threads, 1)), m_forced_isa(forced_isa) {
   CPU_ZERO(&m_original_affinity);
   if (sched_getaffinity(0, sizeof(m_original_affinity), &m_original_affinity) != 0) return;  // leave unpinned
@@ -180,19 +211,19 @@ cpu_fma_backend::cpu_fma_backend(int threads, int local_rank, int local_ranks, s
   for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
     if (CPU_ISSET(cpu, &m_original_affinity)) allowed.push_back(cpu);
   if (allowed.empty()) return;
-  // A rank the launcher left unbound sees every core: give each local rank its own block of cores. A bound rank
-  // sees only its own cores: place its threads within them.
+  // A rank the launcher left unbound sees every core: give each local rank its own block of cores (wrapping
+  // round when oversubscribed). A bound rank sees only its own cores: place its threads within them.
   const auto hardware = static_cast<std::size_t>(std::thread::hardware_concurrency());
-  const auto needed = static_cast<std::size_t>(local_ranks) * static_cast<std::size_t>(m_threads);
-  const std::size_t offset = allowed.size() == hardware && allowed.size() >= needed
+  const std::size_t offset = allowed.size() == hardware
                                  ? static_cast<std::size_t>(local_rank) * static_cast<std::size_t>(m_threads)
                                  : 0;
-  for (int t = 0; t < m_threads; ++t) m_cpus.push_back(allowed[(offset + static_cast<std::size_t>(t)) % allowed.size()]);
+  for (int t = 0; t < m_threads; ++t)
+    m_cpus.push_back(allowed[(offset + static_cast<std::size_t>(t)) % allowed.size()]);
 }
 
 cpu_fma_backend::~cpu_fma_backend() {
   if (!m_pinned) return;
-  // The OpenMP threads outlive this object: give them (and the calling thread) their original mask back.
+    // The OpenMP threads outlive this object: give them (and the calling thread) their original mask back.
 #pragma omp parallel num_threads(m_threads)
   pthread_setaffinity_np(pthread_self(), sizeof(m_original_affinity), &m_original_affinity);
 }
@@ -202,7 +233,8 @@ std::optional<std::string> cpu_fma_backend::unsupported_reason(std::string_view 
   const auto isa = best_cpu_isa(dtype, &why_not);
   if (!isa) return why_not;
   if (m_forced_isa) {
-    if (!cpu_supports(*m_forced_isa)) return fmt::format("this CPU cannot run the {} kernel", to_string(*m_forced_isa));
+    if (!cpu_supports(*m_forced_isa))
+      return fmt::format("this CPU cannot run the {} kernel", to_string(*m_forced_isa));
     if ((*m_forced_isa == cpu_isa::avx512_bf16) != (dtype == "bf16"))
       return fmt::format("the {} kernel does not compute {}", to_string(*m_forced_isa), dtype);
   }
@@ -214,12 +246,12 @@ void cpu_fma_backend::prepare(std::string_view dtype, std::uint64_t steps) {
   m_dtype = std::string(dtype);
   m_isa = m_forced_isa ? *m_forced_isa : *best_cpu_isa(dtype);
   m_steps = steps;
-  const auto per_thread = static_cast<std::size_t>(fma_accumulators * chain_lanes(m_isa, m_dtype));
+  const auto per_thread = static_cast<std::size_t>(chain_accumulators(m_isa) * chain_lanes(m_isa, m_dtype));
   m_finals.assign(per_thread * static_cast<std::size_t>(m_threads), 0.0);
 }
 
 double cpu_fma_backend::flops_per_run() const {
-  return static_cast<double>(m_threads) * fma_accumulators * chain_lanes(m_isa, m_dtype) *
+  return static_cast<double>(m_threads) * chain_accumulators(m_isa) * chain_lanes(m_isa, m_dtype) *
          flops_per_lane_step(m_dtype) * static_cast<double>(m_steps);
 }
 
@@ -244,10 +276,10 @@ void cpu_fma_backend::run() {
 
 std::vector<chain_state> cpu_fma_backend::results() const {
   std::vector<chain_state> states;
-  const int lanes = chain_lanes(m_isa, m_dtype);
+  const int lanes = chain_lanes(m_isa, m_dtype), accumulators = chain_accumulators(m_isa);
   std::size_t i = 0;
   for (int t = 0; t < m_threads; ++t)
-    for (int j = 0; j < fma_accumulators; ++j)
+    for (int j = 0; j < accumulators; ++j)
       for (int l = 0; l < lanes; ++l) states.push_back({t, j, l, m_finals[i++]});
   return states;
 }

@@ -1,8 +1,9 @@
 #pragma once
-// The CPU backend of the peak-FLOPS suite: independent FMA chains held in vector registers (no memory traffic in
-// the loop), one set per OpenMP thread, each thread pinned to its own core. The instruction set is chosen at run
-// time (__builtin_cpu_supports) among kernels compiled with target attributes, so one binary runs — and never
-// executes an unsupported instruction — on any x86-64 CPU; other architectures use the portable kernel.
+// The CPU backend of the peak-FLOPS suite: independent FMA chains held in vector registers (no memory traffic
+// in the loop), one set per OpenMP thread, each thread pinned to its own core. The instruction set is chosen
+// at run time (__builtin_cpu_supports) among kernels compiled with target attributes, so one binary runs —
+// and never executes an unsupported instruction — on any x86-64 CPU; other architectures use the portable
+// kernel.
 #include <sched.h>
 
 #include <cstdint>
@@ -23,9 +24,10 @@ enum class cpu_isa {
 };
 std::string_view to_string(cpu_isa isa);
 
-// Independent chains per thread: FMA latency (4–5 cycles) × FMA pipes (2) needs ≥ 10 in flight; 12 leave margin
-// and, with the two constants, still fit AVX2's 16 vector registers.
-inline constexpr int fma_accumulators = 12;
+// Independent chains per thread: latency × pipes must be in flight. FMA (4 cycles × 2 pipes) needs ≥ 8 and
+// vdpbf16ps (measured on Zen 5) ≥ 13. AVX-512 kernels run 16 (of 32 registers); AVX2 and portable run 12,
+// which with the two constants still fit AVX2's 16 registers.
+int chain_accumulators(cpu_isa isa);
 
 // The fastest kernel this CPU can run for dtype, or nullopt with the reason in *why_not.
 std::optional<cpu_isa> best_cpu_isa(std::string_view dtype, std::string* why_not = nullptr);
@@ -35,15 +37,16 @@ bool cpu_supports(cpu_isa isa);
 int chain_lanes(cpu_isa isa, std::string_view dtype);
 double flops_per_lane_step(std::string_view dtype);
 
-// Runs `steps` steps of every chain of one thread; writes fma_accumulators × lanes final values (widened to
-// double, accumulator-major) to `out`. Throws std::invalid_argument for an (isa, dtype) pair without a kernel.
+// Runs `steps` steps of every chain of one thread; writes chain_accumulators × lanes final values (widened to
+// double, accumulator-major) to `out`. Throws std::invalid_argument for an (isa, dtype) pair without a
+// kernel.
 void run_cpu_chains(cpu_isa isa, std::string_view dtype, int thread, std::uint64_t steps, double* out);
 
 class cpu_fma_backend final : public flops_backend {
  public:
-  // threads: OpenMP threads of this rank; local_rank/local_ranks place the rank's threads on distinct cores
+  // threads: OpenMP threads of this rank; local_rank places the rank's threads on distinct cores
   // when the launcher left the rank unbound. `forced_isa` (tests) overrides the run-time choice.
-  cpu_fma_backend(int threads, int local_rank, int local_ranks, std::optional<cpu_isa> forced_isa = std::nullopt);
+  cpu_fma_backend(int threads, int local_rank, std::optional<cpu_isa> forced_isa = std::nullopt);
   ~cpu_fma_backend() override;
   // Pinned OpenMP threads are restored in the destructor; a copy would restore twice.
   cpu_fma_backend(const cpu_fma_backend&) = delete;
@@ -66,7 +69,7 @@ class cpu_fma_backend final : public flops_backend {
   std::string m_dtype;
   cpu_isa m_isa = cpu_isa::portable;
   std::uint64_t m_steps = 0;
-  std::vector<double> m_finals;   // thread-major, then accumulator, then lane
+  std::vector<double> m_finals;  // thread-major, then accumulator, then lane
 };
 
 }  // namespace exacheck::flops

@@ -14,9 +14,12 @@ namespace {
 
 MPI_Datatype mpi_type(element_type dtype) {
   switch (dtype) {
-    case element_type::int32: return MPI_INT32_T;
-    case element_type::fp32: return MPI_FLOAT;
-    case element_type::fp64: return MPI_DOUBLE;
+    case element_type::int32:
+      return MPI_INT32_T;
+    case element_type::fp32:
+      return MPI_FLOAT;
+    case element_type::fp64:
+      return MPI_DOUBLE;
   }
   throw std::invalid_argument("mpi_collectives: unknown element type");
 }
@@ -43,22 +46,30 @@ std::vector<double> load_as(const std::vector<std::byte>& buffer) {
 
 void store(element_type dtype, std::vector<std::byte>& buffer, std::span<const double> values) {
   switch (dtype) {
-    case element_type::int32: return store_as<std::int32_t>(buffer, values);
-    case element_type::fp32: return store_as<float>(buffer, values);
-    case element_type::fp64: return store_as<double>(buffer, values);
+    case element_type::int32:
+      return store_as<std::int32_t>(buffer, values);
+    case element_type::fp32:
+      return store_as<float>(buffer, values);
+    case element_type::fp64:
+      return store_as<double>(buffer, values);
   }
 }
 
 std::vector<double> load(element_type dtype, const std::vector<std::byte>& buffer) {
   switch (dtype) {
-    case element_type::int32: return load_as<std::int32_t>(buffer);
-    case element_type::fp32: return load_as<float>(buffer);
-    case element_type::fp64: return load_as<double>(buffer);
+    case element_type::int32:
+      return load_as<std::int32_t>(buffer);
+    case element_type::fp32:
+      return load_as<float>(buffer);
+    case element_type::fp64:
+      return load_as<double>(buffer);
   }
   return {};
 }
 
-int as_count(std::size_t count) { return static_cast<int>(count); }  // bounded by max_elements() in prepare
+int as_count(std::size_t count) {
+  return static_cast<int>(count);
+}  // bounded by max_elements() in prepare
 
 }  // namespace
 
@@ -98,7 +109,9 @@ std::string mpi_collective_backend::library_version() const {
   return version;
 }
 
-std::size_t mpi_collective_backend::max_elements() const { return static_cast<std::size_t>(INT_MAX); }
+std::size_t mpi_collective_backend::max_elements() const {
+  return static_cast<std::size_t>(INT_MAX);
+}
 
 void mpi_collective_backend::prepare(const collective_layout& layout) {
   if (layout.send_count > max_elements() || layout.recv_count > max_elements())
@@ -107,8 +120,8 @@ void mpi_collective_backend::prepare(const collective_layout& layout) {
   int ranks = 0;
   EXACHECK_COLLECTIVES_MPI(MPI_Comm_size(m_comm, &ranks));
   if (layout.ranks != ranks)
-    throw std::invalid_argument(fmt::format("mpi_collectives: layout for {} ranks on a communicator of {}",
-                                            layout.ranks, ranks));
+    throw std::invalid_argument(
+        fmt::format("mpi_collectives: layout for {} ranks on a communicator of {}", layout.ranks, ranks));
   m_layout = layout;
   m_type = mpi_type(layout.dtype);
   const std::size_t size = element_size(layout.dtype);
@@ -131,7 +144,9 @@ void mpi_collective_backend::fill_output(double value) {
   store(m_layout.dtype, m_recv, values);
 }
 
-std::vector<double> mpi_collective_backend::read_output() { return load(m_layout.dtype, m_recv); }
+std::vector<double> mpi_collective_backend::read_output() {
+  return load(m_layout.dtype, m_recv);
+}
 
 void mpi_collective_backend::run() {
   if (!m_prepared) throw std::logic_error("mpi_collectives: run() before prepare()");
@@ -162,8 +177,8 @@ void mpi_collective_backend::run() {
     case collective::sendrecv: {
       // nccl-tests' ring pattern: send to the next rank, receive from the previous one.
       const int next = (m_rank + 1) % l.ranks, previous = (m_rank - 1 + l.ranks) % l.ranks;
-      EXACHECK_COLLECTIVES_MPI(MPI_Sendrecv(send, count, m_type, next, 0, recv, count, m_type, previous, 0, m_comm,
-                                            MPI_STATUS_IGNORE));
+      EXACHECK_COLLECTIVES_MPI(MPI_Sendrecv(send, count, m_type, next, 0, recv, count, m_type, previous, 0,
+                                            m_comm, MPI_STATUS_IGNORE));
       break;
     }
   }

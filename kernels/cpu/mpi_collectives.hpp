@@ -1,6 +1,7 @@
 #pragma once
-// The CPU backend of the collectives: MPI collectives on host buffers, on a duplicate of the run's communicator
-// (so that benchmark traffic never matches the harness's own messages) with errors returned, not fatal.
+// The CPU backend of the collectives: MPI collectives on host buffers, on a duplicate of the run's
+// communicator (so that benchmark traffic never matches the harness's own messages) with errors returned, not
+// fatal.
 #include <mpi.h>
 
 #include <cstddef>

@@ -26,8 +26,8 @@ class collective_backend {
 
   // Allocates this rank's buffers for `layout` (every rank calls it with the same layout).
   virtual void prepare(const collective_layout& layout) = 0;
-  // Writes this rank's send buffer (layout.send_count values, converted to the dtype). Broadcast has one buffer:
-  // write it on the root only, after fill_output.
+  // Writes this rank's send buffer (layout.send_count values, converted to the dtype). Broadcast has one
+  // buffer: write it on the root only, after fill_output.
   virtual void write_input(std::span<const double> values) = 0;
   // Sets every element of the receive buffer to `value` (poisoning before a checked run).
   virtual void fill_output(double value) = 0;

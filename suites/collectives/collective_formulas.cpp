@@ -13,9 +13,13 @@ struct collective_name {
   std::string_view name;
 };
 constexpr collective_name k_collective_names[] = {
-    {collective::allreduce, "allreduce"}, {collective::allgather, "allgather"},
-    {collective::reduce_scatter, "reduce_scatter"}, {collective::broadcast, "broadcast"},
-    {collective::reduce, "reduce"}, {collective::alltoall, "alltoall"}, {collective::sendrecv, "sendrecv"},
+    {collective::allreduce, "allreduce"},
+    {collective::allgather, "allgather"},
+    {collective::reduce_scatter, "reduce_scatter"},
+    {collective::broadcast, "broadcast"},
+    {collective::reduce, "reduce"},
+    {collective::alltoall, "alltoall"},
+    {collective::sendrecv, "sendrecv"},
 };
 
 // Collectives whose buffers are made of one chunk per rank: the size must hold one element per rank.
@@ -23,9 +27,15 @@ bool is_chunked(collective op) {
   return op == collective::allgather || op == collective::reduce_scatter || op == collective::alltoall;
 }
 
-double reduction_weight(int rank) { return 1.0 + static_cast<double>(rank % 16); }
-double moving_weight(int rank) { return static_cast<double>(rank) + 1.0; }
-double index_pattern(std::size_t index) { return 1.0 + static_cast<double>(index % 7); }
+double reduction_weight(int rank) {
+  return 1.0 + static_cast<double>(rank % 16);
+}
+double moving_weight(int rank) {
+  return static_cast<double>(rank) + 1.0;
+}
+double index_pattern(std::size_t index) {
+  return 1.0 + static_cast<double>(index % 7);
+}
 
 // Σ_{r<n} (1 + r mod 16) in closed form: every full block of 16 ranks adds 1 + … + 16 = 136.
 double reduction_weight_sum(int ranks) {
@@ -58,9 +68,12 @@ const std::vector<collective>& all_collectives() {
 
 std::string_view to_string(element_type value) {
   switch (value) {
-    case element_type::int32: return "int32";
-    case element_type::fp32: return "fp32";
-    case element_type::fp64: return "fp64";
+    case element_type::int32:
+      return "int32";
+    case element_type::fp32:
+      return "fp32";
+    case element_type::fp64:
+      return "fp64";
   }
   return "unknown";
 }
@@ -71,19 +84,24 @@ std::optional<element_type> element_type_from_string(std::string_view text) {
   return std::nullopt;
 }
 
-std::size_t element_size(element_type value) { return value == element_type::fp64 ? 8 : 4; }
+std::size_t element_size(element_type value) {
+  return value == element_type::fp64 ? 8 : 4;
+}
 
 double bus_bandwidth_factor(collective op, int ranks) {
   if (ranks < 1) throw std::invalid_argument("bus_bandwidth_factor: ranks must be at least 1");
   const double n = ranks;
   switch (op) {
-    case collective::allreduce: return 2.0 * (n - 1.0) / n;
+    case collective::allreduce:
+      return 2.0 * (n - 1.0) / n;
     case collective::allgather:
     case collective::reduce_scatter:
-    case collective::alltoall: return (n - 1.0) / n;
+    case collective::alltoall:
+      return (n - 1.0) / n;
     case collective::broadcast:
     case collective::reduce:
-    case collective::sendrecv: return 1.0;
+    case collective::sendrecv:
+      return 1.0;
   }
   return 1.0;
 }
@@ -96,17 +114,19 @@ std::size_t minimum_bytes(collective op, element_type dtype, int ranks) {
   return element_size(dtype) * (is_chunked(op) ? static_cast<std::size_t>(ranks) : 1);
 }
 
-std::optional<collective_layout> layout_for_bytes(collective op, element_type dtype, std::size_t requested_bytes,
-                                                  int ranks, int root, std::string* why_not) {
+std::optional<collective_layout> layout_for_bytes(collective op, element_type dtype,
+                                                  std::size_t requested_bytes, int ranks, int root,
+                                                  std::string* why_not) {
   if (ranks < 1) throw std::invalid_argument("layout_for_bytes: ranks must be at least 1");
   const std::size_t minimum = minimum_bytes(op, dtype, ranks);
   if (requested_bytes < minimum) {
     if (why_not)
-      *why_not = is_chunked(op)
-                     ? fmt::format("{} B of {} cannot give one element to each of {} ranks ({} needs at least {} B)",
-                                   requested_bytes, to_string(dtype), ranks, to_string(op), minimum)
-                     : fmt::format("{} B cannot hold one {} element ({} B)", requested_bytes, to_string(dtype),
-                                   minimum);
+      *why_not =
+          is_chunked(op)
+              ? fmt::format("{} B of {} cannot give one element to each of {} ranks ({} needs at least {} B)",
+                            requested_bytes, to_string(dtype), ranks, to_string(op), minimum)
+              : fmt::format("{} B cannot hold one {} element ({} B)", requested_bytes, to_string(dtype),
+                            minimum);
     return std::nullopt;
   }
   collective_layout layout;
@@ -150,10 +170,12 @@ double expected_output(const collective_layout& layout, int rank, std::size_t in
   const std::size_t chunk = layout.chunk_count;
   switch (layout.op) {
     case collective::allreduce:
-    case collective::reduce: return reduction_weight_sum(layout.ranks) * index_pattern(index);
+    case collective::reduce:
+      return reduction_weight_sum(layout.ranks) * index_pattern(index);
     case collective::reduce_scatter:
       // Rank r receives the sum of every rank's chunk r.
-      return reduction_weight_sum(layout.ranks) * index_pattern(static_cast<std::size_t>(rank) * chunk + index);
+      return reduction_weight_sum(layout.ranks) *
+             index_pattern(static_cast<std::size_t>(rank) * chunk + index);
     case collective::allgather:
       // Chunk s of the output is rank s's whole send buffer.
       return input_value(layout.op, static_cast<int>(index / chunk), index % chunk);
@@ -162,7 +184,8 @@ double expected_output(const collective_layout& layout, int rank, std::size_t in
       const auto source = static_cast<int>(index / chunk);
       return input_value(layout.op, source, static_cast<std::size_t>(rank) * chunk + index % chunk);
     }
-    case collective::broadcast: return input_value(layout.op, layout.root, index);
+    case collective::broadcast:
+      return input_value(layout.op, layout.root, index);
     case collective::sendrecv:
       // nccl-tests' ring: every rank sends to rank + 1 and receives from rank − 1.
       return input_value(layout.op, (rank - 1 + layout.ranks) % layout.ranks, index);
@@ -186,8 +209,9 @@ std::optional<output_mismatch> find_output_mismatch(const collective_layout& lay
   }
   if (got.size() != layout.recv_count) {
     // A backend that returned too few or too many elements is wrong at the first missing/extra index.
-    if (!first) first = output_mismatch{checked, checked < layout.recv_count ? expected_output(layout, rank, checked) : 0,
-                                        poison_value, 0};
+    if (!first)
+      first = output_mismatch{
+          checked, checked < layout.recv_count ? expected_output(layout, rank, checked) : 0, poison_value, 0};
     wrong += got.size() > layout.recv_count ? got.size() - layout.recv_count : layout.recv_count - got.size();
   }
   if (first) first->wrong_elements = wrong;

@@ -1,13 +1,15 @@
 #pragma once
-// The collectives' accounting as pure functions: which buffers a size means, the bus-bandwidth factors, and the
-// inputs whose exact result is known. Everything here follows nccl-tests (doc/PERFORMANCE.md and the
+// The collectives' accounting as pure functions: which buffers a size means, the bus-bandwidth factors, and
+// the inputs whose exact result is known. Everything here follows nccl-tests (doc/PERFORMANCE.md and the
 // *GetCollByteCount / *GetBw functions of src/*.cu) so figures compare one to one with nccl-tests output.
 //
-// What `size` (our `bytes`, nccl-tests' "size" column, the numerator of algbw) means per collective, with n ranks:
+// What `size` (our `bytes`, nccl-tests' "size" column, the numerator of algbw) means per collective, with n
+// ranks:
 //   allreduce, reduce, broadcast, sendrecv: the bytes of one rank's buffer (count elements each way);
 //   allgather:      the gathered output of each rank (n chunks; each rank sends one chunk of size / n);
 //   reduce_scatter: the input of each rank (n chunks; each rank receives one chunk of size / n);
-//   alltoall:       each rank's send buffer (n chunks, one for each peer; the receive buffer is the same size).
+//   alltoall:       each rank's send buffer (n chunks, one for each peer; the receive buffer is the same
+//   size).
 // algbw = size / time (GB = 1e9 B); busbw = algbw × bus_bandwidth_factor(collective, n).
 #include <cstddef>
 #include <optional>
@@ -42,20 +44,23 @@ struct collective_layout {
   collective op = collective::allreduce;
   element_type dtype = element_type::fp32;
   int ranks = 1;
-  int root = 0;                // broadcast and reduce only
-  std::size_t chunk_count = 0; // allgather/reduce_scatter/alltoall: elements per rank chunk; else = send_count
+  int root = 0;  // broadcast and reduce only
+  std::size_t chunk_count =
+      0;  // allgather/reduce_scatter/alltoall: elements per rank chunk; else = send_count
   std::size_t send_count = 0;  // elements in each rank's send buffer (broadcast: its one buffer)
   std::size_t recv_count = 0;  // elements in each rank's receive buffer (broadcast: the same buffer)
   std::size_t bytes = 0;       // nccl-tests' size (see the top of this file); what algbw divides by
 };
 
 // The layout for a requested size, rounded down to whole elements (and, for the chunked collectives, to whole
-// chunks of one element or more per rank). nullopt when the size cannot hold one element (one per rank for the
-// chunked collectives); `why_not` then says so.
-std::optional<collective_layout> layout_for_bytes(collective op, element_type dtype, std::size_t requested_bytes,
-                                                  int ranks, int root, std::string* why_not = nullptr);
+// chunks of one element or more per rank). nullopt when the size cannot hold one element (one per rank for
+// the chunked collectives); `why_not` then says so.
+std::optional<collective_layout> layout_for_bytes(collective op, element_type dtype,
+                                                  std::size_t requested_bytes, int ranks, int root,
+                                                  std::string* why_not = nullptr);
 
-// Smallest size that gives a valid layout (element size, or element size × ranks for the chunked collectives).
+// Smallest size that gives a valid layout (element size, or element size × ranks for the chunked
+// collectives).
 std::size_t minimum_bytes(collective op, element_type dtype, int ranks);
 
 double algorithm_bandwidth_gbps(std::size_t bytes, double time_s);  // bytes / time / 1e9
@@ -72,8 +77,8 @@ bool output_is_defined(const collective_layout& layout, int rank);
 // The exact value expected in rank `rank`'s receive buffer at `index`.
 double expected_output(const collective_layout& layout, int rank, std::size_t index);
 
-// A value no correct output contains (every expected value is positive): written to receive buffers before the
-// run, so a collective that never wrote is caught.
+// A value no correct output contains (every expected value is positive): written to receive buffers before
+// the run, so a collective that never wrote is caught.
 inline constexpr double poison_value = -1.0;
 
 // The first element of `got` that differs from expected_output, and how many differ.

@@ -1,7 +1,7 @@
 #pragma once
-// The collectives suite: allreduce, allgather, reduce_scatter, broadcast, reduce, alltoall, sendrecv — a message
-// size sweep inside one worker launch, nccl-tests' algbw/busbw formulas (collective_formulas.hpp), every
-// element of every size checked against inputs whose exact result is known.
+// The collectives suite: allreduce, allgather, reduce_scatter, broadcast, reduce, alltoall, sendrecv — a
+// message size sweep inside one worker launch, nccl-tests' algbw/busbw formulas (collective_formulas.hpp),
+// every element of every size checked against inputs whose exact result is known.
 #include <memory>
 
 #include "harness/suite.hpp"

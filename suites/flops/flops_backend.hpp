@@ -1,7 +1,7 @@
 #pragma once
 // The peak-FLOPS kernel interface, implemented per backend (kernels/cpu/cpu_fma: vectorised FMA chains with
-// OpenMP; later CUDA). Timing contract in one sentence: run() is blocking — when it returns, every chain of every
-// thread has finished its steps and results() holds their final values.
+// OpenMP; later CUDA). Timing contract in one sentence: run() is blocking — when it returns, every chain of
+// every thread has finished its steps and results() holds their final values.
 #include <cstdint>
 #include <memory>
 #include <optional>

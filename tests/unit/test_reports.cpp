@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
+#include <iterator>
 #include <sstream>
 #include <string>
 
@@ -20,7 +22,9 @@ namespace reports = exacheck::reports;
 
 const fs::path golden_dir = fs::path(EXACHECK_TEST_DATA_DIR) / "golden";
 
-json small_run() { return json::parse(exacheck::read_file((golden_dir / "run_small.json").string())); }
+json small_run() {
+  return json::parse(exacheck::read_file((golden_dir / "run_small.json").string()));
+}
 
 std::string markdown_of(const json& run) {
   std::ostringstream out;
@@ -38,8 +42,9 @@ std::string csv_of(const json& run) {
   return out.str();
 }
 
-// EXACHECK_UPDATE_GOLDEN=1 rewrites the golden files from the renderers instead of comparing with them. Use it
-// after an intended format change, then read the diff line by line before keeping it: the goldens are the spec.
+// EXACHECK_UPDATE_GOLDEN=1 rewrites the golden files from the renderers instead of comparing with them. Use
+// it after an intended format change, then read the diff line by line before keeping it: the goldens are the
+// spec.
 void expect_matches_golden(const std::string& rendered, const std::string& golden_name) {
   const fs::path golden = golden_dir / golden_name;
   const char* update = std::getenv("EXACHECK_UPDATE_GOLDEN");
@@ -48,30 +53,38 @@ void expect_matches_golden(const std::string& rendered, const std::string& golde
     std::cout << "rewrote " << golden << "\n";
     return;
   }
-  EXPECT_EQ(rendered, exacheck::read_file(golden.string())) << "differs from " << golden
-                                                            << " (EXACHECK_UPDATE_GOLDEN=1 rewrites it)";
+  EXPECT_EQ(rendered, exacheck::read_file(golden.string()))
+      << "differs from " << golden << " (EXACHECK_UPDATE_GOLDEN=1 rewrites it)";
 }
 
 int count_of(const std::string& text, const std::string& needle) {
   int count = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++count;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size()))
+    ++count;
   return count;
 }
 
 // A run with one case and one check whose text fields all hold `text`.
 json run_with_text_everywhere(const std::string& text) {
-  json check = {{"metric", "busbw"},     {"params", {{"note", text}}}, {"value", 1.5},       {"unit", "GB/s"},
-                {"reference", nullptr},  {"delta_pct", nullptr},       {"outcome", "FAIL"},  {"reason", text}};
-  json test_case = {{"id", "case-" + text}, {"name", text}, {"benchmark", "allreduce"}, {"status", "error"},
-                    {"outcome", "FAIL"},    {"message", text}, {"log_tail", text},      {"checks", {check}}};
+  json check = {{"metric", "busbw"},    {"params", {{"note", text}}}, {"value", 1.5},      {"unit", "GB/s"},
+                {"reference", nullptr}, {"delta_pct", nullptr},       {"outcome", "FAIL"}, {"reason", text}};
+  json test_case = {{"id", "case-" + text}, {"name", text},      {"benchmark", "allreduce"},
+                    {"status", "error"},    {"outcome", "FAIL"}, {"message", text},
+                    {"log_tail", text},     {"checks", {check}}};
   return {{"schema", "exacheck/run/v1"}, {"verdict", "FAIL"}, {"exit_code", 1}, {"cases", {test_case}}};
 }
 
 // ---- golden files ----
 
-TEST(reports_golden, markdown_matches_golden) { expect_matches_golden(markdown_of(small_run()), "report_small.md"); }
-TEST(reports_golden, junit_matches_golden) { expect_matches_golden(junit_of(small_run()), "junit_small.xml"); }
-TEST(reports_golden, csv_matches_golden) { expect_matches_golden(csv_of(small_run()), "results_small.csv"); }
+TEST(reports_golden, markdown_matches_golden) {
+  expect_matches_golden(markdown_of(small_run()), "report_small.md");
+}
+TEST(reports_golden, junit_matches_golden) {
+  expect_matches_golden(junit_of(small_run()), "junit_small.xml");
+}
+TEST(reports_golden, csv_matches_golden) {
+  expect_matches_golden(csv_of(small_run()), "results_small.csv");
+}
 
 TEST(reports_golden, same_run_renders_the_same_bytes_after_a_json_round_trip) {
   const json run = small_run();
@@ -100,9 +113,10 @@ TEST(markdown_report, leads_with_verdict_exit_code_and_failing_checks_before_any
 
 TEST(markdown_report, failing_section_names_every_fail_incorrect_error_and_timeout_check) {
   const std::string md = markdown_of(small_run());
-  const std::string failing = md.substr(md.find("## Failing checks"), md.find("## Results by benchmark") -
-                                                                          md.find("## Failing checks"));
-  EXPECT_NE(failing.find("| allreduce-5b21d0c4 | dtype=fp32 bytes=1048576 | busbw |"), std::string::npos) << failing;
+  const std::string failing = md.substr(md.find("## Failing checks"),
+                                        md.find("## Results by benchmark") - md.find("## Failing checks"));
+  EXPECT_NE(failing.find("| allreduce-5b21d0c4 | dtype=fp32 bytes=1048576 | busbw |"), std::string::npos)
+      << failing;
   EXPECT_NE(failing.find("| membw-8e4f2b19 |"), std::string::npos);
   EXPECT_NE(failing.find("| INCORRECT |"), std::string::npos);
   EXPECT_NE(failing.find("| flops-c0d1e2f3 |"), std::string::npos);
@@ -120,12 +134,13 @@ TEST(markdown_report, says_none_when_nothing_failed) {
 TEST(markdown_report, marks_a_synthetic_run_in_its_title) {
   json run = small_run();
   run["synthetic"] = true;
-  EXPECT_EQ(markdown_of(run).rfind("# exacheck report: nightly-small — SYNTHETIC on epyc-7763-2s\n", 0), 0u);
+  EXPECT_EQ(markdown_of(run).rfind("# exacheck report: nightly-small — SYNTHETIC on epyc-7763-1s\n", 0), 0u);
 }
 
 TEST(markdown_report, missing_reference_and_delta_read_as_a_dash) {
   const std::string md = markdown_of(run_with_text_everywhere("x"));
-  EXPECT_NE(md.find("| case-x | note=x | busbw | 1.5 GB/s | — | — | FAIL | — | x |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| case-x | note=x | busbw | 1.5 GB/s | — | — | FAIL | — | x |"), std::string::npos)
+      << md;
 }
 
 TEST(markdown_report, pipes_in_values_stay_inside_their_cell_and_log_tails_are_fenced) {
@@ -140,7 +155,8 @@ TEST(junit_report, escapes_xml_special_characters_in_names_attributes_and_text) 
   const std::string xml = junit_of(run_with_text_everywhere("<&\"'>"));
   EXPECT_EQ(xml.find("<&\"'>"), std::string::npos) << xml;
   EXPECT_NE(xml.find("<testsuite name=\"case-&lt;&amp;&quot;&apos;&gt;\""), std::string::npos) << xml;
-  EXPECT_NE(xml.find("<failure message=\"&lt;&amp;&quot;&apos;&gt;\" type=\"FAIL\">"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<failure message=\"&lt;&amp;&quot;&apos;&gt;\" type=\"FAIL\">"), std::string::npos)
+      << xml;
 }
 
 TEST(junit_report, newlines_survive_in_attributes_and_control_characters_are_replaced) {
@@ -176,7 +192,9 @@ TEST(csv_report, quotes_fields_with_commas_quotes_and_newlines_as_rfc_4180_says)
   EXPECT_EQ(reports::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
   EXPECT_EQ(reports::csv_field("two\nlines"), "\"two\nlines\"");
   const std::string csv = csv_of(run_with_text_everywhere("a,\"b\""));
-  EXPECT_NE(csv.find("\"case-a,\"\"b\"\"\",\"a,\"\"b\"\"\",allreduce,\"note=a,\"\"b\"\"\""), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\"case-a,\"\"b\"\"\",\"a,\"\"b\"\"\",allreduce,\"note=a,\"\"b\"\"\""),
+            std::string::npos)
+      << csv;
 }
 
 TEST(csv_report, has_one_row_per_metric_per_rank_and_the_check_delta_on_the_judged_rank_only) {
@@ -184,11 +202,14 @@ TEST(csv_report, has_one_row_per_metric_per_rank_and_the_check_delta_on_the_judg
   EXPECT_EQ(csv.rfind("case_id,case_name,benchmark,params,rank,host,metric,value,unit,", 0), 0u);
   const std::string point = "gemm-3f9c1a7e,gemm,gemm,dtype=fp64;m=2048;n=2048;k=2048;transa=n;transb=n,";
   EXPECT_EQ(count_of(csv, point), 3);  // two ranks' tflops and the correctness check
-  EXPECT_NE(csv.find(point + "0,node001,tflops,0.0411774,TFLOP/s,median,higher,0.035,TFLOP/s,0.03325,,,PASS,\n"),
+  EXPECT_NE(csv.find(point + "0,node001,tflops,1.69762,TFLOP/s,median,higher,1.6,TFLOP/s,1.52,,,PASS,\n"),
             std::string::npos)
       << csv;
-  EXPECT_NE(csv.find(point + "1,node002,tflops,0.0397999,TFLOP/s,median,higher,0.035,TFLOP/s,0.03325,,13.71"),
-            std::string::npos)
+  EXPECT_NE(
+      csv.find(point +
+               "1,node002,tflops,1.64087,TFLOP/s,median,higher,1.6,TFLOP/s,1.52,,2.5543749999999976,PASS,"
+               "1.641 TFLOP/s within bounds"),
+      std::string::npos)
       << csv;
 }
 
@@ -206,8 +227,9 @@ TEST(csv_report, missing_reference_and_delta_are_empty_fields) {
 // ---- every renderer ----
 
 TEST(reports_tolerance, a_run_without_cases_or_optional_keys_renders_in_every_format) {
-  for (const json& run : {json::object(), json{{"schema", "exacheck/run/v1"}, {"cases", json::array()}},
-                          json{{"cases", {json::object()}}}, json{{"cases", {{{"checks", {json::object()}}}}}}}) {
+  for (const json& run :
+       {json::object(), json{{"schema", "exacheck/run/v1"}, {"cases", json::array()}},
+        json{{"cases", {json::object()}}}, json{{"cases", {{{"checks", {json::object()}}}}}}}) {
     EXPECT_NE(markdown_of(run).find("**Verdict: —**"), std::string::npos);
     EXPECT_NE(junit_of(run).find("</testsuites>\n"), std::string::npos);
     EXPECT_EQ(csv_of(run).rfind("case_id,", 0), 0u);
@@ -218,7 +240,8 @@ TEST(reports_tolerance, null_where_a_string_or_number_is_expected_does_not_throw
   json run = small_run();
   for (auto& test_case : run["cases"])
     for (auto& check : test_case["checks"])
-      for (const char* key : {"value", "unit", "reference", "delta_pct", "worst_rank", "worst_host", "params"})
+      for (const char* key :
+           {"value", "unit", "reference", "delta_pct", "worst_rank", "worst_host", "params"})
         check[key] = nullptr;
   run["provenance"] = nullptr;
   EXPECT_NO_THROW(markdown_of(run));
@@ -257,7 +280,8 @@ TEST(render_all, writes_markdown_junit_and_csv_into_the_run_directory) {
   EXPECT_EQ(exacheck::read_file(paths[0]), markdown_of(run));
   EXPECT_EQ(exacheck::read_file(paths[1]), junit_of(run));
   EXPECT_EQ(exacheck::read_file(paths[2]), csv_of(run));
-  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()), 3);  // no temporary left over
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()),
+            3);  // no temporary left over
   fs::remove_all(dir);
 }
 

@@ -1,0 +1,256 @@
+// The collectives suite under real `mpirun` ranks (1, 2 and 4; 4 oversubscribes a 2-core machine).
+// This one program has two roles. Started by ctest, its TESTs run `mpirun -np N --oversubscribe` on this very
+// program with EXACHECK_IN_MPIRUN=1. Under mpirun (that variable set) it never reaches gtest: a static
+// initialiser runs the MPI driver below — every collective at several sizes and dtypes through the suite,
+// each point's correctness and metrics checked on every rank — and exits 0 only when everything holds. With
+// EXACHECK_PLANT_FAULT=1 the driver wraps the backend so one rank's output is wrong, and succeeds only when
+// every point reports INCORRECT naming that rank and element. The driver also runs the flops suite across the
+// ranks, whose calibration and stop decision are collective.
+#include <gtest/gtest.h>
+#include <mpi.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "harness/process.hpp"
+#include "kernels/cpu/mpi_collectives.hpp"
+#include "suites/collectives/collectives_suite.hpp"
+#include "suites/flops/flops_suite.hpp"
+
+using namespace exacheck;
+using namespace exacheck::collectives;
+
+namespace {
+
+constexpr std::size_t k_fault_index = 3;
+
+// Returns the real backend's output with one element changed on the last rank: a planted wrong answer.
+class faulty_backend final : public collective_backend {
+ public:
+  faulty_backend(std::unique_ptr<collective_backend> inner, bool faulty)
+      : m_inner(std::move(inner)), m_faulty(faulty) {}
+  std::string name() const override { return m_inner->name(); }
+  std::string library_version() const override { return m_inner->library_version(); }
+  std::size_t max_elements() const override { return m_inner->max_elements(); }
+  void prepare(const collective_layout& layout) override { m_inner->prepare(layout); }
+  void write_input(std::span<const double> values) override { m_inner->write_input(values); }
+  void fill_output(double value) override { m_inner->fill_output(value); }
+  std::vector<double> read_output() override {
+    auto output = m_inner->read_output();
+    if (m_faulty && output.size() > k_fault_index) output[k_fault_index] += 1;
+    return output;
+  }
+  void run() override { m_inner->run(); }
+
+ private:
+  std::unique_ptr<collective_backend> m_inner;
+  bool m_faulty;
+};
+
+struct driver_state {
+  run_context ctx;
+  std::ostringstream errors;
+  int failures = 0;
+  std::string example_detail;  // one planted-fault report, printed for the log
+  void fail(const std::string& what) {
+    ++failures;
+    errors << "rank " << ctx.rank << ": " << what << "\n";
+  }
+};
+
+const metric* find_metric(const point_result& point, std::string_view name) {
+  for (const auto& m : point.metrics)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+// The same value on every rank? (global metrics must be identical everywhere)
+bool same_on_every_rank(double value, MPI_Comm comm) {
+  double low = 0, high = 0;
+  MPI_Allreduce(&value, &low, 1, MPI_DOUBLE, MPI_MIN, comm);
+  MPI_Allreduce(&value, &high, 1, MPI_DOUBLE, MPI_MAX, comm);
+  return low == high;
+}
+
+void check_point(driver_state& s, collective op, element_type dtype, std::size_t bytes, int root,
+                 const point_result& point, bool fault_planted) {
+  const std::string where =
+      std::string(to_string(op)) + " " + std::string(to_string(dtype)) + " " + std::to_string(bytes) + " B: ";
+  const auto layout = layout_for_bytes(op, dtype, bytes, s.ctx.ranks, root);
+  if (!layout) {
+    if (!point.skipped_reason) s.fail(where + "expected a skipped point");
+    return;
+  }
+  if (point.skipped_reason) return s.fail(where + "unexpectedly skipped: " + *point.skipped_reason);
+  if (point.params.at("bytes") != layout->bytes) s.fail(where + "params.bytes is not the bytes moved");
+  if (fault_planted) {
+    const std::string expected_text = "rank " + std::to_string(s.ctx.ranks - 1) +
+                                      ": first wrong element at index " + std::to_string(k_fault_index);
+    if (layout->recv_count > k_fault_index &&
+        (point.check.passed || point.check.detail.find(expected_text) != 0))
+      s.fail(where + "planted fault not reported as '" + expected_text + "': " + point.check.detail);
+    if (s.example_detail.empty() && !point.check.passed) s.example_detail = where + point.check.detail;
+    return;
+  }
+  if (!point.check.checked || !point.check.passed) s.fail(where + "incorrect: " + point.check.detail);
+  if (point.scope != metric_scope::global) s.fail(where + "scope is not global");
+  const metric* time = find_metric(point, "time");
+  const metric* algbw = find_metric(point, "algbw");
+  const metric* busbw = find_metric(point, "busbw");
+  const metric* lat_min = find_metric(point, "latency_min");
+  const metric* lat_avg = find_metric(point, "latency_avg");
+  const metric* lat_max = find_metric(point, "latency_max");
+  if (!time || !algbw || !lat_min || !lat_avg || !lat_max) return s.fail(where + "missing metric");
+  const double factor = bus_bandwidth_factor(op, s.ctx.ranks);
+  if ((busbw != nullptr) != (factor > 0)) s.fail(where + "busbw present iff its factor is not 0");
+  for (const auto& m : point.metrics) {
+    if (!std::isfinite(m.value) || m.value <= 0)
+      s.fail(where + m.name + " not positive: " + std::to_string(m.value));
+    if (!same_on_every_rank(m.value, s.ctx.comm)) s.fail(where + m.name + " differs between ranks");
+  }
+  const double expected_algbw = static_cast<double>(layout->bytes) / (time->value * 1e-6) / 1e9;
+  if (std::abs(algbw->value - expected_algbw) > 1e-9 * expected_algbw)
+    s.fail(where + "algbw != bytes / time");
+  if (busbw && std::abs(busbw->value - algbw->value * factor) > 1e-9 * busbw->value)
+    s.fail(where + "busbw != algbw × factor");
+  if (!(lat_min->value <= lat_avg->value && lat_avg->value <= lat_max->value))
+    s.fail(where + "latency min ≤ avg ≤ max violated");
+  // Every iteration's max over ranks is ≥ each rank's own time, so their medians keep that order.
+  if (time->value < lat_max->value * (1 - 1e-12)) s.fail(where + "time below the slowest rank's median");
+  if (point.samples.size() != 2 || point.samples[0].values.size() != point.samples[1].values.size())
+    s.fail(where + "expected per-rank and max-over-ranks samples of equal length");
+}
+
+// The flops suite across ranks too: its calibration (max over ranks) and stop agreement (all ranks done) are
+// collective, so every rank must finish with the same parameters and a correct answer.
+void check_flops(driver_state& s) {
+  const auto points = make_flops_suite()->run(s.ctx, "flops", {{"dtype", "fp64"}, {"inner_iterations", 0}});
+  if (points.size() != 1) return s.fail("flops: expected one point");
+  const point_result& point = points[0];
+  if (!point.check.passed) s.fail("flops: incorrect: " + point.check.detail);
+  if (point.metrics.empty() || !(point.metrics[0].value > 0)) s.fail("flops: no positive tflops");
+  const auto steps = static_cast<double>(point.params.at("inner_iterations").get<std::uint64_t>());
+  if (!same_on_every_rank(steps, s.ctx.comm)) s.fail("flops: inner_iterations differ between ranks");
+  if (!same_on_every_rank(static_cast<double>(point.samples.at(0).values.size()), s.ctx.comm))
+    s.fail("flops: ranks ran different sample counts");
+}
+
+int run_driver() {
+  int provided = 0;
+  MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+  driver_state s;
+  MPI_Comm_rank(MPI_COMM_WORLD, &s.ctx.rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &s.ctx.ranks);
+  MPI_Comm node;
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, s.ctx.rank, MPI_INFO_NULL, &node);
+  MPI_Comm_rank(node, &s.ctx.local_rank);
+  MPI_Comm_size(node, &s.ctx.local_ranks);
+  MPI_Comm_free(&node);
+  s.ctx.measurement.warmup_iterations = 1;
+  s.ctx.measurement.min_iterations = 3;
+  s.ctx.measurement.max_iterations = 10;
+  s.ctx.measurement.min_time_s = 0;
+  s.ctx.measurement.max_time_s = 0.2;
+  const bool plant_fault = std::getenv("EXACHECK_PLANT_FAULT") != nullptr;
+  const int last_rank = s.ctx.ranks - 1;
+  try {
+    auto suite =
+        plant_fault
+            ? make_collectives_suite([&](const run_context& ctx) -> std::unique_ptr<collective_backend> {
+                return std::make_unique<faulty_backend>(make_collective_backend(ctx), ctx.rank == last_rank);
+              })
+            : make_collectives_suite();
+    const std::vector<std::size_t> sizes = {8, 100, 4096, 65536};
+    const auto ops = plant_fault ? std::vector<collective>{collective::allreduce, collective::reduce,
+                                                           collective::allgather}
+                                 : all_collectives();
+    for (collective op : ops)
+      for (element_type dtype : {element_type::int32, element_type::fp32, element_type::fp64}) {
+        const int root = last_rank;  // a root other than 0 wherever there are several ranks
+        const auto points =
+            suite->run(s.ctx, to_string(op), {{"bytes", sizes}, {"dtype", to_string(dtype)}, {"root", root}});
+        if (points.size() != sizes.size()) s.fail(std::string(to_string(op)) + ": wrong number of points");
+        for (std::size_t i = 0; i < std::min(points.size(), sizes.size()); ++i)
+          check_point(s, op, dtype, sizes[i], root, points[i], plant_fault);
+      }
+    if (!plant_fault) check_flops(s);
+    // Another backend must be a clear error, not a crash.
+    run_context cuda = s.ctx;
+    cuda.backend = "cuda";
+    try {
+      make_collectives_suite()->run(cuda, "allreduce",
+                                    {{"bytes", nlohmann::json::array({8})}, {"dtype", "fp32"}});
+      s.fail("backend cuda did not throw");
+    } catch (const std::runtime_error& e) {
+      if (std::string(e.what()) != "backend 'cuda' is not available for collectives in this build")
+        s.fail(std::string("unexpected message: ") + e.what());
+    }
+  } catch (const std::exception& e) {
+    s.fail(std::string("exception: ") + e.what());
+  }
+  if (s.failures) std::cerr << s.errors.str() << std::flush;
+  int mine = s.failures, total = 0;
+  MPI_Allreduce(&mine, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+  if (s.ctx.rank == 0) {
+    if (plant_fault) std::cout << "collectives driver: planted fault reported: " << s.example_detail << "\n";
+    std::cout << "collectives driver: " << s.ctx.ranks << " ranks, " << total << " failures\n";
+  }
+  MPI_Finalize();
+  return total == 0 ? 0 : 1;
+}
+
+// Under mpirun, run the driver before gtest's main and exit with its status.
+const bool k_driver_ran = [] {
+  if (std::getenv("EXACHECK_IN_MPIRUN") != nullptr) std::exit(run_driver());
+  return false;
+}();
+
+std::string self_path() {
+  return std::filesystem::read_symlink("/proc/self/exe").string();
+}
+
+process_result run_under_mpirun(int ranks, bool plant_fault, std::string& log) {
+  const auto log_path =
+      std::filesystem::temp_directory_path() /
+      ("exacheck-collectives-mpi-" + std::to_string(getpid()) + "-" + std::to_string(ranks) + ".log");
+  std::filesystem::remove(log_path);
+  std::map<std::string, std::string> environment = {
+      {"EXACHECK_IN_MPIRUN", "1"}, {"OMPI_ALLOW_RUN_AS_ROOT", "1"}, {"OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"}};
+  if (plant_fault) environment["EXACHECK_PLANT_FAULT"] = "1";
+  const std::vector<std::string> argv = {"mpirun", "-np", std::to_string(ranks), "--oversubscribe",
+                                         self_path()};
+  const auto result = run_process(argv, environment, log_path.string(), 300.0, nullptr);
+  log = tail_of_file(log_path.string(), 60);
+  std::filesystem::remove(log_path);
+  return result;
+}
+
+class collectives_under_mpirun : public ::testing::TestWithParam<int> {};
+
+}  // namespace
+
+TEST_P(collectives_under_mpirun, every_collective_is_correct_with_consistent_metrics) {
+  std::string log;
+  const auto result = run_under_mpirun(GetParam(), false, log);
+  EXPECT_EQ(result.how, process_result::ending::exited) << result.error << "\n" << log;
+  EXPECT_EQ(result.exit_code, 0) << log;
+  EXPECT_NE(log.find("0 failures"), std::string::npos) << log;
+}
+
+TEST_P(collectives_under_mpirun, planted_wrong_element_is_reported_incorrect) {
+  std::string log;
+  const auto result = run_under_mpirun(GetParam(), true, log);
+  EXPECT_EQ(result.how, process_result::ending::exited) << result.error << "\n" << log;
+  EXPECT_EQ(result.exit_code, 0) << log;
+  EXPECT_NE(log.find("planted fault reported: allreduce int32 100 B: rank " + std::to_string(GetParam() - 1) +
+                     ": first wrong element at index 3"),
+            std::string::npos)
+      << log;
+}
+
+INSTANTIATE_TEST_SUITE_P(ranks, collectives_under_mpirun, ::testing::Values(1, 2, 4),
+                         [](const auto& info) { return std::to_string(info.param) + "_ranks"; });

@@ -1,0 +1,223 @@
+// The flops suite on one rank, in-process (no MPI needed for one rank): the answer is checked, unsupported
+// precisions are skipped with a reason, run-time dispatch picks a kernel this CPU runs, and every kernel this
+// CPU can run computes the chains exactly.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "kernels/cpu/cpu_fma.hpp"
+#include "suites/flops/flops_suite.hpp"
+#include "suites/flops/fma_chain.hpp"
+
+using namespace exacheck;
+using namespace exacheck::flops;
+
+namespace {
+
+run_context quick_context(int threads = 1) {
+  run_context ctx;
+  ctx.threads = threads;
+  ctx.measurement.warmup_iterations = 1;
+  ctx.measurement.min_iterations = 3;
+  ctx.measurement.max_iterations = 5;
+  ctx.measurement.min_time_s = 0;
+  ctx.measurement.max_time_s = 2;
+  return ctx;
+}
+
+point_result run_one(suite& s, const run_context& ctx, const std::string& dtype,
+                     int inner_iterations = 20000) {
+  const auto points = s.run(ctx, "flops", {{"dtype", dtype}, {"inner_iterations", inner_iterations}});
+  EXPECT_EQ(points.size(), 1u);
+  return points.empty() ? point_result{} : points.front();
+}
+
+const metric* find_metric(const point_result& point, const std::string& name) {
+  for (const auto& m : point.metrics)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+// Wraps the real backend and changes one chain's result: a fast wrong answer must be INCORRECT.
+class corrupting_backend final : public flops_backend {
+ public:
+  explicit corrupting_backend(std::unique_ptr<flops_backend> inner) : m_inner(std::move(inner)) {}
+  std::optional<std::string> unsupported_reason(std::string_view dtype) const override {
+    return m_inner->unsupported_reason(dtype);
+  }
+  void prepare(std::string_view dtype, std::uint64_t steps) override { m_inner->prepare(dtype, steps); }
+  std::string implementation() const override { return m_inner->implementation(); }
+  int threads() const override { return m_inner->threads(); }
+  double flops_per_run() const override { return m_inner->flops_per_run(); }
+  void run() override { m_inner->run(); }
+  std::vector<chain_state> results() const override {
+    auto states = m_inner->results();
+    states.at(3).final_value += 0.5;
+    return states;
+  }
+
+ private:
+  std::unique_ptr<flops_backend> m_inner;
+};
+
+}  // namespace
+
+TEST(flops_suite, declares_dtype_and_inner_iterations) {
+  const auto s = make_flops_suite();
+  EXPECT_EQ(s->benchmarks(), std::vector<std::string>{"flops"});
+  const auto specs = s->parameters("flops");
+  const auto* dtype = find_param(specs, "dtype");
+  ASSERT_NE(dtype, nullptr);
+  EXPECT_EQ(dtype->default_value, "fp64");
+  EXPECT_EQ(dtype->allowed,
+            (std::vector<std::string>{"fp64", "fp32", "bf16", "fp16", "tf32", "fp8_e4m3", "int8"}));
+  ASSERT_NE(find_param(specs, "inner_iterations"), nullptr);
+}
+
+TEST(flops_suite, fp64_and_fp32_are_measured_and_correct) {
+  const auto s = make_flops_suite();
+  for (const std::string dtype : {"fp64", "fp32"}) {
+    const point_result point = run_one(*s, quick_context(), dtype);
+    EXPECT_FALSE(point.skipped_reason) << *point.skipped_reason;
+    EXPECT_EQ(point.scope, metric_scope::rank);
+    EXPECT_TRUE(point.check.checked);
+    EXPECT_TRUE(point.check.passed) << point.check.detail;
+    const metric* tflops = find_metric(point, "tflops");
+    ASSERT_NE(tflops, nullptr);
+    EXPECT_GT(tflops->value, 0);
+    EXPECT_TRUE(std::isfinite(tflops->value));
+    EXPECT_EQ(tflops->unit, "TFLOP/s");
+    EXPECT_EQ(tflops->better_is, better::higher);
+    EXPECT_EQ(point.params.at("isa"), std::string(to_string(*best_cpu_isa(dtype))));
+    EXPECT_EQ(point.params.at("inner_iterations"), 20000);
+    ASSERT_EQ(point.samples.size(), 1u);
+    EXPECT_GE(point.samples[0].values.size(), 3u);
+  }
+}
+
+TEST(flops_suite, bf16_runs_where_the_cpu_has_avx512_bf16_else_is_skipped) {
+  const auto s = make_flops_suite();
+  const point_result point = run_one(*s, quick_context(), "bf16");
+  if (cpu_supports(cpu_isa::avx512_bf16)) {
+    EXPECT_FALSE(point.skipped_reason);
+    EXPECT_TRUE(point.check.passed) << point.check.detail;
+    EXPECT_EQ(point.params.at("isa"), "avx512_bf16");
+  } else {
+    ASSERT_TRUE(point.skipped_reason);
+    EXPECT_NE(point.skipped_reason->find("AVX512_BF16"), std::string::npos);
+  }
+}
+
+TEST(flops_suite, gpu_only_precisions_are_skipped_with_a_reason) {
+  const auto s = make_flops_suite();
+  for (const std::string dtype : {"fp16", "tf32", "fp8_e4m3", "int8"}) {
+    const point_result point = run_one(*s, quick_context(), dtype);
+    ASSERT_TRUE(point.skipped_reason) << dtype;
+    EXPECT_FALSE(point.skipped_reason->empty());
+    EXPECT_TRUE(point.metrics.empty());
+    EXPECT_EQ(point.params.at("dtype"), dtype);
+  }
+}
+
+TEST(flops_suite, auto_inner_iterations_sizes_one_iteration_near_50_ms) {
+  const auto s = make_flops_suite();
+  const point_result point = run_one(*s, quick_context(), "fp64", 0);
+  EXPECT_TRUE(point.check.passed) << point.check.detail;
+  EXPECT_GT(point.params.at("inner_iterations").get<std::uint64_t>(), 0u);
+  const double one_iteration_s = point.samples.at(0).values.at(1);
+  EXPECT_GT(one_iteration_s, 0.005);  // generous: the machine is shared
+  EXPECT_LT(one_iteration_s, 1.0);
+}
+
+TEST(flops_suite, uses_every_thread_it_is_given) {
+  const auto s = make_flops_suite();
+  const point_result point = run_one(*s, quick_context(2), "fp32");
+  EXPECT_TRUE(point.check.passed) << point.check.detail;
+  EXPECT_EQ(point.params.at("threads"), 2);
+}
+
+TEST(flops_suite, planted_wrong_chain_value_is_incorrect_and_named) {
+  const auto s = make_flops_suite([](const run_context& ctx) -> std::unique_ptr<flops_backend> {
+    return std::make_unique<corrupting_backend>(make_flops_backend(ctx));
+  });
+  const point_result point = run_one(*s, quick_context(), "fp64");
+  EXPECT_TRUE(point.check.checked);
+  EXPECT_FALSE(point.check.passed);
+  EXPECT_NE(point.check.detail.find("lane 3"), std::string::npos) << point.check.detail;
+  EXPECT_NE(point.check.detail.find("1 of"), std::string::npos) << point.check.detail;
+}
+
+TEST(flops_suite, unknown_backend_is_a_clear_error) {
+  const auto s = make_flops_suite();
+  run_context ctx = quick_context();
+  ctx.backend = "cuda";
+  try {
+    run_one(*s, ctx, "fp64");
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("backend 'cuda' is not available"), std::string::npos) << e.what();
+  }
+}
+
+TEST(cpu_fma, dispatch_picks_a_kernel_this_cpu_runs) {
+  for (const std::string dtype : {"fp64", "fp32"}) {
+    const auto isa = best_cpu_isa(dtype);
+    ASSERT_TRUE(isa) << dtype;
+    EXPECT_TRUE(cpu_supports(*isa));
+  }
+  EXPECT_TRUE(cpu_supports(cpu_isa::portable));
+  if (cpu_supports(cpu_isa::avx512f)) {
+    EXPECT_EQ(*best_cpu_isa("fp64"), cpu_isa::avx512f);
+  }
+  std::string why;
+  EXPECT_FALSE(best_cpu_isa("tf32", &why));
+  EXPECT_FALSE(why.empty());
+}
+
+TEST(cpu_fma, every_kernel_this_cpu_runs_is_exact_for_odd_and_even_steps) {
+  for (cpu_isa isa : {cpu_isa::portable, cpu_isa::avx2_fma, cpu_isa::avx512f, cpu_isa::avx512_bf16}) {
+    if (!cpu_supports(isa)) continue;
+    const std::vector<std::string> dtypes = isa == cpu_isa::avx512_bf16
+                                                ? std::vector<std::string>{"bf16"}
+                                                : std::vector<std::string>{"fp64", "fp32"};
+    for (const auto& dtype : dtypes)
+      for (std::uint64_t steps :
+           {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{1001}, std::uint64_t{4096}}) {
+        const int lanes = chain_lanes(isa, dtype), accumulators = chain_accumulators(isa);
+        std::vector<double> out(static_cast<std::size_t>(accumulators * lanes));
+        run_cpu_chains(isa, dtype, 1, steps, out.data());
+        for (int j = 0; j < accumulators; ++j) {
+          for (int l = 0; l < lanes; ++l) {
+            ASSERT_EQ(out[static_cast<std::size_t>(j * lanes + l)],
+                      expected_chain_value(dtype, chain_start(1, j, l), steps))
+                << to_string(isa) << " " << dtype << " steps " << steps << " accumulator " << j << " lane "
+                << l;
+          }
+        }
+      }
+  }
+}
+
+TEST(cpu_fma, forced_kernel_reports_its_isa_and_flop_count) {
+  cpu_fma_backend backend(1, 0, cpu_isa::portable);
+  backend.prepare("fp64", 10);
+  EXPECT_EQ(backend.implementation(), "portable");
+  EXPECT_DOUBLE_EQ(backend.flops_per_run(), 12.0 /*chains*/ * 2 /*lanes*/ * 2 /*flops*/ * 10);
+  backend.run();
+  EXPECT_EQ(backend.results().size(), 12u * 2u);
+}
+
+TEST(fma_chain, scalar_replay_follows_the_involution) {
+  EXPECT_EQ(replay_fma_chain<double>(0.75, 0), 0.75);
+  EXPECT_EQ(replay_fma_chain<double>(0.75, 3), 0.25);
+  EXPECT_EQ(replay_fma_chain<float>(0.625f, 1000001), 0.375f);
+  EXPECT_EQ(replay_bf16_chain(0.5f, 12345), 0.5f);
+  for (int t = 0; t < 4; ++t)
+    for (int j = 0; j < 16; ++j)
+      for (int l = 0; l < 16; ++l) {
+        const double start = chain_start(t, j, l);
+        EXPECT_GE(start, 0.5);
+        EXPECT_LT(start, 1.0);
+        EXPECT_EQ(static_cast<double>(static_cast<float>(start)), start);
+      }
+}
