@@ -187,21 +187,31 @@ int run_plan(const run_options& options) {
       interrupted = true;
       entry["status"] = "skipped";
       entry["message"] = "not run: the run was interrupted";
+      entry["outcome"] = "SKIPPED";
       continue;
     }
     fmt::print("[{}/{}] {:<14} {} · {} rank(s) … ", i + 1, cases.size(), pc.spec.name, compact_params(pc.spec.params),
                pc.spec.ranks);
     std::fflush(stdout);
-    write_case_file(pc);
-    const process_result ended =
-        run_process(pc.command.argv, pc.command.environment, pc.log_file, pc.spec.timeout_s, &interrupt);
+    process_result ended;
+    try {
+      write_case_file(pc);
+      ended = run_process(pc.command.argv, pc.command.environment, pc.log_file, pc.spec.timeout_s, &interrupt);
+    } catch (const std::exception& e) {
+      ended.how = process_result::ending::failed_to_start;
+      ended.error = e.what();
+    }
     const auto aggregation_start = std::chrono::steady_clock::now();
     complete_case_entry(entry, ended, pc.result_file, pc.log_file, system ? &*system : nullptr, pc.spec.ranks);
     if (ended.how == process_result::ending::interrupted) interrupted = true;
-    save_run(run, run_dir, interrupted, false);
+    try {
+      save_run(run, run_dir, interrupted, false);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "\nexacheck: could not save run.json: {}\n", e.what());
+    }
     aggregation_s += seconds_since(aggregation_start);
-    fmt::print("{} ({:.1f} s){}\n", entry["outcome"].get<std::string>(), ended.elapsed_s,
-               entry["message"].get<std::string>().empty() ? "" : " — " + entry["message"].get<std::string>());
+    const auto message = entry.value("message", "");
+    fmt::print("{} ({:.1f} s){}\n", entry.value("outcome", "ERROR"), ended.elapsed_s, message.empty() ? "" : " — " + message);
     std::fflush(stdout);
   }
   if (interrupted)

@@ -50,14 +50,14 @@ int print_benchmark_list(const std::string& only_benchmark) {
     if (!only_benchmark.empty() && name != only_benchmark) continue;
     const suite* s = suites.find(name);
     fmt::print("{} — {}\n  backends here: {}\n", name, s->description(name), fmt::join(s->backends(), ", "));
-    fmt::print("  {:<16} {:<9} {:<6} {:<22} {}\n", "parameter", "type", "unit", "default", "allowed / doc");
+    fmt::print("  {:<16} {:<9} {:<10} {:<22} {}\n", "parameter", "type", "unit", "default", "allowed / doc");
     for (const auto& p : s->parameters(name)) {
       std::string allowed;
       if (!p.allowed.empty()) allowed = fmt::format("{{{}}} ", fmt::join(p.allowed, ", "));
       if (p.min || p.max)
         allowed += fmt::format("[{} … {}] ", p.min ? fmt::format("{:g}", *p.min) : "", p.max ? fmt::format("{:g}", *p.max) : "");
       if (p.swept_inside_worker) allowed += "(a list runs in one launch) ";
-      fmt::print("  {:<16} {:<9} {:<6} {:<22} {}{}\n", p.name, to_string(p.type), p.unit.empty() ? "-" : p.unit,
+      fmt::print("  {:<16} {:<9} {:<10} {:<22} {}{}\n", p.name, to_string(p.type), p.unit.empty() ? "-" : p.unit,
                  shown_default(p), allowed, p.doc);
     }
     fmt::print("\n");

@@ -70,13 +70,24 @@ void mark_not_completed(nlohmann::json& entry, const std::string& status, outcom
                              {"worst_host", nullptr},  {"ranks_measured", 0},       {"ranks_expected", entry["ranks"]}});
 }
 
+// A case's one-word outcome: failures and errors first; a case whose answers were verified and whose metrics were
+// all measured, some without a reference, is a PASS (RECORDED only when nothing at all was judged).
+outcome case_outcome(const nlohmann::json& checks) {
+  const outcome worst = worst_check_outcome(checks);
+  if (worst != outcome::recorded) return worst;
+  for (const auto& c : checks)
+    if (c.value("outcome", "") == to_string(outcome::pass)) return outcome::pass;
+  return worst;
+}
+
 std::string describe_signal(int signal_number) {
   return fmt::format("signal {} ({})", signal_number, ::strsignal(signal_number));
 }
 }  // namespace
 
-void complete_case_entry(nlohmann::json& entry, const process_result& ended, const std::string& result_file,
-                         const std::string& log_file, const system_spec* system, int ranks_expected) {
+namespace {
+void fill_case_entry(nlohmann::json& entry, const process_result& ended, const std::string& result_file,
+                     const std::string& log_file, const system_spec* system, int ranks_expected) {
   entry["elapsed_s"] = ended.elapsed_s;
   entry["timing"]["launch_s"] = ended.elapsed_s;
   switch (ended.how) {
@@ -134,7 +145,19 @@ void complete_case_entry(nlohmann::json& entry, const process_result& ended, con
   } else {
     entry["status"] = "completed";
   }
-  entry["outcome"] = to_string(worst_check_outcome(entry["checks"]));
+}
+}  // namespace
+
+void complete_case_entry(nlohmann::json& entry, const process_result& ended, const std::string& result_file,
+                         const std::string& log_file, const system_spec* system, int ranks_expected) {
+  try {
+    fill_case_entry(entry, ended, result_file, log_file, system, ranks_expected);
+  } catch (const std::exception& e) {
+    // A malformed result must cost this case only, never the run.
+    mark_not_completed(entry, "error", outcome::error, fmt::format("could not evaluate the result: {}", e.what()),
+                       log_file);
+  }
+  entry["outcome"] = to_string(case_outcome(entry["checks"]));
 }
 
 void update_summary(nlohmann::json& run, bool interrupted, bool complete) {

@@ -1,0 +1,150 @@
+#include "kernels/cpu/cpu_gemm.hpp"
+
+#include <cblas.h>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <new>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include "suites/gemm/gemm_oracle.hpp"
+
+namespace exacheck::gemm {
+namespace {
+
+// 64 B: one cache line and one AVX-512 vector, so OpenBLAS's packing reads whole lines from the first
+// element.
+constexpr std::size_t k_alignment = 64;
+
+void* allocate_aligned(std::size_t bytes) {
+  const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + k_alignment - 1) / k_alignment * k_alignment;
+  void* pointer = std::aligned_alloc(k_alignment, rounded);
+  if (!pointer) throw std::bad_alloc();
+  return pointer;
+}
+
+// Stored rows × columns of op's operand: A is m × k, or k × m when transposed (column-major, BLAS
+// convention).
+std::int64_t stored_rows(bool transposed, std::int64_t rows, std::int64_t columns) {
+  return transposed ? columns : rows;
+}
+
+CBLAS_TRANSPOSE cblas_op(bool transposed) {
+  return transposed ? CblasTrans : CblasNoTrans;
+}
+
+}  // namespace
+
+std::string openblas_version() {
+  const char* config =
+      openblas_get_config();  // "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64"
+  std::istringstream words(config ? config : "");
+  std::string name, version;
+  words >> name >> version;
+  return name == "OpenBLAS" && !version.empty() ? name + " " + version : "OpenBLAS";
+}
+
+cpu_gemm_backend::cpu_gemm_backend(int threads) : m_threads(std::max(threads, 1)) {}
+
+std::optional<std::string> cpu_gemm_backend::unsupported_reason(std::string_view dtype) const {
+  if (dtype == "fp64" || dtype == "fp32") return std::nullopt;
+  if (dtype == "bf16")
+    return fmt::format(
+        "dtype bf16 is not supported by the cpu backend ({} has no bf16 GEMM: this build lacks cblas_sbgemm)",
+        openblas_version());
+  return fmt::format("dtype {} is not supported by the cpu backend ({} has no {} GEMM)", dtype,
+                     openblas_version(), dtype);
+}
+
+template <class T>
+void cpu_gemm_backend::fill(std::uint64_t seed) {
+  const auto& s = m_shape;
+  const auto a_elements = static_cast<std::size_t>(s.m * s.k),
+             b_elements = static_cast<std::size_t>(s.k * s.n);
+  const auto c_elements = static_cast<std::size_t>(s.m * s.n);
+  m_a.reset(allocate_aligned(a_elements * sizeof(T)));
+  m_b.reset(allocate_aligned(b_elements * sizeof(T)));
+  m_c.reset(allocate_aligned(c_elements * sizeof(T)));
+  std::mt19937_64 random(seed);
+  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  T* a = static_cast<T*>(m_a.get());
+  T* b = static_cast<T*>(m_b.get());
+  T* c = static_cast<T*>(m_c.get());
+  for (std::size_t e = 0; e < a_elements; ++e) a[e] = static_cast<T>(uniform(random));
+  for (std::size_t e = 0; e < b_elements; ++e) b[e] = static_cast<T>(uniform(random));
+  // C is written by every run (β = 0); touching it here keeps page faults out of the first timed GEMM.
+  std::fill(c, c + c_elements, T(0));
+}
+
+void cpu_gemm_backend::prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed) {
+  if (const auto reason = unsupported_reason(dtype)) throw std::invalid_argument(*reason);
+  if (shape.m < 1 || shape.n < 1 || shape.k < 1)
+    throw std::invalid_argument(
+        fmt::format("gemm: m, n, k must be ≥ 1 (got {}, {}, {})", shape.m, shape.n, shape.k));
+  m_shape = shape;
+  m_dtype = std::string(dtype);
+  m_single = dtype == "fp32";
+  // Process-wide in OpenBLAS; set here, never in the timed run().
+  openblas_set_num_threads(m_threads);
+  if (m_single)
+    fill<float>(seed);
+  else
+    fill<double>(seed);
+}
+
+std::string cpu_gemm_backend::implementation() const {
+  return fmt::format("{} cblas_{}gemm, {} threads", openblas_version(), m_single ? 's' : 'd', m_threads);
+}
+
+void cpu_gemm_backend::run() {
+  if (!m_c) throw std::logic_error("cpu_gemm: run() before prepare()");
+  const auto& s = m_shape;
+  const auto lda = static_cast<blasint>(stored_rows(s.transa, s.m, s.k));
+  const auto ldb = static_cast<blasint>(stored_rows(s.transb, s.k, s.n));
+  const auto ldc = static_cast<blasint>(s.m);
+  const auto m = static_cast<blasint>(s.m), n = static_cast<blasint>(s.n), k = static_cast<blasint>(s.k);
+  if (m_single)
+    cblas_sgemm(CblasColMajor, cblas_op(s.transa), cblas_op(s.transb), m, n, k, 1.0f,
+                static_cast<const float*>(m_a.get()), lda, static_cast<const float*>(m_b.get()), ldb, 0.0f,
+                static_cast<float*>(m_c.get()), ldc);
+  else
+    cblas_dgemm(CblasColMajor, cblas_op(s.transa), cblas_op(s.transb), m, n, k, 1.0,
+                static_cast<const double*>(m_a.get()), lda, static_cast<const double*>(m_b.get()), ldb, 0.0,
+                static_cast<double*>(m_c.get()), ldc);
+}
+
+template <class T>
+correctness cpu_gemm_backend::verify_as(int samples, std::uint64_t seed) const {
+  const auto& s = m_shape;
+  const T* a = static_cast<const T*>(m_a.get());
+  const T* b = static_cast<const T*>(m_b.get());
+  const T* c = static_cast<const T*>(m_c.get());
+  const std::int64_t lda = stored_rows(s.transa, s.m, s.k), ldb = stored_rows(s.transb, s.k, s.n);
+  const auto op_a = [&](std::int64_t i, std::int64_t l) -> long double {
+    return s.transa ? a[l + i * lda] : a[i + l * lda];
+  };
+  const auto op_b = [&](std::int64_t l, std::int64_t j) -> long double {
+    return s.transb ? b[j + l * ldb] : b[l + j * ldb];
+  };
+  const auto out_c = [&](std::int64_t i, std::int64_t j) -> long double { return c[i + j * s.m]; };
+  return check_sampled_entries(s, m_dtype, samples, seed, op_a, op_b, out_c);
+}
+
+correctness cpu_gemm_backend::verify(int samples, std::uint64_t seed) const {
+  if (!m_c) throw std::logic_error("cpu_gemm: verify() before prepare()");
+  return m_single ? verify_as<float>(samples, seed) : verify_as<double>(samples, seed);
+}
+
+void cpu_gemm_backend::corrupt_output_for_testing(std::int64_t i, std::int64_t j, double delta) {
+  if (!m_c || i < 0 || j < 0 || i >= m_shape.m || j >= m_shape.n)
+    throw std::out_of_range("cpu_gemm: corrupt_output_for_testing outside C");
+  const auto index = static_cast<std::size_t>(i + j * m_shape.m);
+  if (m_single)
+    static_cast<float*>(m_c.get())[index] += static_cast<float>(delta);
+  else
+    static_cast<double*>(m_c.get())[index] += delta;
+}
+
+}  // namespace exacheck::gemm

@@ -1,0 +1,239 @@
+#include "kernels/cpu/cpu_stream.hpp"
+
+#include <fmt/core.h>
+#include <omp.h>
+#include <pthread.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <new>
+#include <stdexcept>
+#include <thread>
+
+namespace exacheck::membw {
+namespace {
+
+// 2 MiB: the x86-64 huge page, so that MADV_HUGEPAGE can back the whole array with huge pages (and every
+// array starts on a cache line, which vectorised loops want).
+constexpr std::size_t k_alignment = std::size_t{2} << 20;
+
+void* allocate_arrays_bytes(std::size_t bytes) {
+  const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + k_alignment - 1) / k_alignment * k_alignment;
+  void* pointer = std::aligned_alloc(k_alignment, rounded);
+  if (!pointer) throw std::bad_alloc();
+  ::madvise(pointer, rounded, MADV_HUGEPAGE);  // advice only: without THP the arrays still work
+  return pointer;
+}
+
+void pin_this_thread(int cpu) {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+}
+
+// The kernels, written like STREAM's: one OpenMP static partition of [0, n), shared by first touch, so each
+// thread streams through the pages it placed. __restrict and the alignment promise let the compiler emit
+// aligned vector loads and stores without run-time alias checks.
+template <class T>
+T* aligned(void* pointer) {
+  return static_cast<T*>(__builtin_assume_aligned(pointer, 64));
+}
+
+template <class T>
+void first_touch(void* a_raw, void* b_raw, void* c_raw, std::size_t n, T a0, T b0, T c0, int threads,
+                 const std::vector<int>& cpus) {
+  T* __restrict a = aligned<T>(a_raw);
+  T* __restrict b = aligned<T>(b_raw);
+  T* __restrict c = aligned<T>(c_raw);
+#pragma omp parallel num_threads(threads)
+  {
+    if (!cpus.empty()) pin_this_thread(cpus[static_cast<std::size_t>(omp_get_thread_num())]);
+#pragma omp for schedule(static)
+    for (std::size_t i = 0; i < n; ++i) {
+      a[i] = a0;
+      b[i] = b0;
+      c[i] = c0;
+    }
+  }
+}
+
+template <class T>
+void copy_kernel(void* a_raw, void* c_raw, std::size_t n, int threads) {
+  const T* __restrict a = aligned<T>(a_raw);
+  T* __restrict c = aligned<T>(c_raw);
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (std::size_t i = 0; i < n; ++i) c[i] = a[i];
+}
+
+template <class T>
+void scale_kernel(void* b_raw, void* c_raw, T scalar, std::size_t n, int threads) {
+  T* __restrict b = aligned<T>(b_raw);
+  const T* __restrict c = aligned<T>(c_raw);
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (std::size_t i = 0; i < n; ++i) b[i] = scalar * c[i];
+}
+
+template <class T>
+void add_kernel(void* a_raw, void* b_raw, void* c_raw, std::size_t n, int threads) {
+  const T* __restrict a = aligned<T>(a_raw);
+  const T* __restrict b = aligned<T>(b_raw);
+  T* __restrict c = aligned<T>(c_raw);
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (std::size_t i = 0; i < n; ++i) c[i] = a[i] + b[i];
+}
+
+template <class T>
+void triad_kernel(void* a_raw, void* b_raw, void* c_raw, T scalar, std::size_t n, int threads) {
+  T* __restrict a = aligned<T>(a_raw);
+  const T* __restrict b = aligned<T>(b_raw);
+  const T* __restrict c = aligned<T>(c_raw);
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (std::size_t i = 0; i < n; ++i) a[i] = b[i] + scalar * c[i];
+}
+
+// Products in T (as the replay computes them), summed in double: an fp32 sum of millions of terms would
+// stagnate and fail verification for a reason that is not the memory's.
+template <class T>
+double dot_kernel(void* a_raw, void* b_raw, std::size_t n, int threads) {
+  const T* __restrict a = aligned<T>(a_raw);
+  const T* __restrict b = aligned<T>(b_raw);
+  double sum = 0;
+#pragma omp parallel for schedule(static) num_threads(threads) reduction(+ : sum)
+  for (std::size_t i = 0; i < n; ++i) sum += static_cast<double>(a[i] * b[i]);
+  return sum;
+}
+
+template <class T>
+void widen(const void* raw, std::size_t n, std::vector<double>& out) {
+  const T* data = static_cast<const T*>(raw);
+  out.assign(data, data + n);
+}
+
+}  // namespace
+
+void cpu_stream_backend::free_deleter::operator()(void* pointer) const noexcept {
+  std::free(pointer);
+}
+
+cpu_stream_backend::cpu_stream_backend(int threads, int local_rank) : m_threads(std::max(threads, 1)) {
+  CPU_ZERO(&m_original_affinity);
+  if (sched_getaffinity(0, sizeof(m_original_affinity), &m_original_affinity) != 0) return;  // leave unpinned
+  std::vector<int> allowed;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &m_original_affinity)) allowed.push_back(cpu);
+  if (allowed.empty()) return;
+  const auto hardware = static_cast<std::size_t>(std::thread::hardware_concurrency());
+  const std::size_t offset = allowed.size() == hardware ? static_cast<std::size_t>(std::max(local_rank, 0)) *
+                                                              static_cast<std::size_t>(m_threads)
+                                                        : 0;
+  for (int t = 0; t < m_threads; ++t)
+    m_cpus.push_back(allowed[(offset + static_cast<std::size_t>(t)) % allowed.size()]);
+}
+
+cpu_stream_backend::~cpu_stream_backend() {
+  if (!m_pinned) return;
+    // The OpenMP threads outlive this object: give them (and the calling thread) their original mask back.
+#pragma omp parallel num_threads(m_threads)
+  pthread_setaffinity_np(pthread_self(), sizeof(m_original_affinity), &m_original_affinity);
+}
+
+std::optional<std::string> cpu_stream_backend::unsupported_reason(std::string_view dtype) const {
+  if (dtype == "fp64" || dtype == "fp32") return std::nullopt;
+  return fmt::format("dtype {} is not supported by the cpu STREAM backend (fp64 and fp32 only)", dtype);
+}
+
+void cpu_stream_backend::init_arrays(std::size_t elements, std::string_view dtype, double a0, double b0,
+                                     double c0) {
+  if (const auto reason = unsupported_reason(dtype)) throw std::invalid_argument(*reason);
+  if (elements == 0) throw std::invalid_argument("cpu_stream: arrays need at least one element");
+  m_single = dtype == "fp32";
+  m_elements = elements;
+  const std::size_t bytes = elements * (m_single ? sizeof(float) : sizeof(double));
+  m_a.reset();  // release the old arrays before allocating new ones: peak memory stays 3 arrays
+  m_b.reset();
+  m_c.reset();
+  m_a.reset(allocate_arrays_bytes(bytes));
+  m_b.reset(allocate_arrays_bytes(bytes));
+  m_c.reset(allocate_arrays_bytes(bytes));
+  if (m_single)
+    first_touch<float>(m_a.get(), m_b.get(), m_c.get(), elements, static_cast<float>(a0),
+                       static_cast<float>(b0), static_cast<float>(c0), m_threads, m_cpus);
+  else
+    first_touch<double>(m_a.get(), m_b.get(), m_c.get(), elements, a0, b0, c0, m_threads, m_cpus);
+  m_pinned = m_pinned || !m_cpus.empty();
+}
+
+void cpu_stream_backend::require_arrays() const {
+  if (!m_a) throw std::logic_error("cpu_stream: kernel called before init_arrays()");
+}
+
+void cpu_stream_backend::copy() {
+  require_arrays();
+  if (m_single)
+    copy_kernel<float>(m_a.get(), m_c.get(), m_elements, m_threads);
+  else
+    copy_kernel<double>(m_a.get(), m_c.get(), m_elements, m_threads);
+}
+
+void cpu_stream_backend::scale(double scalar) {
+  require_arrays();
+  if (m_single)
+    scale_kernel<float>(m_b.get(), m_c.get(), static_cast<float>(scalar), m_elements, m_threads);
+  else
+    scale_kernel<double>(m_b.get(), m_c.get(), scalar, m_elements, m_threads);
+}
+
+void cpu_stream_backend::add() {
+  require_arrays();
+  if (m_single)
+    add_kernel<float>(m_a.get(), m_b.get(), m_c.get(), m_elements, m_threads);
+  else
+    add_kernel<double>(m_a.get(), m_b.get(), m_c.get(), m_elements, m_threads);
+}
+
+void cpu_stream_backend::triad(double scalar) {
+  require_arrays();
+  if (m_single)
+    triad_kernel<float>(m_a.get(), m_b.get(), m_c.get(), static_cast<float>(scalar), m_elements, m_threads);
+  else
+    triad_kernel<double>(m_a.get(), m_b.get(), m_c.get(), scalar, m_elements, m_threads);
+}
+
+double cpu_stream_backend::dot() {
+  require_arrays();
+  return m_single ? dot_kernel<float>(m_a.get(), m_b.get(), m_elements, m_threads)
+                  : dot_kernel<double>(m_a.get(), m_b.get(), m_elements, m_threads);
+}
+
+void cpu_stream_backend::read_arrays(std::vector<double>& a, std::vector<double>& b,
+                                     std::vector<double>& c) const {
+  require_arrays();
+  const auto read = m_single ? widen<float> : widen<double>;
+  read(m_a.get(), m_elements, a);
+  read(m_b.get(), m_elements, b);
+  read(m_c.get(), m_elements, c);
+}
+
+std::string cpu_stream_backend::implementation() const {
+  std::string cpus;
+  for (std::size_t t = 0; t < m_cpus.size() && t < 16; ++t)
+    cpus += (t ? "," : "") + std::to_string(m_cpus[t]);
+  if (m_cpus.size() > 16) cpus += ",…";
+  return fmt::format("OpenMP static schedule, {} {} thread(s) {}, 2 MiB-aligned arrays", m_threads,
+                     m_single ? "fp32" : "fp64", m_cpus.empty() ? "unpinned" : "pinned to CPUs " + cpus);
+}
+
+void cpu_stream_backend::corrupt_array_for_testing(char array, std::size_t index, double delta) {
+  require_arrays();
+  if (index >= m_elements) throw std::out_of_range("cpu_stream: corrupt_array_for_testing outside the array");
+  void* target = array == 'a' ? m_a.get() : array == 'b' ? m_b.get() : array == 'c' ? m_c.get() : nullptr;
+  if (!target) throw std::invalid_argument("cpu_stream: array must be 'a', 'b' or 'c'");
+  if (m_single)
+    static_cast<float*>(target)[index] += static_cast<float>(delta);
+  else
+    static_cast<double*>(target)[index] += delta;
+}
+
+}  // namespace exacheck::membw

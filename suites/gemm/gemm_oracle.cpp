@@ -1,0 +1,101 @@
+#include "suites/gemm/gemm_oracle.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+namespace exacheck::gemm {
+
+double gemm_flops(std::int64_t m, std::int64_t n, std::int64_t k) {
+  return 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+}
+
+double machine_epsilon(std::string_view dtype) {
+  // 2^-p for p explicit mantissa bits: fp64 52, fp32 23, tf32 10 (fp32 range, fp16 mantissa), fp16 10,
+  // bf16 7, e4m3 3, e5m2 2 (OCP 8-bit floating point specification).
+  if (dtype == "fp64") return std::ldexp(1.0, -52);
+  if (dtype == "fp32") return std::ldexp(1.0, -23);
+  if (dtype == "tf32" || dtype == "fp16") return std::ldexp(1.0, -10);
+  if (dtype == "bf16") return std::ldexp(1.0, -7);
+  if (dtype == "fp8_e4m3") return std::ldexp(1.0, -3);
+  if (dtype == "fp8_e5m2") return std::ldexp(1.0, -2);
+  if (dtype == "int8") return 0.0;
+  throw std::invalid_argument(fmt::format("gemm: unknown dtype '{}'", dtype));
+}
+
+double entry_tolerance(std::string_view dtype, std::int64_t k, long double magnitude_sum) {
+  return static_cast<double>(tolerance_constant * static_cast<long double>(k) * machine_epsilon(dtype) *
+                             magnitude_sum);
+}
+
+std::vector<std::pair<std::int64_t, std::int64_t>> sample_positions(const gemm_shape& shape, int samples,
+                                                                    std::uint64_t seed) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> positions;
+  if (shape.m <= 0 || shape.n <= 0 || samples <= 0) return positions;
+  const std::int64_t total = shape.m * shape.n;
+  if (samples >= total) {
+    for (std::int64_t j = 0; j < shape.n; ++j)
+      for (std::int64_t i = 0; i < shape.m; ++i) positions.emplace_back(i, j);
+    return positions;
+  }
+  positions.emplace_back(0, 0);
+  if (samples > 1) positions.emplace_back(shape.m - 1, shape.n - 1);
+  std::mt19937_64 random(seed);
+  std::uniform_int_distribution<std::int64_t> row(0, shape.m - 1), column(0, shape.n - 1);
+  while (static_cast<int>(positions.size()) < samples) positions.emplace_back(row(random), column(random));
+  return positions;
+}
+
+correctness judge_entries(std::string_view dtype, const gemm_shape& shape, std::int64_t total_entries,
+                          const std::vector<entry_check>& entries) {
+  correctness check;
+  check.checked = true;
+  check.method = fmt::format(
+      "{} sampled entries of C recomputed in long double from the stored inputs; |error| <= {} * k * eps({}) "
+      "* "
+      "sum_l |a_il * b_lj| (eps = {:.3g})",
+      entries.size(), tolerance_constant, dtype, machine_epsilon(dtype));
+  if (entries.empty()) {
+    check.passed = false;
+    check.detail = "no entries were checked";
+    return check;
+  }
+  std::size_t wrong = 0;
+  const entry_check* first_wrong = nullptr;
+  const entry_check* worst = nullptr;
+  double worst_ratio = -1;  // error / tolerance; ≤ 1 passes
+  for (const auto& entry : entries) {
+    const double error = static_cast<double>(std::fabs(entry.computed - entry.reference));
+    const double tolerance = entry_tolerance(dtype, shape.k, entry.magnitude_sum);
+    // Written so that NaN fails: a comparison with NaN is false.
+    const bool ok = error <= tolerance;
+    const double ratio = !ok ? INFINITY : tolerance > 0 ? error / tolerance : 0.0;
+    if (!ok && !first_wrong) first_wrong = &entry;
+    wrong += ok ? 0 : 1;
+    if (ratio > worst_ratio || !worst) {
+      worst_ratio = ratio;
+      worst = &entry;
+    }
+  }
+  check.passed = wrong == 0;
+  const auto describe = [&](const entry_check& e) {
+    return fmt::format("C({}, {}) = {:.17g}, reference {:.17g}, error {:.3g}, tolerance {:.3g}", e.i, e.j,
+                       static_cast<double>(e.computed), static_cast<double>(e.reference),
+                       static_cast<double>(std::fabs(e.computed - e.reference)),
+                       entry_tolerance(dtype, shape.k, e.magnitude_sum));
+  };
+  if (first_wrong)
+    check.detail = fmt::format("{} of {} checked entries wrong; first: {}", wrong, entries.size(),
+                               describe(*first_wrong));
+  else
+    check.detail = fmt::format(
+        "largest error relative to its tolerance ({:.2g} of it): {}; {} of {} entries "
+        "checked",
+        worst_ratio, describe(*worst), entries.size(), total_entries);
+  return check;
+}
+
+}  // namespace exacheck::gemm

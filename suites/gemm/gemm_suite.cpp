@@ -1,0 +1,156 @@
+#include "suites/gemm/gemm_suite.hpp"
+
+#include <fmt/core.h>
+#include <mpi.h>
+
+#include <chrono>
+#include <stdexcept>
+
+#include "harness/statistics.hpp"
+#include "kernels/cpu/cpu_gemm.hpp"
+#include "suites/gemm/gemm_oracle.hpp"
+
+namespace exacheck {
+namespace gemm {
+
+std::unique_ptr<gemm_backend> make_gemm_backend(const run_context& ctx) {
+  if (ctx.backend == "cpu") return std::make_unique<cpu_gemm_backend>(ctx.threads);
+  throw std::runtime_error(fmt::format("backend '{}' is not available for gemm in this build", ctx.backend));
+}
+
+}  // namespace gemm
+
+namespace {
+using namespace gemm;
+
+bool mpi_active(const run_context& ctx) {
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  return ctx.ranks > 1 && initialized && !finalized;
+}
+
+// Distinct stream per purpose, so the entries checked do not correlate with the input values.
+constexpr std::uint64_t k_verify_stream = 0x9e3779b97f4a7c15ULL;
+
+class gemm_suite final : public suite {
+ public:
+  explicit gemm_suite(gemm_backend_factory factory) : m_factory(std::move(factory)) {}
+
+  std::vector<std::string> benchmarks() const override { return {"gemm"}; }
+
+  std::string description(std::string_view) const override {
+    return "dense matrix multiply C = op(A)·op(B) on every rank with random inputs in [-1, 1); "
+           "TFLOP/s = 2·M·N·K / median time; sampled entries checked against a long double reference";
+  }
+
+  std::vector<param_spec> parameters(std::string_view) const override {
+    const auto dimension = [](std::string name, std::string doc) {
+      return param_spec{std::move(name), param_type::integer, "elements", 1024, {}, 1.0, {},
+                        false,           std::move(doc)};
+    };
+    return {
+        {"dtype",
+         param_type::string,
+         "",
+         "fp64",
+         {"fp64", "fp32", "tf32", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "int8"},
+         {},
+         {},
+         false,
+         "element type of A, B and C; the cpu backend (OpenBLAS) runs fp64 and fp32, other types are skipped "
+         "with the reason (they exist for plans shared with GPU systems)"},
+        dimension("m", "rows of op(A) and C"),
+        dimension("n", "columns of op(B) and C"),
+        dimension("k", "columns of op(A), rows of op(B): the length of each dot product"),
+        {"transa", param_type::string, "", "n", {"n", "t"}, {}, {}, false, "op(A): n = A, t = Aᵀ (BLAS)"},
+        {"transb", param_type::string, "", "n", {"n", "t"}, {}, {}, false, "op(B): n = B, t = Bᵀ (BLAS)"},
+        {"verify_samples",
+         param_type::integer,
+         "entries",
+         256,
+         {},
+         1.0,
+         {},
+         false,
+         "entries of C recomputed in long double to check the answer (all of C when at least M·N)"},
+    };
+  }
+
+  std::vector<std::string> backends() const override { return {"cpu"}; }
+
+  std::vector<point_result> run(const run_context& ctx, std::string_view,
+                                const param_values& params) override {
+    const std::string dtype = params.value("dtype", std::string("fp64"));
+    gemm_shape shape;
+    shape.m = params.value("m", std::int64_t{1024});
+    shape.n = params.value("n", std::int64_t{1024});
+    shape.k = params.value("k", std::int64_t{1024});
+    shape.transa = params.value("transa", std::string("n")) == "t";
+    shape.transb = params.value("transb", std::string("n")) == "t";
+    const int verify_samples = params.value("verify_samples", 256);
+
+    point_result point;
+    point.scope = metric_scope::rank;
+    point.params = params;
+    std::unique_ptr<gemm_backend> backend = m_factory(ctx);
+    if (const auto reason = backend->unsupported_reason(dtype)) {
+      point.skipped_reason = *reason;
+      return {point};
+    }
+    const std::uint64_t seed = ctx.seed ^ static_cast<std::uint64_t>(ctx.rank);
+    backend->prepare(shape, dtype, seed);
+
+    // Ranks of a node share cores, memory bandwidth and power: start together and keep every rank loaded
+    // until all are done, so no rank measures an idle node.
+    stop_agreement all_done;
+    if (mpi_active(ctx)) {
+      MPI_Barrier(ctx.comm);
+      all_done = [&](bool wants_to_stop) {
+        int mine = wants_to_stop ? 1 : 0, all = 0;
+        MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_LAND, ctx.comm);
+        return all != 0;
+      };
+    }
+    gemm_backend& kernel = *backend;
+    const measure_outcome measured = measure(
+        ctx.measurement,
+        [&kernel] {
+          const auto start = std::chrono::steady_clock::now();
+          kernel.run();
+          return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        },
+        all_done);
+
+    const double median_s = median(measured.samples_s);
+    const double flops = gemm_flops(shape.m, shape.n, shape.k);
+    const std::string shape_text = fmt::format("{} M={} N={} K={} op(A)={} op(B)={}", dtype, shape.m, shape.n,
+                                               shape.k, shape.transa ? 't' : 'n', shape.transb ? 't' : 'n');
+    point.metrics.push_back(
+        {"tflops", flops / median_s / 1e12, "TFLOP/s", "median", better::higher,
+         fmt::format("2·M·N·K / median time ({}; {})", shape_text, backend->implementation())});
+    point.metrics.push_back({"time", median_s, "s", "median", better::lower,
+                             fmt::format("median time of one GEMM ({})", shape_text)});
+    point.samples.push_back({"time", "s", measured.samples_s});
+    if (measured.hit_max_time)
+      point.warnings.push_back("stopped at max_time before reaching the noise target");
+    point.check = ctx.verify ? backend->verify(verify_samples, seed ^ k_verify_stream)
+                             : correctness{false, false, "not verified", "verification disabled in the plan"};
+    return {point};
+  }
+
+ private:
+  gemm_backend_factory m_factory;
+};
+
+}  // namespace
+
+std::unique_ptr<suite> make_gemm_suite() {
+  return std::make_unique<gemm_suite>(gemm::make_gemm_backend);
+}
+
+std::unique_ptr<suite> make_gemm_suite(gemm_backend_factory factory) {
+  return std::make_unique<gemm_suite>(std::move(factory));
+}
+
+}  // namespace exacheck

@@ -1,0 +1,235 @@
+#include "suites/membw/membw_suite.hpp"
+
+#include <fmt/core.h>
+#include <mpi.h>
+
+#include <chrono>
+#include <limits>
+#include <stdexcept>
+
+#include "harness/statistics.hpp"
+#include "kernels/cpu/cpu_stream.hpp"
+#include "suites/membw/membw_sizing.hpp"
+#include "suites/membw/stream_oracle.hpp"
+
+namespace exacheck {
+namespace membw {
+
+const stream_kernel_info& kernel_info(stream_kernel kernel) {
+  for (const auto& info : stream_kernels)
+    if (info.kernel == kernel) return info;
+  throw std::invalid_argument("membw: unknown STREAM kernel");
+}
+
+double run_kernel(stream_backend& backend, stream_kernel kernel, double scalar) {
+  switch (kernel) {
+    case stream_kernel::copy:
+      backend.copy();
+      return 0;
+    case stream_kernel::scale:
+      backend.scale(scalar);
+      return 0;
+    case stream_kernel::add:
+      backend.add();
+      return 0;
+    case stream_kernel::triad:
+      backend.triad(scalar);
+      return 0;
+    case stream_kernel::dot:
+      return backend.dot();
+  }
+  throw std::invalid_argument("membw: unknown STREAM kernel");
+}
+
+std::unique_ptr<stream_backend> make_stream_backend(const run_context& ctx) {
+  if (ctx.backend == "cpu") return std::make_unique<cpu_stream_backend>(ctx.threads, ctx.local_rank);
+  throw std::runtime_error(fmt::format("backend '{}' is not available for membw in this build", ctx.backend));
+}
+
+}  // namespace membw
+
+namespace {
+using namespace membw;
+
+bool mpi_active(const run_context& ctx) {
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  return ctx.ranks > 1 && initialized && !finalized;
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+  if (bytes >= (std::uint64_t{1} << 30) && bytes % (std::uint64_t{1} << 30) == 0)
+    return fmt::format("{} GiB", bytes >> 30);
+  if (bytes >= (std::uint64_t{1} << 20) && bytes % (std::uint64_t{1} << 20) == 0)
+    return fmt::format("{} MiB", bytes >> 20);
+  return fmt::format("{} B", bytes);
+}
+
+class membw_suite final : public suite {
+ public:
+  explicit membw_suite(stream_backend_factory factory) : m_factory(std::move(factory)) {}
+
+  std::vector<std::string> benchmarks() const override { return {"membw"}; }
+
+  std::string description(std::string_view) const override {
+    return "STREAM memory bandwidth on every rank: copy, scale, add, triad, dot over three arrays at least "
+           "4× "
+           "the last-level cache; GB/s = arrays moved × array bytes / best time excluding the first "
+           "iteration; "
+           "verified by replaying the kernels on scalars";
+  }
+
+  std::vector<param_spec> parameters(std::string_view) const override {
+    return {
+        {"array_bytes",
+         param_type::bytes,
+         "B",
+         0,
+         {},
+         0.0,
+         {},
+         false,
+         "bytes per array per rank (three arrays); 0 = auto: 4 × the node's last-level cache (sysfs; 32 MiB "
+         "assumed when unreadable) split over the ranks on the node"},
+        {"dtype", param_type::string, "", "fp64", {"fp64", "fp32"}, {}, {}, false, "array element type"},
+        {"scalar",
+         param_type::number,
+         "",
+         0.4,
+         {},
+         {},
+         {},
+         false,
+         "the scalar of scale and triad (BabelStream's 0.4)"},
+        {"ntimes",
+         param_type::integer,
+         "iterations",
+         20,
+         {},
+         2.0,
+         {},
+         false,
+         "iterations of the whole copy → scale → add → triad → dot sequence; the first is excluded (STREAM)"},
+    };
+  }
+
+  std::vector<std::string> backends() const override { return {"cpu"}; }
+
+  std::vector<point_result> run(const run_context& ctx, std::string_view,
+                                const param_values& params) override {
+    const std::string dtype = params.value("dtype", std::string("fp64"));
+    const auto requested_bytes = params.value("array_bytes", std::uint64_t{0});
+    const double scalar = params.value("scalar", 0.4);
+    const int ntimes = std::max(params.value("ntimes", 20), 1);
+
+    point_result point;
+    point.scope = metric_scope::rank;
+    point.params = params;
+    std::unique_ptr<stream_backend> backend = m_factory(ctx);
+    if (const auto reason = backend->unsupported_reason(dtype)) {
+      point.skipped_reason = *reason;
+      return {point};
+    }
+    const std::uint64_t element_bytes = dtype == "fp32" ? 4 : 8;
+    std::string size_source = "array_bytes";
+    std::uint64_t array_bytes = requested_bytes;
+    if (array_bytes == 0) {
+      const last_level_cache llc = read_last_level_cache();
+      array_bytes = auto_array_bytes(llc.total_bytes(), ctx.local_ranks, element_bytes);
+      size_source = llc.total_bytes() > 0
+                        ? fmt::format("auto: 4 × L{} {} × {} instance(s) / {} rank(s) on the node", llc.level,
+                                      format_bytes(llc.instance_bytes), llc.instances, ctx.local_ranks)
+                        : fmt::format("auto: LLC unreadable, 4 × {} assumed / {} rank(s) on the node",
+                                      format_bytes(fallback_llc_bytes), ctx.local_ranks);
+      if (llc.total_bytes() == 0)
+        point.warnings.push_back("last-level cache size unreadable from sysfs: arrays sized for 32 MiB");
+    }
+    const std::uint64_t elements = std::max<std::uint64_t>(array_bytes / element_bytes, 1);
+    backend->init_arrays(elements, dtype, initial_a, initial_b, initial_c);
+
+    // STREAM's loop: exactly ntimes iterations, through the one measurement loop so that max_time still caps
+    // it (never a hang) — no warm-up (the first iteration is the warm-up, excluded from the statistic) and a
+    // noise target that is never met.
+    measure_settings settings;
+    settings.warmup_iterations = 0;
+    settings.min_iterations = settings.max_iterations = ntimes;
+    settings.min_time_s = 0;
+    settings.max_time_s = ctx.measurement.max_time_s;
+    settings.target_cv = -1;
+    const bool mpi = mpi_active(ctx);
+    // Ranks of a node share its memory: each kernel starts on every rank at once (a barrier before it, as in
+    // the MPI version of STREAM), and all ranks stop together as soon as one must (max_time).
+    stop_agreement any_done;
+    if (mpi)
+      any_done = [&](bool wants_to_stop) {
+        int mine = wants_to_stop ? 1 : 0, any = 0;
+        MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_LOR, ctx.comm);
+        return any != 0;
+      };
+    std::vector<std::vector<double>> times(stream_kernels.size());
+    for (auto& series : times) series.reserve(static_cast<std::size_t>(ntimes));
+    double last_dot = 0;
+    stream_backend& kernels = *backend;
+    const measure_outcome measured = measure(
+        settings,
+        [&] {
+          double iteration_s = 0;
+          for (std::size_t k = 0; k < stream_kernels.size(); ++k) {
+            if (mpi) MPI_Barrier(ctx.comm);
+            const auto start = std::chrono::steady_clock::now();
+            const double sum = run_kernel(kernels, stream_kernels[k].kernel, scalar);
+            const double seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            if (stream_kernels[k].kernel == stream_kernel::dot) last_dot = sum;
+            times[k].push_back(seconds);
+            iteration_s += seconds;
+          }
+          return iteration_s;
+        },
+        any_done);
+    const int iterations = static_cast<int>(measured.samples_s.size());
+    if (iterations < ntimes)
+      point.warnings.push_back(fmt::format("stopped at max_time ({} s) after {} of {} iterations",
+                                           settings.max_time_s, iterations, ntimes));
+
+    for (std::size_t k = 0; k < stream_kernels.size(); ++k) {
+      const auto& info = stream_kernels[k];
+      const double best_s = min_excluding_first(times[k]);
+      const auto bytes = stream_bytes(info.kernel, elements, element_bytes);
+      point.metrics.push_back(
+          {fmt::format("{}_bandwidth", info.label), static_cast<double>(bytes) / best_s / 1e9, "GB/s",
+           "best_excluding_first", better::higher,
+           fmt::format(
+               "{} ({}): {} arrays × {} B / best time excluding the first of {} iterations; {} ({}); {}",
+               info.label, info.formula, info.arrays_moved, elements * element_bytes, iterations, dtype,
+               size_source, backend->implementation())});
+      point.samples.push_back({fmt::format("{}_time", info.label), "s", times[k]});
+    }
+
+    if (ctx.verify) {
+      std::vector<double> a, b, c;
+      backend->read_arrays(a, b, c);
+      point.check =
+          check_stream_results(dtype, replay_stream(dtype, scalar, iterations, elements), a, b, c, last_dot);
+    } else {
+      point.check = {false, false, "not verified", "verification disabled in the plan"};
+    }
+    return {point};
+  }
+
+ private:
+  stream_backend_factory m_factory;
+};
+
+}  // namespace
+
+std::unique_ptr<suite> make_membw_suite() {
+  return std::make_unique<membw_suite>(membw::make_stream_backend);
+}
+
+std::unique_ptr<suite> make_membw_suite(stream_backend_factory factory) {
+  return std::make_unique<membw_suite>(std::move(factory));
+}
+
+}  // namespace exacheck

@@ -1,0 +1,20 @@
+#pragma once
+// The `membw` suite: STREAM copy, scale, add, triad and dot per rank (kernels behind stream_backend.hpp),
+// bandwidth = bytes counted by STREAM / best time excluding the first iteration, verified by scalar replay
+// (stream_oracle.hpp), arrays sized past the last-level cache (membw_sizing.hpp).
+#include <functional>
+#include <memory>
+
+#include "harness/suite.hpp"
+#include "suites/membw/stream_backend.hpp"
+
+namespace exacheck {
+
+// The suite with the backend chosen by ctx.backend (membw::make_stream_backend).
+std::unique_ptr<suite> make_membw_suite();
+
+using stream_backend_factory = std::function<std::unique_ptr<membw::stream_backend>(const run_context&)>;
+// The same suite with another backend factory (tests: plant a wrong answer).
+std::unique_ptr<suite> make_membw_suite(stream_backend_factory factory);
+
+}  // namespace exacheck

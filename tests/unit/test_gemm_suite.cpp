@@ -1,0 +1,269 @@
+// The gemm suite on one rank, in-process (one rank needs no MPI): correct answers pass for fp64 and fp32 and
+// every transpose, a planted wrong entry is INCORRECT and named, precisions OpenBLAS lacks are skipped with
+// the reason, and the flop count and tolerance follow their documented formulas.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "kernels/cpu/cpu_gemm.hpp"
+#include "suites/gemm/gemm_oracle.hpp"
+#include "suites/gemm/gemm_suite.hpp"
+
+using namespace exacheck;
+using namespace exacheck::gemm;
+
+namespace {
+
+run_context quick_context(int threads = 1) {
+  run_context ctx;
+  ctx.threads = threads;
+  ctx.measurement.warmup_iterations = 1;
+  ctx.measurement.min_iterations = 3;
+  ctx.measurement.max_iterations = 5;
+  ctx.measurement.min_time_s = 0;
+  ctx.measurement.max_time_s = 2;
+  return ctx;
+}
+
+param_values gemm_params(const std::string& dtype, int m, int n, int k, const std::string& transa = "n",
+                         const std::string& transb = "n", int verify_samples = 256) {
+  return {{"dtype", dtype},
+          {"m", m},
+          {"n", n},
+          {"k", k},
+          {"transa", transa},
+          {"transb", transb},
+          {"verify_samples", verify_samples}};
+}
+
+point_result run_one(suite& s, const run_context& ctx, const param_values& params) {
+  const auto points = s.run(ctx, "gemm", params);
+  EXPECT_EQ(points.size(), 1u);
+  return points.empty() ? point_result{} : points.front();
+}
+
+const metric* find_metric(const point_result& point, const std::string& name) {
+  for (const auto& m : point.metrics)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+// The real OpenBLAS backend, but every run leaves one entry of C wrong: a fast wrong answer must be
+// INCORRECT.
+class corrupting_backend final : public gemm_backend {
+ public:
+  corrupting_backend(int threads, std::int64_t i, std::int64_t j, double delta)
+      : m_inner(threads), m_i(i), m_j(j), m_delta(delta) {}
+  std::optional<std::string> unsupported_reason(std::string_view dtype) const override {
+    return m_inner.unsupported_reason(dtype);
+  }
+  void prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed) override {
+    m_inner.prepare(shape, dtype, seed);
+  }
+  std::string implementation() const override { return m_inner.implementation(); }
+  void run() override {
+    m_inner.run();
+    m_inner.corrupt_output_for_testing(m_i, m_j, m_delta);
+  }
+  correctness verify(int samples, std::uint64_t seed) const override { return m_inner.verify(samples, seed); }
+
+ private:
+  cpu_gemm_backend m_inner;
+  std::int64_t m_i, m_j;
+  double m_delta;
+};
+
+std::unique_ptr<suite> corrupting_suite(std::int64_t i, std::int64_t j, double delta) {
+  return make_gemm_suite([=](const run_context& ctx) -> std::unique_ptr<gemm_backend> {
+    return std::make_unique<corrupting_backend>(ctx.threads, i, j, delta);
+  });
+}
+
+}  // namespace
+
+TEST(gemm_suite, declares_its_parameters_with_units_defaults_and_allowed_values) {
+  const auto s = make_gemm_suite();
+  EXPECT_EQ(s->benchmarks(), std::vector<std::string>{"gemm"});
+  EXPECT_EQ(s->backends(), std::vector<std::string>{"cpu"});
+  const auto specs = s->parameters("gemm");
+  ASSERT_EQ(specs.size(), 7u);
+  const auto* dtype = find_param(specs, "dtype");
+  ASSERT_NE(dtype, nullptr);
+  EXPECT_EQ(dtype->default_value, "fp64");
+  EXPECT_EQ(dtype->allowed, (std::vector<std::string>{"fp64", "fp32", "tf32", "fp16", "bf16", "fp8_e4m3",
+                                                      "fp8_e5m2", "int8"}));
+  for (const std::string name : {"m", "n", "k"}) {
+    const auto* dimension = find_param(specs, name);
+    ASSERT_NE(dimension, nullptr) << name;
+    EXPECT_EQ(dimension->type, param_type::integer);
+    EXPECT_EQ(dimension->unit, "elements");
+    EXPECT_EQ(dimension->default_value, 1024);
+    EXPECT_EQ(dimension->min, 1.0);
+    EXPECT_FALSE(dimension->doc.empty());
+  }
+  for (const std::string name : {"transa", "transb"}) {
+    const auto* transpose = find_param(specs, name);
+    ASSERT_NE(transpose, nullptr) << name;
+    EXPECT_EQ(transpose->default_value, "n");
+    EXPECT_EQ(transpose->allowed, (std::vector<std::string>{"n", "t"}));
+  }
+  const auto* samples = find_param(specs, "verify_samples");
+  ASSERT_NE(samples, nullptr);
+  EXPECT_EQ(samples->type, param_type::integer);
+  EXPECT_EQ(samples->default_value, 256);
+}
+
+TEST(gemm_formulas, flops_are_two_m_n_k) {
+  EXPECT_EQ(gemm_flops(2, 3, 4), 48.0);
+  EXPECT_EQ(gemm_flops(1024, 1024, 1024), 2147483648.0);
+  EXPECT_EQ(gemm_flops(65536, 65536, 65536), 2.0 * 65536.0 * 65536.0 * 65536.0);  // no integer overflow
+}
+
+TEST(gemm_formulas, epsilon_follows_the_storage_format_and_tolerance_scales_with_k) {
+  EXPECT_EQ(machine_epsilon("fp64"), std::ldexp(1.0, -52));
+  EXPECT_EQ(machine_epsilon("fp32"), std::ldexp(1.0, -23));
+  EXPECT_EQ(machine_epsilon("tf32"), std::ldexp(1.0, -10));
+  EXPECT_EQ(machine_epsilon("fp16"), std::ldexp(1.0, -10));
+  EXPECT_EQ(machine_epsilon("bf16"), std::ldexp(1.0, -7));
+  EXPECT_EQ(machine_epsilon("fp8_e4m3"), std::ldexp(1.0, -3));
+  EXPECT_EQ(machine_epsilon("fp8_e5m2"), std::ldexp(1.0, -2));
+  EXPECT_EQ(machine_epsilon("int8"), 0.0);
+  EXPECT_THROW(machine_epsilon("fp128"), std::invalid_argument);
+  EXPECT_DOUBLE_EQ(entry_tolerance("fp64", 1000, 10.0L),
+                   tolerance_constant * 1000 * std::ldexp(1.0, -52) * 10);
+  EXPECT_DOUBLE_EQ(entry_tolerance("fp32", 2000, 1.0L), 2 * entry_tolerance("fp32", 1000, 1.0L));
+}
+
+TEST(gemm_formulas, sampled_positions_start_at_the_corners_and_cover_all_of_a_small_c) {
+  const gemm_shape big{100, 200, 3};
+  const auto positions = sample_positions(big, 50, 7);
+  ASSERT_EQ(positions.size(), 50u);
+  EXPECT_EQ(positions[0], std::make_pair(std::int64_t{0}, std::int64_t{0}));
+  EXPECT_EQ(positions[1], std::make_pair(std::int64_t{99}, std::int64_t{199}));
+  for (const auto& [i, j] : positions) {
+    EXPECT_LT(i, 100);
+    EXPECT_LT(j, 200);
+  }
+  EXPECT_EQ(positions, sample_positions(big, 50, 7));  // deterministic for a seed
+  EXPECT_EQ(sample_positions(gemm_shape{3, 4, 5}, 1000, 1).size(), 12u);
+}
+
+TEST(gemm_formulas, nan_and_out_of_bound_entries_fail_exact_ones_pass) {
+  const gemm_shape shape{2, 2, 4};
+  EXPECT_TRUE(judge_entries("fp64", shape, 4, {{0, 0, 1.0L, 1.0L, 2.0L}}).passed);
+  const auto nan = judge_entries("fp64", shape, 4, {{1, 1, NAN, 1.0L, 2.0L}});
+  EXPECT_FALSE(nan.passed);
+  EXPECT_NE(nan.detail.find("C(1, 1)"), std::string::npos) << nan.detail;
+  EXPECT_FALSE(judge_entries("fp64", shape, 4, {{0, 1, 1.0L + 1e-12L, 1.0L, 2.0L}}).passed);
+  EXPECT_FALSE(judge_entries("fp64", shape, 4, {}).passed);  // nothing checked is never a pass
+}
+
+TEST(gemm_suite, fp64_and_fp32_are_measured_and_correct_for_every_transpose) {
+  const auto s = make_gemm_suite();
+  for (const std::string dtype : {"fp64", "fp32"})
+    for (const std::string transa : {"n", "t"})
+      for (const std::string transb : {"n", "t"}) {
+        SCOPED_TRACE(dtype + " " + transa + transb);
+        const auto params = gemm_params(dtype, 37, 29, 53, transa, transb, 37 * 29);
+        const point_result point = run_one(*s, quick_context(), params);
+        ASSERT_FALSE(point.skipped_reason) << *point.skipped_reason;
+        EXPECT_EQ(point.scope, metric_scope::rank);
+        EXPECT_EQ(point.params, params);
+        EXPECT_TRUE(point.check.checked);
+        EXPECT_TRUE(point.check.passed) << point.check.detail;
+        EXPECT_NE(point.check.detail.find("1073 of 1073 entries"), std::string::npos) << point.check.detail;
+        const metric* tflops = find_metric(point, "tflops");
+        const metric* time = find_metric(point, "time");
+        ASSERT_NE(tflops, nullptr);
+        ASSERT_NE(time, nullptr);
+        EXPECT_EQ(tflops->unit, "TFLOP/s");
+        EXPECT_EQ(tflops->statistic, "median");
+        EXPECT_EQ(tflops->better_is, better::higher);
+        EXPECT_EQ(time->unit, "s");
+        EXPECT_EQ(time->better_is, better::lower);
+        EXPECT_GT(time->value, 0);
+        EXPECT_DOUBLE_EQ(tflops->value, gemm_flops(37, 29, 53) / time->value / 1e12);
+        ASSERT_EQ(point.samples.size(), 1u);
+        EXPECT_EQ(point.samples[0].name, "time");
+        EXPECT_EQ(point.samples[0].unit, "s");
+        EXPECT_GE(point.samples[0].values.size(), 3u);
+      }
+}
+
+TEST(gemm_suite, uses_the_threads_it_is_given) {
+  const auto s = make_gemm_suite();
+  const point_result point = run_one(*s, quick_context(2), gemm_params("fp64", 256, 256, 256));
+  EXPECT_TRUE(point.check.passed) << point.check.detail;
+  EXPECT_NE(find_metric(point, "tflops")->description.find("2 threads"), std::string::npos);
+}
+
+TEST(gemm_suite, planted_wrong_entry_is_incorrect_and_named) {
+  // 1e-9 on entries of magnitude ~1: far above the fp64 bound (~1e-13 here), far below what a glance would
+  // see.
+  const auto s = corrupting_suite(5, 7, 1e-9);
+  const point_result point = run_one(*s, quick_context(), gemm_params("fp64", 40, 30, 50, "n", "n", 40 * 30));
+  EXPECT_TRUE(point.check.checked);
+  EXPECT_FALSE(point.check.passed);
+  EXPECT_NE(point.check.detail.find("1 of 1200 checked entries wrong"), std::string::npos)
+      << point.check.detail;
+  EXPECT_NE(point.check.detail.find("C(5, 7)"), std::string::npos) << point.check.detail;
+  EXPECT_FALSE(point.metrics.empty());  // measured, but wrong: the verdict is INCORRECT, not an error
+}
+
+TEST(gemm_suite, planted_wrong_fp32_corner_is_found_by_the_default_sampling) {
+  const auto s = corrupting_suite(0, 0, 1e-3);
+  const point_result point = run_one(*s, quick_context(), gemm_params("fp32", 300, 300, 64));
+  EXPECT_FALSE(point.check.passed);
+  EXPECT_NE(point.check.detail.find("C(0, 0)"), std::string::npos) << point.check.detail;
+}
+
+TEST(gemm_suite, precisions_openblas_lacks_are_skipped_with_the_reason) {
+  const auto s = make_gemm_suite();
+  for (const std::string dtype : {"tf32", "fp16", "bf16", "fp8_e4m3", "fp8_e5m2", "int8"}) {
+    const point_result point = run_one(*s, quick_context(), gemm_params(dtype, 8, 8, 8));
+    ASSERT_TRUE(point.skipped_reason) << dtype;
+    EXPECT_NE(point.skipped_reason->find("dtype " + dtype + " is not supported by the cpu backend"),
+              std::string::npos)
+        << *point.skipped_reason;
+    EXPECT_NE(point.skipped_reason->find("OpenBLAS"), std::string::npos) << *point.skipped_reason;
+    EXPECT_TRUE(point.metrics.empty());
+    EXPECT_FALSE(point.check.checked);
+    EXPECT_EQ(point.params.at("dtype"), dtype);
+  }
+}
+
+TEST(gemm_suite, verification_can_be_turned_off_and_says_so) {
+  const auto s = make_gemm_suite();
+  run_context ctx = quick_context();
+  ctx.verify = false;
+  const point_result point = run_one(*s, ctx, gemm_params("fp64", 16, 16, 16));
+  EXPECT_FALSE(point.check.checked);
+  EXPECT_FALSE(point.check.detail.empty());
+}
+
+TEST(gemm_suite, unknown_backend_is_a_clear_error) {
+  run_context ctx = quick_context();
+  ctx.backend = "cuda";
+  try {
+    make_gemm_backend(ctx);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "backend 'cuda' is not available for gemm in this build");
+  }
+  EXPECT_THROW(make_gemm_suite()->run(ctx, "gemm", gemm_params("fp64", 8, 8, 8)), std::runtime_error);
+}
+
+TEST(cpu_gemm, inputs_are_deterministic_per_seed_and_differ_between_seeds) {
+  // Same seed, same C; another seed (another rank), another C — checked through the oracle's reference.
+  cpu_gemm_backend first(1), second(1);
+  first.prepare({4, 4, 64}, "fp64", 1);
+  second.prepare({4, 4, 64}, "fp64", 2);
+  first.run();
+  second.run();
+  EXPECT_TRUE(first.verify(16, 0).passed);
+  EXPECT_TRUE(second.verify(16, 0).passed);
+  EXPECT_NE(first.verify(16, 0).detail, second.verify(16, 0).detail);
+  EXPECT_EQ(first.verify(16, 0).detail, first.verify(16, 0).detail);
+  EXPECT_THROW(first.prepare({0, 4, 4}, "fp64", 1), std::invalid_argument);
+  EXPECT_THROW(first.prepare({4, 4, 4}, "bf16", 1), std::invalid_argument);
+}
