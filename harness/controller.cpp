@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -57,6 +58,13 @@ std::string default_run_dir(const std::string& plan_name) {
   return (fs::path("runs") / fmt::format("{}-{}", plan_name, stamp)).string();
 }
 
+// Inside a Slurm allocation, the tasks per node it was given ("4" or "4(x2)"); 0 when unknown.
+int slurm_tasks_per_node() {
+  const char* value = std::getenv("SLURM_NTASKS_PER_NODE");
+  if (!value) value = std::getenv("SLURM_TASKS_PER_NODE");
+  return value ? std::atoi(value) : 0;
+}
+
 struct prepared_case {
   expanded_case spec;
   launch_command command;
@@ -84,6 +92,7 @@ std::vector<prepared_case> prepare_cases(const plan& p, const run_options& optio
     pc.case_file = pc.dir + "/case.json";
     pc.result_file = pc.dir + "/result.json";
     pc.log_file = pc.dir + "/worker.log";
+    if (c.launcher == "srun" && c.ranks_per_node == 0) c.ranks_per_node = slurm_tasks_per_node();
     const int ranks_on_node = c.ranks_per_node > 0 ? std::min(c.ranks_per_node, c.ranks) : c.ranks;
     pc.threads = threads_per_rank(cpus, ranks_on_node);
     launch_request request{c.launcher, c.ranks, c.ranks_per_node, pc.threads, cpus,
