@@ -1,8 +1,8 @@
 #include "harness/cli.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "exacheck_version.hpp"
@@ -16,8 +16,10 @@ namespace exacheck {
 
 int cli_main(int argc, char** argv) {
   CLI::App app{
-      "exacheck — HPC acceptance tests: runs YAML test plans of MPI-spread microbenchmarks (GEMM, collectives,\n"
-      "memory bandwidth, peak FLOPS), verifies every answer, compares against references, and writes reports.\n\n"
+      "exacheck — HPC acceptance tests: runs YAML test plans of MPI-spread microbenchmarks (GEMM, "
+      "collectives,\n"
+      "memory bandwidth, peak FLOPS), verifies every answer, compares against references, and writes "
+      "reports.\n\n"
       "Start with:  exacheck run configs/plans/quick.yaml\n"
       "Exit codes:  0 all passed · 1 a check failed · 2 plan/usage error · 3 incomplete · 130 interrupted",
       "exacheck"};
@@ -25,32 +27,41 @@ int cli_main(int argc, char** argv) {
   app.require_subcommand(1);
 
   run_options run;
-  auto* run_cmd = app.add_subcommand("run", "Run a plan: every case in its own worker launch, then the reports");
-  run_cmd->add_option("plan", run.plan_file, "Plan file (YAML, schema exacheck/plan/v1)")->required()->check(CLI::ExistingFile);
-  run_cmd->add_option("--out,-o", run.out_dir, "Run directory (default: runs/<plan>-<UTC time>)");
-  run_cmd->add_option("--system", run.system_file, "System file with peaks and references (default: the plan's)")
+  auto* run_cmd =
+      app.add_subcommand("run", "Run a plan: every case in its own worker launch, then the reports");
+  run_cmd->add_option("plan", run.plan_file, "Plan file (YAML, schema exacheck/plan/v1)")
+      ->required()
       ->check(CLI::ExistingFile);
-  run_cmd->add_option("--tags", run.tags, "Only cases with any of these tags (comma-separated)")->delimiter(',');
+  run_cmd->add_option("--out,-o", run.out_dir, "Run directory (default: runs/<plan>-<UTC time>)");
+  run_cmd
+      ->add_option("--system", run.system_file, "System file with peaks and references (default: the plan's)")
+      ->check(CLI::ExistingFile);
+  run_cmd->add_option("--tags", run.tags, "Only cases with any of these tags (comma-separated)")
+      ->delimiter(',');
   run_cmd->add_option("--case", run.case_names, "Only these cases, by name (repeatable)")->delimiter(',');
-  run_cmd->add_option("--backend", run.backend, "Backend for every case")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  run_cmd->add_option("--backend", run.backend, "Backend for every case")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   run_cmd->add_option("--launcher", run.launcher, "Launcher for every case")
       ->check(CLI::IsMember({"local", "mpirun", "srun"}));
   run_cmd->add_option("--ranks", run.ranks, "Ranks for every case")->check(CLI::PositiveNumber);
   run_cmd->add_flag("--dry-run", run.dry_run, "Print every case and its exact launch command; run nothing");
 
   std::string validate_file, validate_system;
-  auto* validate_cmd = app.add_subcommand("validate", "Check a plan (and its system file) without running anything");
+  auto* validate_cmd =
+      app.add_subcommand("validate", "Check a plan (and its system file) without running anything");
   validate_cmd->add_option("plan", validate_file, "Plan file")->required();
   validate_cmd->add_option("--system", validate_system, "System file (default: the plan's)");
 
-  auto* list_cmd = app.add_subcommand("list", "Benchmarks, their parameters (type, unit, default, allowed values), backends");
+  auto* list_cmd = app.add_subcommand(
+      "list", "Benchmarks, their parameters (type, unit, default, allowed values), backends");
   std::string list_benchmark;
   list_cmd->add_option("benchmark", list_benchmark, "Only this benchmark");
 
   app.add_subcommand("info", "This machine: host, CPU, cores, memory, MPI and library versions, GPUs");
 
   std::string report_dir;
-  auto* report_cmd = app.add_subcommand("report", "Re-render report.md, junit.xml and results.csv from RUN_DIR/run.json");
+  auto* report_cmd =
+      app.add_subcommand("report", "Re-render report.md, junit.xml and results.csv from RUN_DIR/run.json");
   report_cmd->add_option("run_dir", report_dir, "Run directory")->required();
 
   worker_options worker;

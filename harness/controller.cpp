@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -74,7 +74,8 @@ struct prepared_case {
 
 // Applies command-line overrides and builds every case's launch command before anything runs, so a bad
 // override or an unlaunchable case is a usage error (exit 2) with nothing run.
-std::vector<prepared_case> prepare_cases(const plan& p, const run_options& options, const std::string& run_dir) {
+std::vector<prepared_case> prepare_cases(const plan& p, const run_options& options,
+                                         const std::string& run_dir) {
   auto cases = expand(p, registry::instance(), {options.tags, options.case_names});
   if (cases.empty())
     throw usage_error(fmt::format("no case of plan '{}' matches the filters (tags: {}; cases: {})", p.name,
@@ -95,7 +96,11 @@ std::vector<prepared_case> prepare_cases(const plan& p, const run_options& optio
     if (c.launcher == "srun" && c.ranks_per_node == 0) c.ranks_per_node = slurm_tasks_per_node();
     const int ranks_on_node = c.ranks_per_node > 0 ? std::min(c.ranks_per_node, c.ranks) : c.ranks;
     pc.threads = threads_per_rank(cpus, ranks_on_node);
-    launch_request request{c.launcher, c.ranks, c.ranks_per_node, pc.threads, cpus,
+    launch_request request{c.launcher,
+                           c.ranks,
+                           c.ranks_per_node,
+                           pc.threads,
+                           cpus,
                            {self, "worker", "--case", pc.case_file, "--result", pc.result_file, "--threads",
                             std::to_string(pc.threads)}};
     try {
@@ -131,7 +136,8 @@ void save_run(nlohmann::json& run, const std::string& run_dir, bool interrupted,
   write_file_atomically(run_dir + "/run.json", run.dump(1));
 }
 
-void print_summary(const nlohmann::json& run, const std::vector<std::string>& report_paths, const std::string& run_dir) {
+void print_summary(const nlohmann::json& run, const std::vector<std::string>& report_paths,
+                   const std::string& run_dir) {
   const auto& counts = run["summary"]["counts"];
   std::string line;
   for (const auto& [name, count] : counts.items())
@@ -145,13 +151,16 @@ void print_summary(const nlohmann::json& run, const std::vector<std::string>& re
       if (severity(o) < severity(outcome::timeout)) continue;
       if (++shown > 20) continue;
       fmt::print("  {:<9} {} {} [{}]: {}\n", to_string(o), c["name"].get<std::string>(),
-                 check["metric"].get<std::string>(), compact_params(check["params"]), check["reason"].get<std::string>());
+                 check["metric"].get<std::string>(), compact_params(check["params"]),
+                 check["reason"].get<std::string>());
     }
   if (shown > 20) fmt::print("  … and {} more (see report.md)\n", shown - 20);
   const auto& t = run["timing"];
-  fmt::print("time: total {:.1f} s = launch {:.1f} s + benchmarks {:.1f} s + aggregation {:.3f} s + reports {:.3f} s\n",
-             t["total_s"].get<double>(), t["launch_s"].get<double>(), t["benchmark_s"].get<double>(),
-             t["aggregation_s"].get<double>(), t["reports_s"].get<double>());
+  fmt::print(
+      "time: total {:.1f} s = launch {:.1f} s + benchmarks {:.1f} s + aggregation {:.3f} s + reports {:.3f} "
+      "s\n",
+      t["total_s"].get<double>(), t["launch_s"].get<double>(), t["benchmark_s"].get<double>(),
+      t["aggregation_s"].get<double>(), t["reports_s"].get<double>());
   fmt::print("run directory: {}\n  {}/run.json\n", run_dir, run_dir);
   for (const auto& path : report_paths) fmt::print("  {}\n", path);
   fmt::print("exit code {}\n", run["exit_code"].get<int>());
@@ -163,7 +172,8 @@ int run_plan(const run_options& options) {
   const auto run_start = std::chrono::steady_clock::now();
   const plan p = load_plan(options.plan_file, registry::instance());
   std::optional<system_spec> system;
-  const std::string system_file = !options.system_file.empty() ? options.system_file : p.system_file.value_or("");
+  const std::string system_file =
+      !options.system_file.empty() ? options.system_file : p.system_file.value_or("");
   if (!system_file.empty()) system = load_system(system_file);
   const std::string run_dir = options.out_dir.empty() ? default_run_dir(p.name) : options.out_dir;
   auto cases = prepare_cases(p, options, run_dir);
@@ -172,9 +182,11 @@ int run_plan(const run_options& options) {
     fmt::print("plan '{}': {} case(s); dry run, nothing is launched\n", p.name, cases.size());
     for (std::size_t i = 0; i < cases.size(); ++i) {
       const auto& c = cases[i].spec;
-      fmt::print("[{}/{}] {} ({}) {}\n      ranks {} · {} threads/rank · backend {} · time-out {:.0f} s\n      $ {}\n", i + 1,
-                 cases.size(), c.name, c.id, compact_params(c.params), c.ranks, cases[i].threads, c.backend,
-                 c.timeout_s, shell_quote(cases[i].command.argv));
+      fmt::print(
+          "[{}/{}] {} ({}) {}\n      ranks {} · {} threads/rank · backend {} · time-out {:.0f} s\n      $ "
+          "{}\n",
+          i + 1, cases.size(), c.name, c.id, compact_params(c.params), c.ranks, cases[i].threads, c.backend,
+          c.timeout_s, shell_quote(cases[i].command.argv));
     }
     return exit_code::all_passed;
   }
@@ -199,19 +211,21 @@ int run_plan(const run_options& options) {
       entry["outcome"] = "SKIPPED";
       continue;
     }
-    fmt::print("[{}/{}] {:<14} {} · {} rank(s) … ", i + 1, cases.size(), pc.spec.name, compact_params(pc.spec.params),
-               pc.spec.ranks);
+    fmt::print("[{}/{}] {:<14} {} · {} rank(s) … ", i + 1, cases.size(), pc.spec.name,
+               compact_params(pc.spec.params), pc.spec.ranks);
     std::fflush(stdout);
     process_result ended;
     try {
       write_case_file(pc);
-      ended = run_process(pc.command.argv, pc.command.environment, pc.log_file, pc.spec.timeout_s, &interrupt);
+      ended =
+          run_process(pc.command.argv, pc.command.environment, pc.log_file, pc.spec.timeout_s, &interrupt);
     } catch (const std::exception& e) {
       ended.how = process_result::ending::failed_to_start;
       ended.error = e.what();
     }
     const auto aggregation_start = std::chrono::steady_clock::now();
-    complete_case_entry(entry, ended, pc.result_file, pc.log_file, system ? &*system : nullptr, pc.spec.ranks);
+    complete_case_entry(entry, ended, pc.result_file, pc.log_file, system ? &*system : nullptr,
+                        pc.spec.ranks);
     if (ended.how == process_result::ending::interrupted) interrupted = true;
     try {
       save_run(run, run_dir, interrupted, false);
@@ -220,7 +234,8 @@ int run_plan(const run_options& options) {
     }
     aggregation_s += seconds_since(aggregation_start);
     const auto message = entry.value("message", "");
-    fmt::print("{} ({:.1f} s){}\n", entry.value("outcome", "ERROR"), ended.elapsed_s, message.empty() ? "" : " — " + message);
+    fmt::print("{} ({:.1f} s){}\n", entry.value("outcome", "ERROR"), ended.elapsed_s,
+               message.empty() ? "" : " — " + message);
     std::fflush(stdout);
   }
   if (interrupted)
@@ -250,16 +265,19 @@ int validate_plan(const std::string& plan_file, const std::string& system_file) 
   std::optional<system_spec> system;
   if (!system_path.empty()) system = load_system(system_path);
   const auto cases = expand(p, registry::instance());
-  fmt::print("{}: valid plan '{}' — {} case(s) in {} launch(es)", plan_file, p.name, p.cases.size(), cases.size());
+  fmt::print("{}: valid plan '{}' — {} case(s) in {} launch(es)", plan_file, p.name, p.cases.size(),
+             cases.size());
   if (system) fmt::print(", system '{}' with {} reference(s)", system->name, system->references.size());
   fmt::print("\n");
-  for (const auto& c : cases) fmt::print("  {:<24} {} · {} rank(s)\n", c.id, compact_params(c.params), c.ranks);
+  for (const auto& c : cases)
+    fmt::print("  {:<24} {} · {} rank(s)\n", c.id, compact_params(c.params), c.ranks);
   return exit_code::all_passed;
 }
 
 int rerender_reports(const std::string& run_dir) {
   const std::string path = run_dir + "/run.json";
-  if (!fs::exists(path)) throw usage_error(fmt::format("{} does not exist: is '{}' a run directory?", path, run_dir));
+  if (!fs::exists(path))
+    throw usage_error(fmt::format("{} does not exist: is '{}' a run directory?", path, run_dir));
   nlohmann::json run;
   try {
     run = nlohmann::json::parse(read_file(path));

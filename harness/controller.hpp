@@ -1,6 +1,6 @@
 #pragma once
-// `exacheck run`: expands a plan into cases, runs each in its own worker launch, evaluates verdicts after each
-// case, keeps run.json current on disk, and renders the reports at the end (or when interrupted).
+// `exacheck run`: expands a plan into cases, runs each in its own worker launch, evaluates verdicts after
+// each case, keeps run.json current on disk, and renders the reports at the end (or when interrupted).
 #include <optional>
 #include <string>
 #include <vector>

@@ -8,8 +8,8 @@ namespace exacheck {
 
 struct source_location {
   std::string file;
-  int line = 0;    // 1-based; 0 when unknown
-  int column = 0;  // 1-based; 0 when unknown
+  int line = 0;                   // 1-based; 0 when unknown
+  int column = 0;                 // 1-based; 0 when unknown
   std::string to_string() const;  // "plan.yaml:12:5" (or just the file)
 };
 
@@ -19,7 +19,8 @@ struct validation_issue {
   std::string message;     // "unknown key 'parms' in case 'gemm'"
   std::string expected;    // "one of: name, benchmark, params, tags, ranks, timeout, repeats, ..."
   std::string suggestion;  // "params" (did-you-mean), empty when none is close
-  std::string to_string() const;  // "plan.yaml:12:5: unknown key 'parms' ...; expected ...; did you mean 'params'?"
+  std::string to_string()
+      const;  // "plan.yaml:12:5: unknown key 'parms' ...; expected ...; did you mean 'params'?"
 };
 
 // Thrown with every issue found (validation does not stop at the first). Exit code 2.

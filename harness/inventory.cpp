@@ -17,13 +17,15 @@ std::string shown_default(const param_spec& spec) {
   if (spec.default_value.is_null()) return "(required)";
   const auto show = [&](const nlohmann::json& v) {
     if (spec.type == param_type::bytes && v.is_number_unsigned()) return format_bytes(v.get<std::uint64_t>());
-    if (spec.type == param_type::bytes && v.is_number_integer()) return format_bytes(static_cast<std::uint64_t>(v.get<std::int64_t>()));
+    if (spec.type == param_type::bytes && v.is_number_integer())
+      return format_bytes(static_cast<std::uint64_t>(v.get<std::int64_t>()));
     return v.is_string() ? v.get<std::string>() : v.dump();
   };
   if (!spec.default_value.is_array()) return show(spec.default_value);
   std::vector<std::string> values;
   for (const auto& v : spec.default_value) values.push_back(show(v));
-  if (values.size() > 6) return fmt::format("{} … {} ({} values)", values.front(), values.back(), values.size());
+  if (values.size() > 6)
+    return fmt::format("{} … {} ({} values)", values.front(), values.back(), values.size());
   return fmt::format("[{}]", fmt::join(values, ", "));
 }
 
@@ -55,20 +57,23 @@ int print_benchmark_list(const std::string& only_benchmark) {
       std::string allowed;
       if (!p.allowed.empty()) allowed = fmt::format("{{{}}} ", fmt::join(p.allowed, ", "));
       if (p.min || p.max)
-        allowed += fmt::format("[{} … {}] ", p.min ? fmt::format("{:g}", *p.min) : "", p.max ? fmt::format("{:g}", *p.max) : "");
+        allowed += fmt::format("[{} … {}] ", p.min ? fmt::format("{:g}", *p.min) : "",
+                               p.max ? fmt::format("{:g}", *p.max) : "");
       if (p.swept_inside_worker) allowed += "(a list runs in one launch) ";
-      fmt::print("  {:<16} {:<9} {:<10} {:<22} {}{}\n", p.name, to_string(p.type), p.unit.empty() ? "-" : p.unit,
-                 shown_default(p), allowed, p.doc);
+      fmt::print("  {:<16} {:<9} {:<10} {:<22} {}{}\n", p.name, to_string(p.type),
+                 p.unit.empty() ? "-" : p.unit, shown_default(p), allowed, p.doc);
     }
     fmt::print("\n");
   }
-  fmt::print("backends in this build: cpu{}\n", built_with_cuda ? ", cuda (compiled; no CUDA benchmarks yet)" : "");
+  fmt::print("backends in this build: cpu{}\n",
+             built_with_cuda ? ", cuda (compiled; no CUDA benchmarks yet)" : "");
   return 0;
 }
 
 int print_machine_info() {
   const cpu_info cpu = read_cpu_info();
-  fmt::print("exacheck {} ({}), {} CUDA\n", version, git_revision, built_with_cuda ? "built with" : "built without");
+  fmt::print("exacheck {} ({}), {} CUDA\n", version, git_revision,
+             built_with_cuda ? "built with" : "built without");
   fmt::print("host:      {}\nos:        {}\n", host_name(), os_description());
   fmt::print("cpu:       {}\ncores:     {} online, {} usable by this process\n", cpu.model, cpu.logical_cpus,
              cpu.allowed_cpus);

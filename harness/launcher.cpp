@@ -14,8 +14,10 @@ int threads_per_rank(int cpus_on_node, int ranks_on_node) {
 
 namespace {
 std::vector<std::string> mpirun_argv(const launch_request& request, launch_command& command) {
-  const int ranks_on_node = request.ranks_per_node > 0 ? std::min(request.ranks_per_node, request.ranks) : request.ranks;
-  // Open MPI refuses to start as root, and refuses more ranks than slots, unless told: users must never need to.
+  const int ranks_on_node =
+      request.ranks_per_node > 0 ? std::min(request.ranks_per_node, request.ranks) : request.ranks;
+  // Open MPI refuses to start as root, and refuses more ranks than slots, unless told: users must never need
+  // to.
   command.environment = {{"OMPI_ALLOW_RUN_AS_ROOT", "1"}, {"OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"}};
   std::vector<std::string> argv{"mpirun", "-np", std::to_string(request.ranks)};
   const bool oversubscribed = ranks_on_node * request.threads_per_rank > request.cpus_on_node;
@@ -25,9 +27,10 @@ std::vector<std::string> mpirun_argv(const launch_request& request, launch_comma
       argv.insert(argv.end(), {"--map-by", fmt::format("ppr:{}:node", request.ranks_per_node)});
   } else {
     // Each rank gets threads_per_rank cores of its own: OpenMP threads and BLAS threads stay inside them.
-    const std::string map = request.ranks_per_node > 0
-                                ? fmt::format("ppr:{}:node:PE={}", request.ranks_per_node, request.threads_per_rank)
-                                : fmt::format("slot:PE={}", request.threads_per_rank);
+    const std::string map =
+        request.ranks_per_node > 0
+            ? fmt::format("ppr:{}:node:PE={}", request.ranks_per_node, request.threads_per_rank)
+            : fmt::format("slot:PE={}", request.threads_per_rank);
     argv.insert(argv.end(), {"--map-by", map, "--bind-to", "core"});
   }
   // A rank that dies must take the job down rather than leave its peers hanging in a collective.
@@ -36,9 +39,12 @@ std::vector<std::string> mpirun_argv(const launch_request& request, launch_comma
 }
 
 std::vector<std::string> srun_argv(const launch_request& request) {
-  std::vector<std::string> argv{"srun", fmt::format("--ntasks={}", request.ranks),
-                                fmt::format("--cpus-per-task={}", request.threads_per_rank), "--cpu-bind=cores",
-                                "--kill-on-bad-exit=1", "--unbuffered"};
+  std::vector<std::string> argv{"srun",
+                                fmt::format("--ntasks={}", request.ranks),
+                                fmt::format("--cpus-per-task={}", request.threads_per_rank),
+                                "--cpu-bind=cores",
+                                "--kill-on-bad-exit=1",
+                                "--unbuffered"};
   if (request.ranks_per_node > 0) argv.push_back(fmt::format("--ntasks-per-node={}", request.ranks_per_node));
   return argv;
 }
@@ -50,9 +56,10 @@ launch_command build_launch_command(const launch_request& request) {
   launch_command command;
   if (request.launcher == "local") {
     if (request.ranks != 1)
-      throw usage_error(fmt::format(
-          "launcher 'local' runs exactly one process, but {} ranks were asked for; use launcher mpirun or srun",
-          request.ranks));
+      throw usage_error(
+          fmt::format("launcher 'local' runs exactly one process, but {} ranks were asked for; use launcher "
+                      "mpirun or srun",
+                      request.ranks));
   } else if (request.launcher == "mpirun") {
     command.argv = mpirun_argv(request, command);
   } else if (request.launcher == "srun") {
@@ -69,7 +76,8 @@ std::string shell_quote(const std::vector<std::string>& argv) {
   for (const auto& word : argv) {
     if (!line.empty()) line += ' ';
     const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-_./=:,+@%").find(c) != std::string_view::npos;
+      return std::isalnum(static_cast<unsigned char>(c)) ||
+             std::string_view("-_./=:,+@%").find(c) != std::string_view::npos;
     });
     if (plain) {
       line += word;

@@ -10,9 +10,9 @@ namespace exacheck {
 struct launch_request {
   std::string launcher = "mpirun";  // local | mpirun | srun
   int ranks = 1;
-  int ranks_per_node = 0;           // 0: as many as fit (mpirun: all on this node)
+  int ranks_per_node = 0;  // 0: as many as fit (mpirun: all on this node)
   int threads_per_rank = 1;
-  int cpus_on_node = 1;             // for mpirun's oversubscription decision
+  int cpus_on_node = 1;                  // for mpirun's oversubscription decision
   std::vector<std::string> worker_argv;  // {"/path/exacheck", "worker", "--case", "..."}
 };
 

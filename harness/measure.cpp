@@ -1,7 +1,7 @@
 #include "harness/measure.hpp"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 
 #include "harness/statistics.hpp"
 
@@ -49,9 +49,12 @@ measure_outcome measure(const measure_settings& settings, const timed_iteration&
 }
 
 void to_json(nlohmann::json& out, const measure_settings& v) {
-  out = {{"warmup_iterations", v.warmup_iterations}, {"min_iterations", v.min_iterations},
-         {"max_iterations", v.max_iterations},       {"min_time_s", v.min_time_s},
-         {"max_time_s", v.max_time_s},               {"target_cv", v.target_cv}};
+  out = {{"warmup_iterations", v.warmup_iterations},
+         {"min_iterations", v.min_iterations},
+         {"max_iterations", v.max_iterations},
+         {"min_time_s", v.min_time_s},
+         {"max_time_s", v.max_time_s},
+         {"target_cv", v.target_cv}};
 }
 
 void from_json(const nlohmann::json& in, measure_settings& v) {

@@ -1,6 +1,7 @@
 #pragma once
-// The one measurement loop (after nvbench): warm-up, then timed iterations, every sample kept, stopping when the
-// relative spread is under target between a minimum and a maximum time. Hitting max_time is a warning, never a hang.
+// The one measurement loop (after nvbench): warm-up, then timed iterations, every sample kept, stopping when
+// the relative spread is under target between a minimum and a maximum time. Hitting max_time is a warning,
+// never a hang.
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -12,16 +13,17 @@ struct measure_settings {
   int warmup_iterations = 2;
   int min_iterations = 5;
   int max_iterations = 1000;
-  double min_time_s = 0.1;   // keep iterating at least this long (sum of timed samples)
-  double max_time_s = 5.0;   // stop here with a warning if the noise target was not reached
-  double target_cv = 0.02;   // stop once stdev/mean of the samples is below this (after min_iterations, min_time)
+  double min_time_s = 0.1;  // keep iterating at least this long (sum of timed samples)
+  double max_time_s = 5.0;  // stop here with a warning if the noise target was not reached
+  double target_cv =
+      0.02;  // stop once stdev/mean of the samples is below this (after min_iterations, min_time)
 };
 
 struct measure_outcome {
   std::vector<double> samples_s;  // one per timed iteration, seconds
   bool reached_noise_target = false;
   bool hit_max_time = false;
-  std::string stop_reason;        // "noise target", "max_iterations", "max_time"
+  std::string stop_reason;  // "noise target", "max_iterations", "max_time"
 };
 
 // Runs one timed iteration and returns its duration in seconds. The callee times exactly the work it measures

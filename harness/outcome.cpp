@@ -26,7 +26,9 @@ const outcome_name& entry(outcome value) {
 }
 }  // namespace
 
-std::string_view to_string(outcome value) { return entry(value).name; }
+std::string_view to_string(outcome value) {
+  return entry(value).name;
+}
 
 std::optional<outcome> outcome_from_string(std::string_view text) {
   for (const auto& e : outcome_names)
@@ -34,7 +36,9 @@ std::optional<outcome> outcome_from_string(std::string_view text) {
   return std::nullopt;
 }
 
-int severity(outcome value) { return entry(value).severity; }
+int severity(outcome value) {
+  return entry(value).severity;
+}
 
 outcome worst_of(std::span<const outcome> outcomes) {
   outcome worst = outcome::skipped;
@@ -45,7 +49,9 @@ outcome worst_of(std::span<const outcome> outcomes) {
 
 int exit_code_for(std::span<const outcome> outcomes, bool interrupted) {
   if (interrupted) return exit_code::interrupted;
-  const auto has = [&](outcome o) { return std::find(outcomes.begin(), outcomes.end(), o) != outcomes.end(); };
+  const auto has = [&](outcome o) {
+    return std::find(outcomes.begin(), outcomes.end(), o) != outcomes.end();
+  };
   if (has(outcome::fail) || has(outcome::incorrect) || has(outcome::outlier)) return exit_code::check_failed;
   if (has(outcome::error) || has(outcome::timeout)) return exit_code::incomplete;
   return exit_code::all_passed;

@@ -1,5 +1,6 @@
 #pragma once
-// The one outcome enum (DESIGN.md "Verdicts and exit codes") and the exit code derived from a set of outcomes.
+// The one outcome enum (DESIGN.md "Verdicts and exit codes") and the exit code derived from a set of
+// outcomes.
 #include <optional>
 #include <span>
 #include <string>

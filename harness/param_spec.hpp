@@ -9,10 +9,10 @@
 namespace exacheck {
 
 enum class param_type {
-  integer,   // whole number, e.g. m: 8192
-  number,    // real number
-  bytes,     // byte size: 4096, "64MiB", "8GiB", "1GB" (normalised to an integer count of bytes)
-  string,    // free text or, with `allowed`, an enum
+  integer,  // whole number, e.g. m: 8192
+  number,   // real number
+  bytes,    // byte size: 4096, "64MiB", "8GiB", "1GB" (normalised to an integer count of bytes)
+  string,   // free text or, with `allowed`, an enum
   boolean,
   duration,  // "10m", "30s", "500ms" or seconds as a number (normalised to seconds, a number)
 };
@@ -22,16 +22,17 @@ std::string_view to_string(param_type type);
 struct param_spec {
   std::string name;
   param_type type = param_type::string;
-  std::string unit;                   // shown by `exacheck list`: "B", "s", "elements", "" when none
-  nlohmann::json default_value;       // null: the parameter is required
-  std::vector<std::string> allowed;   // enum values for strings; empty: any
-  std::optional<double> min, max;     // inclusive bounds for numeric types
-  bool swept_inside_worker = false;   // a list of values runs in one worker launch (e.g. message sizes)
+  std::string unit;                  // shown by `exacheck list`: "B", "s", "elements", "" when none
+  nlohmann::json default_value;      // null: the parameter is required
+  std::vector<std::string> allowed;  // enum values for strings; empty: any
+  std::optional<double> min, max;    // inclusive bounds for numeric types
+  bool swept_inside_worker = false;  // a list of values runs in one worker launch (e.g. message sizes)
   std::string doc;
 };
 
 // Parameter values are JSON scalars after validation (bytes → integer, duration → seconds).
-using param_values = nlohmann::json;  // an object: name → value (or, for swept_inside_worker, a list of values)
+using param_values =
+    nlohmann::json;  // an object: name → value (or, for swept_inside_worker, a list of values)
 
 const param_spec* find_param(const std::vector<param_spec>& specs, std::string_view name);
 

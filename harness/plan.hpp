@@ -1,6 +1,6 @@
 #pragma once
-// Plan and system files (YAML, schema-versioned): the model, loading with strict validation, and expansion into
-// the cases a run launches. See docs/plan-schema.md.
+// Plan and system files (YAML, schema-versioned): the model, loading with strict validation, and expansion
+// into the cases a run launches. See docs/plan-schema.md.
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -23,22 +23,24 @@ struct tolerance {
 
 struct reference {
   std::string benchmark;
-  std::string metric;                       // e.g. "tflops"
-  nlohmann::json where = nlohmann::json::object();  // parameter values that must match (subset), e.g. {dtype: bf16}
+  std::string metric;  // e.g. "tflops"
+  nlohmann::json where =
+      nlohmann::json::object();  // parameter values that must match (subset), e.g. {dtype: bf16}
   double value = 0.0;
-  std::string unit;                         // must equal the metric's unit
-  std::optional<tolerance> lower, upper;    // absent: unbounded on that side
-  std::optional<better> better_is;          // absent: the metric's own direction
-  std::string source;                       // provenance: "contract annex B, 2025-03"
+  std::string unit;                       // must equal the metric's unit
+  std::optional<tolerance> lower, upper;  // absent: unbounded on that side
+  std::optional<better> better_is;        // absent: the metric's own direction
+  std::string source;                     // provenance: "contract annex B, 2025-03"
   source_location where_defined;
 };
 
 struct system_spec {
-  std::string file;          // absolute path, "" when the plan names none
+  std::string file;  // absolute path, "" when the plan names none
   std::string name;
   int nodes = 1;
   int gpus_per_node = 0;
-  nlohmann::json peak_per_gpu = nlohmann::json::object();  // as written: {fp64: 34, ..., unit: TFLOP/s, hbm: ...}
+  nlohmann::json peak_per_gpu =
+      nlohmann::json::object();  // as written: {fp64: 34, ..., unit: TFLOP/s, hbm: ...}
   std::vector<reference> references;
 };
 
@@ -64,15 +66,15 @@ struct plan_defaults {
   std::string backend = "auto";
   std::string launcher = "mpirun";
   int ranks = 1;
-  int ranks_per_node = 0;   // 0: all ranks on this node
+  int ranks_per_node = 0;  // 0: all ranks on this node
   double timeout_s = 600;
   bool verify = true;
   measure_settings measurement;
 };
 
 struct plan {
-  std::string file;         // absolute path
-  std::string sha256;       // of the file's bytes, for provenance
+  std::string file;    // absolute path
+  std::string sha256;  // of the file's bytes, for provenance
   std::string name;
   std::string description;
   std::optional<std::string> system_file;  // resolved relative to the plan file
@@ -82,7 +84,7 @@ struct plan {
 
 // One worker launch: a case at one point of its outer sweep (swept_inside_worker parameters stay lists).
 struct expanded_case {
-  std::string id;            // stable: "<name>-<8 hex of hash(name, params, repeat)>"
+  std::string id;  // stable: "<name>-<8 hex of hash(name, params, repeat)>"
   std::string name;
   std::string benchmark;
   std::vector<std::string> tags;
@@ -103,9 +105,9 @@ plan load_plan(const std::string& path, const registry& suites);
 system_spec load_system(const std::string& path);
 
 // Byte sizes and durations as written in plans. Throw std::invalid_argument with a message on bad text.
-std::uint64_t parse_bytes(const std::string& text);   // "64MiB", "8 GiB", "1GB", "4096", "1e6"
-double parse_duration_s(const std::string& text);     // "10m", "30s", "500ms", "1h", "2.5"
-std::string format_bytes(std::uint64_t bytes);        // 65536 → "64KiB", 1000 → "1000B"
+std::uint64_t parse_bytes(const std::string& text);  // "64MiB", "8 GiB", "1GB", "4096", "1e6"
+double parse_duration_s(const std::string& text);    // "10m", "30s", "500ms", "1h", "2.5"
+std::string format_bytes(std::uint64_t bytes);       // 65536 → "64KiB", 1000 → "1000B"
 
 struct case_filter {
   std::vector<std::string> tags;   // any of these tags (empty: all)

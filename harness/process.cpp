@@ -58,11 +58,13 @@ const std::atomic<bool>& install_interrupt_handlers() {
   return g_interrupted;
 }
 
-int last_interrupt_signal() { return g_interrupt_signal.load(); }
+int last_interrupt_signal() {
+  return g_interrupt_signal.load();
+}
 
-process_result run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& environment,
-                           const std::string& log_path, double timeout_s, const std::atomic<bool>* interrupt,
-                           double grace_s) {
+process_result run_process(const std::vector<std::string>& argv,
+                           const std::map<std::string, std::string>& environment, const std::string& log_path,
+                           double timeout_s, const std::atomic<bool>* interrupt, double grace_s) {
   process_result result;
   const auto start = std::chrono::steady_clock::now();
   int exec_error_pipe[2];

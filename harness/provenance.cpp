@@ -28,10 +28,17 @@ std::uint64_t parse_cache_size(std::string text) {
   if (text.empty()) return 0;
   std::uint64_t multiplier = 1;
   switch (text.back()) {
-    case 'K': multiplier = 1024; break;
-    case 'M': multiplier = 1024 * 1024; break;
-    case 'G': multiplier = 1024ull * 1024 * 1024; break;
-    default: break;
+    case 'K':
+      multiplier = 1024;
+      break;
+    case 'M':
+      multiplier = 1024 * 1024;
+      break;
+    case 'G':
+      multiplier = 1024ull * 1024 * 1024;
+      break;
+    default:
+      break;
   }
   try {
     return std::stoull(text) * multiplier;

@@ -7,9 +7,9 @@
 namespace exacheck {
 
 struct cpu_info {
-  std::string model;        // /proc/cpuinfo "model name"
-  int logical_cpus = 0;     // online
-  int allowed_cpus = 0;     // in this process's affinity mask
+  std::string model;     // /proc/cpuinfo "model name"
+  int logical_cpus = 0;  // online
+  int allowed_cpus = 0;  // in this process's affinity mask
   std::uint64_t memory_bytes = 0;
   std::uint64_t llc_bytes = 0;  // 0 when unknown
 };
@@ -17,10 +17,11 @@ struct cpu_info {
 std::string host_name();
 cpu_info read_cpu_info();
 nlohmann::json to_json(const cpu_info& info);
-// Versions of every library exacheck is built with: MPI, OpenBLAS, yaml-cpp, fmt, nlohmann-json, CUDA when built.
+// Versions of every library exacheck is built with: MPI, OpenBLAS, yaml-cpp, fmt, nlohmann-json, CUDA when
+// built.
 nlohmann::json library_versions();
-std::string os_description();          // "Linux 6.1.0 x86_64"
-std::string utc_timestamp_now();       // ISO 8601, "2026-11-24T08:00:00Z"
+std::string os_description();            // "Linux 6.1.0 x86_64"
+std::string utc_timestamp_now();         // ISO 8601, "2026-11-24T08:00:00Z"
 std::uint64_t last_level_cache_bytes();  // sysfs; 0 when unreadable
 
 }  // namespace exacheck

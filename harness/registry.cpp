@@ -4,7 +4,9 @@
 
 namespace exacheck {
 
-void registry::add(std::unique_ptr<suite> s) { m_suites.push_back(std::move(s)); }
+void registry::add(std::unique_ptr<suite> s) {
+  m_suites.push_back(std::move(s));
+}
 
 suite* registry::find(std::string_view benchmark) const {
   for (const auto& s : m_suites) {

@@ -5,13 +5,17 @@
 namespace exacheck {
 namespace {
 // JSON has no NaN or infinity: they are written as null and read back as NaN, so they fail closed.
-nlohmann::json finite_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
+nlohmann::json finite_or_null(double x) {
+  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
+}
 double number_or_nan(const nlohmann::json& in, const char* key) {
   return in.contains(key) && in[key].is_number() ? in[key].get<double>() : std::nan("");
 }
 }  // namespace
 
-std::string_view to_string(better value) { return value == better::higher ? "higher" : "lower"; }
+std::string_view to_string(better value) {
+  return value == better::higher ? "higher" : "lower";
+}
 
 std::optional<better> better_from_string(std::string_view text) {
   if (text == "higher") return better::higher;
@@ -20,9 +24,8 @@ std::optional<better> better_from_string(std::string_view text) {
 }
 
 void to_json(nlohmann::json& out, const metric& v) {
-  out = {{"name", v.name},           {"value", finite_or_null(v.value)},
-         {"unit", v.unit},           {"statistic", v.statistic},
-         {"better", to_string(v.better_is)}, {"description", v.description}};
+  out = {{"name", v.name},           {"value", finite_or_null(v.value)}, {"unit", v.unit},
+         {"statistic", v.statistic}, {"better", to_string(v.better_is)}, {"description", v.description}};
 }
 
 void from_json(const nlohmann::json& in, metric& v) {

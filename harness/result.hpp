@@ -15,10 +15,10 @@ std::string_view to_string(better value);
 std::optional<better> better_from_string(std::string_view text);
 
 struct metric {
-  std::string name;         // "tflops", "busbw", "triad_bandwidth", "latency"
+  std::string name;  // "tflops", "busbw", "triad_bandwidth", "latency"
   double value = 0.0;
-  std::string unit;         // SI: "TFLOP/s", "GB/s", "us", "s"
-  std::string statistic;    // how `value` was taken from the samples: "median", "best_excluding_first", ...
+  std::string unit;       // SI: "TFLOP/s", "GB/s", "us", "s"
+  std::string statistic;  // how `value` was taken from the samples: "median", "best_excluding_first", ...
   better better_is = better::higher;
   std::string description;
 };
@@ -31,10 +31,10 @@ struct sample_series {
 };
 
 struct correctness {
-  bool checked = false;     // false only with a reason (e.g. verification disabled in the plan)
+  bool checked = false;  // false only with a reason (e.g. verification disabled in the plan)
   bool passed = false;
-  std::string method;       // "sampled entries vs long double reference", "exact integer sum", ...
-  std::string detail;       // e.g. "max relative error 3.1e-15 at (12, 40), tolerance 1e-10"
+  std::string method;  // "sampled entries vs long double reference", "exact integer sum", ...
+  std::string detail;  // e.g. "max relative error 3.1e-15 at (12, 40), tolerance 1e-10"
 };
 
 // Scope of a point's metrics: per rank (every rank is a device: gemm, membw, flops) or global

@@ -14,7 +14,8 @@
 
 namespace exacheck {
 
-nlohmann::json make_run_header(const plan& p, const system_spec* system, const std::vector<std::string>& command_line) {
+nlohmann::json make_run_header(const plan& p, const system_spec* system,
+                               const std::vector<std::string>& command_line) {
   nlohmann::json system_json = nullptr;
   if (system)
     system_json = {{"name", system->name},
@@ -41,37 +42,51 @@ nlohmann::json make_run_header(const plan& p, const system_spec* system, const s
         {"cpu", to_json(read_cpu_info())},
         {"libraries", library_versions()},
         {"os", os_description()}}},
-      {"timing", {{"launch_s", 0.0}, {"benchmark_s", 0.0}, {"aggregation_s", 0.0}, {"reports_s", 0.0}, {"total_s", 0.0}}},
+      {"timing",
+       {{"launch_s", 0.0},
+        {"benchmark_s", 0.0},
+        {"aggregation_s", 0.0},
+        {"reports_s", 0.0},
+        {"total_s", 0.0}}},
       {"cases", nlohmann::json::array()},
       {"summary", nlohmann::json::object()},
   };
 }
 
 nlohmann::json make_case_entry(const expanded_case& c, const std::vector<std::string>& command) {
-  return {{"id", c.id},          {"name", c.name},           {"benchmark", c.benchmark},
-          {"tags", c.tags},      {"params", c.params},       {"repeat", c.repeat_index},
-          {"ranks", c.ranks},    {"launcher", c.launcher},   {"backend", c.backend},
-          {"command", command},  {"status", "pending"},      {"outcome", nullptr},
-          {"message", ""},       {"log_tail", ""},           {"elapsed_s", 0.0},
+  return {{"id", c.id},
+          {"name", c.name},
+          {"benchmark", c.benchmark},
+          {"tags", c.tags},
+          {"params", c.params},
+          {"repeat", c.repeat_index},
+          {"ranks", c.ranks},
+          {"launcher", c.launcher},
+          {"backend", c.backend},
+          {"command", command},
+          {"status", "pending"},
+          {"outcome", nullptr},
+          {"message", ""},
+          {"log_tail", ""},
+          {"elapsed_s", 0.0},
           {"timing", {{"launch_s", 0.0}, {"benchmark_s", 0.0}}},
-          {"results", nlohmann::json::array()},              {"checks", nlohmann::json::array()}};
+          {"results", nlohmann::json::array()},
+          {"checks", nlohmann::json::array()}};
 }
 
 namespace {
-void mark_not_completed(nlohmann::json& entry, const std::string& status, outcome result, const std::string& message,
-                        const std::string& log_file) {
+void mark_not_completed(nlohmann::json& entry, const std::string& status, outcome result,
+                        const std::string& message, const std::string& log_file) {
   entry["status"] = status;
   entry["message"] = message;
   entry["log_tail"] = tail_of_file(log_file);
-  entry["checks"].push_back({{"metric", "run"},        {"params", entry["params"]}, {"value", nullptr},
-                             {"unit", ""},             {"statistic", ""},           {"better", nullptr},
-                             {"aggregation", ""},      {"reference", nullptr},      {"delta_pct", nullptr},
-                             {"outcome", to_string(result)}, {"reason", message},   {"worst_rank", nullptr},
-                             {"worst_host", nullptr},  {"ranks_measured", 0},       {"ranks_expected", entry["ranks"]}});
+  nlohmann::json check = make_check("run", entry["params"], result, message);
+  check["ranks_expected"] = entry["ranks"];
+  entry["checks"].push_back(std::move(check));
 }
 
-// A case's one-word outcome: failures and errors first; a case whose answers were verified and whose metrics were
-// all measured, some without a reference, is a PASS (RECORDED only when nothing at all was judged).
+// A case's one-word outcome: failures and errors first; a case whose answers were verified and whose metrics
+// were all measured, some without a reference, is a PASS (RECORDED only when nothing at all was judged).
 outcome case_outcome(const nlohmann::json& checks) {
   const outcome worst = worst_check_outcome(checks);
   if (worst != outcome::recorded) return worst;
@@ -92,15 +107,18 @@ void fill_case_entry(nlohmann::json& entry, const process_result& ended, const s
   entry["timing"]["launch_s"] = ended.elapsed_s;
   switch (ended.how) {
     case process_result::ending::failed_to_start:
-      mark_not_completed(entry, "error", outcome::error, "could not start the launcher: " + ended.error, log_file);
-      return;
-    case process_result::ending::timed_out:
-      mark_not_completed(entry, "timeout", outcome::timeout,
-                         fmt::format("the case ran past its time-out ({:.0f} s) and was stopped", ended.elapsed_s),
+      mark_not_completed(entry, "error", outcome::error, "could not start the launcher: " + ended.error,
                          log_file);
       return;
+    case process_result::ending::timed_out:
+      mark_not_completed(
+          entry, "timeout", outcome::timeout,
+          fmt::format("the case ran past its time-out ({:.0f} s) and was stopped", ended.elapsed_s),
+          log_file);
+      return;
     case process_result::ending::interrupted:
-      mark_not_completed(entry, "interrupted", outcome::error, "the run was interrupted while this case ran", log_file);
+      mark_not_completed(entry, "interrupted", outcome::error, "the run was interrupted while this case ran",
+                         log_file);
       return;
     case process_result::ending::signaled:
       mark_not_completed(entry, "error", outcome::error,
@@ -114,28 +132,32 @@ void fill_case_entry(nlohmann::json& entry, const process_result& ended, const s
     try {
       case_result = nlohmann::json::parse(read_file(result_file));
     } catch (const std::exception& e) {
-      mark_not_completed(entry, "error", outcome::error, fmt::format("unreadable result file {}: {}", result_file, e.what()),
-                         log_file);
+      mark_not_completed(entry, "error", outcome::error,
+                         fmt::format("unreadable result file {}: {}", result_file, e.what()), log_file);
       return;
     }
   }
   if (case_result.is_null()) {
     mark_not_completed(entry, "error", outcome::error,
-                       fmt::format("the worker exited with status {} and wrote no result", ended.exit_code), log_file);
+                       fmt::format("the worker exited with status {} and wrote no result", ended.exit_code),
+                       log_file);
     return;
   }
   std::string rank_errors;
   double benchmark_s = 0;
   for (const auto& r : case_result.value("rank_results", nlohmann::json::array())) {
     if (r.contains("error"))
-      rank_errors += fmt::format("rank {} on {}: {}; ", r.value("rank", -1), r.value("host", ""), r["error"].get<std::string>());
-    benchmark_s = std::max(benchmark_s, r.value("timing", nlohmann::json::object()).value("benchmark_s", 0.0));
+      rank_errors += fmt::format("rank {} on {}: {}; ", r.value("rank", -1), r.value("host", ""),
+                                 r["error"].get<std::string>());
+    benchmark_s =
+        std::max(benchmark_s, r.value("timing", nlohmann::json::object()).value("benchmark_s", 0.0));
   }
   entry["timing"]["benchmark_s"] = benchmark_s;
   entry["timing"]["launch_s"] = std::max(0.0, ended.elapsed_s - benchmark_s);
   entry["libraries"] = case_result.value("libraries", nlohmann::json::object());
   entry["results"] = results_by_point(case_result);
-  entry["checks"] = evaluate_checks(entry["results"], entry["benchmark"].get<std::string>(), system, ranks_expected);
+  entry["checks"] =
+      evaluate_checks(entry["results"], entry["benchmark"].get<std::string>(), system, ranks_expected);
   if (!rank_errors.empty()) {
     rank_errors.resize(rank_errors.size() - 2);
     mark_not_completed(entry, "error", outcome::error, rank_errors, log_file);
@@ -154,15 +176,16 @@ void complete_case_entry(nlohmann::json& entry, const process_result& ended, con
     fill_case_entry(entry, ended, result_file, log_file, system, ranks_expected);
   } catch (const std::exception& e) {
     // A malformed result must cost this case only, never the run.
-    mark_not_completed(entry, "error", outcome::error, fmt::format("could not evaluate the result: {}", e.what()),
-                       log_file);
+    mark_not_completed(entry, "error", outcome::error,
+                       fmt::format("could not evaluate the result: {}", e.what()), log_file);
   }
   entry["outcome"] = to_string(case_outcome(entry["checks"]));
 }
 
 void update_summary(nlohmann::json& run, bool interrupted, bool complete) {
-  constexpr std::array<outcome, 8> all{outcome::pass,  outcome::fail,    outcome::incorrect, outcome::outlier,
-                                       outcome::error, outcome::timeout, outcome::skipped,   outcome::recorded};
+  constexpr std::array<outcome, 8> all{outcome::pass,    outcome::fail,    outcome::incorrect,
+                                       outcome::outlier, outcome::error,   outcome::timeout,
+                                       outcome::skipped, outcome::recorded};
   nlohmann::json counts = nlohmann::json::object();
   for (outcome o : all) counts[std::string(to_string(o))] = 0;
   std::vector<outcome> outcomes;
@@ -180,7 +203,8 @@ void update_summary(nlohmann::json& run, bool interrupted, bool complete) {
     for (const auto& point : c["results"])
       for (const auto& r : point["ranks"]) {
         const auto host = r.value("host", "");
-        if (!host.empty() && std::find(hosts.begin(), hosts.end(), host) == hosts.end()) hosts.push_back(host);
+        if (!host.empty() && std::find(hosts.begin(), hosts.end(), host) == hosts.end())
+          hosts.push_back(host);
       }
     launch_s += c["timing"].value("launch_s", 0.0);
     benchmark_s += c["timing"].value("benchmark_s", 0.0);
@@ -189,7 +213,8 @@ void update_summary(nlohmann::json& run, bool interrupted, bool complete) {
   run["provenance"]["hosts"] = hosts;
   run["timing"]["launch_s"] = launch_s;
   run["timing"]["benchmark_s"] = benchmark_s;
-  const int code = outcomes.empty() && !interrupted ? exit_code::incomplete : exit_code_for(outcomes, interrupted);
+  const int code =
+      outcomes.empty() && !interrupted ? exit_code::incomplete : exit_code_for(outcomes, interrupted);
   run["exit_code"] = code;
   // The run's verdict leads every report: PASS when nothing failed (RECORDED and SKIPPED alone pass).
   if (interrupted)

@@ -9,7 +9,8 @@
 
 namespace exacheck {
 
-nlohmann::json make_run_header(const plan& p, const system_spec* system, const std::vector<std::string>& command_line);
+nlohmann::json make_run_header(const plan& p, const system_spec* system,
+                               const std::vector<std::string>& command_line);
 
 // The case entry before it runs: identity, parameters, command; status "pending".
 nlohmann::json make_case_entry(const expanded_case& c, const std::vector<std::string>& command);

@@ -23,7 +23,9 @@ double percentile(std::span<const double> samples, double fraction) {
   return sorted_percentile(sorted, fraction);
 }
 
-double median(std::span<const double> samples) { return percentile(samples, 0.5); }
+double median(std::span<const double> samples) {
+  return percentile(samples, 0.5);
+}
 
 summary summarize(std::span<const double> samples) {
   summary s;
@@ -70,9 +72,9 @@ std::vector<double> per_iteration_max(const std::vector<std::vector<double>>& pe
 
 void to_json(nlohmann::json& out, const summary& v) {
   const auto number = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); };
-  out = {{"count", v.count},         {"min", number(v.min)},   {"p5", number(v.p5)},
-         {"median", number(v.median)}, {"mean", number(v.mean)}, {"p95", number(v.p95)},
-         {"max", number(v.max)},     {"stdev", number(v.stdev)}, {"cv", number(v.cv)}};
+  out = {{"count", v.count},           {"min", number(v.min)},     {"p5", number(v.p5)},
+         {"median", number(v.median)}, {"mean", number(v.mean)},   {"p95", number(v.p95)},
+         {"max", number(v.max)},       {"stdev", number(v.stdev)}, {"cv", number(v.cv)}};
 }
 
 void from_json(const nlohmann::json& in, summary& v) {

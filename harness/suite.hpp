@@ -23,7 +23,7 @@ struct run_context {
   int local_rank = 0;   // rank within this node (MPI shared-memory split)
   int local_ranks = 1;  // ranks on this node
   std::string host;
-  std::string backend = "cpu";      // resolved: "cpu" or "cuda", never "auto"
+  std::string backend = "cpu";  // resolved: "cpu" or "cuda", never "auto"
   measure_settings measurement;
   bool verify = true;               // check the answer (default on)
   unsigned long long seed = 12345;  // random inputs; rank-specific streams derive from seed and rank
@@ -39,9 +39,10 @@ class suite {
   virtual std::vector<param_spec> parameters(std::string_view benchmark) const = 0;
   // Backends this build can run the benchmark on ("cpu", "cuda").
   virtual std::vector<std::string> backends() const = 0;
-  // Runs one case on this rank. `params` holds every declared parameter (defaults filled in); parameters declared
-  // swept_inside_worker hold a list. Called on every rank of ctx.comm collectively. Returns one entry per point.
-  // Throws on an unrecoverable error (the worker records ERROR); a wrong answer is a result, not an exception.
+  // Runs one case on this rank. `params` holds every declared parameter (defaults filled in); parameters
+  // declared swept_inside_worker hold a list. Called on every rank of ctx.comm collectively. Returns one
+  // entry per point. Throws on an unrecoverable error (the worker records ERROR); a wrong answer is a result,
+  // not an exception.
   virtual std::vector<point_result> run(const run_context& ctx, std::string_view benchmark,
                                         const param_values& params) = 0;
 };

@@ -19,13 +19,17 @@ struct unit_scale {
 };
 // SI throughout (DESIGN.md): GB/s = 1e9 B/s, TFLOP/s = 1e12 FLOP/s.
 constexpr std::array<unit_scale, 21> unit_scales{{
-    {"FLOP/s", "flops", 1},      {"GFLOP/s", "flops", 1e9},  {"TFLOP/s", "flops", 1e12},
-    {"PFLOP/s", "flops", 1e15},  {"EFLOP/s", "flops", 1e18}, {"B/s", "bandwidth", 1},
-    {"MB/s", "bandwidth", 1e6},  {"GB/s", "bandwidth", 1e9}, {"TB/s", "bandwidth", 1e12},
-    {"s", "time", 1},            {"ms", "time", 1e-3},       {"us", "time", 1e-6},
-    {"ns", "time", 1e-9},        {"B", "bytes", 1},          {"KiB", "bytes", 1024},
-    {"MiB", "bytes", 1048576},   {"GiB", "bytes", 1073741824.0}, {"%", "percent", 1},
-    {"TOP/s", "ops", 1e12},      {"POP/s", "ops", 1e15},     {"GOP/s", "ops", 1e9},
+    {"FLOP/s", "flops", 1},         {"GFLOP/s", "flops", 1e9},
+    {"TFLOP/s", "flops", 1e12},     {"PFLOP/s", "flops", 1e15},
+    {"EFLOP/s", "flops", 1e18},     {"B/s", "bandwidth", 1},
+    {"MB/s", "bandwidth", 1e6},     {"GB/s", "bandwidth", 1e9},
+    {"TB/s", "bandwidth", 1e12},    {"s", "time", 1},
+    {"ms", "time", 1e-3},           {"us", "time", 1e-6},
+    {"ns", "time", 1e-9},           {"B", "bytes", 1},
+    {"KiB", "bytes", 1024},         {"MiB", "bytes", 1048576},
+    {"GiB", "bytes", 1073741824.0}, {"%", "percent", 1},
+    {"TOP/s", "ops", 1e12},         {"POP/s", "ops", 1e15},
+    {"GOP/s", "ops", 1e9},
 }};
 
 const unit_scale* find_unit(const std::string& unit) {
@@ -34,7 +38,9 @@ const unit_scale* find_unit(const std::string& unit) {
   return nullptr;
 }
 
-std::string format_value(double value, const std::string& unit) { return fmt::format("{:.4g} {}", value, unit); }
+std::string format_value(double value, const std::string& unit) {
+  return fmt::format("{:.4g} {}", value, unit);
+}
 
 nlohmann::json json_or_null(std::optional<double> value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
@@ -42,27 +48,21 @@ nlohmann::json json_or_null(std::optional<double> value) {
 
 std::string describe_tolerance(const std::optional<tolerance>& t, char sign) {
   if (!t) return "";
-  return t->percent ? fmt::format(" {}{:g}%", sign, std::fabs(t->amount)) : fmt::format(" {}{:g}", sign, std::fabs(t->amount));
-}
-
-nlohmann::json make_check(const std::string& metric_name, const nlohmann::json& params, outcome result,
-                          std::string reason) {
-  return {{"metric", metric_name},   {"params", params},         {"value", nullptr}, {"unit", ""},
-          {"statistic", ""},         {"better", nullptr},        {"aggregation", ""}, {"reference", nullptr},
-          {"delta_pct", nullptr},    {"outcome", to_string(result)}, {"reason", std::move(reason)},
-          {"worst_rank", nullptr},   {"worst_host", nullptr},    {"ranks_measured", 0}, {"ranks_expected", 0}};
+  return t->percent ? fmt::format(" {}{:g}%", sign, std::fabs(t->amount))
+                    : fmt::format(" {}{:g}", sign, std::fabs(t->amount));
 }
 
 // NaN is the worst of all; otherwise lower is worse when higher is better, and the reverse.
 bool is_worse(const metric& candidate, const metric& current) {
   if (!std::isfinite(candidate.value)) return std::isfinite(current.value);
   if (!std::isfinite(current.value)) return false;
-  return candidate.better_is == better::higher ? candidate.value < current.value : candidate.value > current.value;
+  return candidate.better_is == better::higher ? candidate.value < current.value
+                                               : candidate.value > current.value;
 }
 
 // The metric check: pick the value (worst rank or global), fail closed, compare with the reference.
-nlohmann::json metric_check(const nlohmann::json& point, const std::string& name, const std::string& benchmark,
-                            const system_spec* system, int ranks_expected) {
+nlohmann::json metric_check(const nlohmann::json& point, const std::string& name,
+                            const std::string& benchmark, const system_spec* system, int ranks_expected) {
   const bool global = point.value("scope", "rank") == "global";
   std::optional<metric> chosen;
   int chosen_rank = -1, measured = 0;
@@ -105,8 +105,8 @@ nlohmann::json metric_check(const nlohmann::json& point, const std::string& name
   }
   if (!std::isfinite(chosen->value) || chosen->value <= 0) {
     check["outcome"] = to_string(outcome::fail);
-    check["reason"] = fmt::format("rank {} measured {} = {}: a zero or non-finite result never passes", chosen_rank,
-                                  name, std::isfinite(chosen->value) ? "0" : "NaN/inf");
+    check["reason"] = fmt::format("rank {} measured {} = {}: a zero or non-finite result never passes",
+                                  chosen_rank, name, std::isfinite(chosen->value) ? "0" : "NaN/inf");
     return check;
   }
   const auto refs = system ? matching_references(*system, benchmark, name, point.at("params"))
@@ -133,14 +133,17 @@ nlohmann::json metric_check(const nlohmann::json& point, const std::string& name
                         {"better", to_string(direction)},
                         {"source", ref.source}};
   if (ref.value != 0) check["delta_pct"] = (value - ref.value) / ref.value * 100.0;
-  const std::string ref_text = fmt::format("reference {}{}{}", format_value(ref.value, ref.unit),
-                                           describe_tolerance(ref.lower, '-'), describe_tolerance(ref.upper, '+'));
+  const std::string ref_text =
+      fmt::format("reference {}{}{}", format_value(ref.value, ref.unit), describe_tolerance(ref.lower, '-'),
+                  describe_tolerance(ref.upper, '+'));
   if (bounds.lower && value < *bounds.lower) {
     check["outcome"] = to_string(outcome::fail);
-    check["reason"] = fmt::format("{} < {} ({})", format_value(value, ref.unit), format_value(*bounds.lower, ref.unit), ref_text);
+    check["reason"] = fmt::format("{} < {} ({})", format_value(value, ref.unit),
+                                  format_value(*bounds.lower, ref.unit), ref_text);
   } else if (bounds.upper && value > *bounds.upper) {
     check["outcome"] = to_string(outcome::fail);
-    check["reason"] = fmt::format("{} > {} ({})", format_value(value, ref.unit), format_value(*bounds.upper, ref.unit), ref_text);
+    check["reason"] = fmt::format("{} > {} ({})", format_value(value, ref.unit),
+                                  format_value(*bounds.upper, ref.unit), ref_text);
   } else {
     check["outcome"] = to_string(outcome::pass);
     check["reason"] = fmt::format("{} within bounds ({})", format_value(value, ref.unit), ref_text);
@@ -149,6 +152,25 @@ nlohmann::json metric_check(const nlohmann::json& point, const std::string& name
 }
 
 }  // namespace
+
+nlohmann::json make_check(const std::string& metric_name, const nlohmann::json& params, outcome result,
+                          std::string reason) {
+  return {{"metric", metric_name},
+          {"params", params},
+          {"value", nullptr},
+          {"unit", ""},
+          {"statistic", ""},
+          {"better", nullptr},
+          {"aggregation", ""},
+          {"reference", nullptr},
+          {"delta_pct", nullptr},
+          {"outcome", to_string(result)},
+          {"reason", std::move(reason)},
+          {"worst_rank", nullptr},
+          {"worst_host", nullptr},
+          {"ranks_measured", 0},
+          {"ranks_expected", 0}};
+}
 
 std::optional<double> unit_conversion(const std::string& from, const std::string& to) {
   if (from == to) return 1.0;
@@ -159,9 +181,11 @@ std::optional<double> unit_conversion(const std::string& from, const std::string
 }
 
 reference_bounds bounds_of(const reference& ref) {
-  // A tolerance is a distance from the reference: the lower bound lies below it, the upper above, whatever sign
-  // it was written with ("-5%" and "5%" mean the same lower bound).
-  const auto distance = [&](const tolerance& t) { return t.percent ? std::fabs(ref.value) * std::fabs(t.amount) / 100.0 : std::fabs(t.amount); };
+  // A tolerance is a distance from the reference: the lower bound lies below it, the upper above, whatever
+  // sign it was written with ("-5%" and "5%" mean the same lower bound).
+  const auto distance = [&](const tolerance& t) {
+    return t.percent ? std::fabs(ref.value) * std::fabs(t.amount) / 100.0 : std::fabs(t.amount);
+  };
   reference_bounds bounds;
   if (ref.lower) bounds.lower = ref.value - distance(*ref.lower);
   if (ref.upper) bounds.upper = ref.value + distance(*ref.upper);
@@ -174,9 +198,10 @@ nlohmann::json results_by_point(const nlohmann::json& case_result) {
     const auto& rank_points = rank.value("points", nlohmann::json::array());
     for (std::size_t i = 0; i < rank_points.size(); ++i) {
       const auto& p = rank_points[i];
-      if (points.size() <= i) points.push_back({{"params", p.value("params", nlohmann::json::object())},
-                                                {"scope", p.value("scope", "rank")},
-                                                {"ranks", nlohmann::json::array()}});
+      if (points.size() <= i)
+        points.push_back({{"params", p.value("params", nlohmann::json::object())},
+                          {"scope", p.value("scope", "rank")},
+                          {"ranks", nlohmann::json::array()}});
       nlohmann::json entry = {{"rank", rank.value("rank", -1)},
                               {"host", rank.value("host", "")},
                               {"local_rank", rank.value("local_rank", 0)},
@@ -224,8 +249,9 @@ nlohmann::json evaluate_checks(const nlohmann::json& results, const std::string&
         failure = fmt::format("rank {} on {}: {}", r.value("rank", -1), r.value("host", ""), c.detail);
     }
     if (verified > 0) {
-      nlohmann::json check = make_check("correctness", params, failure.empty() ? outcome::pass : outcome::incorrect,
-                                        failure.empty() ? fmt::format("verified on {} rank(s): {}", verified, method) : failure);
+      nlohmann::json check =
+          make_check("correctness", params, failure.empty() ? outcome::pass : outcome::incorrect,
+                     failure.empty() ? fmt::format("verified on {} rank(s): {}", verified, method) : failure);
       check["ranks_measured"] = verified;
       check["ranks_expected"] = ranks_expected;
       checks.push_back(std::move(check));
@@ -238,7 +264,8 @@ nlohmann::json evaluate_checks(const nlohmann::json& results, const std::string&
       }
     if (names.empty() && verified == 0)
       checks.push_back(make_check("run", params, outcome::fail, "the point produced no metric and no check"));
-    for (const auto& name : names) checks.push_back(metric_check(point, name, benchmark, system, ranks_expected));
+    for (const auto& name : names)
+      checks.push_back(metric_check(point, name, benchmark, system, ranks_expected));
   }
   return checks;
 }

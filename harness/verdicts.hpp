@@ -28,6 +28,10 @@ reference_bounds bounds_of(const reference& ref);
 // units are not the same quantity.
 std::optional<double> unit_conversion(const std::string& from, const std::string& to);
 
+// A check record with no measured value (correctness, run, skipped checks); metric checks fill in the rest.
+nlohmann::json make_check(const std::string& metric_name, const nlohmann::json& params, outcome result,
+                          std::string reason);
+
 // Worst outcome over a list of checks (PASS when empty).
 outcome worst_check_outcome(const nlohmann::json& checks);
 

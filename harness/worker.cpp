@@ -56,9 +56,11 @@ std::string resolve_backend(const std::string& requested) {
   if (requested == "auto") return "cpu";  // the CUDA backend arrives with its own issue; until then cpu
   if (requested == "cuda") {
     if (!built_with_cuda)
-      throw usage_error("backend 'cuda' was requested, but this exacheck was built without CUDA (rebuild with "
-                        "nvcc available or -DEXACHECK_CUDA=ON); use --backend cpu or auto");
-    throw usage_error("backend 'cuda' was requested, but this build has no CUDA benchmarks yet; use cpu or auto");
+      throw usage_error(
+          "backend 'cuda' was requested, but this exacheck was built without CUDA (rebuild with "
+          "nvcc available or -DEXACHECK_CUDA=ON); use --backend cpu or auto");
+    throw usage_error(
+        "backend 'cuda' was requested, but this build has no CUDA benchmarks yet; use cpu or auto");
   }
   throw usage_error(fmt::format("unknown backend '{}'; expected auto, cpu or cuda", requested));
 }

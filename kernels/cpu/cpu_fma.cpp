@@ -204,29 +204,7 @@ void run_cpu_chains(cpu_isa isa, std::string_view dtype, int thread, std::uint64
 }
 
 cpu_fma_backend::cpu_fma_backend(int threads, int local_rank, std::optional<cpu_isa> forced_isa)
-    : m_threads(std::max(threads, 1)), m_forced_isa(forced_isa) {
-  CPU_ZERO(&m_original_affinity);
-  if (sched_getaffinity(0, sizeof(m_original_affinity), &m_original_affinity) != 0) return;  // leave unpinned
-  std::vector<int> allowed;
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-    if (CPU_ISSET(cpu, &m_original_affinity)) allowed.push_back(cpu);
-  if (allowed.empty()) return;
-  // A rank the launcher left unbound sees every core: give each local rank its own block of cores (wrapping
-  // round when oversubscribed). A bound rank sees only its own cores: place its threads within them.
-  const auto hardware = static_cast<std::size_t>(std::thread::hardware_concurrency());
-  const std::size_t offset = allowed.size() == hardware
-                                 ? static_cast<std::size_t>(local_rank) * static_cast<std::size_t>(m_threads)
-                                 : 0;
-  for (int t = 0; t < m_threads; ++t)
-    m_cpus.push_back(allowed[(offset + static_cast<std::size_t>(t)) % allowed.size()]);
-}
-
-cpu_fma_backend::~cpu_fma_backend() {
-  if (!m_pinned) return;
-    // The OpenMP threads outlive this object: give them (and the calling thread) their original mask back.
-#pragma omp parallel num_threads(m_threads)
-  pthread_setaffinity_np(pthread_self(), sizeof(m_original_affinity), &m_original_affinity);
-}
+    : m_threads(std::max(threads, 1)), m_forced_isa(forced_isa), m_pinning(m_threads, local_rank) {}
 
 std::optional<std::string> cpu_fma_backend::unsupported_reason(std::string_view dtype) const {
   std::string why_not;
@@ -258,20 +236,13 @@ double cpu_fma_backend::flops_per_run() const {
 void cpu_fma_backend::run() {
   if (m_dtype.empty()) throw std::logic_error("cpu_fma: run() before prepare()");
   const auto per_thread = m_finals.size() / static_cast<std::size_t>(m_threads);
-  const bool pin = !m_cpus.empty();
 #pragma omp parallel num_threads(m_threads)
   {
     const int t = omp_get_thread_num();
-    if (pin) {
-      // Re-pinned every run (one system call per thread per ~50 ms): OpenMP may hand out its threads anew.
-      cpu_set_t one;
-      CPU_ZERO(&one);
-      CPU_SET(m_cpus[static_cast<std::size_t>(t)], &one);
-      pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
-    }
+    // Re-pinned every run (one system call per thread per ~50 ms): OpenMP may hand out its threads anew.
+    m_pinning.pin_calling_thread(t);
     run_cpu_chains(m_isa, m_dtype, t, m_steps, m_finals.data() + static_cast<std::size_t>(t) * per_thread);
   }
-  m_pinned = m_pinned || pin;
 }
 
 std::vector<chain_state> cpu_fma_backend::results() const {

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kernels/cpu/thread_pinning.hpp"
 #include "suites/flops/flops_backend.hpp"
 
 namespace exacheck::flops {
@@ -47,7 +48,7 @@ class cpu_fma_backend final : public flops_backend {
   // threads: OpenMP threads of this rank; local_rank places the rank's threads on distinct cores
   // when the launcher left the rank unbound. `forced_isa` (tests) overrides the run-time choice.
   cpu_fma_backend(int threads, int local_rank, std::optional<cpu_isa> forced_isa = std::nullopt);
-  ~cpu_fma_backend() override;
+  ~cpu_fma_backend() override = default;
   // Pinned OpenMP threads are restored in the destructor; a copy would restore twice.
   cpu_fma_backend(const cpu_fma_backend&) = delete;
   cpu_fma_backend& operator=(const cpu_fma_backend&) = delete;
@@ -63,9 +64,7 @@ class cpu_fma_backend final : public flops_backend {
  private:
   int m_threads = 1;
   std::optional<cpu_isa> m_forced_isa;
-  std::vector<int> m_cpus;        // cores thread t is pinned to: m_cpus[t]
-  cpu_set_t m_original_affinity;  // the process's mask before pinning, restored afterwards
-  bool m_pinned = false;
+  cpu::thread_pinning m_pinning;  // after m_threads: built from it
   std::string m_dtype;
   cpu_isa m_isa = cpu_isa::portable;
   std::uint64_t m_steps = 0;

@@ -26,13 +26,6 @@ void* allocate_arrays_bytes(std::size_t bytes) {
   return pointer;
 }
 
-void pin_this_thread(int cpu) {
-  cpu_set_t one;
-  CPU_ZERO(&one);
-  CPU_SET(cpu, &one);
-  pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
-}
-
 // The kernels, written like STREAM's: one OpenMP static partition of [0, n), shared by first touch, so each
 // thread streams through the pages it placed. __restrict and the alignment promise let the compiler emit
 // aligned vector loads and stores without run-time alias checks.
@@ -43,13 +36,13 @@ T* aligned(void* pointer) {
 
 template <class T>
 void first_touch(void* a_raw, void* b_raw, void* c_raw, std::size_t n, T a0, T b0, T c0, int threads,
-                 const std::vector<int>& cpus) {
+                 cpu::thread_pinning& pinning) {
   T* __restrict a = aligned<T>(a_raw);
   T* __restrict b = aligned<T>(b_raw);
   T* __restrict c = aligned<T>(c_raw);
 #pragma omp parallel num_threads(threads)
   {
-    if (!cpus.empty()) pin_this_thread(cpus[static_cast<std::size_t>(omp_get_thread_num())]);
+    pinning.pin_calling_thread(omp_get_thread_num());
 #pragma omp for schedule(static)
     for (std::size_t i = 0; i < n; ++i) {
       a[i] = a0;
@@ -117,27 +110,8 @@ void cpu_stream_backend::free_deleter::operator()(void* pointer) const noexcept 
   std::free(pointer);
 }
 
-cpu_stream_backend::cpu_stream_backend(int threads, int local_rank) : m_threads(std::max(threads, 1)) {
-  CPU_ZERO(&m_original_affinity);
-  if (sched_getaffinity(0, sizeof(m_original_affinity), &m_original_affinity) != 0) return;  // leave unpinned
-  std::vector<int> allowed;
-  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-    if (CPU_ISSET(cpu, &m_original_affinity)) allowed.push_back(cpu);
-  if (allowed.empty()) return;
-  const auto hardware = static_cast<std::size_t>(std::thread::hardware_concurrency());
-  const std::size_t offset = allowed.size() == hardware ? static_cast<std::size_t>(std::max(local_rank, 0)) *
-                                                              static_cast<std::size_t>(m_threads)
-                                                        : 0;
-  for (int t = 0; t < m_threads; ++t)
-    m_cpus.push_back(allowed[(offset + static_cast<std::size_t>(t)) % allowed.size()]);
-}
-
-cpu_stream_backend::~cpu_stream_backend() {
-  if (!m_pinned) return;
-    // The OpenMP threads outlive this object: give them (and the calling thread) their original mask back.
-#pragma omp parallel num_threads(m_threads)
-  pthread_setaffinity_np(pthread_self(), sizeof(m_original_affinity), &m_original_affinity);
-}
+cpu_stream_backend::cpu_stream_backend(int threads, int local_rank)
+    : m_threads(std::max(threads, 1)), m_pinning(m_threads, local_rank) {}
 
 std::optional<std::string> cpu_stream_backend::unsupported_reason(std::string_view dtype) const {
   if (dtype == "fp64" || dtype == "fp32") return std::nullopt;
@@ -159,10 +133,9 @@ void cpu_stream_backend::init_arrays(std::size_t elements, std::string_view dtyp
   m_c.reset(allocate_arrays_bytes(bytes));
   if (m_single)
     first_touch<float>(m_a.get(), m_b.get(), m_c.get(), elements, static_cast<float>(a0),
-                       static_cast<float>(b0), static_cast<float>(c0), m_threads, m_cpus);
+                       static_cast<float>(b0), static_cast<float>(c0), m_threads, m_pinning);
   else
-    first_touch<double>(m_a.get(), m_b.get(), m_c.get(), elements, a0, b0, c0, m_threads, m_cpus);
-  m_pinned = m_pinned || !m_cpus.empty();
+    first_touch<double>(m_a.get(), m_b.get(), m_c.get(), elements, a0, b0, c0, m_threads, m_pinning);
 }
 
 void cpu_stream_backend::require_arrays() const {
@@ -217,12 +190,13 @@ void cpu_stream_backend::read_arrays(std::vector<double>& a, std::vector<double>
 }
 
 std::string cpu_stream_backend::implementation() const {
+  const auto& pinned = m_pinning.cpus();
   std::string cpus;
-  for (std::size_t t = 0; t < m_cpus.size() && t < 16; ++t)
-    cpus += (t ? "," : "") + std::to_string(m_cpus[t]);
-  if (m_cpus.size() > 16) cpus += ",…";
+  for (std::size_t t = 0; t < pinned.size() && t < 16; ++t)
+    cpus += (t ? "," : "") + std::to_string(pinned[t]);
+  if (pinned.size() > 16) cpus += ",…";
   return fmt::format("OpenMP static schedule, {} {} thread(s) {}, 2 MiB-aligned arrays", m_threads,
-                     m_single ? "fp32" : "fp64", m_cpus.empty() ? "unpinned" : "pinned to CPUs " + cpus);
+                     m_single ? "fp32" : "fp64", pinned.empty() ? "unpinned" : "pinned to CPUs " + cpus);
 }
 
 void cpu_stream_backend::corrupt_array_for_testing(char array, std::size_t index, double delta) {

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kernels/cpu/thread_pinning.hpp"
 #include "suites/membw/stream_backend.hpp"
 
 namespace exacheck::membw {
@@ -28,8 +29,8 @@ class cpu_stream_backend final : public stream_backend {
  public:
   // threads: OpenMP threads of this rank; local_rank places an unbound rank's threads (see above).
   cpu_stream_backend(int threads, int local_rank);
-  ~cpu_stream_backend() override;
-  // Owns the arrays and the threads' pinning, which the destructor undoes: a copy would free and unpin twice.
+  ~cpu_stream_backend() override = default;
+  // Owns the arrays and the threads' pinning: a copy would free and unpin twice.
   cpu_stream_backend(const cpu_stream_backend&) = delete;
   cpu_stream_backend& operator=(const cpu_stream_backend&) = delete;
 
@@ -56,9 +57,7 @@ class cpu_stream_backend final : public stream_backend {
   void require_arrays() const;
 
   int m_threads = 1;
-  std::vector<int> m_cpus;        // CPU thread t is pinned to: m_cpus[t]; empty when pinning is impossible
-  cpu_set_t m_original_affinity;  // the calling thread's mask before pinning
-  bool m_pinned = false;
+  cpu::thread_pinning m_pinning;  // after m_threads: built from it
   std::size_t m_elements = 0;
   bool m_single = false;  // fp32 rather than fp64
   buffer m_a, m_b, m_c;

@@ -9,6 +9,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "harness/rank_agreement.hpp"
 #include "harness/statistics.hpp"
 #include "kernels/cpu/mpi_collectives.hpp"
 
@@ -247,11 +248,7 @@ class collectives_suite final : public suite {
       return seconds_between(start, std::chrono::steady_clock::now());
     };
     // Rank 0 decides when to stop; every rank follows, so all run the same samples (no rank left in a call).
-    const auto follow_rank_0 = [&](bool wants_to_stop) {
-      int stop = wants_to_stop ? 1 : 0;
-      MPI_Bcast(&stop, 1, MPI_INT, 0, ctx.comm);
-      return stop != 0;
-    };
+    const stop_agreement follow_rank_0 = follow_rank_zero(ctx);
     // measure() sees whole samples, so its min/max time limits count real time; then per call.
     measure_outcome measured = measure(ctx.measurement, sample, follow_rank_0);
     for (double& seconds : measured.samples_s) seconds /= calls;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <stdexcept>
 
+#include "harness/rank_agreement.hpp"
 #include "harness/statistics.hpp"
 #include "kernels/cpu/cpu_fma.hpp"
 #include "suites/flops/fma_chain.hpp"
@@ -33,13 +34,6 @@ double time_run(flops_backend& backend) {
   const auto start = std::chrono::steady_clock::now();
   backend.run();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-bool mpi_active(const run_context& ctx) {
-  int initialized = 0, finalized = 0;
-  MPI_Initialized(&initialized);
-  MPI_Finalized(&finalized);
-  return ctx.ranks > 1 && initialized && !finalized;
 }
 
 // Steps per chain for about k_target_iteration_s per run, agreed as the maximum over ranks so that every rank
@@ -158,13 +152,7 @@ class flops_suite final : public suite {
 
     // Ranks of a node share its power and thermal budget: all keep loading the cores until every rank is
     // done.
-    stop_agreement all_done;
-    if (mpi_active(ctx))
-      all_done = [&](bool wants_to_stop) {
-        int mine = wants_to_stop ? 1 : 0, all = 0;
-        MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_LAND, ctx.comm);
-        return all != 0;
-      };
+    const stop_agreement all_done = stop_when_every_rank_is_done(ctx);
     const measure_outcome measured = measure(
         ctx.measurement, [&] { return time_run(*backend); }, all_done);
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "harness/rank_agreement.hpp"
 #include "harness/statistics.hpp"
 #include "kernels/cpu/cpu_gemm.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
@@ -22,13 +23,6 @@ std::unique_ptr<gemm_backend> make_gemm_backend(const run_context& ctx) {
 
 namespace {
 using namespace gemm;
-
-bool mpi_active(const run_context& ctx) {
-  int initialized = 0, finalized = 0;
-  MPI_Initialized(&initialized);
-  MPI_Finalized(&finalized);
-  return ctx.ranks > 1 && initialized && !finalized;
-}
 
 // Distinct stream per purpose, so the entries checked do not correlate with the input values.
 constexpr std::uint64_t k_verify_stream = 0x9e3779b97f4a7c15ULL;
@@ -103,15 +97,8 @@ class gemm_suite final : public suite {
 
     // Ranks of a node share cores, memory bandwidth and power: start together and keep every rank loaded
     // until all are done, so no rank measures an idle node.
-    stop_agreement all_done;
-    if (mpi_active(ctx)) {
-      MPI_Barrier(ctx.comm);
-      all_done = [&](bool wants_to_stop) {
-        int mine = wants_to_stop ? 1 : 0, all = 0;
-        MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_LAND, ctx.comm);
-        return all != 0;
-      };
-    }
+    if (mpi_active(ctx)) MPI_Barrier(ctx.comm);
+    const stop_agreement all_done = stop_when_every_rank_is_done(ctx);
     gemm_backend& kernel = *backend;
     const measure_outcome measured = measure(
         ctx.measurement,

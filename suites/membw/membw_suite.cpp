@@ -7,6 +7,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "harness/plan.hpp"  // format_bytes
+#include "harness/rank_agreement.hpp"
 #include "harness/statistics.hpp"
 #include "kernels/cpu/cpu_stream.hpp"
 #include "suites/membw/membw_sizing.hpp"
@@ -50,21 +52,6 @@ std::unique_ptr<stream_backend> make_stream_backend(const run_context& ctx) {
 
 namespace {
 using namespace membw;
-
-bool mpi_active(const run_context& ctx) {
-  int initialized = 0, finalized = 0;
-  MPI_Initialized(&initialized);
-  MPI_Finalized(&finalized);
-  return ctx.ranks > 1 && initialized && !finalized;
-}
-
-std::string format_bytes(std::uint64_t bytes) {
-  if (bytes >= (std::uint64_t{1} << 30) && bytes % (std::uint64_t{1} << 30) == 0)
-    return fmt::format("{} GiB", bytes >> 30);
-  if (bytes >= (std::uint64_t{1} << 20) && bytes % (std::uint64_t{1} << 20) == 0)
-    return fmt::format("{} MiB", bytes >> 20);
-  return fmt::format("{} B", bytes);
-}
 
 class membw_suite final : public suite {
  public:
@@ -162,13 +149,7 @@ class membw_suite final : public suite {
     const bool mpi = mpi_active(ctx);
     // Ranks of a node share its memory: each kernel starts on every rank at once (a barrier before it, as in
     // the MPI version of STREAM), and all ranks stop together as soon as one must (max_time).
-    stop_agreement any_done;
-    if (mpi)
-      any_done = [&](bool wants_to_stop) {
-        int mine = wants_to_stop ? 1 : 0, any = 0;
-        MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_LOR, ctx.comm);
-        return any != 0;
-      };
+    const stop_agreement any_done = stop_when_any_rank_must(ctx);
     std::vector<std::vector<double>> times(stream_kernels.size());
     for (auto& series : times) series.reserve(static_cast<std::size_t>(ntimes));
     double last_dot = 0;

@@ -21,17 +21,40 @@ class selftest_suite final : public suite {
 
   std::vector<param_spec> parameters(std::string_view) const override {
     return {
-        {"mode", param_type::string, "", "ok", {"ok", "crash", "hang", "wrong", "error"}, {}, {}, false,
+        {"mode",
+         param_type::string,
+         "",
+         "ok",
+         {"ok", "crash", "hang", "wrong", "error"},
+         {},
+         {},
+         false,
          "ok: measure; crash: SIGSEGV; hang: never return; wrong: report a wrong answer; error: throw"},
-        {"rank", param_type::integer, "", -1, {}, -1.0, {}, false,
+        {"rank",
+         param_type::integer,
+         "",
+         -1,
+         {},
+         -1.0,
+         {},
+         false,
          "the rank that misbehaves (-1: every rank)"},
-        {"loop", param_type::integer, "iterations", 100000, {}, 1.0, 1e9, false, "iterations of the timed loop"},
+        {"loop",
+         param_type::integer,
+         "iterations",
+         100000,
+         {},
+         1.0,
+         1e9,
+         false,
+         "iterations of the timed loop"},
     };
   }
 
   std::vector<std::string> backends() const override { return {"cpu"}; }
 
-  std::vector<point_result> run(const run_context& ctx, std::string_view, const param_values& params) override {
+  std::vector<point_result> run(const run_context& ctx, std::string_view,
+                                const param_values& params) override {
     const std::string mode = params.at("mode").get<std::string>();
     const int target_rank = params.at("rank").get<int>();
     const bool misbehave = target_rank < 0 || target_rank == ctx.rank;
@@ -58,8 +81,9 @@ class selftest_suite final : public suite {
     // The loop's fixed point is 1: after enough iterations x stays within (0, 1].
     const double x = sink;
     const bool answer_ok = std::isfinite(x) && x > 0 && x <= 1.0 + 1e-12 && !(misbehave && mode == "wrong");
-    point.check = {true, answer_ok, "loop result in (0, 1]",
-                   answer_ok ? fmt::format("x = {:.6f}", x) : fmt::format("x = {:.6f} (planted wrong answer)", x + 1)};
+    point.check = {
+        true, answer_ok, "loop result in (0, 1]",
+        answer_ok ? fmt::format("x = {:.6f}", x) : fmt::format("x = {:.6f} (planted wrong answer)", x + 1)};
     if (result.hit_max_time) point.warnings.push_back("stopped at max_time before reaching the noise target");
     return {point};
   }
@@ -67,6 +91,8 @@ class selftest_suite final : public suite {
 
 }  // namespace
 
-std::unique_ptr<suite> make_selftest_suite() { return std::make_unique<selftest_suite>(); }
+std::unique_ptr<suite> make_selftest_suite() {
+  return std::make_unique<selftest_suite>();
+}
 
 }  // namespace exacheck

@@ -14,10 +14,13 @@ const fs::path source_dir = EXACHECK_SOURCE_DIR;
 
 // A small plan of harness self-tests: `extra` adds cases after an ordinary one.
 std::string selftest_plan(const std::string& extra_cases, const std::string& defaults = "") {
-  return "schema: exacheck/plan/v1\nname: e2e\ndefaults: {launcher: mpirun, timeout: 60s, measure: {max_time: 200ms, "
-         "min_time: 10ms}" + defaults + "}\ncases:\n"
-         "  - {name: first, benchmark: selftest, params: {loop: 1000}}\n" + extra_cases +
-         "  - {name: last, benchmark: selftest, params: {loop: 1000}}\n";
+  return "schema: exacheck/plan/v1\nname: e2e\ndefaults: {launcher: mpirun, timeout: 60s, measure: "
+         "{max_time: 200ms, "
+         "min_time: 10ms}" +
+         defaults +
+         "}\ncases:\n"
+         "  - {name: first, benchmark: selftest, params: {loop: 1000}}\n" +
+         extra_cases + "  - {name: last, benchmark: selftest, params: {loop: 1000}}\n";
 }
 
 const nlohmann::json& case_named(const nlohmann::json& run, const std::string& name) {
@@ -29,8 +32,9 @@ const nlohmann::json& case_named(const nlohmann::json& run, const std::string& n
 
 TEST(cli, quick_plan_passes_and_writes_every_report) {
   const auto dir = fresh_temp_dir("quick");
-  const auto result = run_cli({"run", (source_dir / "configs/plans/quick.yaml").string(), "--out", (dir / "run").string()},
-                              dir / "output.txt");
+  const auto result =
+      run_cli({"run", (source_dir / "configs/plans/quick.yaml").string(), "--out", (dir / "run").string()},
+              dir / "output.txt");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   for (const char* file : {"run.json", "report.md", "junit.xml", "results.csv"})
     EXPECT_TRUE(fs::exists(dir / "run" / file)) << file;
@@ -42,8 +46,8 @@ TEST(cli, quick_plan_passes_and_writes_every_report) {
     EXPECT_EQ(c["status"], "completed") << c["id"] << ": " << c["message"];
     benchmarks.insert(c["benchmark"].get<std::string>());
   }
-  EXPECT_EQ(benchmarks, (std::set<std::string>{"gemm", "allreduce", "allgather", "reduce_scatter", "broadcast",
-                                               "alltoall", "membw", "flops"}));
+  EXPECT_EQ(benchmarks, (std::set<std::string>{"gemm", "allreduce", "allgather", "reduce_scatter",
+                                               "broadcast", "alltoall", "membw", "flops"}));
   // The harness's own time outside the benchmarks stays under a second per case.
   EXPECT_LT(run["timing"]["aggregation_s"].get<double>() + run["timing"]["reports_s"].get<double>(), 1.0);
   EXPECT_NE(result.output.find("report.md"), std::string::npos);
@@ -53,8 +57,10 @@ TEST(cli, quick_plan_passes_and_writes_every_report) {
 TEST(cli, broken_plan_exits_2_naming_file_line_and_suggestion) {
   const auto dir = fresh_temp_dir("broken");
   write_text(dir / "plan.yaml",
-             "schema: exacheck/plan/v1\nname: broken\ncases:\n  - name: g\n    benchmark: gemm\n    parms: {m: 8}\n");
-  const auto result = run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()}, dir / "out.txt");
+             "schema: exacheck/plan/v1\nname: broken\ncases:\n  - name: g\n    benchmark: gemm\n    parms: "
+             "{m: 8}\n");
+  const auto result =
+      run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()}, dir / "out.txt");
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_NE(result.output.find("plan.yaml:6:"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("params"), std::string::npos) << result.output;
@@ -63,7 +69,8 @@ TEST(cli, broken_plan_exits_2_naming_file_line_and_suggestion) {
 
 TEST(cli, unknown_benchmark_gets_a_did_you_mean) {
   const auto dir = fresh_temp_dir("unknown-benchmark");
-  write_text(dir / "plan.yaml", "schema: exacheck/plan/v1\nname: p\ncases:\n  - {name: a, benchmark: alreduce}\n");
+  write_text(dir / "plan.yaml",
+             "schema: exacheck/plan/v1\nname: p\ncases:\n  - {name: a, benchmark: alreduce}\n");
   const auto result = run_cli({"validate", (dir / "plan.yaml").string()}, dir / "out.txt");
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.output.find("plan.yaml:4:"), std::string::npos) << result.output;
@@ -72,8 +79,11 @@ TEST(cli, unknown_benchmark_gets_a_did_you_mean) {
 
 TEST(cli, crashing_case_is_error_and_the_other_results_are_kept) {
   const auto dir = fresh_temp_dir("crash");
-  write_text(dir / "plan.yaml", selftest_plan("  - {name: crash, benchmark: selftest, ranks: 2, params: {mode: crash, rank: 1}}\n"));
-  const auto result = run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()}, dir / "out.txt");
+  write_text(
+      dir / "plan.yaml",
+      selftest_plan("  - {name: crash, benchmark: selftest, ranks: 2, params: {mode: crash, rank: 1}}\n"));
+  const auto result =
+      run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()}, dir / "out.txt");
   EXPECT_EQ(result.exit_code, 3) << result.output;  // incomplete: an ERROR, no failed check
   const auto run = read_json(dir / "run" / "run.json");
   EXPECT_EQ(case_named(run, "crash")["status"], "error");
@@ -86,9 +96,13 @@ TEST(cli, crashing_case_is_error_and_the_other_results_are_kept) {
 
 TEST(cli, hanging_case_times_out_and_the_run_goes_on) {
   const auto dir = fresh_temp_dir("hang");
-  write_text(dir / "plan.yaml", selftest_plan("  - {name: hang, benchmark: selftest, ranks: 2, timeout: 3s, params: {mode: hang, rank: 0}}\n"));
+  write_text(
+      dir / "plan.yaml",
+      selftest_plan(
+          "  - {name: hang, benchmark: selftest, ranks: 2, timeout: 3s, params: {mode: hang, rank: 0}}\n"));
   const auto start = std::chrono::steady_clock::now();
-  const auto result = run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()}, dir / "out.txt");
+  const auto result =
+      run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()}, dir / "out.txt");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(40));
   EXPECT_EQ(result.exit_code, 3) << result.output;
   const auto run = read_json(dir / "run" / "run.json");
@@ -99,8 +113,11 @@ TEST(cli, hanging_case_times_out_and_the_run_goes_on) {
 
 TEST(cli, wrong_answer_is_incorrect_and_exits_1) {
   const auto dir = fresh_temp_dir("wrong");
-  write_text(dir / "plan.yaml", selftest_plan("  - {name: wrong, benchmark: selftest, ranks: 2, params: {mode: wrong, rank: 1}}\n"));
-  const auto result = run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()}, dir / "out.txt");
+  write_text(
+      dir / "plan.yaml",
+      selftest_plan("  - {name: wrong, benchmark: selftest, ranks: 2, params: {mode: wrong, rank: 1}}\n"));
+  const auto result =
+      run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()}, dir / "out.txt");
   EXPECT_EQ(result.exit_code, 1) << result.output;
   const auto run = read_json(dir / "run" / "run.json");
   EXPECT_EQ(run["verdict"], "INCORRECT");
@@ -109,10 +126,11 @@ TEST(cli, wrong_answer_is_incorrect_and_exits_1) {
 
 TEST(cli, ctrl_c_stops_the_running_case_keeps_results_and_exits_130) {
   const auto dir = fresh_temp_dir("interrupt");
-  write_text(dir / "plan.yaml", selftest_plan("  - {name: hang, benchmark: selftest, timeout: 10m, params: {mode: hang}}\n"));
+  write_text(dir / "plan.yaml",
+             selftest_plan("  - {name: hang, benchmark: selftest, timeout: 10m, params: {mode: hang}}\n"));
   bool sent = false;
-  const auto result = run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()}, dir / "out.txt",
-                              [&](pid_t pid) {
+  const auto result = run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()},
+                              dir / "out.txt", [&](pid_t pid) {
                                 if (sent || !fs::exists(dir / "run" / "cases")) return;
                                 // Interrupt once the hanging case has started (its log exists).
                                 for (const auto& entry : fs::directory_iterator(dir / "run" / "cases"))
@@ -135,8 +153,9 @@ TEST(cli, ctrl_c_stops_the_running_case_keeps_results_and_exits_130) {
 
 TEST(cli, dry_run_prints_each_case_and_its_command_and_runs_nothing) {
   const auto dir = fresh_temp_dir("dry-run");
-  const auto result = run_cli({"run", (source_dir / "configs/plans/quick.yaml").string(), "--dry-run", "--out",
-                               (dir / "run").string()}, dir / "out.txt");
+  const auto result = run_cli({"run", (source_dir / "configs/plans/quick.yaml").string(), "--dry-run",
+                               "--out", (dir / "run").string()},
+                              dir / "out.txt");
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("mpirun -np 2"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("worker --case"), std::string::npos);
@@ -145,8 +164,9 @@ TEST(cli, dry_run_prints_each_case_and_its_command_and_runs_nothing) {
 
 TEST(cli, cuda_backend_without_cuda_is_a_clear_usage_error) {
   const auto dir = fresh_temp_dir("cuda");
-  const auto result = run_cli({"run", (source_dir / "configs/plans/quick.yaml").string(), "--backend", "cuda", "--out",
-                               (dir / "run").string()}, dir / "out.txt");
+  const auto result = run_cli({"run", (source_dir / "configs/plans/quick.yaml").string(), "--backend", "cuda",
+                               "--out", (dir / "run").string()},
+                              dir / "out.txt");
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_NE(result.output.find("cuda"), std::string::npos);
   EXPECT_FALSE(fs::exists(dir / "run" / "run.json"));

@@ -17,17 +17,20 @@ struct benchmark_case {
   std::string params;  // YAML flow map
 };
 
-void PrintTo(const benchmark_case& b, std::ostream* out) { *out << b.benchmark << " " << b.params; }
+void PrintTo(const benchmark_case& b, std::ostream* out) {
+  *out << b.benchmark << " " << b.params;
+}
 
 class benchmark_through_mpirun : public ::testing::TestWithParam<benchmark_case> {};
 
 std::string plan_for(const benchmark_case& b) {
-  std::string plan = "schema: exacheck/plan/v1\nname: integration-" + b.benchmark +
-                     "\ndefaults: {launcher: mpirun, timeout: 2m, measure: {warmup_iterations: 1, min_iterations: 3, "
-                     "max_iterations: 20, min_time: 1ms, max_time: 300ms}}\ncases:\n";
+  std::string plan =
+      "schema: exacheck/plan/v1\nname: integration-" + b.benchmark +
+      "\ndefaults: {launcher: mpirun, timeout: 2m, measure: {warmup_iterations: 1, min_iterations: 3, "
+      "max_iterations: 20, min_time: 1ms, max_time: 300ms}}\ncases:\n";
   for (int ranks : {1, 2, 4})
-    plan += "  - {name: r" + std::to_string(ranks) + ", benchmark: " + b.benchmark + ", ranks: " + std::to_string(ranks) +
-            ", params: " + b.params + "}\n";
+    plan += "  - {name: r" + std::to_string(ranks) + ", benchmark: " + b.benchmark +
+            ", ranks: " + std::to_string(ranks) + ", params: " + b.params + "}\n";
   return plan;
 }
 }  // namespace
@@ -36,7 +39,8 @@ TEST_P(benchmark_through_mpirun, runs_verifies_and_reports_every_rank) {
   const auto& b = GetParam();
   const auto dir = fresh_temp_dir("integration-" + b.benchmark);
   write_text(dir / "plan.yaml", plan_for(b));
-  const auto result = run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()}, dir / "out.txt");
+  const auto result =
+      run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()}, dir / "out.txt");
   EXPECT_EQ(result.exit_code, 0) << result.output;
   const auto run = read_json(dir / "run" / "run.json");
   std::set<int> rank_counts;

@@ -30,8 +30,8 @@ inline std::string slurp(const std::filesystem::path& path) {
 }
 
 inline std::filesystem::path fresh_temp_dir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("exacheck-test-" + name + "-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("exacheck-test-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -64,7 +64,9 @@ inline cli_result run_cli(const std::vector<std::string>& args, const std::files
   return result;
 }
 
-inline nlohmann::json read_json(const std::filesystem::path& path) { return nlohmann::json::parse(slurp(path)); }
+inline nlohmann::json read_json(const std::filesystem::path& path) {
+  return nlohmann::json::parse(slurp(path));
+}
 
 inline void write_text(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path);

@@ -18,7 +18,8 @@ launch_request request_for(const std::string& launcher, int ranks, int cpus, int
 
 TEST(launcher, local_runs_the_worker_directly) {
   const auto command = build_launch_command(request_for("local", 1, 2));
-  EXPECT_EQ(command.argv, (std::vector<std::string>{"/opt/exacheck", "worker", "--case", "/runs/c 1/case.json"}));
+  EXPECT_EQ(command.argv,
+            (std::vector<std::string>{"/opt/exacheck", "worker", "--case", "/runs/c 1/case.json"}));
   EXPECT_TRUE(command.environment.empty());
 }
 

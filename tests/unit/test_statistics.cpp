@@ -18,7 +18,7 @@ TEST(statistics, summary_of_known_samples) {
   EXPECT_DOUBLE_EQ(s.mean, 3);
   EXPECT_DOUBLE_EQ(s.stdev, std::sqrt(2.5));  // sample standard deviation
   EXPECT_DOUBLE_EQ(s.cv, std::sqrt(2.5) / 3);
-  EXPECT_DOUBLE_EQ(s.p5, 1.2);                // linear interpolation: position 0.05·4 = 0.2
+  EXPECT_DOUBLE_EQ(s.p5, 1.2);  // linear interpolation: position 0.05·4 = 0.2
   EXPECT_DOUBLE_EQ(s.p95, 4.8);
 }
 
@@ -61,7 +61,10 @@ TEST(measure, stops_on_the_noise_target_after_the_minimums) {
   settings.max_time_s = 100;
   settings.target_cv = 0.01;
   int calls = 0;
-  const auto result = measure(settings, [&] { ++calls; return 1.0; });
+  const auto result = measure(settings, [&] {
+    ++calls;
+    return 1.0;
+  });
   EXPECT_EQ(result.samples_s.size(), 7u);
   EXPECT_EQ(calls, 10);  // warm-up iterations run but are not kept
   EXPECT_TRUE(result.reached_noise_target);
@@ -99,6 +102,7 @@ TEST(measure, every_rank_follows_the_agreed_decision) {
   settings.min_time_s = 0;
   int agreements = 0;
   // This rank is ready at once, but the agreement (another rank's view) keeps it going for 5 iterations.
-  const auto result = measure(settings, [] { return 1.0; }, [&](bool) { return ++agreements >= 5; });
+  const auto result = measure(
+      settings, [] { return 1.0; }, [&](bool) { return ++agreements >= 5; });
   EXPECT_EQ(result.samples_s.size(), 5u);
 }

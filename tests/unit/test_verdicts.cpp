@@ -13,8 +13,11 @@ json rank_entry(int rank, const std::string& metric_name, double value, const st
                 const std::string& better_is = "higher") {
   return {{"rank", rank},
           {"host", "node" + std::to_string(rank / 2)},
-          {"metrics", json::array({{{"name", metric_name}, {"value", std::isfinite(value) ? json(value) : json(nullptr)},
-                                    {"unit", unit}, {"statistic", "median"}, {"better", better_is}}})},
+          {"metrics", json::array({{{"name", metric_name},
+                                    {"value", std::isfinite(value) ? json(value) : json(nullptr)},
+                                    {"unit", unit},
+                                    {"statistic", "median"},
+                                    {"better", better_is}}})},
           {"correctness", {{"checked", true}, {"passed", true}, {"method", "sampled"}, {"detail", "ok"}}},
           {"skipped", nullptr}};
 }
@@ -85,19 +88,27 @@ TEST(verdicts, no_reference_is_recorded) {
 }
 
 TEST(verdicts, fail_closed_on_zero_nan_and_missing_ranks) {
-  EXPECT_EQ(check_for(evaluate_checks(json::array({point_of({rank_entry(0, "tflops", 0)})}), "gemm", nullptr, 1),
-                      "tflops")["outcome"], "FAIL");
-  EXPECT_EQ(check_for(evaluate_checks(json::array({point_of({rank_entry(0, "tflops", NAN), rank_entry(1, "tflops", 5)})}),
-                                      "gemm", nullptr, 2), "tflops")["outcome"], "FAIL");
-  const auto missing = evaluate_checks(json::array({point_of({rank_entry(0, "tflops", 5)})}), "gemm", nullptr, 4);
+  EXPECT_EQ(
+      check_for(evaluate_checks(json::array({point_of({rank_entry(0, "tflops", 0)})}), "gemm", nullptr, 1),
+                "tflops")["outcome"],
+      "FAIL");
+  EXPECT_EQ(check_for(evaluate_checks(
+                          json::array({point_of({rank_entry(0, "tflops", NAN), rank_entry(1, "tflops", 5)})}),
+                          "gemm", nullptr, 2),
+                      "tflops")["outcome"],
+            "FAIL");
+  const auto missing =
+      evaluate_checks(json::array({point_of({rank_entry(0, "tflops", 5)})}), "gemm", nullptr, 4);
   EXPECT_EQ(check_for(missing, "tflops")["outcome"], "FAIL");
   EXPECT_NE(check_for(missing, "tflops")["reason"].get<std::string>().find("only 1 of 4"), std::string::npos);
 }
 
 TEST(verdicts, one_wrong_rank_makes_the_point_incorrect) {
   json r1 = rank_entry(1, "tflops", 5);
-  r1["correctness"] = {{"checked", true}, {"passed", false}, {"method", "sampled"}, {"detail", "C[3,4] = 7, expected 8"}};
-  const auto checks = evaluate_checks(json::array({point_of({rank_entry(0, "tflops", 5), r1})}), "gemm", nullptr, 2);
+  r1["correctness"] = {
+      {"checked", true}, {"passed", false}, {"method", "sampled"}, {"detail", "C[3,4] = 7, expected 8"}};
+  const auto checks =
+      evaluate_checks(json::array({point_of({rank_entry(0, "tflops", 5), r1})}), "gemm", nullptr, 2);
   const auto& c = check_for(checks, "correctness");
   EXPECT_EQ(c["outcome"], "INCORRECT");
   EXPECT_NE(c["reason"].get<std::string>().find("rank 1"), std::string::npos);
@@ -124,7 +135,8 @@ TEST(verdicts, global_metrics_take_rank_zero_and_lower_is_better_uses_the_upper_
   ref.better_is = better::lower;
   system_spec system;
   system.references.push_back(ref);
-  const json ranks = {rank_entry(0, "latency_max", 12, "us", "lower"), rank_entry(1, "latency_max", 12, "us", "lower")};
+  const json ranks = {rank_entry(0, "latency_max", 12, "us", "lower"),
+                      rank_entry(1, "latency_max", 12, "us", "lower")};
   const auto checks = evaluate_checks(json::array({point_of(ranks, "global")}), "allreduce", &system, 2);
   const auto& c = check_for(checks, "latency_max");
   EXPECT_EQ(c["outcome"], "FAIL");
@@ -146,12 +158,17 @@ TEST(verdicts, absolute_tolerances_and_unit_conversion_factors) {
 }
 
 TEST(verdicts, rank_major_worker_results_become_point_major) {
-  const json case_result = {
-      {"rank_results",
-       {{{"rank", 0}, {"host", "a"}, {"points", {{{"params", {{"bytes", 8}}}, {"scope", "global"},
-                                                  {"samples", {{{"name", "time"}, {"unit", "s"}, {"values", {1.0, 3.0}}}}}},
-                                                 {{"params", {{"bytes", 16}}}, {"scope", "global"}}}}},
-        {{"rank", 1}, {"host", "b"}, {"points", {{{"params", {{"bytes", 8}}}}, {{"params", {{"bytes", 16}}}}}}}}}};
+  const json case_result = {{"rank_results",
+                             {{{"rank", 0},
+                               {"host", "a"},
+                               {"points",
+                                {{{"params", {{"bytes", 8}}},
+                                  {"scope", "global"},
+                                  {"samples", {{{"name", "time"}, {"unit", "s"}, {"values", {1.0, 3.0}}}}}},
+                                 {{"params", {{"bytes", 16}}}, {"scope", "global"}}}}},
+                              {{"rank", 1},
+                               {"host", "b"},
+                               {"points", {{{"params", {{"bytes", 8}}}}, {{"params", {{"bytes", 16}}}}}}}}}};
   const json points = results_by_point(case_result);
   ASSERT_EQ(points.size(), 2u);
   EXPECT_EQ(points[1]["params"]["bytes"], 16);
