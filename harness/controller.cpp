@@ -217,8 +217,16 @@ int run_plan(const run_options& options) {
     process_result ended;
     try {
       write_case_file(pc);
-      ended =
-          run_process(pc.command.argv, pc.command.environment, pc.log_file, pc.spec.timeout_s, &interrupt);
+      // Long cases (acceptance sizes run for minutes) show they are alive once a minute, on the same line.
+      double next_progress_s = 60;
+      const auto show_progress = [&](double elapsed_s) {
+        if (elapsed_s < next_progress_s) return;
+        fmt::print("{:.0f} s … ", next_progress_s);
+        std::fflush(stdout);
+        next_progress_s += 60;
+      };
+      ended = run_process(pc.command.argv, pc.command.environment, pc.log_file, pc.spec.timeout_s, &interrupt,
+                          show_progress);
     } catch (const std::exception& e) {
       ended.how = process_result::ending::failed_to_start;
       ended.error = e.what();

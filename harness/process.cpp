@@ -64,7 +64,8 @@ int last_interrupt_signal() {
 
 process_result run_process(const std::vector<std::string>& argv,
                            const std::map<std::string, std::string>& environment, const std::string& log_path,
-                           double timeout_s, const std::atomic<bool>* interrupt, double grace_s) {
+                           double timeout_s, const std::atomic<bool>* interrupt,
+                           const std::function<void(double elapsed_s)>& on_wait, double grace_s) {
   process_result result;
   const auto start = std::chrono::steady_clock::now();
   int exec_error_pipe[2];
@@ -132,6 +133,7 @@ process_result run_process(const std::vector<std::string>& argv,
 
   while (true) {
     if (wait_for(pid, status, 0.05)) break;
+    if (on_wait) on_wait(seconds_since(start));
     if (interrupt && interrupt->load()) {
       stop_group(pid, status, grace_s);
       result.how = process_result::ending::interrupted;

@@ -1,6 +1,7 @@
 #pragma once
 // Runs one worker launch as its own process group, so a time-out or Ctrl-C can stop every rank it started.
 #include <atomic>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,10 +19,12 @@ struct process_result {
 
 // Starts argv (PATH lookup for argv[0]) with `environment` added, stdout and stderr appended to `log_path`,
 // in a new process group. Waits until it ends, `timeout_s` passes, or `*interrupt` becomes true; in the last
-// two cases the whole group gets SIGTERM, then SIGKILL after `grace_s`.
+// two cases the whole group gets SIGTERM, then SIGKILL after `grace_s`. `on_wait` (optional) is called about
+// every 50 ms with the seconds elapsed, e.g. to show progress on long cases.
 process_result run_process(const std::vector<std::string>& argv,
                            const std::map<std::string, std::string>& environment, const std::string& log_path,
-                           double timeout_s, const std::atomic<bool>* interrupt, double grace_s = 3.0);
+                           double timeout_s, const std::atomic<bool>* interrupt,
+                           const std::function<void(double elapsed_s)>& on_wait = {}, double grace_s = 3.0);
 
 // The last `max_lines` lines of a text file ("" when it cannot be read).
 std::string tail_of_file(const std::string& path, std::size_t max_lines = 30);
