@@ -253,6 +253,7 @@ int run_plan(const run_options& options) {
   const auto reports_start = std::chrono::steady_clock::now();
   run["provenance"]["finished_at"] = utc_timestamp_now();
   run["timing"]["aggregation_s"] = aggregation_s;
+  run["timing"]["total_s"] = seconds_since(run_start);  // provisional: the reports' own time is added below
   update_summary(run, interrupted, !interrupted);
   std::vector<std::string> report_paths;
   try {

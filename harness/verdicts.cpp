@@ -206,6 +206,7 @@ nlohmann::json results_by_point(const nlohmann::json& case_result) {
                               {"host", rank.value("host", "")},
                               {"local_rank", rank.value("local_rank", 0)},
                               {"device", rank.value("device", nlohmann::json::object())},
+                              {"backend", rank.value("backend", "")},
                               {"metrics", p.value("metrics", nlohmann::json::array())},
                               {"samples", p.value("samples", nlohmann::json::array())},
                               {"statistics", nlohmann::json::object()},
