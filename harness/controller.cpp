@@ -77,9 +77,18 @@ struct prepared_case {
 std::vector<prepared_case> prepare_cases(const plan& p, const run_options& options,
                                          const std::string& run_dir) {
   auto cases = expand(p, registry::instance(), {options.tags, options.case_names});
-  if (cases.empty())
-    throw usage_error(fmt::format("no case of plan '{}' matches the filters (tags: {}; cases: {})", p.name,
-                                  fmt::join(options.tags, ","), fmt::join(options.case_names, ",")));
+  if (cases.empty()) {
+    std::vector<std::string> names, tags;
+    for (const auto& c : p.cases) {
+      names.push_back(c.name);
+      for (const auto& t : c.tags)
+        if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
+    }
+    throw usage_error(fmt::format(
+        "no case of plan '{}' matches --tags '{}' --case '{}'; the plan's cases are: {}; its tags are: {}",
+        p.name, fmt::join(options.tags, ","), fmt::join(options.case_names, ","), fmt::join(names, ", "),
+        tags.empty() ? "(none)" : fmt::format("{}", fmt::join(tags, ", "))));
+  }
   const int cpus = read_cpu_info().allowed_cpus;
   const std::string self = self_executable();
   std::vector<prepared_case> prepared;
