@@ -7,6 +7,7 @@
 
 #include "exacheck_version.hpp"
 #include "harness/errors.hpp"
+#include "harness/nvml.hpp"
 #include "harness/plan.hpp"
 #include "harness/provenance.hpp"
 #include "harness/registry.hpp"
@@ -82,12 +83,38 @@ int print_machine_info() {
   const auto libraries = library_versions();
   for (const auto& [name, value] : libraries.items())
     fmt::print("{:<10} {}\n", name + ":", value.get<std::string>());
+  std::string nvml_unavailable;
+  if (const auto nvml = nvml_session::open(&nvml_unavailable)) {
+    fmt::print("driver:    {}\n", nvml->driver_version());
+    const int count = nvml->device_count();
+    if (count == 0)
+      fmt::print("gpus:      no GPU (NVML reports none); the cpu backend runs every benchmark\n");
+    else
+      fmt::print("gpus:      {}{}\n", count, built_with_cuda ? "" : "; this build has no CUDA backend");
+    // Whatever NVML cannot tell on this GPU or driver is shown as "unknown", never as a made-up 0.
+    const auto shown = [](const auto& value, const char* format) {
+      return value ? fmt::format(fmt::runtime(format), *value) : std::string("unknown");
+    };
+    for (int index = 0; index < count; ++index) {
+      const gpu_identity id = nvml->identity(index);
+      const gpu_sample now = nvml->sample(index);
+      fmt::print("gpu {}:     {}, uuid {}, serial {}, pci {}, sm {}, mem {}, {}, power {} / {}\n", index,
+                 shown(id.name, "{}"), shown(id.uuid, "{}"), shown(id.serial, "{}"),
+                 shown(id.pci_bus_id, "{}"), shown(now.sm_clock_mhz, "{} MHz"),
+                 shown(now.mem_clock_mhz, "{} MHz"), shown(now.temperature_c, "{} C"),
+                 shown(now.power_w, "{:.0f} W"), shown(now.power_limit_w, "{:.0f} W"));
+    }
+    return 0;
+  }
+  // Without NVML the kernel driver's /proc entries still tell whether GPUs exist (e.g. a driver/library
+  // version mismatch after an upgrade), and the reason NVML gave says what to fix.
   const auto gpus = nvidia_gpus_from_driver();
   if (gpus.empty())
-    fmt::print("gpus:      no GPU (no NVIDIA driver reports one); the cpu backend runs every benchmark\n");
+    fmt::print("gpus:      no GPU (no NVIDIA driver reports one; {}); the cpu backend runs every benchmark\n",
+               nvml_unavailable);
   else
-    fmt::print("gpus:      {} reported by the NVIDIA driver ({}){}\n", gpus.size(), fmt::join(gpus, ", "),
-               built_with_cuda ? "" : "; this build has no CUDA backend");
+    fmt::print("gpus:      {} reported by the NVIDIA driver ({}){}; {}\n", gpus.size(), fmt::join(gpus, ", "),
+               built_with_cuda ? "" : "; this build has no CUDA backend", nvml_unavailable);
   return 0;
 }
 
