@@ -133,6 +133,7 @@ void write_case_file(const prepared_case& pc) {
                                     {"params", c.params},
                                     {"backend", c.backend},
                                     {"verify", c.verify},
+                                    {"allow_gpu_sharing", c.allow_gpu_sharing},
                                     {"measurement", c.measurement},
                                     {"seed", std::hash<std::string>{}(c.id) & 0xffffffffu},
                                     {"threads", pc.threads},

@@ -11,6 +11,7 @@
 #include "harness/plan.hpp"
 #include "harness/provenance.hpp"
 #include "harness/registry.hpp"
+#include "kernels/cuda_backend.hpp"
 
 namespace exacheck {
 namespace {
@@ -67,20 +68,21 @@ int print_benchmark_list(const std::string& only_benchmark) {
     fmt::print("\n");
   }
   fmt::print("backends in this build: cpu{}\n",
-             built_with_cuda ? ", cuda (compiled; no CUDA benchmarks yet)" : "");
+             cuda::built() ? ", cuda (gemm, membw and the collectives; flops has no CUDA kernels yet)" : "");
   return 0;
 }
 
 int print_machine_info() {
   const cpu_info cpu = read_cpu_info();
   fmt::print("exacheck {} ({}), {} CUDA\n", version, git_revision,
-             built_with_cuda ? "built with" : "built without");
+             cuda::built() ? "built with" : "built without");
   fmt::print("host:      {}\nos:        {}\n", host_name(), os_description());
   fmt::print("cpu:       {}\ncores:     {} online, {} usable by this process\n", cpu.model, cpu.logical_cpus,
              cpu.allowed_cpus);
   fmt::print("memory:    {:.1f} GiB\n", static_cast<double>(cpu.memory_bytes) / (1024.0 * 1024 * 1024));
   fmt::print("llc:       {}\n", cpu.llc_bytes ? format_bytes(cpu.llc_bytes) : "unknown");
-  const auto libraries = library_versions();
+  auto libraries = library_versions();
+  libraries.update(cuda::library_versions());
   for (const auto& [name, value] : libraries.items())
     fmt::print("{:<10} {}\n", name + ":", value.get<std::string>());
   std::string nvml_unavailable;
@@ -90,7 +92,7 @@ int print_machine_info() {
     if (count == 0)
       fmt::print("gpus:      no GPU (NVML reports none); the cpu backend runs every benchmark\n");
     else
-      fmt::print("gpus:      {}{}\n", count, built_with_cuda ? "" : "; this build has no CUDA backend");
+      fmt::print("gpus:      {}{}\n", count, cuda::built() ? "" : "; this build has no CUDA backend");
     // Whatever NVML cannot tell on this GPU or driver is shown as "unknown", never as a made-up 0.
     const auto shown = [](const auto& value, const char* format) {
       return value ? fmt::format(fmt::runtime(format), *value) : std::string("unknown");
@@ -114,7 +116,7 @@ int print_machine_info() {
                nvml_unavailable);
   else
     fmt::print("gpus:      {} reported by the NVIDIA driver ({}){}; {}\n", gpus.size(), fmt::join(gpus, ", "),
-               built_with_cuda ? "" : "; this build has no CUDA backend", nvml_unavailable);
+               cuda::built() ? "" : "; this build has no CUDA backend", nvml_unavailable);
   return 0;
 }
 

@@ -58,6 +58,7 @@ struct case_spec {
   std::optional<std::string> backend;   // auto | cpu | cuda
   std::optional<std::string> launcher;  // local | mpirun | srun
   std::optional<bool> verify;
+  std::optional<bool> allow_gpu_sharing;
   nlohmann::json measure = nlohmann::json::object();  // overrides of measure_settings keys
   source_location where;
 };
@@ -69,6 +70,8 @@ struct plan_defaults {
   int ranks_per_node = 0;  // 0: all ranks on this node
   double timeout_s = 600;
   bool verify = true;
+  bool allow_gpu_sharing =
+      false;  // more ranks than GPUs on a node share them (round-robin) instead of an error
   measure_settings measurement;
 };
 
@@ -96,6 +99,8 @@ struct expanded_case {
   std::string backend = "auto";
   std::string launcher = "mpirun";
   bool verify = true;
+  bool allow_gpu_sharing =
+      false;  // more ranks than GPUs on a node share them (round-robin) instead of an error
   measure_settings measurement;
 };
 

@@ -121,6 +121,7 @@ std::vector<expanded_case> expand(const plan& p, const registry& suites, const c
     base.backend = c.backend.value_or(p.defaults.backend);
     base.launcher = c.launcher.value_or(p.defaults.launcher);
     base.verify = c.verify.value_or(p.defaults.verify);
+    base.allow_gpu_sharing = c.allow_gpu_sharing.value_or(p.defaults.allow_gpu_sharing);
     base.measurement = p.defaults.measurement;
     apply_measure_overrides(c.measure, base.measurement);
     for (const auto& point : outer_points(params, specs)) {

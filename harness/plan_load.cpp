@@ -24,11 +24,12 @@ constexpr const char* plan_schema = "exacheck/plan/v1";
 constexpr std::size_t max_launches_per_case = 100000;
 
 const std::vector<std::string> plan_keys = {"schema", "name", "description", "system", "defaults", "cases"};
-const std::vector<std::string> defaults_keys = {"backend", "launcher", "ranks",  "ranks_per_node",
-                                                "timeout", "verify",   "measure"};
+const std::vector<std::string> defaults_keys = {
+    "backend", "launcher", "ranks", "ranks_per_node", "timeout", "verify", "allow_gpu_sharing", "measure"};
 const std::vector<std::string> case_keys = {"name",    "benchmark",      "tags",    "params",
                                             "ranks",   "ranks_per_node", "timeout", "repeats",
-                                            "backend", "launcher",       "verify",  "measure"};
+                                            "backend", "launcher",       "verify",  "allow_gpu_sharing",
+                                            "measure"};
 const std::vector<std::string> backend_names = {"auto", "cpu", "cuda"};
 const std::vector<std::string> launcher_names = {"local", "mpirun", "srun"};
 constexpr std::int64_t int_max = std::numeric_limits<int>::max();
@@ -140,6 +141,8 @@ class plan_loader {
         if (const auto v = m_reader.read_duration_s(e, what, true)) defaults.timeout_s = *v;
       } else if (e.key == "verify") {
         if (const auto v = m_reader.read_boolean(e, what)) defaults.verify = *v;
+      } else if (e.key == "allow_gpu_sharing") {
+        if (const auto v = m_reader.read_boolean(e, what)) defaults.allow_gpu_sharing = *v;
       } else if (e.key == "measure") {
         if (const auto v = read_measure_overrides(m_reader, e, what))
           apply_measure_overrides(*v, defaults.measurement);
@@ -199,6 +202,8 @@ class plan_loader {
         c.launcher = m_reader.read_choice(e, name, launcher_names);
       } else if (e.key == "verify") {
         c.verify = m_reader.read_boolean(e, name);
+      } else if (e.key == "allow_gpu_sharing") {
+        c.allow_gpu_sharing = m_reader.read_boolean(e, name);
       } else if (e.key == "measure") {
         if (auto v = read_measure_overrides(m_reader, e, what + ": measure")) c.measure = std::move(*v);
       }

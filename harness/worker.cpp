@@ -4,15 +4,19 @@
 #include <mpi.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <iostream>
+#include <memory>
 
 #include "exacheck_version.hpp"
 #include "harness/errors.hpp"
 #include "harness/files.hpp"
+#include "harness/gpu_watch.hpp"
 #include "harness/provenance.hpp"
 #include "harness/registry.hpp"
+#include "kernels/cuda_backend.hpp"
 
 namespace exacheck {
 namespace {
@@ -45,6 +49,12 @@ std::vector<std::string> gather_text(const std::string& mine, MPI_Comm comm, int
   return texts;
 }
 
+nlohmann::json all_library_versions() {
+  nlohmann::json versions = library_versions();
+  versions.update(cuda::library_versions());
+  return versions;
+}
+
 nlohmann::json cpu_device_description(const cpu_info& cpu, int threads) {
   return {{"kind", "cpu"}, {"name", cpu.model}, {"threads", threads}, {"llc_bytes", cpu.llc_bytes}};
 }
@@ -53,16 +63,22 @@ nlohmann::json cpu_device_description(const cpu_info& cpu, int threads) {
 
 std::string resolve_backend(const std::string& requested) {
   if (requested == "cpu") return "cpu";
-  if (requested == "auto") return "cpu";  // the CUDA backend arrives with its own issue; until then cpu
-  if (requested == "cuda") {
-    if (!built_with_cuda)
-      throw usage_error(
-          "backend 'cuda' was requested, but this exacheck was built without CUDA (rebuild with "
-          "nvcc available or -DEXACHECK_CUDA=ON); use --backend cpu or auto");
+  if (requested != "auto" && requested != "cuda")
+    throw usage_error(fmt::format("unknown backend '{}'; expected auto, cpu or cuda", requested));
+  std::string why_no_gpu;
+  const bool gpu_here = cuda::built() && cuda::device_count(&why_no_gpu) > 0;
+  if (requested == "auto") return gpu_here ? "cuda" : "cpu";
+  if (!cuda::built())
     throw usage_error(
-        "backend 'cuda' was requested, but this build has no CUDA benchmarks yet; use cpu or auto");
-  }
-  throw usage_error(fmt::format("unknown backend '{}'; expected auto, cpu or cuda", requested));
+        "backend 'cuda' was requested, but this exacheck was built without CUDA (rebuild where nvcc is "
+        "found, or "
+        "with -DEXACHECK_CUDA=ON); use --backend cpu or auto");
+  if (!gpu_here)
+    throw usage_error(
+        fmt::format("backend 'cuda' was requested, but no GPU is usable here ({}); use --backend cpu "
+                    "or auto",
+                    why_no_gpu));
+  return "cuda";
 }
 
 int run_worker(const worker_options& options) {
@@ -93,14 +109,30 @@ int run_worker(const worker_options& options) {
     ctx.seed = case_json.value("seed", 12345ull);
     ctx.threads = options.threads > 0 ? options.threads : case_json.value("threads", 1);
     omp_set_num_threads(ctx.threads);
-    const cpu_info cpu = read_cpu_info();
-    rank_record["device"] = cpu_device_description(cpu, ctx.threads);
     rank_record["backend"] = ctx.backend;
-
-    const auto benchmark_start = std::chrono::steady_clock::now();
-    std::vector<point_result> points = s->run(ctx, benchmark, case_json.at("params"));
-    benchmark_s = seconds_since(benchmark_start);
-    rank_record["points"] = points;
+    const auto& backends = s->backends();
+    if (std::find(backends.begin(), backends.end(), ctx.backend) == backends.end()) {
+      // e.g. auto chose cuda on a GPU node, and this benchmark has no CUDA kernels yet: say so, run nothing.
+      point_result skipped;
+      skipped.params = case_json.at("params");
+      skipped.skipped_reason =
+          fmt::format("benchmark '{}' has no {} backend in this build", benchmark, ctx.backend);
+      rank_record["device"] = cpu_device_description(read_cpu_info(), ctx.threads);
+      rank_record["points"] = std::vector<point_result>{skipped};
+    } else {
+      std::unique_ptr<gpu_telemetry> telemetry;
+      if (ctx.backend == "cuda") {
+        rank_record["device"] = bind_rank_to_gpu(ctx, case_json.value("allow_gpu_sharing", false));
+        telemetry = std::make_unique<gpu_telemetry>(rank_record["device"].value("pci_bus_id", ""));
+      } else {
+        rank_record["device"] = cpu_device_description(read_cpu_info(), ctx.threads);
+      }
+      const auto benchmark_start = std::chrono::steady_clock::now();
+      std::vector<point_result> points = s->run(ctx, benchmark, case_json.at("params"));
+      benchmark_s = seconds_since(benchmark_start);
+      rank_record["points"] = points;
+      if (telemetry) rank_record["telemetry"] = telemetry->finish();
+    }
   } catch (const std::exception& e) {
     // This rank could not run the case: recorded as this rank's error. Peers blocked in a collective with it
     // are ended by the launcher (abort on non-zero status) or by the controller's time-out.
@@ -120,7 +152,7 @@ int run_worker(const worker_options& options) {
                              {"benchmark", case_json.value("benchmark", "")},
                              {"ranks", ctx.ranks},
                              {"exacheck_version", version},
-                             {"libraries", library_versions()},
+                             {"libraries", all_library_versions()},
                              {"rank_results", nlohmann::json::array()}};
     for (const auto& text : texts) result["rank_results"].push_back(nlohmann::json::parse(text));
     result["timing"] = {{"worker_s", seconds_since(start)}, {"gather_s", seconds_since(gather_start)}};

@@ -12,12 +12,14 @@
 #include "harness/rank_agreement.hpp"
 #include "harness/statistics.hpp"
 #include "kernels/cpu/mpi_collectives.hpp"
+#include "kernels/cuda_backend.hpp"
 
 namespace exacheck {
 namespace collectives {
 
 std::unique_ptr<collective_backend> make_collective_backend(const run_context& ctx) {
   if (ctx.backend == "cpu") return std::make_unique<mpi_collective_backend>(ctx.comm);
+  if (ctx.backend == "cuda") return cuda::make_collective_backend(ctx);
   throw std::runtime_error(
       fmt::format("backend '{}' is not available for collectives in this build", ctx.backend));
 }
@@ -177,7 +179,9 @@ class collectives_suite final : public suite {
     return specs;
   }
 
-  std::vector<std::string> backends() const override { return {"cpu"}; }
+  std::vector<std::string> backends() const override {
+    return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
+  }
 
   std::vector<point_result> run(const run_context& ctx, std::string_view benchmark,
                                 const param_values& params) override {

@@ -9,6 +9,7 @@
 #include "harness/rank_agreement.hpp"
 #include "harness/statistics.hpp"
 #include "kernels/cpu/cpu_gemm.hpp"
+#include "kernels/cuda_backend.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
 
 namespace exacheck {
@@ -16,6 +17,7 @@ namespace gemm {
 
 std::unique_ptr<gemm_backend> make_gemm_backend(const run_context& ctx) {
   if (ctx.backend == "cpu") return std::make_unique<cpu_gemm_backend>(ctx.threads);
+  if (ctx.backend == "cuda") return cuda::make_gemm_backend(ctx);
   throw std::runtime_error(fmt::format("backend '{}' is not available for gemm in this build", ctx.backend));
 }
 
@@ -71,7 +73,9 @@ class gemm_suite final : public suite {
     };
   }
 
-  std::vector<std::string> backends() const override { return {"cpu"}; }
+  std::vector<std::string> backends() const override {
+    return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
+  }
 
   std::vector<point_result> run(const run_context& ctx, std::string_view,
                                 const param_values& params) override {

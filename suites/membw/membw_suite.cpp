@@ -11,6 +11,7 @@
 #include "harness/rank_agreement.hpp"
 #include "harness/statistics.hpp"
 #include "kernels/cpu/cpu_stream.hpp"
+#include "kernels/cuda_backend.hpp"
 #include "suites/membw/membw_sizing.hpp"
 #include "suites/membw/stream_oracle.hpp"
 
@@ -45,6 +46,7 @@ double run_kernel(stream_backend& backend, stream_kernel kernel, double scalar) 
 
 std::unique_ptr<stream_backend> make_stream_backend(const run_context& ctx) {
   if (ctx.backend == "cpu") return std::make_unique<cpu_stream_backend>(ctx.threads, ctx.local_rank);
+  if (ctx.backend == "cuda") return cuda::make_stream_backend(ctx);
   throw std::runtime_error(fmt::format("backend '{}' is not available for membw in this build", ctx.backend));
 }
 
@@ -101,7 +103,9 @@ class membw_suite final : public suite {
     };
   }
 
-  std::vector<std::string> backends() const override { return {"cpu"}; }
+  std::vector<std::string> backends() const override {
+    return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
+  }
 
   std::vector<point_result> run(const run_context& ctx, std::string_view,
                                 const param_values& params) override {

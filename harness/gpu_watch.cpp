@@ -1,0 +1,94 @@
+#include "harness/gpu_watch.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include "harness/device_binding.hpp"
+#include "kernels/cuda_backend.hpp"
+
+namespace exacheck {
+namespace {
+// "bus:device.function" in lower case, without the PCI domain.
+std::string bus_device_function(const std::string& id) {
+  std::string tail = id.substr(id.find(':') == std::string::npos ? 0 : id.find(':') + 1);
+  std::transform(tail.begin(), tail.end(), tail.begin(), [](unsigned char c) { return std::tolower(c); });
+  return tail;
+}
+
+int nvml_index_of(const nvml_session& nvml, const std::string& pci_bus_id) {
+  for (int i = 0; i < nvml.device_count(); ++i) {
+    const auto identity = nvml.identity(i);
+    if (identity.pci_bus_id && same_pci_device(*identity.pci_bus_id, pci_bus_id)) return i;
+  }
+  return -1;
+}
+}  // namespace
+
+bool same_pci_device(const std::string& a, const std::string& b) {
+  return !a.empty() && !b.empty() && bus_device_function(a) == bus_device_function(b);
+}
+
+nlohmann::json bind_rank_to_gpu(const run_context& ctx, bool allow_sharing) {
+  std::string why_not;
+  const int visible = cuda::device_count(&why_not);
+  if (visible == 0)
+    throw std::runtime_error(fmt::format("no GPU for rank {} on {}: {}", ctx.rank, ctx.host, why_not));
+  const gpu_binding binding = choose_gpu(ctx.local_rank, ctx.local_ranks, visible, allow_sharing);
+  cuda::select_device(binding.device_index);
+  nlohmann::json device = cuda::device_properties(binding.device_index);
+  device["ranks_on_device"] = binding.ranks_on_device;
+  // NVML numbers GPUs in PCI order and ignores CUDA_VISIBLE_DEVICES: match by bus id, not by index.
+  std::string nvml_missing;
+  if (auto nvml = nvml_session::open(&nvml_missing)) {
+    const int index = nvml_index_of(*nvml, device.value("pci_bus_id", ""));
+    if (index >= 0) {
+      nlohmann::json identity = nvml->identity(index);
+      device["serial"] = identity.value("serial", nlohmann::json(nullptr));
+      device["driver"] = nvml->driver_version();
+    }
+  } else {
+    device["serial"] = nullptr;
+  }
+  return device;
+}
+
+gpu_telemetry::gpu_telemetry(const std::string& pci_bus_id, double period_s, std::size_t max_samples) {
+  m_nvml = nvml_session::open(&m_unavailable);
+  if (!m_nvml) return;
+  m_index = nvml_index_of(*m_nvml, pci_bus_id);
+  if (m_index < 0) {
+    m_unavailable = fmt::format("NVML reports no GPU at PCI bus id {}", pci_bus_id);
+    return;
+  }
+  m_before = m_nvml->sample(m_index);
+  m_sampler = std::thread([this, period_s, max_samples] {
+    const auto period = std::chrono::duration<double>(period_s);
+    auto next = std::chrono::steady_clock::now() + period;
+    while (!m_stop.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (std::chrono::steady_clock::now() < next) continue;
+      next += period;
+      if (m_during.size() < max_samples) m_during.push_back(m_nvml->sample(m_index));
+    }
+  });
+}
+
+gpu_telemetry::~gpu_telemetry() {
+  m_stop = true;
+  if (m_sampler.joinable()) m_sampler.join();
+}
+
+nlohmann::json gpu_telemetry::finish() {
+  m_stop = true;
+  if (m_sampler.joinable()) m_sampler.join();
+  if (!m_nvml || m_index < 0) return {{"unavailable", m_unavailable}};
+  return {{"nvml_index", m_index},
+          {"before", m_before},
+          {"during", m_during},
+          {"after", m_nvml->sample(m_index)}};
+}
+
+}  // namespace exacheck

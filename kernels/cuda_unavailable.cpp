@@ -1,0 +1,31 @@
+// A build without nvcc: the CUDA backend answers that it is not there (kernels/cuda_backend.hpp).
+#include <stdexcept>
+
+#include "kernels/cuda_backend.hpp"
+
+namespace exacheck::cuda {
+namespace {
+[[noreturn]] void not_built(const char* what) {
+  throw std::runtime_error(std::string("backend 'cuda' is not available for ") + what +
+                           ": this exacheck was built without CUDA (rebuild where nvcc is found, or with "
+                           "-DEXACHECK_CUDA=ON)");
+}
+}  // namespace
+
+bool built() { return false; }
+
+int device_count(std::string* why_not) {
+  if (why_not) *why_not = "this exacheck was built without CUDA";
+  return 0;
+}
+
+void select_device(int) { not_built("device selection"); }
+nlohmann::json device_properties(int) { return nlohmann::json::object(); }
+nlohmann::json library_versions() { return nlohmann::json::object(); }
+std::unique_ptr<gemm::gemm_backend> make_gemm_backend(const run_context&) { not_built("gemm"); }
+std::unique_ptr<membw::stream_backend> make_stream_backend(const run_context&) { not_built("membw"); }
+std::unique_ptr<collectives::collective_backend> make_collective_backend(const run_context&) {
+  not_built("collectives");
+}
+
+}  // namespace exacheck::cuda
