@@ -125,7 +125,11 @@ class membw_suite final : public suite {
     const std::uint64_t element_bytes = dtype == "fp32" ? 4 : 8;
     std::string size_source = "array_bytes";
     std::uint64_t array_bytes = requested_bytes;
-    if (array_bytes == 0) {
+    const auto backend_choice = array_bytes == 0 ? backend->auto_array_bytes() : std::nullopt;
+    if (backend_choice) {
+      array_bytes = backend_choice->first;
+      size_source = backend_choice->second;
+    } else if (array_bytes == 0) {
       const last_level_cache llc = read_last_level_cache();
       array_bytes = auto_array_bytes(llc.total_bytes(), ctx.local_ranks, element_bytes);
       size_source = llc.total_bytes() > 0

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "harness/suite.hpp"
@@ -64,6 +65,11 @@ class stream_backend {
   virtual void read_arrays(std::vector<double>& a, std::vector<double>& b, std::vector<double>& c) const = 0;
   // What runs, e.g. "OpenMP static schedule, 2 threads pinned to CPUs 0,1" (recorded in descriptions).
   virtual std::string implementation() const = 0;
+  // The bytes per array this backend wants when the plan leaves the size to it (array_bytes: 0), and how they
+  // were chosen; nullopt: the suite's host rule (4 × the node's last-level cache, split over its ranks).
+  virtual std::optional<std::pair<std::uint64_t, std::string>> auto_array_bytes() const {
+    return std::nullopt;
+  }
 };
 
 // Runs one kernel by its table entry; returns dot's sum (0 for the others).

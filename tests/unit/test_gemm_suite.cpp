@@ -7,6 +7,7 @@
 
 #include "kernels/cpu/cpu_gemm.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
+#include "kernels/cuda_backend.hpp"
 #include "suites/gemm/gemm_suite.hpp"
 
 using namespace exacheck;
@@ -84,7 +85,9 @@ std::unique_ptr<suite> corrupting_suite(std::int64_t i, std::int64_t j, double d
 TEST(gemm_suite, declares_its_parameters_with_units_defaults_and_allowed_values) {
   const auto s = make_gemm_suite();
   EXPECT_EQ(s->benchmarks(), std::vector<std::string>{"gemm"});
-  EXPECT_EQ(s->backends(), std::vector<std::string>{"cpu"});
+  const std::vector<std::string> expected_backends =
+      exacheck::cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
+  EXPECT_EQ(s->backends(), expected_backends);
   const auto specs = s->parameters("gemm");
   ASSERT_EQ(specs.size(), 7u);
   const auto* dtype = find_param(specs, "dtype");

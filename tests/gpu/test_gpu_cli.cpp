@@ -1,0 +1,62 @@
+// The CLI on a GPU node: every benchmark with a CUDA backend runs, verifies its answer and records the GPU it
+// ran on. Label `gpu`: skipped where no GPU is usable.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "../support/cli_runner.hpp"
+#include "kernels/cuda_backend.hpp"
+
+using namespace exacheck::testing;
+namespace fs = std::filesystem;
+
+namespace {
+void skip_without_gpu() {
+  std::string why_not;
+  if (exacheck::cuda::device_count(&why_not) == 0) GTEST_SKIP() << "no GPU: " << why_not;
+}
+}  // namespace
+
+TEST(gpu_cli, small_plan_on_cuda_verifies_every_answer_and_names_the_gpu) {
+  skip_without_gpu();
+  const auto dir = fresh_temp_dir("gpu-cli");
+  write_text(
+      dir / "plan.yaml",
+      "schema: exacheck/plan/v1\nname: gpu-small\ndefaults: {backend: cuda, launcher: mpirun, timeout: 5m,\n"
+      "  measure: {min_time: 10ms, max_time: 1s}}\ncases:\n"
+      "  - {name: gemm, benchmark: gemm, params: {dtype: [fp64, fp32, tf32, fp16, bf16, fp8_e4m3, int8], "
+      "m: 512, n: 384, k: 256}}\n"
+      "  - {name: membw, benchmark: membw, params: {array_bytes: 256MiB, ntimes: 5}}\n"
+      "  - {name: allreduce, benchmark: allreduce, params: {bytes: [8, 1MiB, 64MiB], dtype: [fp32, fp64]}}\n"
+      "  - {name: allgather, benchmark: allgather, params: {bytes: [1KiB, 16MiB]}}\n"
+      "  - {name: broadcast, benchmark: broadcast, params: {bytes: [1KiB, 16MiB]}}\n");
+  const auto result =
+      run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()}, dir / "out.txt");
+  EXPECT_NE(result.exit_code, 2) << result.output;
+  const auto run = read_json(dir / "run" / "run.json");
+  for (const auto& c : run["cases"]) {
+    SCOPED_TRACE(c["id"].get<std::string>());
+    EXPECT_EQ(c["status"], "completed") << c["message"] << "\n" << c["log_tail"];
+    for (const auto& check : c["checks"]) EXPECT_NE(check["outcome"], "INCORRECT") << check.dump();
+    for (const auto& point : c["results"])
+      for (const auto& rank : point["ranks"]) {
+        EXPECT_EQ(rank["backend"], "cuda");
+        if (rank["skipped"].is_null()) {
+          EXPECT_FALSE(rank["device"].value("uuid", "").empty()) << rank["device"].dump();
+        }
+      }
+  }
+}
+
+TEST(gpu_cli, auto_backend_picks_cuda_on_a_gpu_node) {
+  skip_without_gpu();
+  const auto dir = fresh_temp_dir("gpu-auto");
+  write_text(dir / "plan.yaml",
+             "schema: exacheck/plan/v1\nname: gpu-auto\ndefaults: {backend: auto, launcher: local}\ncases:\n"
+             "  - {name: gemm, benchmark: gemm, params: {dtype: bf16, m: 256, n: 256, k: 256}}\n");
+  const auto result =
+      run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()}, dir / "out.txt");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  const auto run = read_json(dir / "run" / "run.json");
+  EXPECT_EQ(run["cases"][0]["results"][0]["ranks"][0]["backend"], "cuda");
+}
