@@ -11,14 +11,16 @@ using namespace exacheck::testing;
 namespace fs = std::filesystem;
 
 namespace {
-void skip_without_gpu() {
-  std::string why_not;
-  if (exacheck::cuda::device_count(&why_not) == 0) GTEST_SKIP() << "no GPU: " << why_not;
-}
+// GTEST_SKIP returns from the function it is in: the tests call this macro in their own body.
+#define SKIP_WITHOUT_GPU()                                                                  \
+  do {                                                                                      \
+    std::string why_not;                                                                    \
+    if (exacheck::cuda::device_count(&why_not) == 0) GTEST_SKIP() << "no GPU: " << why_not; \
+  } while (0)
 }  // namespace
 
 TEST(gpu_cli, small_plan_on_cuda_verifies_every_answer_and_names_the_gpu) {
-  skip_without_gpu();
+  SKIP_WITHOUT_GPU();
   const auto dir = fresh_temp_dir("gpu-cli");
   write_text(
       dir / "plan.yaml",
@@ -49,7 +51,7 @@ TEST(gpu_cli, small_plan_on_cuda_verifies_every_answer_and_names_the_gpu) {
 }
 
 TEST(gpu_cli, auto_backend_picks_cuda_on_a_gpu_node) {
-  skip_without_gpu();
+  SKIP_WITHOUT_GPU();
   const auto dir = fresh_temp_dir("gpu-auto");
   write_text(dir / "plan.yaml",
              "schema: exacheck/plan/v1\nname: gpu-auto\ndefaults: {backend: auto, launcher: local}\ncases:\n"
