@@ -1,0 +1,192 @@
+#pragma once
+// Host-side facts of the cuBLASLt gemm backend (kernels/cuda/cublaslt_gemm.cpp): which element formats,
+// compute type and layout each gemm dtype runs with, from which compute capability, and the input rounding
+// the oracle must reproduce. Plain C++ on purpose — no CUDA header — so unit tests include it in builds
+// without CUDA; cublaslt_gemm.cpp maps the enums below to cudaDataType_t / cublasComputeType_t. Tolerances
+// are not here: gemm::machine_epsilon (suites/gemm/gemm_oracle.hpp) is their one source.
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace exacheck::gemm {
+class gemm_backend;
+}
+
+namespace exacheck::cuda::gemm_types {
+
+// Storage formats of A, B and C (cudaDataType_t CUDA_R_*).
+enum class element_format { fp64, fp32, fp16, bf16, fp8_e4m3, fp8_e5m2, int8, int32 };
+
+// Accumulation (cublasComputeType_t CUBLAS_COMPUTE_*).
+enum class compute_mode { fp64, fp32, fp32_fast_tf32, int32 };
+
+constexpr std::size_t element_bytes(element_format format) {
+  switch (format) {
+    case element_format::fp64:
+      return 8;
+    case element_format::fp32:
+    case element_format::int32:
+      return 4;
+    case element_format::fp16:
+    case element_format::bf16:
+      return 2;
+    case element_format::fp8_e4m3:
+    case element_format::fp8_e5m2:
+    case element_format::int8:
+      return 1;
+  }
+  return 0;
+}
+
+// The cudaDataType_t spelling, for implementation() and messages.
+constexpr std::string_view format_name(element_format format) {
+  switch (format) {
+    case element_format::fp64:
+      return "CUDA_R_64F";
+    case element_format::fp32:
+      return "CUDA_R_32F";
+    case element_format::fp16:
+      return "CUDA_R_16F";
+    case element_format::bf16:
+      return "CUDA_R_16BF";
+    case element_format::fp8_e4m3:
+      return "CUDA_R_8F_E4M3";
+    case element_format::fp8_e5m2:
+      return "CUDA_R_8F_E5M2";
+    case element_format::int8:
+      return "CUDA_R_8I";
+    case element_format::int32:
+      return "CUDA_R_32I";
+  }
+  return "?";
+}
+
+constexpr std::string_view compute_name(compute_mode mode) {
+  switch (mode) {
+    case compute_mode::fp64:
+      return "CUBLAS_COMPUTE_64F";
+    case compute_mode::fp32:
+      return "CUBLAS_COMPUTE_32F";
+    case compute_mode::fp32_fast_tf32:
+      return "CUBLAS_COMPUTE_32F_FAST_TF32";
+    case compute_mode::int32:
+      return "CUBLAS_COMPUTE_32I";
+  }
+  return "?";
+}
+
+struct dtype_info {
+  std::string_view dtype;  // the plan's name (suites/gemm parameter "dtype")
+  element_format a, b, c;  // storage of A, B and C (D is C, in place)
+  element_format scale;    // alpha and beta (and the FP8 scale factors' compute type)
+  compute_mode compute;
+  // Lowest compute capability (major·10 + minor) with tensor cores for the format: TF32 and BF16 came with
+  // Ampere (8.0), FP8 with Ada and Hopper (8.9), INT8 IMMA with Turing (7.5), FP16 HMMA with Volta (7.0).
+  int min_compute_capability;
+  // cuBLASLt runs the dtype only as op(A) = Aᵀ, op(B) = B ("TN"): FP8 kernels always, INT8 IMMA kernels on
+  // the regular column-major order. Other requests are run TN on inputs transposed when uploaded.
+  bool requires_tn;
+  // The input rounding that differs from the storage format: tf32 keeps fp32 storage but the tensor cores
+  // read 10 mantissa bits, so the inputs are rounded to tf32 first and the oracle sees exactly what is
+  // multiplied.
+  bool round_inputs_to_tf32;
+};
+
+// FP8: cuBLASLt has E4M3×E4M3, E4M3×E5M2 and E5M2×E4M3 but no E5M2×E5M2, so fp8_e5m2 multiplies an E5M2 A by
+// an E4M3 B (its tolerance is E5M2's, the coarser one). FP8 results are stored as BF16 (fp32 accumulation);
+// INT8 results as exact INT32.
+inline constexpr std::array<dtype_info, 8> dtype_table{{
+    {"fp64", element_format::fp64, element_format::fp64, element_format::fp64, element_format::fp64,
+     compute_mode::fp64, 0, false, false},
+    {"fp32", element_format::fp32, element_format::fp32, element_format::fp32, element_format::fp32,
+     compute_mode::fp32, 0, false, false},
+    {"tf32", element_format::fp32, element_format::fp32, element_format::fp32, element_format::fp32,
+     compute_mode::fp32_fast_tf32, 80, false, true},
+    {"fp16", element_format::fp16, element_format::fp16, element_format::fp16, element_format::fp32,
+     compute_mode::fp32, 70, false, false},
+    {"bf16", element_format::bf16, element_format::bf16, element_format::bf16, element_format::fp32,
+     compute_mode::fp32, 80, false, false},
+    {"fp8_e4m3", element_format::fp8_e4m3, element_format::fp8_e4m3, element_format::bf16,
+     element_format::fp32, compute_mode::fp32, 89, true, false},
+    {"fp8_e5m2", element_format::fp8_e5m2, element_format::fp8_e4m3, element_format::bf16,
+     element_format::fp32, compute_mode::fp32, 89, true, false},
+    {"int8", element_format::int8, element_format::int8, element_format::int32, element_format::int32,
+     compute_mode::int32, 75, true, false},
+}};
+
+// The table's entry for `dtype`, nullptr when there is none.
+constexpr const dtype_info* find_dtype(std::string_view dtype) {
+  for (const auto& info : dtype_table)
+    if (info.dtype == dtype) return &info;
+  return nullptr;
+}
+
+// Why the cuda backend cannot run `dtype` on a device of compute capability major.minor, nullopt when it can.
+// `device` names the device in the sentence ("CUDA device 0 (NVIDIA A100-SXM4-80GB)").
+inline std::optional<std::string> unsupported_reason(std::string_view dtype, int major, int minor,
+                                                     std::string_view device) {
+  const dtype_info* info = find_dtype(dtype);
+  if (!info)
+    return "dtype " + std::string(dtype) + " is not supported by the cuda backend (cuBLASLt has no " +
+           std::string(dtype) + " GEMM)";
+  const int capability = major * 10 + minor;
+  if (capability >= info->min_compute_capability) return std::nullopt;
+  return "dtype " + std::string(dtype) + " is not supported by the cuda backend on " + std::string(device) +
+         ": cuBLASLt needs compute capability " + std::to_string(info->min_compute_capability / 10) + "." +
+         std::to_string(info->min_compute_capability % 10) + " or newer for it, the device has " +
+         std::to_string(major) + "." + std::to_string(minor);
+}
+
+// How the GEMM is run for a requested op(A), op(B): the same product, but TN-only dtypes get Aᵀ / Bᵀ stored
+// on the device where the request stores A / B the other way.
+struct executed_layout {
+  bool transa = false;  // op(A) given to cuBLASLt
+  bool transb = false;  // op(B) given to cuBLASLt
+  bool transpose_a_on_upload = false;
+  bool transpose_b_on_upload = false;
+};
+
+constexpr executed_layout executed_layout_for(const dtype_info& info, bool transa, bool transb) {
+  if (!info.requires_tn) return {transa, transb, false, false};
+  return {true, false, !transa, transb};
+}
+
+// Round-to-nearest-even to tf32 (fp32 with 10 explicit mantissa bits). A value already in tf32 passes the
+// tensor cores' fp32 → tf32 conversion unchanged, whichever rounding the kernel uses.
+inline float round_to_tf32(float value) {
+  if (!std::isfinite(value)) return value;
+  auto bits = std::bit_cast<std::uint32_t>(value);
+  constexpr std::uint32_t dropped = 13;  // 23 − 10 mantissa bits
+  bits += ((std::uint32_t{1} << (dropped - 1)) - 1) + ((bits >> dropped) & 1u);
+  bits &= ~((std::uint32_t{1} << dropped) - 1);
+  return std::bit_cast<float>(bits);
+}
+
+// int8 inputs: the uniform value u ∈ [−1, 1) scaled by 128 and floored, so every int8 value is equally
+// likely.
+inline std::int8_t quantize_int8(double uniform) {
+  const double scaled = std::floor(uniform * 128.0);
+  return static_cast<std::int8_t>(std::clamp(scaled, -128.0, 127.0));
+}
+
+// Largest K whose int32 accumulation of int8 products cannot overflow (each |a·b| ≤ 128·128).
+inline constexpr std::int64_t int8_max_k = std::numeric_limits<std::int32_t>::max() / (128 * 128);
+
+}  // namespace exacheck::cuda::gemm_types
+
+namespace exacheck::cuda {
+
+// Test hook of the cuBLASLt gemm backend (defined only in builds with CUDA): adds `delta` to C(i, j) in
+// device memory after a run, so that tests can show a wrong answer is detected. Throws std::invalid_argument
+// when `backend` is not the cuBLASLt backend, std::out_of_range outside C.
+void corrupt_gemm_output_for_testing(gemm::gemm_backend& backend, std::int64_t i, std::int64_t j,
+                                     double delta);
+
+}  // namespace exacheck::cuda
