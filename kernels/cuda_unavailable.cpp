@@ -1,6 +1,7 @@
 // A build without nvcc: the CUDA backend answers that it is not there (kernels/cuda_backend.hpp).
 #include <stdexcept>
 
+#include "kernels/cuda/gemm_types.hpp"
 #include "kernels/cuda_backend.hpp"
 
 namespace exacheck::cuda {
@@ -12,20 +13,36 @@ namespace {
 }
 }  // namespace
 
-bool built() { return false; }
+bool built() {
+  return false;
+}
 
 int device_count(std::string* why_not) {
   if (why_not) *why_not = "this exacheck was built without CUDA";
   return 0;
 }
 
-void select_device(int) { not_built("device selection"); }
-nlohmann::json device_properties(int) { return nlohmann::json::object(); }
-nlohmann::json library_versions() { return nlohmann::json::object(); }
-std::unique_ptr<gemm::gemm_backend> make_gemm_backend(const run_context&) { not_built("gemm"); }
-std::unique_ptr<membw::stream_backend> make_stream_backend(const run_context&) { not_built("membw"); }
+void select_device(int) {
+  not_built("device selection");
+}
+nlohmann::json device_properties(int) {
+  return nlohmann::json::object();
+}
+nlohmann::json library_versions() {
+  return nlohmann::json::object();
+}
+std::unique_ptr<gemm::gemm_backend> make_gemm_backend(const run_context&) {
+  not_built("gemm");
+}
+std::unique_ptr<membw::stream_backend> make_stream_backend(const run_context&) {
+  not_built("membw");
+}
 std::unique_ptr<collectives::collective_backend> make_collective_backend(const run_context&) {
   not_built("collectives");
+}
+
+void corrupt_gemm_output_for_testing(gemm::gemm_backend&, std::int64_t, std::int64_t, double) {
+  not_built("gemm test hooks");
 }
 
 }  // namespace exacheck::cuda

@@ -183,7 +183,7 @@ inline constexpr std::int64_t int8_max_k = std::numeric_limits<std::int32_t>::ma
 
 namespace exacheck::cuda {
 
-// Test hook of the cuBLASLt gemm backend (defined only in builds with CUDA): adds `delta` to C(i, j) in
+// Test hook of the cuBLASLt gemm backend (a build without CUDA throws): adds `delta` to C(i, j) in
 // device memory after a run, so that tests can show a wrong answer is detected. Throws std::invalid_argument
 // when `backend` is not the cuBLASLt backend, std::out_of_range outside C.
 void corrupt_gemm_output_for_testing(gemm::gemm_backend& backend, std::int64_t i, std::int64_t j,
