@@ -16,6 +16,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "../support/faulty_collective_backend.hpp"
 #include "harness/process.hpp"
 #include "kernels/cpu/mpi_collectives.hpp"
 #include "suites/collectives/collectives_suite.hpp"
@@ -26,30 +27,8 @@ using namespace exacheck::collectives;
 
 namespace {
 
-constexpr std::size_t k_fault_index = 3;
-
-// Returns the real backend's output with one element changed on the last rank: a planted wrong answer.
-class faulty_backend final : public collective_backend {
- public:
-  faulty_backend(std::unique_ptr<collective_backend> inner, bool faulty)
-      : m_inner(std::move(inner)), m_faulty(faulty) {}
-  std::string name() const override { return m_inner->name(); }
-  std::string library_version() const override { return m_inner->library_version(); }
-  std::size_t max_elements() const override { return m_inner->max_elements(); }
-  void prepare(const collective_layout& layout) override { m_inner->prepare(layout); }
-  void write_input(std::span<const double> values) override { m_inner->write_input(values); }
-  void fill_output(double value) override { m_inner->fill_output(value); }
-  std::vector<double> read_output() override {
-    auto output = m_inner->read_output();
-    if (m_faulty && output.size() > k_fault_index) output[k_fault_index] += 1;
-    return output;
-  }
-  void run() override { m_inner->run(); }
-
- private:
-  std::unique_ptr<collective_backend> m_inner;
-  bool m_faulty;
-};
+using exacheck::testing::faulty_backend;
+using exacheck::testing::k_fault_index;
 
 struct driver_state {
   run_context ctx;

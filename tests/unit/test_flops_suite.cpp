@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "../support/quick_context.hpp"
 #include "kernels/cpu/cpu_fma.hpp"
 #include "suites/flops/flops_suite.hpp"
 #include "suites/flops/fma_chain.hpp"
@@ -14,16 +15,7 @@ using namespace exacheck::flops;
 
 namespace {
 
-run_context quick_context(int threads = 1) {
-  run_context ctx;
-  ctx.threads = threads;
-  ctx.measurement.warmup_iterations = 1;
-  ctx.measurement.min_iterations = 3;
-  ctx.measurement.max_iterations = 5;
-  ctx.measurement.min_time_s = 0;
-  ctx.measurement.max_time_s = 2;
-  return ctx;
-}
+using exacheck::testing::quick_context;
 
 point_result run_one(suite& s, const run_context& ctx, const std::string& dtype,
                      int inner_iterations = 20000) {

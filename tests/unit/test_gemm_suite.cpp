@@ -5,9 +5,10 @@
 
 #include <cmath>
 
+#include "../support/quick_context.hpp"
 #include "kernels/cpu/cpu_gemm.hpp"
-#include "suites/gemm/gemm_oracle.hpp"
 #include "kernels/cuda_backend.hpp"
+#include "suites/gemm/gemm_oracle.hpp"
 #include "suites/gemm/gemm_suite.hpp"
 
 using namespace exacheck;
@@ -15,16 +16,7 @@ using namespace exacheck::gemm;
 
 namespace {
 
-run_context quick_context(int threads = 1) {
-  run_context ctx;
-  ctx.threads = threads;
-  ctx.measurement.warmup_iterations = 1;
-  ctx.measurement.min_iterations = 3;
-  ctx.measurement.max_iterations = 5;
-  ctx.measurement.min_time_s = 0;
-  ctx.measurement.max_time_s = 2;
-  return ctx;
-}
+using exacheck::testing::quick_context;
 
 param_values gemm_params(const std::string& dtype, int m, int n, int k, const std::string& transa = "n",
                          const std::string& transb = "n", int verify_samples = 256) {
