@@ -53,7 +53,8 @@ int print_benchmark_list(const std::string& only_benchmark) {
   for (const auto& name : suites.benchmark_names()) {
     if (!only_benchmark.empty() && name != only_benchmark) continue;
     const suite* s = suites.find(name);
-    fmt::print("{} — {}\n  backends in this build: {}\n", name, s->description(name), fmt::join(s->backends(), ", "));
+    fmt::print("{} — {}\n  backends in this build: {}\n", name, s->description(name),
+               fmt::join(s->backends(), ", "));
     fmt::print("  {:<16} {:<9} {:<10} {:<22} {}\n", "parameter", "type", "unit", "default", "allowed / doc");
     for (const auto& p : s->parameters(name)) {
       std::string allowed;
