@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/skip_without_gpu.hpp"
 #include "kernels/cuda/gemm_types.hpp"
 #include "kernels/cuda_backend.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
@@ -21,12 +22,6 @@ using namespace exacheck;
 using namespace exacheck::gemm;
 
 namespace {
-
-#define SKIP_WITHOUT_GPU()                                                                \
-  do {                                                                                    \
-    std::string why_not;                                                                  \
-    if (cuda::device_count(&why_not) == 0) GTEST_SKIP() << "no CUDA device: " << why_not; \
-  } while (0)
 
 const std::vector<std::string> all_dtypes = {"fp64", "fp32",     "tf32",     "fp16",
                                              "bf16", "fp8_e4m3", "fp8_e5m2", "int8"};

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/skip_without_gpu.hpp"
 #include "kernels/cuda_backend.hpp"
 #include "suites/membw/membw_suite.hpp"
 #include "suites/membw/stream_oracle.hpp"
@@ -17,12 +18,6 @@ using namespace exacheck;
 using namespace exacheck::membw;
 
 namespace {
-
-#define SKIP_WITHOUT_GPU()                                                                \
-  do {                                                                                    \
-    std::string why_not;                                                                  \
-    if (cuda::device_count(&why_not) == 0) GTEST_SKIP() << "no CUDA device: " << why_not; \
-  } while (0)
 
 constexpr double scalar = 0.4;
 

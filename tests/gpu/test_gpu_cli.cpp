@@ -5,19 +5,13 @@
 #include <filesystem>
 
 #include "../support/cli_runner.hpp"
+#include "../support/skip_without_gpu.hpp"
 #include "kernels/cuda_backend.hpp"
 
 using namespace exacheck::testing;
 namespace fs = std::filesystem;
 
-namespace {
-// GTEST_SKIP returns from the function it is in: the tests call this macro in their own body.
-#define SKIP_WITHOUT_GPU()                                                                  \
-  do {                                                                                      \
-    std::string why_not;                                                                    \
-    if (exacheck::cuda::device_count(&why_not) == 0) GTEST_SKIP() << "no GPU: " << why_not; \
-  } while (0)
-}  // namespace
+namespace {}  // namespace
 
 TEST(gpu_cli, small_plan_on_cuda_verifies_every_answer_and_names_the_gpu) {
   SKIP_WITHOUT_GPU();

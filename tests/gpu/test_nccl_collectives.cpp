@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "../support/faulty_collective_backend.hpp"
+#include "../support/skip_without_gpu.hpp"
 #include "kernels/cuda_backend.hpp"
 #include "suites/collectives/collective_formulas.hpp"
 #include "suites/collectives/collectives_suite.hpp"
@@ -48,12 +49,6 @@ class mpi_environment final : public ::testing::Environment {
 
 [[maybe_unused]] ::testing::Environment* const k_mpi_environment =
     ::testing::AddGlobalTestEnvironment(new mpi_environment);
-
-#define SKIP_WITHOUT_GPU()                                                                \
-  do {                                                                                    \
-    std::string why_not;                                                                  \
-    if (cuda::device_count(&why_not) == 0) GTEST_SKIP() << "no CUDA device: " << why_not; \
-  } while (0)
 
 // What the worker sets up: this rank's place in MPI_COMM_WORLD, its GPU selected, backend "cuda".
 run_context cuda_context() {

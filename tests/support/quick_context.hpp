@@ -1,5 +1,7 @@
 #pragma once
-// A run context for in-process suite tests: few, short iterations.
+// Helpers for in-process suite tests.
+#include <string>
+
 #include "harness/suite.hpp"
 
 namespace exacheck::testing {
@@ -13,6 +15,13 @@ inline run_context quick_context(int threads = 1) {
   ctx.measurement.min_time_s = 0;
   ctx.measurement.max_time_s = 2;
   return ctx;
+}
+
+// The metric called `name` of a point, or nullptr.
+inline const metric* find_metric(const point_result& point, const std::string& name) {
+  for (const auto& m : point.metrics)
+    if (m.name == name) return &m;
+  return nullptr;
 }
 
 }  // namespace exacheck::testing

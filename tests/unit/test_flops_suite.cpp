@@ -24,11 +24,7 @@ point_result run_one(suite& s, const run_context& ctx, const std::string& dtype,
   return points.empty() ? point_result{} : points.front();
 }
 
-const metric* find_metric(const point_result& point, const std::string& name) {
-  for (const auto& m : point.metrics)
-    if (m.name == name) return &m;
-  return nullptr;
-}
+using exacheck::testing::find_metric;
 
 // Wraps the real backend and changes one chain's result: a fast wrong answer must be INCORRECT.
 class corrupting_backend final : public flops_backend {

@@ -35,11 +35,7 @@ point_result run_one(suite& s, const run_context& ctx, const param_values& param
   return points.empty() ? point_result{} : points.front();
 }
 
-const metric* find_metric(const point_result& point, const std::string& name) {
-  for (const auto& m : point.metrics)
-    if (m.name == name) return &m;
-  return nullptr;
-}
+using exacheck::testing::find_metric;
 
 // The real OpenBLAS backend, but every run leaves one entry of C wrong: a fast wrong answer must be
 // INCORRECT.
