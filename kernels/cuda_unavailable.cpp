@@ -45,4 +45,8 @@ void corrupt_gemm_output_for_testing(gemm::gemm_backend&, std::int64_t, std::int
   not_built("gemm test hooks");
 }
 
+gemm_input_images gemm_inputs_for_testing(gemm::gemm_backend&, bool) {
+  not_built("gemm test hooks");
+}
+
 }  // namespace exacheck::cuda

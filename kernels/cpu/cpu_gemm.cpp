@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <new>
-#include <random>
 #include <sstream>
 #include <stdexcept>
 
+#include "suites/gemm/gemm_inputs.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
 
 namespace exacheck::gemm {
@@ -61,31 +61,42 @@ std::optional<std::string> cpu_gemm_backend::unsupported_reason(std::string_view
 template <class T>
 void cpu_gemm_backend::fill(std::uint64_t seed) {
   const auto& s = m_shape;
-  const auto a_elements = static_cast<std::size_t>(s.m * s.k),
-             b_elements = static_cast<std::size_t>(s.k * s.n);
-  const auto c_elements = static_cast<std::size_t>(s.m * s.n);
-  m_a.reset(allocate_aligned(a_elements * sizeof(T)));
-  m_b.reset(allocate_aligned(b_elements * sizeof(T)));
-  m_c.reset(allocate_aligned(c_elements * sizeof(T)));
-  std::mt19937_64 random(seed);
-  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
+  const auto a_elements = static_cast<std::int64_t>(s.m * s.k * s.batch),
+             b_elements = static_cast<std::int64_t>(s.k * s.n * s.batch);
+  const auto c_elements = static_cast<std::int64_t>(s.m * s.n * s.batch);
+  m_a.reset(allocate_aligned(static_cast<std::size_t>(a_elements) * sizeof(T)));
+  m_b.reset(allocate_aligned(static_cast<std::size_t>(b_elements) * sizeof(T)));
+  m_c.reset(allocate_aligned(static_cast<std::size_t>(c_elements) * sizeof(T)));
   T* a = static_cast<T*>(m_a.get());
   T* b = static_cast<T*>(m_b.get());
   T* c = static_cast<T*>(m_c.get());
-  for (std::size_t e = 0; e < a_elements; ++e) a[e] = static_cast<T>(uniform(random));
-  for (std::size_t e = 0; e < b_elements; ++e) b[e] = static_cast<T>(uniform(random));
-  // C is written by every run (β = 0); touching it here keeps page faults out of the first timed GEMM.
-  std::fill(c, c + c_elements, T(0));
+  const std::uint64_t key_a = input_key(seed, input_matrix::a), key_b = input_key(seed, input_matrix::b);
+  // Element values depend on their index only, so the threads that will run the GEMM fill (and first-touch)
+  // the pages in parallel. C is written by every run (β = 0); touching it here keeps page faults out of the
+  // first timed GEMM.
+#pragma omp parallel num_threads(m_threads)
+  {
+#pragma omp for schedule(static) nowait
+    for (std::int64_t e = 0; e < a_elements; ++e)
+      a[e] = static_cast<T>(normal_input(key_a, static_cast<std::uint64_t>(e)));
+#pragma omp for schedule(static) nowait
+    for (std::int64_t e = 0; e < b_elements; ++e)
+      b[e] = static_cast<T>(normal_input(key_b, static_cast<std::uint64_t>(e)));
+#pragma omp for schedule(static)
+    for (std::int64_t e = 0; e < c_elements; ++e) c[e] = T(0);
+  }
 }
 
-void cpu_gemm_backend::prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed) {
+void cpu_gemm_backend::prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed,
+                               const gemm_options& options) {
   if (const auto reason = unsupported_reason(dtype)) throw std::invalid_argument(*reason);
-  if (shape.m < 1 || shape.n < 1 || shape.k < 1)
-    throw std::invalid_argument(
-        fmt::format("gemm: m, n, k must be ≥ 1 (got {}, {}, {})", shape.m, shape.n, shape.k));
+  if (shape.m < 1 || shape.n < 1 || shape.k < 1 || shape.batch < 1)
+    throw std::invalid_argument(fmt::format("gemm: m, n, k and batch must be ≥ 1 (got {}, {}, {}, {})",
+                                            shape.m, shape.n, shape.k, shape.batch));
   m_shape = shape;
   m_dtype = std::string(dtype);
   m_single = dtype == "fp32";
+  m_autotune = options.autotune;
   // Process-wide in OpenBLAS; set here, never in the timed run().
   openblas_set_num_threads(m_threads);
   if (m_single)
@@ -95,7 +106,16 @@ void cpu_gemm_backend::prepare(const gemm_shape& shape, std::string_view dtype, 
 }
 
 std::string cpu_gemm_backend::implementation() const {
-  return fmt::format("{} cblas_{}gemm, {} threads", openblas_version(), m_single ? 's' : 'd', m_threads);
+  return fmt::format("{} cblas_{}gemm{}, {} threads", openblas_version(), m_single ? 's' : 'd',
+                     m_shape.batch > 1 ? fmt::format(" called {} times (one per batch entry)", m_shape.batch)
+                                       : std::string(),
+                     m_threads);
+}
+
+std::vector<std::string> cpu_gemm_backend::warnings() const {
+  if (!m_autotune) return {};
+  return {fmt::format("autotune has no effect on the cpu backend: {} has one algorithm per call",
+                      openblas_version())};
 }
 
 void cpu_gemm_backend::run() {
@@ -105,14 +125,21 @@ void cpu_gemm_backend::run() {
   const auto ldb = static_cast<blasint>(stored_rows(s.transb, s.k, s.n));
   const auto ldc = static_cast<blasint>(s.m);
   const auto m = static_cast<blasint>(s.m), n = static_cast<blasint>(s.n), k = static_cast<blasint>(s.k);
-  if (m_single)
-    cblas_sgemm(CblasColMajor, cblas_op(s.transa), cblas_op(s.transb), m, n, k, 1.0f,
-                static_cast<const float*>(m_a.get()), lda, static_cast<const float*>(m_b.get()), ldb, 0.0f,
-                static_cast<float*>(m_c.get()), ldc);
-  else
-    cblas_dgemm(CblasColMajor, cblas_op(s.transa), cblas_op(s.transb), m, n, k, 1.0,
-                static_cast<const double*>(m_a.get()), lda, static_cast<const double*>(m_b.get()), ldb, 0.0,
-                static_cast<double*>(m_c.get()), ldc);
+  const auto stride_a = static_cast<std::size_t>(s.m * s.k), stride_b = static_cast<std::size_t>(s.k * s.n),
+             stride_c = static_cast<std::size_t>(s.m * s.n);
+  for (std::int64_t entry = 0; entry < s.batch; ++entry) {
+    const auto e = static_cast<std::size_t>(entry);
+    if (m_single)
+      cblas_sgemm(CblasColMajor, cblas_op(s.transa), cblas_op(s.transb), m, n, k, 1.0f,
+                  static_cast<const float*>(m_a.get()) + e * stride_a, lda,
+                  static_cast<const float*>(m_b.get()) + e * stride_b, ldb, 0.0f,
+                  static_cast<float*>(m_c.get()) + e * stride_c, ldc);
+    else
+      cblas_dgemm(CblasColMajor, cblas_op(s.transa), cblas_op(s.transb), m, n, k, 1.0,
+                  static_cast<const double*>(m_a.get()) + e * stride_a, lda,
+                  static_cast<const double*>(m_b.get()) + e * stride_b, ldb, 0.0,
+                  static_cast<double*>(m_c.get()) + e * stride_c, ldc);
+  }
 }
 
 template <class T>
@@ -122,13 +149,16 @@ correctness cpu_gemm_backend::verify_as(int samples, std::uint64_t seed) const {
   const T* b = static_cast<const T*>(m_b.get());
   const T* c = static_cast<const T*>(m_c.get());
   const std::int64_t lda = stored_rows(s.transa, s.m, s.k), ldb = stored_rows(s.transb, s.k, s.n);
-  const auto op_a = [&](std::int64_t i, std::int64_t l) -> long double {
-    return s.transa ? a[l + i * lda] : a[i + l * lda];
+  const std::int64_t stride_a = s.m * s.k, stride_b = s.k * s.n, stride_c = s.m * s.n;
+  const auto op_a = [&](std::int64_t batch, std::int64_t i, std::int64_t l) -> long double {
+    return a[batch * stride_a + (s.transa ? l + i * lda : i + l * lda)];
   };
-  const auto op_b = [&](std::int64_t l, std::int64_t j) -> long double {
-    return s.transb ? b[j + l * ldb] : b[l + j * ldb];
+  const auto op_b = [&](std::int64_t batch, std::int64_t l, std::int64_t j) -> long double {
+    return b[batch * stride_b + (s.transb ? j + l * ldb : l + j * ldb)];
   };
-  const auto out_c = [&](std::int64_t i, std::int64_t j) -> long double { return c[i + j * s.m]; };
+  const auto out_c = [&](std::int64_t batch, std::int64_t i, std::int64_t j) -> long double {
+    return c[batch * stride_c + i + j * s.m];
+  };
   return check_sampled_entries(s, m_dtype, samples, seed, op_a, op_b, out_c);
 }
 
@@ -137,10 +167,11 @@ correctness cpu_gemm_backend::verify(int samples, std::uint64_t seed) const {
   return m_single ? verify_as<float>(samples, seed) : verify_as<double>(samples, seed);
 }
 
-void cpu_gemm_backend::corrupt_output_for_testing(std::int64_t i, std::int64_t j, double delta) {
-  if (!m_c || i < 0 || j < 0 || i >= m_shape.m || j >= m_shape.n)
+void cpu_gemm_backend::corrupt_output_for_testing(std::int64_t i, std::int64_t j, double delta,
+                                                  std::int64_t batch) {
+  if (!m_c || i < 0 || j < 0 || batch < 0 || i >= m_shape.m || j >= m_shape.n || batch >= m_shape.batch)
     throw std::out_of_range("cpu_gemm: corrupt_output_for_testing outside C");
-  const auto index = static_cast<std::size_t>(i + j * m_shape.m);
+  const auto index = static_cast<std::size_t>(batch * m_shape.m * m_shape.n + i + j * m_shape.m);
   if (m_single)
     static_cast<float*>(m_c.get())[index] += static_cast<float>(delta);
   else

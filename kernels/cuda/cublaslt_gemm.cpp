@@ -1,9 +1,10 @@
 // The CUDA backend of the gemm suite: cuBLASLt in every precision of the suite (kernels/cuda/gemm_types.hpp
-// says which formats, compute type and layout each dtype runs with). prepare() draws the inputs on the host
-// from std::mt19937_64(seed) in the order the cpu backend does, rounds them to the dtype with the CUDA host
-// conversions and keeps the rounded values for the oracle, uploads them, and asks cuBLASLt's heuristic for
-// its best algorithm; run() is one cublasLtMatmul on this backend's stream, waited for; verify() copies C
-// back and recomputes sampled entries in long double (suites/gemm/gemm_oracle.hpp).
+// says which formats, compute type and layout each dtype runs with). prepare() generates the inputs on the
+// device (gemm_fill.cuh: gemm::normal_input rounded to the dtype), builds strided-batch layouts when asked,
+// and picks the algorithm: cuBLASLt's heuristic choice, or with autotune the fastest of its top candidates
+// timed with CUDA events (cublaslt_tuning.hpp). run() is one cublasLtMatmul on this backend's stream, waited
+// for; time_sample() times back-to-back calls with events (the device-timed contract of gemm_backend.hpp);
+// verify() reads sampled entries of C and recomputes them in long double from the same generator.
 #include <cublasLt.h>
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -11,63 +12,34 @@
 #include <cuda_runtime.h>
 #include <fmt/core.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
 #include <memory>
-#include <random>
 #include <stdexcept>
-#include <type_traits>
 #include <vector>
 
+#include "kernels/cuda/cublaslt_owners.hpp"
+#include "kernels/cuda/cublaslt_tuning.hpp"
 #include "kernels/cuda/cuda_check.hpp"
+#include "kernels/cuda/gemm_fill.cuh"
 #include "kernels/cuda/gemm_types.hpp"
 #include "kernels/cuda_backend.hpp"
+#include "suites/gemm/gemm_inputs.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
 
 namespace exacheck::cuda {
 namespace {
 
 namespace gt = gemm_types;
+using gemm_fill::input_format;
 
 // cuBLASLt's heuristic may pick split-K and stream-K kernels that need scratch memory; 64 MiB is above what
 // NVIDIA recommends for Hopper (32 MiB) and Blackwell, so the workspace never limits the choice.
 constexpr std::size_t k_workspace_bytes = std::size_t{64} << 20;
-
-struct device_free {
-  void operator()(void* pointer) const noexcept { cudaFree(pointer); }  // no throwing from a destructor
-};
-struct stream_destroy {
-  void operator()(cudaStream_t stream) const noexcept { cudaStreamDestroy(stream); }
-};
-struct handle_destroy {
-  void operator()(cublasLtHandle_t handle) const noexcept { cublasLtDestroy(handle); }
-};
-struct matmul_desc_destroy {
-  void operator()(cublasLtMatmulDesc_t desc) const noexcept { cublasLtMatmulDescDestroy(desc); }
-};
-struct layout_destroy {
-  void operator()(cublasLtMatrixLayout_t layout) const noexcept { cublasLtMatrixLayoutDestroy(layout); }
-};
-struct preference_destroy {
-  void operator()(cublasLtMatmulPreference_t preference) const noexcept {
-    cublasLtMatmulPreferenceDestroy(preference);
-  }
-};
-using device_buffer = std::unique_ptr<void, device_free>;
-using owned_stream = std::unique_ptr<std::remove_pointer_t<cudaStream_t>, stream_destroy>;
-using owned_handle = std::unique_ptr<std::remove_pointer_t<cublasLtHandle_t>, handle_destroy>;
-using owned_matmul_desc = std::unique_ptr<std::remove_pointer_t<cublasLtMatmulDesc_t>, matmul_desc_destroy>;
-using owned_layout = std::unique_ptr<std::remove_pointer_t<cublasLtMatrixLayout_t>, layout_destroy>;
-using owned_preference =
-    std::unique_ptr<std::remove_pointer_t<cublasLtMatmulPreference_t>, preference_destroy>;
-
-device_buffer allocate_device(std::size_t bytes) {
-  void* pointer = nullptr;
-  EXACHECK_CUDA(cudaMalloc(&pointer, std::max<std::size_t>(bytes, 1)));
-  return device_buffer(pointer);
-}
+// Device work per timed sample: long enough that the events' resolution (~0.5 us) and the gap before the
+// first call are noise, short enough for many samples in the measurement's min_time.
+constexpr double k_sample_target_s = 2e-3;
 
 cudaDataType_t cuda_type(gt::element_format format) {
   switch (format) {
@@ -105,89 +77,46 @@ cublasComputeType_t cublas_compute(gt::compute_mode mode) {
   throw std::logic_error("cublaslt_gemm: unknown compute mode");
 }
 
-template <class T>
-void store(const T& value, std::byte* destination) {
-  std::memcpy(destination, &value, sizeof(T));
-}
-template <class T>
-T load(const std::byte* source) {
-  T value;
-  std::memcpy(&value, source, sizeof(T));
-  return value;
-}
-
-// `value` in `format` at `destination`, rounded to nearest (FP8 saturating to the largest finite value).
-void encode(gt::element_format format, double value, std::byte* destination) {
+// How an input of `format` is generated (tf32: fp32 storage holding tf32 values).
+input_format input_format_of(gt::element_format format, bool tf32) {
   switch (format) {
     case gt::element_format::fp64:
-      return store(value, destination);
+      return input_format::fp64;
     case gt::element_format::fp32:
-      return store(static_cast<float>(value), destination);
+      return tf32 ? input_format::tf32 : input_format::fp32;
     case gt::element_format::fp16:
-      return store(__double2half(value), destination);
+      return input_format::fp16;
     case gt::element_format::bf16:
-      return store(__double2bfloat16(value), destination);
+      return input_format::bf16;
     case gt::element_format::fp8_e4m3:
-      return store(__nv_cvt_double_to_fp8(value, __NV_SATFINITE, __NV_E4M3), destination);
+      return input_format::fp8_e4m3;
     case gt::element_format::fp8_e5m2:
-      return store(__nv_cvt_double_to_fp8(value, __NV_SATFINITE, __NV_E5M2), destination);
+      return input_format::fp8_e5m2;
     case gt::element_format::int8:
-      return store(static_cast<std::int8_t>(std::lround(value)), destination);
+      return input_format::int8;
     case gt::element_format::int32:
-      return store(static_cast<std::int32_t>(std::llround(value)), destination);
+      break;
   }
+  throw std::logic_error("cublaslt_gemm: int32 is never an input format");
 }
 
-double decode(gt::element_format format, const std::byte* source) {
-  switch (format) {
-    case gt::element_format::fp64:
-      return load<double>(source);
-    case gt::element_format::fp32:
-      return load<float>(source);
-    case gt::element_format::fp16:
-      return __half2float(load<__half>(source));
-    case gt::element_format::bf16:
-      return __bfloat162float(load<__nv_bfloat16>(source));
-    case gt::element_format::fp8_e4m3:
-      return __half2float(__half(__nv_cvt_fp8_to_halfraw(load<__nv_fp8_storage_t>(source), __NV_E4M3)));
-    case gt::element_format::fp8_e5m2:
-      return __half2float(__half(__nv_cvt_fp8_to_halfraw(load<__nv_fp8_storage_t>(source), __NV_E5M2)));
-    case gt::element_format::int8:
-      return load<std::int8_t>(source);
-    case gt::element_format::int32:
-      return load<std::int32_t>(source);
+// C's formats: fp64, fp32, fp16, bf16 (through the input codec, which rounds to nearest) and int32.
+void encode_output(gt::element_format format, double value, std::byte* destination) {
+  if (format == gt::element_format::int32) {
+    const auto integer = static_cast<std::int32_t>(std::llround(value));
+    std::memcpy(destination, &integer, sizeof integer);
+    return;
   }
-  return NAN;
+  gemm_fill::store_input(input_format_of(format, false), value, destination);
 }
 
-// Draws a rows × columns column-major matrix, element after element in storage order (the cpu backend's
-// order, so both backends multiply the same matrices for a seed). Returns the values as the GPU multiplies
-// them and writes their encoding in `format` to `image`, transposed (columns × rows) when asked.
-std::vector<double> draw_matrix(std::mt19937_64& random, const gt::dtype_info& info,
-                                gt::element_format format, std::int64_t rows, std::int64_t columns,
-                                bool transpose, std::vector<std::byte>& image) {
-  const std::size_t bytes = gt::element_bytes(format);
-  std::vector<double> values(static_cast<std::size_t>(rows * columns));
-  image.assign(values.size() * bytes, std::byte{0});
-  std::uniform_real_distribution<double> uniform(-1.0, 1.0);
-  std::byte scratch[8];
-  for (std::int64_t c = 0; c < columns; ++c)
-    for (std::int64_t r = 0; r < rows; ++r) {
-      const double u = uniform(random);
-      double value = 0;
-      if (format == gt::element_format::int8) {
-        value = gt::quantize_int8(u);
-      } else if (info.round_inputs_to_tf32) {
-        value = gt::round_to_tf32(static_cast<float>(u));
-      } else {
-        encode(format, u, scratch);
-        value = decode(format, scratch);
-      }
-      values[static_cast<std::size_t>(r + c * rows)] = value;
-      const std::int64_t at = transpose ? c + r * columns : r + c * rows;
-      encode(format, value, image.data() + static_cast<std::size_t>(at) * bytes);
-    }
-  return values;
+double decode_output(gt::element_format format, const std::byte* source) {
+  if (format == gt::element_format::int32) {
+    std::int32_t integer;
+    std::memcpy(&integer, source, sizeof integer);
+    return integer;
+  }
+  return gemm_fill::load_input(input_format_of(format, false), source);
 }
 
 std::string cublaslt_version() {
@@ -205,17 +134,16 @@ struct prepared_gemm {
   gemm::gemm_shape shape;
   const gt::dtype_info* info = nullptr;
   gt::executed_layout layout;
-  // The inputs as multiplied, in the requested storage (column-major, leading dimension = stored rows).
-  std::vector<double> host_a, host_b;
-  device_buffer a, b, c;
-  device_buffer scale_one;  // FP8: the per-tensor scale factors of A and B, one fp32 1.0
+  input_format format_a{}, format_b{};
+  std::uint64_t key_a = 0, key_b = 0;  // gemm::input_key of A and B
+  device_buffer a, b, c;               // column-major in the executed layout, batch entries back to back
+  device_buffer scale_one;             // FP8: the per-tensor scale factors of A and B, one fp32 1.0
   owned_matmul_desc desc;
   owned_layout layout_a, layout_b, layout_c;
-  cublasLtMatmulAlgo_t algo{};
-  std::size_t algo_workspace_bytes = 0;
-  int algo_id = -1;
+  tuned_algorithm algorithm;
   const void* alpha = nullptr;
   const void* beta = nullptr;
+  int calls_per_sample = 0;  // 0 until the first time_sample() sizes it
 };
 
 class cublaslt_gemm_backend final : public gemm::gemm_backend {
@@ -235,11 +163,12 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
     EXACHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
     m_stream.reset(stream);
     m_workspace = allocate_device(k_workspace_bytes);
+    m_timer = std::make_unique<event_timer>(m_stream.get());
   }
-  // Members release the problem, the workspace, the stream and the handle, in that order; every call has
-  // synchronised the stream, so nothing is in flight by then.
+  // Members release the problem, the timer, the workspace, the stream and the handle, in that order; every
+  // call has synchronised the stream, so nothing is in flight by then.
   ~cublaslt_gemm_backend() override = default;
-  // Owns device memory, a stream and a cuBLASLt handle: a copy would free them twice.
+  // Owns device memory, a stream, events and a cuBLASLt handle: a copy would free them twice.
   cublaslt_gemm_backend(const cublaslt_gemm_backend&) = delete;
   cublaslt_gemm_backend& operator=(const cublaslt_gemm_backend&) = delete;
 
@@ -247,11 +176,15 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
     return gt::unsupported_reason(dtype, m_major, m_minor, m_device_name);
   }
 
-  void prepare(const gemm::gemm_shape& shape, std::string_view dtype, std::uint64_t seed) override {
+  void prepare(const gemm::gemm_shape& shape, std::string_view dtype, std::uint64_t seed,
+               const gemm::gemm_options& options) override {
     if (const auto reason = unsupported_reason(dtype)) throw std::invalid_argument(*reason);
-    if (shape.m < 1 || shape.n < 1 || shape.k < 1)
+    if (shape.m < 1 || shape.n < 1 || shape.k < 1 || shape.batch < 1)
+      throw std::invalid_argument(fmt::format("gemm: m, n, k and batch must be ≥ 1 (got {}, {}, {}, {})",
+                                              shape.m, shape.n, shape.k, shape.batch));
+    if (shape.batch > std::numeric_limits<std::int32_t>::max())
       throw std::invalid_argument(
-          fmt::format("gemm: m, n, k must be ≥ 1 (got {}, {}, {})", shape.m, shape.n, shape.k));
+          fmt::format("gemm: batch {} is above cuBLASLt's int32 batch count", shape.batch));
     const gt::dtype_info& info = *gt::find_dtype(dtype);
     if (info.a == gt::element_format::int8 && shape.k > gt::int8_max_k)
       throw std::invalid_argument(
@@ -264,23 +197,30 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
     plan->info = &info;
     plan->layout = gt::executed_layout_for(info, shape.transa, shape.transb);
     const auto& s = shape;
-    std::mt19937_64 random(seed);
-    std::vector<std::byte> image;
-    plan->host_a = draw_matrix(random, info, info.a, s.transa ? s.k : s.m, s.transa ? s.m : s.k,
-                               plan->layout.transpose_a_on_upload, image);
-    plan->a = upload(image);
-    plan->host_b = draw_matrix(random, info, info.b, s.transb ? s.n : s.k, s.transb ? s.k : s.n,
-                               plan->layout.transpose_b_on_upload, image);
-    plan->b = upload(image);
-    const std::size_t c_bytes = static_cast<std::size_t>(s.m * s.n) * gt::element_bytes(info.c);
-    plan->c = allocate_device(c_bytes);
-    EXACHECK_CUDA(cudaMemsetAsync(plan->c.get(), 0, c_bytes, m_stream.get()));
+    const bool transa = plan->layout.transa, transb = plan->layout.transb;
+    plan->format_a = input_format_of(info.a, info.round_inputs_to_tf32);
+    plan->format_b = input_format_of(info.b, info.round_inputs_to_tf32);
+    plan->key_a = gemm::input_key(seed, gemm::input_matrix::a);
+    plan->key_b = gemm::input_key(seed, gemm::input_matrix::b);
+    const auto elements_a = static_cast<std::uint64_t>(s.m * s.k * s.batch),
+               elements_b = static_cast<std::uint64_t>(s.k * s.n * s.batch),
+               elements_c = static_cast<std::uint64_t>(s.m * s.n * s.batch);
+    plan->a = allocate_device(elements_a * gemm_fill::input_bytes(plan->format_a));
+    plan->b = allocate_device(elements_b * gemm_fill::input_bytes(plan->format_b));
+    plan->c = allocate_device(elements_c * gt::element_bytes(info.c));
+    EXACHECK_CUDA(
+        gemm_fill::fill_gemm_input(plan->format_a, plan->key_a, elements_a, plan->a.get(), m_stream.get()));
+    EXACHECK_CUDA(
+        gemm_fill::fill_gemm_input(plan->format_b, plan->key_b, elements_b, plan->b.get(), m_stream.get()));
+    // Poisoned, not zeroed: all-ones bytes are NaN in every floating format of C, so an entry no kernel wrote
+    // fails the check instead of passing as a plausible zero.
+    EXACHECK_CUDA(
+        cudaMemsetAsync(plan->c.get(), 0xff, elements_c * gt::element_bytes(info.c), m_stream.get()));
 
     // Layouts of the matrices as stored on the device, for the op cuBLASLt runs.
-    const bool transa = plan->layout.transa, transb = plan->layout.transb;
-    plan->layout_a = make_layout(info.a, transa ? s.k : s.m, transa ? s.m : s.k);
-    plan->layout_b = make_layout(info.b, transb ? s.n : s.k, transb ? s.k : s.n);
-    plan->layout_c = make_layout(info.c, s.m, s.n);
+    plan->layout_a = make_layout(info.a, transa ? s.k : s.m, transa ? s.m : s.k, s.batch);
+    plan->layout_b = make_layout(info.b, transb ? s.n : s.k, transb ? s.k : s.n, s.batch);
+    plan->layout_c = make_layout(info.c, s.m, s.n, s.batch);
 
     cublasLtMatmulDesc_t desc = nullptr;
     EXACHECK_CUBLAS(cublasLtMatmulDescCreate(&desc, cublas_compute(info.compute), cuda_type(info.scale)));
@@ -290,11 +230,10 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
     EXACHECK_CUBLAS(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &op_a, sizeof op_a));
     EXACHECK_CUBLAS(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSB, &op_b, sizeof op_b));
     if (is_fp8(info.a)) {
-      // Per-tensor scale factors (device pointers, compute type fp32) of 1: the inputs are used as drawn.
+      // Per-tensor scale factors (device pointers, compute type fp32) of 1: the inputs are used as generated.
       plan->scale_one = allocate_device(sizeof(float));
       const float one = 1.0f;
-      EXACHECK_CUDA(
-          cudaMemcpyAsync(plan->scale_one.get(), &one, sizeof one, cudaMemcpyHostToDevice, m_stream.get()));
+      EXACHECK_CUDA(cudaMemcpy(plan->scale_one.get(), &one, sizeof one, cudaMemcpyHostToDevice));
       const void* scale = plan->scale_one.get();
       EXACHECK_CUBLAS(
           cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &scale, sizeof scale));
@@ -315,8 +254,11 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
         plan->beta = &k_zero_f32;
         break;
     }
-    choose_algorithm(*plan);
-    EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));  // uploads done before the first timed run
+    EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));  // inputs written before any timing
+    const std::vector<cublasLtMatmulHeuristicResult_t> candidates =
+        heuristic_candidates(*plan, options.autotune ? k_autotune_candidates : 1);
+    plan->algorithm = options.autotune ? autotune(candidates, matmul_call(*plan), *m_timer)
+                                       : heuristic_choice(candidates.front());
     m_plan = std::move(plan);
   }
 
@@ -325,51 +267,78 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
     if (!m_plan) return fmt::format("{} on {}", library, m_device_name);
     const prepared_gemm& p = *m_plan;
     const gt::dtype_info& info = *p.info;
-    std::string layout =
-        fmt::format("op(A)={} op(B)={}", p.layout.transa ? 't' : 'n', p.layout.transb ? 't' : 'n');
-    if (p.layout.transa != p.shape.transa || p.layout.transb != p.shape.transb)
-      layout +=
-          fmt::format(" (requested {}{}: cuBLASLt runs {} only as TN, the inputs were transposed on upload)",
-                      p.shape.transa ? 't' : 'n', p.shape.transb ? 't' : 'n', info.dtype);
     return fmt::format(
-        "{} {}: A {}, B {}, C {}, {}{}, {}, heuristic algorithm id {} (workspace {} of {} MiB), {}", library,
-        info.dtype, gt::format_name(info.a), gt::format_name(info.b), gt::format_name(info.c),
-        gt::compute_name(info.compute), p.scale_one ? ", A and B scale 1" : "", layout, p.algo_id,
-        p.algo_workspace_bytes, k_workspace_bytes >> 20, m_device_name);
+        "{} {}: A {}, B {}, C {}, {}{}, op(A)={} op(B)={}{}, {} (workspace {} MiB), {}", library, info.dtype,
+        gt::format_name(info.a), gt::format_name(info.b), gt::format_name(info.c),
+        gt::compute_name(info.compute), p.scale_one ? ", A and B scale 1" : "", p.layout.transa ? 't' : 'n',
+        p.layout.transb ? 't' : 'n',
+        p.shape.batch > 1 ? fmt::format(", strided batch of {}", p.shape.batch) : std::string(),
+        p.algorithm.description, k_workspace_bytes >> 20, m_device_name);
+  }
+
+  std::vector<std::string> warnings() const override {
+    if (!m_plan) return {};
+    const prepared_gemm& p = *m_plan;
+    if (p.layout.transa == p.shape.transa && p.layout.transb == p.shape.transb) return {};
+    return {
+        fmt::format("{} ran as op(A)=t op(B)=n, not the requested op(A)={} op(B)={}: cuBLASLt has {} GEMM "
+                    "only as TN; the inputs were generated in that layout, so the same kind of product is "
+                    "measured",
+                    p.info->dtype, p.shape.transa ? 't' : 'n', p.shape.transb ? 't' : 'n', p.info->dtype)};
   }
 
   void run() override {
-    if (!m_plan) throw std::logic_error("cublaslt_gemm: run() before prepare()");
-    prepared_gemm& p = *m_plan;
-    // D = C in place (same pointer and layout), beta = 0: C is only written.
-    EXACHECK_CUBLAS(cublasLtMatmul(m_handle.get(), p.desc.get(), p.alpha, p.a.get(), p.layout_a.get(),
-                                   p.b.get(), p.layout_b.get(), p.beta, p.c.get(), p.layout_c.get(),
-                                   p.c.get(), p.layout_c.get(), &p.algo, m_workspace.get(), k_workspace_bytes,
-                                   m_stream.get()));
+    const prepared_gemm& p = plan("run()");
+    EXACHECK_CUBLAS(matmul_call(p)(p.algorithm.algo));
     EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
   }
 
+  bool device_timed() const override { return true; }
+
+  gemm::gemm_timed_sample time_sample() override {
+    prepared_gemm& p = plan("time_sample()");
+    const auto call = matmul_call(p);
+    if (p.calls_per_sample == 0) {
+      // Sized from one call timed after one untimed call, so module loading and first-touch stay out.
+      run();
+      p.calls_per_sample = gt::calls_per_sample(m_timer->time(call, p.algorithm.algo, 1), k_sample_target_s);
+    }
+    const double seconds = m_timer->time(call, p.algorithm.algo, p.calls_per_sample);
+    return {seconds / p.calls_per_sample, p.calls_per_sample};
+  }
+
   correctness verify(int samples, std::uint64_t seed) const override {
-    if (!m_plan) throw std::logic_error("cublaslt_gemm: verify() before prepare()");
-    const prepared_gemm& p = *m_plan;
+    const prepared_gemm& p = plan("verify()");
     const auto& s = p.shape;
     const std::size_t c_element = gt::element_bytes(p.info->c);
-    std::vector<std::byte> c(static_cast<std::size_t>(s.m * s.n) * c_element);
-    EXACHECK_CUDA(cudaMemcpyAsync(c.data(), p.c.get(), c.size(), cudaMemcpyDeviceToHost, m_stream.get()));
-    EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
-    const std::int64_t lda = s.transa ? s.k : s.m, ldb = s.transb ? s.n : s.k;
-    const auto op_a = [&](std::int64_t i, std::int64_t l) -> long double {
-      return p.host_a[static_cast<std::size_t>(s.transa ? l + i * lda : i + l * lda)];
+    const auto c_entries = static_cast<std::size_t>(s.m * s.n * s.batch);
+    // Whole C when most of it is checked; one small copy per entry otherwise (gigabytes stay on the device).
+    const bool whole = static_cast<std::size_t>(std::max(samples, 0)) * 16 >= c_entries;
+    std::vector<std::byte> c(whole ? c_entries * c_element : 0);
+    if (whole) EXACHECK_CUDA(cudaMemcpy(c.data(), p.c.get(), c.size(), cudaMemcpyDeviceToHost));
+    const std::int64_t lda = p.layout.transa ? s.k : s.m, ldb = p.layout.transb ? s.n : s.k;
+    const std::int64_t stride_a = s.m * s.k, stride_b = s.k * s.n, stride_c = s.m * s.n;
+    // The inputs as multiplied, recomputed from the generator at their index in the executed layout.
+    const auto op_a = [&](std::int64_t batch, std::int64_t i, std::int64_t l) -> long double {
+      const std::int64_t at = batch * stride_a + (p.layout.transa ? l + i * lda : i + l * lda);
+      return gemm_fill::stored_input(p.format_a, p.key_a, static_cast<std::uint64_t>(at));
     };
-    const auto op_b = [&](std::int64_t l, std::int64_t j) -> long double {
-      return p.host_b[static_cast<std::size_t>(s.transb ? j + l * ldb : l + j * ldb)];
+    const auto op_b = [&](std::int64_t batch, std::int64_t l, std::int64_t j) -> long double {
+      const std::int64_t at = batch * stride_b + (p.layout.transb ? j + l * ldb : l + j * ldb);
+      return gemm_fill::stored_input(p.format_b, p.key_b, static_cast<std::uint64_t>(at));
     };
-    const auto out_c = [&](std::int64_t i, std::int64_t j) -> long double {
-      return decode(p.info->c, c.data() + static_cast<std::size_t>(i + j * s.m) * c_element);
+    const auto out_c = [&](std::int64_t batch, std::int64_t i, std::int64_t j) -> long double {
+      const auto at = static_cast<std::size_t>(batch * stride_c + i + j * s.m) * c_element;
+      if (whole) return decode_output(p.info->c, c.data() + at);
+      std::byte value[8];
+      EXACHECK_CUDA(cudaMemcpy(value, static_cast<const std::byte*>(p.c.get()) + at, c_element,
+                               cudaMemcpyDeviceToHost));
+      return decode_output(p.info->c, value);
     };
     return gemm::check_sampled_entries(s, p.info->dtype, samples, seed, op_a, op_b, out_c);
   }
 
+  // Adds `delta` to C(i, j) of batch entry 0.
   void corrupt_output_for_testing(std::int64_t i, std::int64_t j, double delta) {
     if (!m_plan || i < 0 || j < 0 || i >= m_plan->shape.m || j >= m_plan->shape.n)
       throw std::out_of_range("cublaslt_gemm: corrupt_output_for_testing outside C");
@@ -378,11 +347,29 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
     std::byte* element =
         static_cast<std::byte*>(m_plan->c.get()) + static_cast<std::size_t>(i + j * m_plan->shape.m) * bytes;
     std::byte value[8];
-    EXACHECK_CUDA(cudaMemcpyAsync(value, element, bytes, cudaMemcpyDeviceToHost, m_stream.get()));
     EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
-    encode(format, decode(format, value) + delta, value);
-    EXACHECK_CUDA(cudaMemcpyAsync(element, value, bytes, cudaMemcpyHostToDevice, m_stream.get()));
-    EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
+    EXACHECK_CUDA(cudaMemcpy(value, element, bytes, cudaMemcpyDeviceToHost));
+    encode_output(format, decode_output(format, value) + delta, value);
+    EXACHECK_CUDA(cudaMemcpy(element, value, bytes, cudaMemcpyHostToDevice));
+  }
+
+  // The stored input A (`matrix_b` false) or B, every element, from the device and recomputed on the host.
+  gemm_input_images inputs_for_testing(bool matrix_b) const {
+    const prepared_gemm& p = plan("inputs_for_testing()");
+    const auto& s = p.shape;
+    const input_format format = matrix_b ? p.format_b : p.format_a;
+    const auto elements = static_cast<std::size_t>((matrix_b ? s.k * s.n : s.m * s.k) * s.batch);
+    const std::size_t bytes = gemm_fill::input_bytes(format);
+    std::vector<std::byte> image(elements * bytes);
+    EXACHECK_CUDA(
+        cudaMemcpy(image.data(), (matrix_b ? p.b : p.a).get(), image.size(), cudaMemcpyDeviceToHost));
+    gemm_input_images images{std::vector<double>(elements), std::vector<double>(elements)};
+    const std::uint64_t key = matrix_b ? p.key_b : p.key_a;
+    for (std::size_t e = 0; e < elements; ++e) {
+      images.device[e] = gemm_fill::load_input(format, image.data() + e * bytes);
+      images.host[e] = gemm_fill::stored_input(format, key, e);
+    }
+    return images;
   }
 
  private:
@@ -390,42 +377,60 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
     return format == gt::element_format::fp8_e4m3 || format == gt::element_format::fp8_e5m2;
   }
 
-  device_buffer upload(const std::vector<std::byte>& image) {
-    device_buffer buffer = allocate_device(image.size());
-    EXACHECK_CUDA(
-        cudaMemcpyAsync(buffer.get(), image.data(), image.size(), cudaMemcpyHostToDevice, m_stream.get()));
-    // The next draw overwrites `image`: a pageable copy may still be reading it.
-    EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
-    return buffer;
+  prepared_gemm& plan(const char* call) const {
+    if (!m_plan) throw std::logic_error(fmt::format("cublaslt_gemm: {} before prepare()", call));
+    return *m_plan;
   }
 
-  static owned_layout make_layout(gt::element_format format, std::int64_t rows, std::int64_t columns) {
-    cublasLtMatrixLayout_t layout = nullptr;  // column-major (CUBLASLT_ORDER_COL), ld = rows: no padding
+  // One cublasLtMatmul of `p` with a given algorithm, enqueued on the stream, not waited for. D = C in place
+  // (same pointer and layout), beta = 0: C is only written.
+  matmul_function matmul_call(const prepared_gemm& p) const {
+    return [this, &p](const cublasLtMatmulAlgo_t& algo) {
+      return cublasLtMatmul(m_handle.get(), p.desc.get(), p.alpha, p.a.get(), p.layout_a.get(), p.b.get(),
+                            p.layout_b.get(), p.beta, p.c.get(), p.layout_c.get(), p.c.get(),
+                            p.layout_c.get(), &algo, m_workspace.get(), k_workspace_bytes, m_stream.get());
+    };
+  }
+
+  // Column-major, ld = rows (no padding); a batch of them stored back to back.
+  static owned_layout make_layout(gt::element_format format, std::int64_t rows, std::int64_t columns,
+                                  std::int64_t batch) {
+    cublasLtMatrixLayout_t layout = nullptr;
     EXACHECK_CUBLAS(cublasLtMatrixLayoutCreate(&layout, cuda_type(format), static_cast<std::uint64_t>(rows),
                                                static_cast<std::uint64_t>(columns), rows));
-    return owned_layout(layout);
+    owned_layout owned(layout);
+    if (batch > 1) {
+      const auto count = static_cast<std::int32_t>(batch);
+      const std::int64_t stride = rows * columns;  // elements between batch entries
+      EXACHECK_CUBLAS(
+          cublasLtMatrixLayoutSetAttribute(layout, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count, sizeof count));
+      EXACHECK_CUBLAS(cublasLtMatrixLayoutSetAttribute(layout, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET,
+                                                       &stride, sizeof stride));
+    }
+    return owned;
   }
 
-  // The heuristic's first choice for this problem within the workspace. No choice at all means cuBLASLt has
-  // no kernel for the shape; for the TN-only dtypes that is usually alignment (FP8 wants 16-byte leading
+  // The heuristic's best `wanted` candidates within the workspace, best first. None means cuBLASLt has no
+  // kernel for the shape; for the TN-only dtypes that is usually alignment (FP8 wants 16-byte leading
   // dimensions, INT8 IMMA multiples of 4 elements), which the message suggests.
-  void choose_algorithm(prepared_gemm& plan) const {
+  std::vector<cublasLtMatmulHeuristicResult_t> heuristic_candidates(const prepared_gemm& plan,
+                                                                    int wanted) const {
     cublasLtMatmulPreference_t raw_preference = nullptr;
     EXACHECK_CUBLAS(cublasLtMatmulPreferenceCreate(&raw_preference));
     const owned_preference preference(raw_preference);
     const std::uint64_t workspace = k_workspace_bytes;
     EXACHECK_CUBLAS(cublasLtMatmulPreferenceSetAttribute(
         raw_preference, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace, sizeof workspace));
-    cublasLtMatmulHeuristicResult_t result{};
+    std::vector<cublasLtMatmulHeuristicResult_t> results(static_cast<std::size_t>(wanted));
     int found = 0;
     const cublasStatus_t status = cublasLtMatmulAlgoGetHeuristic(
         m_handle.get(), plan.desc.get(), plan.layout_a.get(), plan.layout_b.get(), plan.layout_c.get(),
-        plan.layout_c.get(), raw_preference, 1, &result, &found);
+        plan.layout_c.get(), raw_preference, wanted, results.data(), &found);
     const auto& s = plan.shape;
     if (status == CUBLAS_STATUS_NOT_SUPPORTED || (status == CUBLAS_STATUS_SUCCESS && found == 0))
       throw device_error(fmt::format(
-          "cuBLASLt {} has no algorithm for gemm {} M={} N={} K={} op(A)={} op(B)={} on {}{}",
-          cublaslt_version(), plan.info->dtype, s.m, s.n, s.k, plan.layout.transa ? 't' : 'n',
+          "cuBLASLt {} has no algorithm for gemm {} M={} N={} K={} batch={} op(A)={} op(B)={} on {}{}",
+          cublaslt_version(), plan.info->dtype, s.m, s.n, s.k, s.batch, plan.layout.transa ? 't' : 'n',
           plan.layout.transb ? 't' : 'n', m_device_name,
           plan.info->requires_tn
               ? " (its TN kernels want 16-byte aligned leading dimensions: try K and M multiples of 16)"
@@ -433,21 +438,26 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
     if (status != CUBLAS_STATUS_SUCCESS)
       throw_device_error("cuBLAS", "cublasLtMatmulAlgoGetHeuristic(...)", cublasLtGetStatusName(status),
                          __FILE__, __LINE__);
-    plan.algo = result.algo;
-    plan.algo_workspace_bytes = result.workspaceSize;
-    std::size_t written = 0;
-    EXACHECK_CUBLAS(cublasLtMatmulAlgoConfigGetAttribute(&plan.algo, CUBLASLT_ALGO_CONFIG_ID, &plan.algo_id,
-                                                         sizeof plan.algo_id, &written));
+    results.resize(static_cast<std::size_t>(found));
+    return results;
   }
 
   int m_device = 0;
   int m_major = 0, m_minor = 0;
   std::string m_device_name;  // "CUDA device 0 (NVIDIA H100 80GB HBM3)"
-  owned_handle m_handle;
+  owned_cublaslt m_handle;
   owned_stream m_stream;
   device_buffer m_workspace;
+  std::unique_ptr<event_timer> m_timer;
   std::unique_ptr<prepared_gemm> m_plan;  // null until prepare()
 };
+
+cublaslt_gemm_backend& cublaslt_backend(gemm::gemm_backend& backend, const char* hook) {
+  auto* cublaslt = dynamic_cast<cublaslt_gemm_backend*>(&backend);
+  if (!cublaslt)
+    throw std::invalid_argument(fmt::format("{}: the backend is not the cuBLASLt gemm backend", hook));
+  return *cublaslt;
+}
 
 }  // namespace
 
@@ -457,11 +467,11 @@ std::unique_ptr<gemm::gemm_backend> make_gemm_backend(const run_context&) {
 
 void corrupt_gemm_output_for_testing(gemm::gemm_backend& backend, std::int64_t i, std::int64_t j,
                                      double delta) {
-  auto* cublaslt = dynamic_cast<cublaslt_gemm_backend*>(&backend);
-  if (!cublaslt)
-    throw std::invalid_argument(
-        "corrupt_gemm_output_for_testing: the backend is not the cuBLASLt gemm backend");
-  cublaslt->corrupt_output_for_testing(i, j, delta);
+  cublaslt_backend(backend, "corrupt_gemm_output_for_testing").corrupt_output_for_testing(i, j, delta);
+}
+
+gemm_input_images gemm_inputs_for_testing(gemm::gemm_backend& backend, bool matrix_b) {
+  return cublaslt_backend(backend, "gemm_inputs_for_testing").inputs_for_testing(matrix_b);
 }
 
 }  // namespace exacheck::cuda

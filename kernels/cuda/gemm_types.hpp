@@ -6,7 +6,6 @@
 // are not here: gemm::machine_epsilon (suites/gemm/gemm_oracle.hpp) is their one source.
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace exacheck::gemm {
 class gemm_backend;
@@ -91,11 +91,11 @@ struct dtype_info {
   // Ampere (8.0), FP8 with Ada and Hopper (8.9), INT8 IMMA with Turing (7.5), FP16 HMMA with Volta (7.0).
   int min_compute_capability;
   // cuBLASLt runs the dtype only as op(A) = Aᵀ, op(B) = B ("TN"): FP8 kernels always, INT8 IMMA kernels on
-  // the regular column-major order. Other requests are run TN on inputs transposed when uploaded.
+  // the regular column-major order. Other requests are run TN (executed_layout_for).
   bool requires_tn;
   // The input rounding that differs from the storage format: tf32 keeps fp32 storage but the tensor cores
-  // read 10 mantissa bits, so the inputs are rounded to tf32 first and the oracle sees exactly what is
-  // multiplied.
+  // read 10 mantissa bits, so the inputs are rounded to tf32 first (gemm::round_bits_to_tf32) and the oracle
+  // sees exactly what is multiplied.
   bool round_inputs_to_tf32;
 };
 
@@ -144,39 +144,30 @@ inline std::optional<std::string> unsupported_reason(std::string_view dtype, int
          std::to_string(major) + "." + std::to_string(minor);
 }
 
-// How the GEMM is run for a requested op(A), op(B): the same product, but TN-only dtypes get Aᵀ / Bᵀ stored
-// on the device where the request stores A / B the other way.
+// How the GEMM is run for a requested op(A), op(B): TN-only dtypes run op(A) = Aᵀ, op(B) = B whatever the
+// request. The inputs are generated on the device in the executed layout (gemm_fill.cuh), so this changes
+// which random matrices are multiplied, not what is measured; the backend says so in the point's warnings.
 struct executed_layout {
   bool transa = false;  // op(A) given to cuBLASLt
   bool transb = false;  // op(B) given to cuBLASLt
-  bool transpose_a_on_upload = false;
-  bool transpose_b_on_upload = false;
 };
 
 constexpr executed_layout executed_layout_for(const dtype_info& info, bool transa, bool transb) {
-  if (!info.requires_tn) return {transa, transb, false, false};
-  return {true, false, !transa, transb};
+  if (!info.requires_tn) return {transa, transb};
+  return {true, false};
 }
 
-// Round-to-nearest-even to tf32 (fp32 with 10 explicit mantissa bits). A value already in tf32 passes the
-// tensor cores' fp32 → tf32 conversion unchanged, whichever rounding the kernel uses.
-inline float round_to_tf32(float value) {
-  if (!std::isfinite(value)) return value;
-  auto bits = std::bit_cast<std::uint32_t>(value);
-  constexpr std::uint32_t dropped = 13;  // 23 − 10 mantissa bits
-  bits += ((std::uint32_t{1} << (dropped - 1)) - 1) + ((bits >> dropped) & 1u);
-  bits &= ~((std::uint32_t{1} << dropped) - 1);
-  return std::bit_cast<float>(bits);
+// Back-to-back calls per device-timed sample: enough that the sample holds at least `target_s` of work given
+// one call's time (at least 2, so every sample times calls that follow each other with no gap), at most
+// 10000 (a call faster than the launch rate measures launches whatever the count).
+inline int calls_per_sample(double one_call_s, double target_s) {
+  if (!(one_call_s > 0)) return 2;
+  const double calls = std::ceil(target_s / one_call_s);
+  return static_cast<int>(std::clamp(calls, 2.0, 10000.0));
 }
 
-// int8 inputs: the uniform value u ∈ [−1, 1) scaled by 128 and floored, so every int8 value is equally
-// likely.
-inline std::int8_t quantize_int8(double uniform) {
-  const double scaled = std::floor(uniform * 128.0);
-  return static_cast<std::int8_t>(std::clamp(scaled, -128.0, 127.0));
-}
-
-// Largest K whose int32 accumulation of int8 products cannot overflow (each |a·b| ≤ 128·128).
+// Largest K whose int32 accumulation of int8 products cannot overflow (each |a·b| ≤ 128·128; the inputs of
+// gemm::int8_input stay within ±96, so this bound is conservative).
 inline constexpr std::int64_t int8_max_k = std::numeric_limits<std::int32_t>::max() / (128 * 128);
 
 }  // namespace exacheck::cuda::gemm_types
@@ -188,5 +179,13 @@ namespace exacheck::cuda {
 // when `backend` is not the cuBLASLt backend, std::out_of_range outside C.
 void corrupt_gemm_output_for_testing(gemm::gemm_backend& backend, std::int64_t i, std::int64_t j,
                                      double delta);
+
+// Test hook: every element of A (`matrix_b` false) or B in storage order (executed layout, batch entries back
+// to back), widened to double: as the device kernel stored it, and as the oracle recomputes it on the host
+// (gemm_fill::stored_input). They must be the same bits.
+struct gemm_input_images {
+  std::vector<double> device, host;
+};
+gemm_input_images gemm_inputs_for_testing(gemm::gemm_backend& backend, bool matrix_b);
 
 }  // namespace exacheck::cuda

@@ -1,13 +1,22 @@
 #pragma once
-// The GEMM kernel interface, implemented per backend (kernels/cpu/cpu_gemm: OpenBLAS; later cuBLASLt).
-// Timing contract in one sentence: run() is blocking — when it returns, C = op(A)·op(B) is complete in memory
-// the backend owns, and run() does nothing else (no allocation, no copies), so a steady clock around it times
-// exactly one GEMM.
+// The GEMM kernel interface, implemented per backend (kernels/cpu/cpu_gemm: OpenBLAS;
+// kernels/cuda/cublaslt_gemm: cuBLASLt). The timing contract, explicit because the two backends keep
+// different clocks:
+//  - run() is blocking: when it returns, C = op(A)·op(B) (every batch entry) is complete in memory the
+//  backend
+//    owns, and run() does nothing else (no allocation, no copies).
+//  - device_timed() false (the cpu backend): the suite times run() with a steady clock; a sample is one call.
+//  - device_timed() true (the cuda backend): the suite calls time_sample() instead, and the backend times
+//    itself: device events on its stream around a batch of back-to-back GEMM calls, enough of them that the
+//    batch holds about a millisecond of work (sized from a first timed call), so the device never idles
+//    between calls and the host clock's and the launch's costs stay out. A sample is the batch's time /
+//    calls.
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "harness/result.hpp"
 #include "harness/suite.hpp"
@@ -16,12 +25,29 @@ namespace exacheck::gemm {
 
 // C (m × n) = op(A) (m × k) · op(B) (k × n), every matrix column-major (BLAS convention). transa: op(A) = Aᵀ,
 // so A is stored k × m; transb likewise. Leading dimensions are the stored row counts (no padding).
+// batch > 1: `batch` independent products of that shape in one call (strided batched GEMM), matrix b of each
+// operand stored right after matrix b − 1 (stride = its element count).
 struct gemm_shape {
   std::int64_t m = 0;
   std::int64_t n = 0;
   std::int64_t k = 0;
   bool transa = false;
   bool transb = false;
+  std::int64_t batch = 1;
+};
+
+// How the backend may choose its kernel.
+struct gemm_options {
+  // false: the library's heuristic choice. true: time the library's top candidates and keep the fastest (the
+  // backend names the choice and the candidates' times in implementation()); a backend with no choice to make
+  // says so in warnings().
+  bool autotune = false;
+};
+
+// One sample a device-timed backend measured itself.
+struct gemm_timed_sample {
+  double seconds_per_call = 0;  // the batch's device time / calls
+  int calls = 0;                // back-to-back calls in the batch
 };
 
 class gemm_backend {
@@ -31,20 +57,31 @@ class gemm_backend {
   // Why this backend cannot multiply `dtype` matrices here (a sentence naming the dtype, the backend and the
   // library that lacks it), nullopt when it can.
   virtual std::optional<std::string> unsupported_reason(std::string_view dtype) const = 0;
-  // Allocates A, B, C for `shape` and fills A and B with values uniform in [-1, 1) from
-  // std::mt19937_64(seed) — never zeros or constants, which would let a wrong kernel look right.
-  // Throws std::invalid_argument for an unsupported dtype.
-  virtual void prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed) = 0;
+  // Allocates A, B, C for `shape` and fills A and B with gemm::normal_input (gemm_inputs.hpp) of keys from
+  // `seed`, rounded to the dtype — never zeros or constants, which would let a wrong kernel look right.
+  // Throws std::invalid_argument for an unsupported dtype or shape.
+  virtual void prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed,
+                       const gemm_options& options) = 0;
   // What runs, e.g. "OpenBLAS 0.3.21 cblas_dgemm, 2 threads" (recorded in the metric's description).
   virtual std::string implementation() const = 0;
-  // One GEMM, blocking (see the contract above).
+  // What a reader of the result must know about how the last prepare() is run where it differs from the
+  // request (a layout the library forces, an option with no effect); the suite adds them to the point's
+  // warnings.
+  virtual std::vector<std::string> warnings() const { return {}; }
+  // One call (all `batch` GEMMs), blocking (see the contract above).
   virtual void run() = 0;
-  // Checks C of the last run() on `samples` entries (every entry when samples ≥ m·n) against a long double
-  // reference recomputed from the stored inputs (gemm_oracle.hpp). `seed` picks the entries.
+  // Whether the backend times itself (see the contract above).
+  virtual bool device_timed() const { return false; }
+  // One device-timed sample; only for device_timed() backends (the others throw std::logic_error).
+  virtual gemm_timed_sample time_sample();
+  // Checks C of the last run() or time_sample() on `samples` entries, spread over the batch (every entry when
+  // samples ≥ batch·m·n), against a long double reference recomputed from the stored inputs
+  // (gemm_oracle.hpp). `seed` picks the entries.
   virtual correctness verify(int samples, std::uint64_t seed) const = 0;
 };
 
-// The backend for ctx.backend: "cpu" → OpenBLAS (kernels/cpu/cpu_gemm); anything else throws
+// The backend for ctx.backend: "cpu" → OpenBLAS (kernels/cpu/cpu_gemm), "cuda" → cuBLASLt (a build without
+// CUDA throws from kernels/cuda_unavailable.cpp); anything else throws
 // std::runtime_error("backend '<name>' is not available for gemm in this build").
 std::unique_ptr<gemm_backend> make_gemm_backend(const run_context& ctx);
 

@@ -9,8 +9,9 @@
 
 namespace exacheck::gemm {
 
-double gemm_flops(std::int64_t m, std::int64_t n, std::int64_t k) {
-  return 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
+double gemm_flops(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t batch) {
+  return 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) *
+         static_cast<double>(batch);
 }
 
 double machine_epsilon(std::string_view dtype) {
@@ -31,22 +32,32 @@ double entry_tolerance(std::string_view dtype, std::int64_t k, long double magni
                              magnitude_sum);
 }
 
-std::vector<std::pair<std::int64_t, std::int64_t>> sample_positions(const gemm_shape& shape, int samples,
-                                                                    std::uint64_t seed) {
-  std::vector<std::pair<std::int64_t, std::int64_t>> positions;
-  if (shape.m <= 0 || shape.n <= 0 || samples <= 0) return positions;
-  const std::int64_t total = shape.m * shape.n;
+std::vector<entry_position> sample_positions(const gemm_shape& shape, int samples, std::uint64_t seed) {
+  std::vector<entry_position> positions;
+  if (shape.m <= 0 || shape.n <= 0 || shape.batch <= 0 || samples <= 0) return positions;
+  const std::int64_t total = shape.batch * shape.m * shape.n;
   if (samples >= total) {
-    for (std::int64_t j = 0; j < shape.n; ++j)
-      for (std::int64_t i = 0; i < shape.m; ++i) positions.emplace_back(i, j);
+    for (std::int64_t b = 0; b < shape.batch; ++b)
+      for (std::int64_t j = 0; j < shape.n; ++j)
+        for (std::int64_t i = 0; i < shape.m; ++i) positions.push_back({b, i, j});
     return positions;
   }
-  positions.emplace_back(0, 0);
-  if (samples > 1) positions.emplace_back(shape.m - 1, shape.n - 1);
+  positions.push_back({0, 0, 0});
+  if (samples > 1) positions.push_back({shape.batch - 1, shape.m - 1, shape.n - 1});
   std::mt19937_64 random(seed);
-  std::uniform_int_distribution<std::int64_t> row(0, shape.m - 1), column(0, shape.n - 1);
-  while (static_cast<int>(positions.size()) < samples) positions.emplace_back(row(random), column(random));
+  std::uniform_int_distribution<std::int64_t> batch(0, shape.batch - 1), row(0, shape.m - 1),
+      column(0, shape.n - 1);
+  while (static_cast<int>(positions.size()) < samples) {
+    // Drawn in this order whatever the batch, so an unbatched shape keeps the positions it always had.
+    const std::int64_t i = row(random), j = column(random);
+    positions.push_back({shape.batch > 1 ? batch(random) : 0, i, j});
+  }
   return positions;
+}
+
+std::string entry_name(const gemm_shape& shape, const entry_position& at) {
+  return shape.batch > 1 ? fmt::format("C[{}]({}, {})", at.batch, at.i, at.j)
+                         : fmt::format("C({}, {})", at.i, at.j);
 }
 
 correctness judge_entries(std::string_view dtype, const gemm_shape& shape, std::int64_t total_entries,
@@ -82,8 +93,9 @@ correctness judge_entries(std::string_view dtype, const gemm_shape& shape, std::
   }
   check.passed = wrong == 0;
   const auto describe = [&](const entry_check& e) {
-    return fmt::format("C({}, {}) = {:.17g}, reference {:.17g}, error {:.3g}, tolerance {:.3g}", e.i, e.j,
-                       static_cast<double>(e.computed), static_cast<double>(e.reference),
+    return fmt::format("{} = {:.17g}, reference {:.17g}, error {:.3g}, tolerance {:.3g}",
+                       entry_name(shape, e.at), static_cast<double>(e.computed),
+                       static_cast<double>(e.reference),
                        static_cast<double>(std::fabs(e.computed - e.reference)),
                        entry_tolerance(dtype, shape.k, e.magnitude_sum));
   };

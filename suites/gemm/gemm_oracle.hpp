@@ -3,6 +3,7 @@
 // sampled-entry check against a long double reference.
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -12,9 +13,9 @@
 
 namespace exacheck::gemm {
 
-// Floating-point operations of one GEMM: M·N·K multiply-adds, each counted as 2 flops (the convention of
-// LINPACK, cuBLAS and every vendor datasheet; the β·C term is not counted, β = 0 here).
-double gemm_flops(std::int64_t m, std::int64_t n, std::int64_t k);
+// Floating-point operations of one call: batch·M·N·K multiply-adds, each counted as 2 flops (the convention
+// of LINPACK, cuBLAS and every vendor datasheet; the β·C term is not counted, β = 0 here).
+double gemm_flops(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t batch = 1);
 
 // Machine epsilon (spacing of the format at 1.0, 2^-mantissa_bits) of the dtype's storage format:
 // fp64 2^-52, fp32 2^-23, tf32 and fp16 2^-10, bf16 2^-7, fp8_e4m3 2^-3, fp8_e5m2 2^-2; int8 0 (exact, with
@@ -30,14 +31,23 @@ double machine_epsilon(std::string_view dtype);
 inline constexpr double tolerance_constant = 2.0;
 double entry_tolerance(std::string_view dtype, std::int64_t k, long double magnitude_sum);
 
-// Entries of C to check: (0, 0) and (m−1, n−1) first (the corners catch off-by-one tiling), then uniformly
-// random ones; every entry, in order, when samples ≥ m·n. Deterministic for a seed.
-std::vector<std::pair<std::int64_t, std::int64_t>> sample_positions(const gemm_shape& shape, int samples,
-                                                                    std::uint64_t seed);
+// An entry of C: row i, column j of batch entry `batch` (0 when the shape has one).
+struct entry_position {
+  std::int64_t batch = 0, i = 0, j = 0;
+  friend bool operator==(const entry_position&, const entry_position&) = default;
+};
+
+// Entries of C to check: C[0](0, 0) and C[batch−1](m−1, n−1) first (the corners catch off-by-one tiling and
+// batch strides), then uniformly random ones over every batch entry; every entry, in storage order, when
+// samples ≥ batch·m·n. Deterministic for a seed.
+std::vector<entry_position> sample_positions(const gemm_shape& shape, int samples, std::uint64_t seed);
+
+// "C(i, j)", or "C[b](i, j)" when the shape is batched: how details name an entry.
+std::string entry_name(const gemm_shape& shape, const entry_position& position);
 
 // One checked entry of C.
 struct entry_check {
-  std::int64_t i = 0, j = 0;
+  entry_position at;
   long double computed = 0;
   long double reference = 0;      // Σ_l op(A)(i,l) · op(B)(l,j), in long double
   long double magnitude_sum = 0;  // Σ_l |op(A)(i,l) · op(B)(l,j)|, the scale of the rounding bound
@@ -49,22 +59,22 @@ correctness judge_entries(std::string_view dtype, const gemm_shape& shape, std::
                           const std::vector<entry_check>& entries);
 
 // The oracle: recomputes the sampled entries of C from the inputs as the backend stores them (so rounding of
-// the inputs to dtype is not an error) in long double. op_a(i, l), op_b(l, j) and c(i, j) return stored
-// elements of op(A), op(B) and C widened to long double.
+// the inputs to dtype is not an error) in long double. op_a(b, i, l), op_b(b, l, j) and c(b, i, j) return
+// stored elements of op(A), op(B) and C of batch entry b widened to long double.
 template <class OpA, class OpB, class OutC>
 correctness check_sampled_entries(const gemm_shape& shape, std::string_view dtype, int samples,
                                   std::uint64_t seed, OpA op_a, OpB op_b, OutC c) {
   std::vector<entry_check> entries;
-  for (const auto& [i, j] : sample_positions(shape, samples, seed)) {
-    entry_check entry{i, j, c(i, j), 0, 0};
+  for (const entry_position& at : sample_positions(shape, samples, seed)) {
+    entry_check entry{at, c(at.batch, at.i, at.j), 0, 0};
     for (std::int64_t l = 0; l < shape.k; ++l) {
-      const long double product = op_a(i, l) * op_b(l, j);
+      const long double product = op_a(at.batch, at.i, l) * op_b(at.batch, l, at.j);
       entry.reference += product;
       entry.magnitude_sum += std::fabs(product);
     }
     entries.push_back(entry);
   }
-  return judge_entries(dtype, shape, shape.m * shape.n, entries);
+  return judge_entries(dtype, shape, shape.batch * shape.m * shape.n, entries);
 }
 
 }  // namespace exacheck::gemm

@@ -15,6 +15,11 @@
 namespace exacheck {
 namespace gemm {
 
+gemm_timed_sample gemm_backend::time_sample() {
+  throw std::logic_error(
+      fmt::format("gemm: time_sample() on a backend that is not device-timed ({})", implementation()));
+}
+
 std::unique_ptr<gemm_backend> make_gemm_backend(const run_context& ctx) {
   if (ctx.backend == "cpu") return std::make_unique<cpu_gemm_backend>(ctx.threads);
   if (ctx.backend == "cuda") return cuda::make_gemm_backend(ctx);
@@ -36,8 +41,9 @@ class gemm_suite final : public suite {
   std::vector<std::string> benchmarks() const override { return {"gemm"}; }
 
   std::string description(std::string_view) const override {
-    return "dense matrix multiply C = op(A)·op(B) on every rank with random inputs in [-1, 1); "
-           "TFLOP/s = 2·M·N·K / median time; sampled entries checked against a long double reference";
+    return "dense matrix multiply C = op(A)·op(B) (batch products per call) on every rank with random, "
+           "approximately standard normal inputs; TFLOP/s = 2·M·N·K·batch / median time of a call (cuda: "
+           "CUDA events around back-to-back calls); sampled entries checked against a long double reference";
   }
 
   std::vector<param_spec> parameters(std::string_view) const override {
@@ -61,6 +67,27 @@ class gemm_suite final : public suite {
         dimension("k", "columns of op(A), rows of op(B): the length of each dot product"),
         {"transa", param_type::string, "", "n", {"n", "t"}, {}, {}, false, "op(A): n = A, t = Aᵀ (BLAS)"},
         {"transb", param_type::string, "", "n", {"n", "t"}, {}, {}, false, "op(B): n = B, t = Bᵀ (BLAS)"},
+        {"batch",
+         param_type::integer,
+         "matrices",
+         1,
+         {},
+         1.0,
+         {},
+         false,
+         "independent products of the shape per call (strided batched GEMM: cuBLASLt batch layouts on cuda, "
+         "one OpenBLAS call per product on cpu); flops = 2·M·N·K·batch"},
+        {"autotune",
+         param_type::boolean,
+         "",
+         false,
+         {},
+         {},
+         {},
+         false,
+         "cuda: time cuBLASLt's top 8 heuristic candidates with CUDA events and keep the fastest (the choice "
+         "and every candidate's time go into the metric's description); false: the heuristic's first choice. "
+         "No effect on cpu (said in the point's warnings)"},
         {"verify_samples",
          param_type::integer,
          "entries",
@@ -86,6 +113,9 @@ class gemm_suite final : public suite {
     shape.k = params.value("k", std::int64_t{1024});
     shape.transa = params.value("transa", std::string("n")) == "t";
     shape.transb = params.value("transb", std::string("n")) == "t";
+    shape.batch = params.value("batch", std::int64_t{1});
+    gemm_options options;
+    options.autotune = params.value("autotune", false);
     const int verify_samples = params.value("verify_samples", 256);
 
     point_result point;
@@ -97,16 +127,23 @@ class gemm_suite final : public suite {
       return {point};
     }
     const std::uint64_t seed = ctx.seed ^ static_cast<std::uint64_t>(ctx.rank);
-    backend->prepare(shape, dtype, seed);
+    backend->prepare(shape, dtype, seed, options);
 
     // Ranks of a node share cores, memory bandwidth and power: start together and keep every rank loaded
     // until all are done, so no rank measures an idle node.
     if (mpi_active(ctx)) MPI_Barrier(ctx.comm);
     const stop_agreement all_done = stop_when_every_rank_is_done(ctx);
     gemm_backend& kernel = *backend;
+    const bool device_timed = kernel.device_timed();
+    int calls_per_sample = 1;
     const measure_outcome measured = measure(
         ctx.measurement,
-        [&kernel] {
+        [&kernel, &calls_per_sample, device_timed] {
+          if (device_timed) {
+            const gemm_timed_sample sample = kernel.time_sample();
+            calls_per_sample = sample.calls;
+            return sample.seconds_per_call;
+          }
           const auto start = std::chrono::steady_clock::now();
           kernel.run();
           return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -114,15 +151,25 @@ class gemm_suite final : public suite {
         all_done);
 
     const double median_s = median(measured.samples_s);
-    const double flops = gemm_flops(shape.m, shape.n, shape.k);
-    const std::string shape_text = fmt::format("{} M={} N={} K={} op(A)={} op(B)={}", dtype, shape.m, shape.n,
-                                               shape.k, shape.transa ? 't' : 'n', shape.transb ? 't' : 'n');
+    const double flops = gemm_flops(shape.m, shape.n, shape.k, shape.batch);
+    const std::string shape_text =
+        fmt::format("{} M={} N={} K={}{} op(A)={} op(B)={}", dtype, shape.m, shape.n, shape.k,
+                    shape.batch > 1 ? fmt::format(" batch={}", shape.batch) : std::string(),
+                    shape.transa ? 't' : 'n', shape.transb ? 't' : 'n');
+    const std::string clock =
+        device_timed ? fmt::format("device events around {} back-to-back calls per sample, time / calls",
+                                   calls_per_sample)
+                     : std::string("steady clock around one blocking call per sample");
+    point.metrics.push_back({"tflops", flops / median_s / 1e12, "TFLOP/s", "median", better::higher,
+                             fmt::format("2·M·N·K{} / median time ({}; {})", shape.batch > 1 ? "·batch" : "",
+                                         shape_text, backend->implementation())});
     point.metrics.push_back(
-        {"tflops", flops / median_s / 1e12, "TFLOP/s", "median", better::higher,
-         fmt::format("2·M·N·K / median time ({}; {})", shape_text, backend->implementation())});
-    point.metrics.push_back({"time", median_s, "s", "median", better::lower,
-                             fmt::format("median time of one GEMM ({})", shape_text)});
+        {"time", median_s, "s", "median", better::lower,
+         fmt::format("median time of one call{} ({}; {})",
+                     shape.batch > 1 ? fmt::format(" of {} GEMMs", shape.batch) : std::string(), shape_text,
+                     clock)});
     point.samples.push_back({"time", "s", measured.samples_s});
+    for (auto& warning : backend->warnings()) point.warnings.push_back(std::move(warning));
     if (measured.hit_max_time)
       point.warnings.push_back("stopped at max_time before reaching the noise target");
     point.check = ctx.verify ? backend->verify(verify_samples, seed ^ k_verify_stream)

@@ -14,12 +14,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "harness/statistics.hpp"
+#include "suites/gemm/gemm_inputs.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
 #include "suites/gemm/gemm_suite.hpp"
 
@@ -36,14 +36,15 @@ struct comparison {
 };
 std::vector<comparison> g_results;
 
-// A, B random in [-1, 1), C written by every call: the same operands the suite multiplies.
+// A, B from the generator the suite uses (gemm_inputs.hpp: approximately standard normal), C written by every
+// call: operands like those the suite multiplies.
 template <class T>
 struct operands {
   explicit operands(int n) : a(static_cast<std::size_t>(n) * n), b(a.size()), c(a.size()) {
-    std::mt19937_64 random(42);
-    std::uniform_real_distribution<double> uniform(-1.0, 1.0);
-    for (auto& x : a) x = static_cast<T>(uniform(random));
-    for (auto& x : b) x = static_cast<T>(uniform(random));
+    using namespace exacheck::gemm;
+    const std::uint64_t key_a = input_key(42, input_matrix::a), key_b = input_key(42, input_matrix::b);
+    for (std::size_t e = 0; e < a.size(); ++e) a[e] = static_cast<T>(normal_input(key_a, e));
+    for (std::size_t e = 0; e < b.size(); ++e) b[e] = static_cast<T>(normal_input(key_b, e));
   }
   std::vector<T> a, b, c;
 };

@@ -1,9 +1,10 @@
 // The host-side table of the cuBLASLt gemm backend (kernels/cuda/gemm_types.hpp), which needs neither CUDA
-// nor a GPU: every dtype the gemm suite offers has an entry the oracle knows, FP8 and INT8 run as TN with the
-// request mapped onto transposed uploads, compute capabilities gate the dtypes with a sentence naming both,
-// and the input rounding (tf32, int8) is what the GPU multiplies.
+// nor a GPU: every dtype the gemm suite offers has an entry the oracle knows, FP8 and INT8 run as TN whatever
+// the request, compute capabilities gate the dtypes with a sentence naming both, the input rounding (tf32,
+// int8) is what the GPU multiplies, and device-timed samples hold enough back-to-back calls.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -11,6 +12,7 @@
 
 #include "harness/param_spec.hpp"
 #include "kernels/cuda/gemm_types.hpp"
+#include "suites/gemm/gemm_inputs.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
 #include "suites/gemm/gemm_suite.hpp"
 
@@ -84,7 +86,7 @@ TEST(cublaslt_types, fp8_needs_compute_capability_8_9_and_the_reason_names_dtype
   EXPECT_NE(unknown->find("fp4"), std::string::npos) << *unknown;
 }
 
-TEST(cublaslt_types, tn_only_dtypes_run_every_request_as_tn_on_transposed_uploads) {
+TEST(cublaslt_types, tn_only_dtypes_run_every_request_as_tn) {
   for (const std::string name : {"fp8_e4m3", "fp8_e5m2", "int8"}) {
     const dtype_info& info = *find_dtype(name);
     ASSERT_TRUE(info.requires_tn) << name;
@@ -93,22 +95,24 @@ TEST(cublaslt_types, tn_only_dtypes_run_every_request_as_tn_on_transposed_upload
         const executed_layout layout = executed_layout_for(info, transa, transb);
         EXPECT_TRUE(layout.transa) << name;
         EXPECT_FALSE(layout.transb) << name;
-        // A is uploaded as Aᵀ (k × m) when the request stores it m × k; B as k × n when stored n × k.
-        EXPECT_EQ(layout.transpose_a_on_upload, !transa) << name;
-        EXPECT_EQ(layout.transpose_b_on_upload, transb) << name;
       }
   }
   for (const std::string name : {"fp64", "fp32", "tf32", "fp16", "bf16"}) {
     const dtype_info& info = *find_dtype(name);
     EXPECT_FALSE(info.requires_tn) << name;
-    const executed_layout layout = executed_layout_for(info, true, false);
-    EXPECT_TRUE(layout.transa);
-    EXPECT_FALSE(layout.transb);
-    EXPECT_FALSE(layout.transpose_a_on_upload || layout.transpose_b_on_upload) << name;
+    for (const bool transa : {false, true})
+      for (const bool transb : {false, true}) {
+        const executed_layout layout = executed_layout_for(info, transa, transb);
+        EXPECT_EQ(layout.transa, transa) << name;
+        EXPECT_EQ(layout.transb, transb) << name;
+      }
   }
 }
 
 TEST(cublaslt_types, tf32_rounding_keeps_ten_mantissa_bits_to_nearest_even) {
+  const auto round_to_tf32 = [](float value) {
+    return std::bit_cast<float>(gemm::round_bits_to_tf32(std::bit_cast<std::uint32_t>(value)));
+  };
   EXPECT_EQ(round_to_tf32(1.0f), 1.0f);
   EXPECT_EQ(round_to_tf32(1.0f + std::ldexp(1.0f, -10)), 1.0f + std::ldexp(1.0f, -10));  // representable
   EXPECT_EQ(round_to_tf32(1.0f + std::ldexp(1.0f, -11)), 1.0f);  // tie → even (down)
@@ -119,14 +123,27 @@ TEST(cublaslt_types, tf32_rounding_keeps_ten_mantissa_bits_to_nearest_even) {
   for (const float value : {0.3f, -0.7123f, 0.999999f, 1e-20f})
     EXPECT_EQ(std::bit_cast<std::uint32_t>(round_to_tf32(value)) & 0x1fffu, 0u) << value;
   EXPECT_TRUE(std::isnan(round_to_tf32(std::numeric_limits<float>::quiet_NaN())));
+  EXPECT_EQ(round_to_tf32(std::numeric_limits<float>::infinity()), std::numeric_limits<float>::infinity());
 }
 
-TEST(cublaslt_types, int8_inputs_cover_every_int8_value_and_k_is_capped_before_int32_overflow) {
-  EXPECT_EQ(quantize_int8(-1.0), -128);
-  EXPECT_EQ(quantize_int8(std::nextafter(1.0, 0.0)), 127);
-  EXPECT_EQ(quantize_int8(0.0), 0);
-  EXPECT_EQ(quantize_int8(-0.001), -1);
-  EXPECT_EQ(quantize_int8(0.5), 64);
+TEST(cublaslt_types, int8_inputs_are_sixteen_times_the_normal_value_rounded_and_k_is_capped) {
+  EXPECT_EQ(gemm::int8_input(0.0), 0);
+  EXPECT_EQ(gemm::int8_input(1.0), 16);
+  EXPECT_EQ(gemm::int8_input(-1.0), -16);
+  EXPECT_EQ(gemm::int8_input(0.03125), 1);    // 0.5 rounds away from zero
+  EXPECT_EQ(gemm::int8_input(-0.03125), -1);  // symmetric
+  EXPECT_EQ(gemm::int8_input(0.03), 0);
+  EXPECT_EQ(gemm::int8_input(5.999), 96);   // |normal_input| < 6: the largest input
+  EXPECT_EQ(gemm::int8_input(100.0), 127);  // the clamp guards the type only
   EXPECT_LE(int8_max_k * 128 * 128, std::int64_t{std::numeric_limits<std::int32_t>::max()});
   EXPECT_GT((int8_max_k + 1) * 128 * 128, std::int64_t{std::numeric_limits<std::int32_t>::max()});
+}
+
+TEST(cublaslt_types, calls_per_sample_fill_the_target_with_at_least_two_back_to_back_calls) {
+  EXPECT_EQ(calls_per_sample(1e-3, 2e-3), 2);
+  EXPECT_EQ(calls_per_sample(0.3e-3, 2e-3), 7);    // ceil(6.67)
+  EXPECT_EQ(calls_per_sample(10e-3, 2e-3), 2);     // a long call still runs twice
+  EXPECT_EQ(calls_per_sample(1e-9, 2e-3), 10000);  // capped
+  EXPECT_EQ(calls_per_sample(0.0, 2e-3), 2);       // an unmeasurable call: the minimum, never a division by 0
+  EXPECT_EQ(calls_per_sample(std::nan(""), 2e-3), 2);
 }

@@ -46,8 +46,9 @@ class corrupting_backend final : public gemm_backend {
   std::optional<std::string> unsupported_reason(std::string_view dtype) const override {
     return m_inner.unsupported_reason(dtype);
   }
-  void prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed) override {
-    m_inner.prepare(shape, dtype, seed);
+  void prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed,
+               const gemm_options& options) override {
+    m_inner.prepare(shape, dtype, seed, options);
   }
   std::string implementation() const override { return m_inner.implementation(); }
   void run() override {
@@ -77,7 +78,7 @@ TEST(gemm_suite, declares_its_parameters_with_units_defaults_and_allowed_values)
       exacheck::cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
   EXPECT_EQ(s->backends(), expected_backends);
   const auto specs = s->parameters("gemm");
-  ASSERT_EQ(specs.size(), 7u);
+  ASSERT_EQ(specs.size(), 9u);
   const auto* dtype = find_param(specs, "dtype");
   ASSERT_NE(dtype, nullptr);
   EXPECT_EQ(dtype->default_value, "fp64");
@@ -98,6 +99,15 @@ TEST(gemm_suite, declares_its_parameters_with_units_defaults_and_allowed_values)
     EXPECT_EQ(transpose->default_value, "n");
     EXPECT_EQ(transpose->allowed, (std::vector<std::string>{"n", "t"}));
   }
+  const auto* batch = find_param(specs, "batch");
+  ASSERT_NE(batch, nullptr);
+  EXPECT_EQ(batch->type, param_type::integer);
+  EXPECT_EQ(batch->default_value, 1);
+  EXPECT_EQ(batch->min, 1.0);
+  const auto* autotune = find_param(specs, "autotune");
+  ASSERT_NE(autotune, nullptr);
+  EXPECT_EQ(autotune->type, param_type::boolean);
+  EXPECT_EQ(autotune->default_value, false);
   const auto* samples = find_param(specs, "verify_samples");
   ASSERT_NE(samples, nullptr);
   EXPECT_EQ(samples->type, param_type::integer);
@@ -125,27 +135,56 @@ TEST(gemm_formulas, epsilon_follows_the_storage_format_and_tolerance_scales_with
   EXPECT_DOUBLE_EQ(entry_tolerance("fp32", 2000, 1.0L), 2 * entry_tolerance("fp32", 1000, 1.0L));
 }
 
+TEST(gemm_formulas, flops_count_every_batch_entry) {
+  EXPECT_EQ(gemm_flops(2, 3, 4, 5), 5 * 48.0);
+  EXPECT_EQ(gemm_flops(2, 3, 4), gemm_flops(2, 3, 4, 1));
+}
+
 TEST(gemm_formulas, sampled_positions_start_at_the_corners_and_cover_all_of_a_small_c) {
   const gemm_shape big{100, 200, 3};
   const auto positions = sample_positions(big, 50, 7);
   ASSERT_EQ(positions.size(), 50u);
-  EXPECT_EQ(positions[0], std::make_pair(std::int64_t{0}, std::int64_t{0}));
-  EXPECT_EQ(positions[1], std::make_pair(std::int64_t{99}, std::int64_t{199}));
-  for (const auto& [i, j] : positions) {
-    EXPECT_LT(i, 100);
-    EXPECT_LT(j, 200);
+  EXPECT_EQ(positions[0], (entry_position{0, 0, 0}));
+  EXPECT_EQ(positions[1], (entry_position{0, 99, 199}));
+  for (const auto& at : positions) {
+    EXPECT_EQ(at.batch, 0);
+    EXPECT_LT(at.i, 100);
+    EXPECT_LT(at.j, 200);
   }
   EXPECT_EQ(positions, sample_positions(big, 50, 7));  // deterministic for a seed
   EXPECT_EQ(sample_positions(gemm_shape{3, 4, 5}, 1000, 1).size(), 12u);
 }
 
+TEST(gemm_formulas, sampled_positions_spread_over_every_batch_entry) {
+  gemm_shape batched{64, 64, 3};
+  batched.batch = 6;
+  const auto positions = sample_positions(batched, 200, 11);
+  ASSERT_EQ(positions.size(), 200u);
+  EXPECT_EQ(positions[0], (entry_position{0, 0, 0}));
+  EXPECT_EQ(positions[1], (entry_position{5, 63, 63}));  // the last entry of the last matrix
+  std::vector<int> per_batch(6, 0);
+  for (const auto& at : positions) {
+    ASSERT_GE(at.batch, 0);
+    ASSERT_LT(at.batch, 6);
+    ++per_batch[static_cast<std::size_t>(at.batch)];
+  }
+  for (int count : per_batch) EXPECT_GT(count, 10);  // 200 draws over 6 matrices: every one is checked
+  gemm_shape tiny{2, 3, 4};
+  tiny.batch = 3;
+  const auto all = sample_positions(tiny, 1000, 1);
+  ASSERT_EQ(all.size(), 18u);
+  EXPECT_EQ(all.back(), (entry_position{2, 1, 2}));
+  EXPECT_EQ(entry_name(tiny, all.back()), "C[2](1, 2)");
+  EXPECT_EQ(entry_name(gemm_shape{2, 3, 4}, {0, 1, 2}), "C(1, 2)");
+}
+
 TEST(gemm_formulas, nan_and_out_of_bound_entries_fail_exact_ones_pass) {
   const gemm_shape shape{2, 2, 4};
-  EXPECT_TRUE(judge_entries("fp64", shape, 4, {{0, 0, 1.0L, 1.0L, 2.0L}}).passed);
-  const auto nan = judge_entries("fp64", shape, 4, {{1, 1, NAN, 1.0L, 2.0L}});
+  EXPECT_TRUE(judge_entries("fp64", shape, 4, {{{0, 0, 0}, 1.0L, 1.0L, 2.0L}}).passed);
+  const auto nan = judge_entries("fp64", shape, 4, {{{0, 1, 1}, NAN, 1.0L, 2.0L}});
   EXPECT_FALSE(nan.passed);
   EXPECT_NE(nan.detail.find("C(1, 1)"), std::string::npos) << nan.detail;
-  EXPECT_FALSE(judge_entries("fp64", shape, 4, {{0, 1, 1.0L + 1e-12L, 1.0L, 2.0L}}).passed);
+  EXPECT_FALSE(judge_entries("fp64", shape, 4, {{{0, 0, 1}, 1.0L + 1e-12L, 1.0L, 2.0L}}).passed);
   EXPECT_FALSE(judge_entries("fp64", shape, 4, {}).passed);  // nothing checked is never a pass
 }
 
@@ -247,14 +286,80 @@ TEST(gemm_suite, unknown_backend_is_a_clear_error) {
 TEST(cpu_gemm, inputs_are_deterministic_per_seed_and_differ_between_seeds) {
   // Same seed, same C; another seed (another rank), another C — checked through the oracle's reference.
   cpu_gemm_backend first(1), second(1);
-  first.prepare({4, 4, 64}, "fp64", 1);
-  second.prepare({4, 4, 64}, "fp64", 2);
+  first.prepare({4, 4, 64}, "fp64", 1, {});
+  second.prepare({4, 4, 64}, "fp64", 2, {});
   first.run();
   second.run();
   EXPECT_TRUE(first.verify(16, 0).passed);
   EXPECT_TRUE(second.verify(16, 0).passed);
   EXPECT_NE(first.verify(16, 0).detail, second.verify(16, 0).detail);
   EXPECT_EQ(first.verify(16, 0).detail, first.verify(16, 0).detail);
-  EXPECT_THROW(first.prepare({0, 4, 4}, "fp64", 1), std::invalid_argument);
-  EXPECT_THROW(first.prepare({4, 4, 4}, "bf16", 1), std::invalid_argument);
+  EXPECT_THROW(first.prepare({0, 4, 4}, "fp64", 1, {}), std::invalid_argument);
+  EXPECT_THROW(first.prepare({4, 4, 4, false, false, 0}, "fp64", 1, {}), std::invalid_argument);
+  EXPECT_THROW(first.prepare({4, 4, 4}, "bf16", 1, {}), std::invalid_argument);
+}
+
+TEST(gemm_suite, batched_gemm_counts_every_product_and_checks_every_batch_entry) {
+  const auto s = make_gemm_suite();
+  param_values params = gemm_params("fp64", 24, 16, 40, "t", "n", 3 * 24 * 16);
+  params["batch"] = 3;
+  const point_result point = run_one(*s, quick_context(), params);
+  ASSERT_FALSE(point.skipped_reason) << *point.skipped_reason;
+  EXPECT_TRUE(point.check.passed) << point.check.detail;
+  EXPECT_NE(point.check.detail.find("1152 of 1152 entries"), std::string::npos) << point.check.detail;
+  const metric* tflops = find_metric(point, "tflops");
+  const metric* time = find_metric(point, "time");
+  ASSERT_NE(tflops, nullptr);
+  ASSERT_NE(time, nullptr);
+  EXPECT_DOUBLE_EQ(tflops->value, gemm_flops(24, 16, 40, 3) / time->value / 1e12);
+  EXPECT_NE(tflops->description.find("batch=3"), std::string::npos) << tflops->description;
+  EXPECT_NE(tflops->description.find("called 3 times"), std::string::npos) << tflops->description;
+  EXPECT_NE(time->description.find("steady clock"), std::string::npos) << time->description;
+}
+
+TEST(gemm_suite, a_wrong_entry_in_a_later_batch_entry_is_incorrect_and_named) {
+  // The cpu backend with C[2](3, 4) made wrong after every run.
+  class late_corruption final : public gemm_backend {
+   public:
+    std::optional<std::string> unsupported_reason(std::string_view dtype) const override {
+      return m_inner.unsupported_reason(dtype);
+    }
+    void prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed,
+                 const gemm_options& options) override {
+      m_inner.prepare(shape, dtype, seed, options);
+    }
+    std::string implementation() const override { return m_inner.implementation(); }
+    void run() override {
+      m_inner.run();
+      m_inner.corrupt_output_for_testing(3, 4, 1e-6, 2);
+    }
+    correctness verify(int samples, std::uint64_t seed) const override {
+      return m_inner.verify(samples, seed);
+    }
+
+   private:
+    cpu_gemm_backend m_inner{1};
+  };
+  const auto s = make_gemm_suite([](const run_context&) -> std::unique_ptr<gemm_backend> {
+    return std::make_unique<late_corruption>();
+  });
+  param_values params = gemm_params("fp64", 8, 6, 10, "n", "n", 3 * 8 * 6);
+  params["batch"] = 3;
+  const point_result point = run_one(*s, quick_context(), params);
+  EXPECT_FALSE(point.check.passed);
+  EXPECT_NE(point.check.detail.find("1 of 144 checked entries wrong; first: C[2](3, 4)"), std::string::npos)
+      << point.check.detail;
+}
+
+TEST(gemm_suite, autotune_on_the_cpu_backend_is_a_warning_not_an_error) {
+  const auto s = make_gemm_suite();
+  param_values params = gemm_params("fp64", 16, 16, 16);
+  params["autotune"] = true;
+  const point_result point = run_one(*s, quick_context(), params);
+  EXPECT_TRUE(point.check.passed) << point.check.detail;
+  ASSERT_EQ(point.warnings.size(), 1u);
+  EXPECT_NE(point.warnings[0].find("autotune has no effect on the cpu backend"), std::string::npos)
+      << point.warnings[0];
+  params["autotune"] = false;
+  EXPECT_TRUE(run_one(*s, quick_context(), params).warnings.empty());
 }
