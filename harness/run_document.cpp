@@ -9,6 +9,7 @@
 #include "exacheck_version.hpp"
 #include "harness/files.hpp"
 #include "harness/outcome.hpp"
+#include "harness/peak_table.hpp"
 #include "harness/provenance.hpp"
 #include "harness/verdicts.hpp"
 
@@ -156,6 +157,8 @@ void fill_case_entry(nlohmann::json& entry, const process_result& ended, const s
   entry["timing"]["launch_s"] = std::max(0.0, ended.elapsed_s - benchmark_s);
   entry["libraries"] = case_result.value("libraries", nlohmann::json::object());
   entry["results"] = results_by_point(case_result);
+  // Derived before the checks, so a reference on pct_of_peak is judged like any metric.
+  add_pct_of_peak(entry["results"], entry["benchmark"].get<std::string>(), system);
   entry["checks"] =
       evaluate_checks(entry["results"], entry["benchmark"].get<std::string>(), system, ranks_expected);
   if (!rank_errors.empty()) {
