@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "kernels/cuda/cublaslt_formats.hpp"
 #include "kernels/cuda/cublaslt_owners.hpp"
 #include "kernels/cuda/cublaslt_tuning.hpp"
 #include "kernels/cuda/cuda_check.hpp"
@@ -33,6 +34,7 @@ namespace {
 
 namespace gt = gemm_types;
 using gemm_fill::input_format;
+using namespace cublaslt_formats;
 
 // cuBLASLt's heuristic may pick split-K and stream-K kernels that need scratch memory; 64 MiB is above what
 // NVIDIA recommends for Hopper (32 MiB) and Blackwell, so the workspace never limits the choice.
@@ -40,84 +42,6 @@ constexpr std::size_t k_workspace_bytes = std::size_t{64} << 20;
 // Device work per timed sample: long enough that the events' resolution (~0.5 us) and the gap before the
 // first call are noise, short enough for many samples in the measurement's min_time.
 constexpr double k_sample_target_s = 2e-3;
-
-cudaDataType_t cuda_type(gt::element_format format) {
-  switch (format) {
-    case gt::element_format::fp64:
-      return CUDA_R_64F;
-    case gt::element_format::fp32:
-      return CUDA_R_32F;
-    case gt::element_format::fp16:
-      return CUDA_R_16F;
-    case gt::element_format::bf16:
-      return CUDA_R_16BF;
-    case gt::element_format::fp8_e4m3:
-      return CUDA_R_8F_E4M3;
-    case gt::element_format::fp8_e5m2:
-      return CUDA_R_8F_E5M2;
-    case gt::element_format::int8:
-      return CUDA_R_8I;
-    case gt::element_format::int32:
-      return CUDA_R_32I;
-  }
-  throw std::logic_error("cublaslt_gemm: unknown element format");
-}
-
-cublasComputeType_t cublas_compute(gt::compute_mode mode) {
-  switch (mode) {
-    case gt::compute_mode::fp64:
-      return CUBLAS_COMPUTE_64F;
-    case gt::compute_mode::fp32:
-      return CUBLAS_COMPUTE_32F;
-    case gt::compute_mode::fp32_fast_tf32:
-      return CUBLAS_COMPUTE_32F_FAST_TF32;
-    case gt::compute_mode::int32:
-      return CUBLAS_COMPUTE_32I;
-  }
-  throw std::logic_error("cublaslt_gemm: unknown compute mode");
-}
-
-// How an input of `format` is generated (tf32: fp32 storage holding tf32 values).
-input_format input_format_of(gt::element_format format, bool tf32) {
-  switch (format) {
-    case gt::element_format::fp64:
-      return input_format::fp64;
-    case gt::element_format::fp32:
-      return tf32 ? input_format::tf32 : input_format::fp32;
-    case gt::element_format::fp16:
-      return input_format::fp16;
-    case gt::element_format::bf16:
-      return input_format::bf16;
-    case gt::element_format::fp8_e4m3:
-      return input_format::fp8_e4m3;
-    case gt::element_format::fp8_e5m2:
-      return input_format::fp8_e5m2;
-    case gt::element_format::int8:
-      return input_format::int8;
-    case gt::element_format::int32:
-      break;
-  }
-  throw std::logic_error("cublaslt_gemm: int32 is never an input format");
-}
-
-// C's formats: fp64, fp32, fp16, bf16 (through the input codec, which rounds to nearest) and int32.
-void encode_output(gt::element_format format, double value, std::byte* destination) {
-  if (format == gt::element_format::int32) {
-    const auto integer = static_cast<std::int32_t>(std::llround(value));
-    std::memcpy(destination, &integer, sizeof integer);
-    return;
-  }
-  gemm_fill::store_input(input_format_of(format, false), value, destination);
-}
-
-double decode_output(gt::element_format format, const std::byte* source) {
-  if (format == gt::element_format::int32) {
-    std::int32_t integer;
-    std::memcpy(&integer, source, sizeof integer);
-    return integer;
-  }
-  return gemm_fill::load_input(input_format_of(format, false), source);
-}
 
 std::string cublaslt_version() {
   const std::size_t version = cublasLtGetVersion();  // major·10000 + minor·100 + patch
@@ -233,7 +157,8 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
       // Per-tensor scale factors (device pointers, compute type fp32) of 1: the inputs are used as generated.
       plan->scale_one = allocate_device(sizeof(float));
       const float one = 1.0f;
-      EXACHECK_CUDA(cudaMemcpy(plan->scale_one.get(), &one, sizeof one, cudaMemcpyHostToDevice));
+      EXACHECK_CUDA(
+          cudaMemcpyAsync(plan->scale_one.get(), &one, sizeof one, cudaMemcpyHostToDevice, m_stream.get()));
       const void* scale = plan->scale_one.get();
       EXACHECK_CUBLAS(
           cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &scale, sizeof scale));
@@ -315,7 +240,12 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
     // Whole C when most of it is checked; one small copy per entry otherwise (gigabytes stay on the device).
     const bool whole = static_cast<std::size_t>(std::max(samples, 0)) * 16 >= c_entries;
     std::vector<std::byte> c(whole ? c_entries * c_element : 0);
-    if (whole) EXACHECK_CUDA(cudaMemcpy(c.data(), p.c.get(), c.size(), cudaMemcpyDeviceToHost));
+    // Copies on this backend's stream (non-blocking: the legacy default stream would not wait for its work).
+    const auto copy_to_host = [&](void* host, const void* device, std::size_t bytes) {
+      EXACHECK_CUDA(cudaMemcpyAsync(host, device, bytes, cudaMemcpyDeviceToHost, m_stream.get()));
+      EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
+    };
+    if (whole) copy_to_host(c.data(), p.c.get(), c.size());
     const std::int64_t lda = p.layout.transa ? s.k : s.m, ldb = p.layout.transb ? s.n : s.k;
     const std::int64_t stride_a = s.m * s.k, stride_b = s.k * s.n, stride_c = s.m * s.n;
     // The inputs as multiplied, recomputed from the generator at their index in the executed layout.
@@ -331,8 +261,7 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
       const auto at = static_cast<std::size_t>(batch * stride_c + i + j * s.m) * c_element;
       if (whole) return decode_output(p.info->c, c.data() + at);
       std::byte value[8];
-      EXACHECK_CUDA(cudaMemcpy(value, static_cast<const std::byte*>(p.c.get()) + at, c_element,
-                               cudaMemcpyDeviceToHost));
+      copy_to_host(value, static_cast<const std::byte*>(p.c.get()) + at, c_element);
       return decode_output(p.info->c, value);
     };
     return gemm::check_sampled_entries(s, p.info->dtype, samples, seed, op_a, op_b, out_c);
@@ -346,11 +275,13 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
     const std::size_t bytes = gt::element_bytes(format);
     std::byte* element =
         static_cast<std::byte*>(m_plan->c.get()) + static_cast<std::size_t>(i + j * m_plan->shape.m) * bytes;
+    // On this backend's stream (non-blocking: the legacy default stream does not order with it), waited for.
     std::byte value[8];
+    EXACHECK_CUDA(cudaMemcpyAsync(value, element, bytes, cudaMemcpyDeviceToHost, m_stream.get()));
     EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
-    EXACHECK_CUDA(cudaMemcpy(value, element, bytes, cudaMemcpyDeviceToHost));
     encode_output(format, decode_output(format, value) + delta, value);
-    EXACHECK_CUDA(cudaMemcpy(element, value, bytes, cudaMemcpyHostToDevice));
+    EXACHECK_CUDA(cudaMemcpyAsync(element, value, bytes, cudaMemcpyHostToDevice, m_stream.get()));
+    EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
   }
 
   // The stored input A (`matrix_b` false) or B, every element, from the device and recomputed on the host.
@@ -361,8 +292,9 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
     const auto elements = static_cast<std::size_t>((matrix_b ? s.k * s.n : s.m * s.k) * s.batch);
     const std::size_t bytes = gemm_fill::input_bytes(format);
     std::vector<std::byte> image(elements * bytes);
-    EXACHECK_CUDA(
-        cudaMemcpy(image.data(), (matrix_b ? p.b : p.a).get(), image.size(), cudaMemcpyDeviceToHost));
+    EXACHECK_CUDA(cudaMemcpyAsync(image.data(), (matrix_b ? p.b : p.a).get(), image.size(),
+                                  cudaMemcpyDeviceToHost, m_stream.get()));
+    EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
     gemm_input_images images{std::vector<double>(elements), std::vector<double>(elements)};
     const std::uint64_t key = matrix_b ? p.key_b : p.key_a;
     for (std::size_t e = 0; e < elements; ++e) {
