@@ -83,7 +83,7 @@ std::vector<copy_metric_spec> copy_metrics(copy_direction direction) {
     case copy_direction::d2h:
       return {{"d2h_bandwidth", 1, "device→host: bytes copied / median time per copy"}};
     case copy_direction::d2d:
-      return {{"d2d_bandwidth", 1, "device→device: bytes copied / median time per copy"},
+      return {{"d2d_bandwidth", 1, "d2d (within one device's memory): bytes copied / median time per copy"},
               {"d2d_read_write_bandwidth", 2,
                "device→device counting the read and the write (2 × bytes) / median time per copy, as STREAM "
                "copy counts them"}};
