@@ -9,6 +9,7 @@
 #include "harness/suite.hpp"
 #include "suites/collectives/collective_backend.hpp"
 #include "suites/gemm/gemm_backend.hpp"
+#include "suites/membw/copy_backend.hpp"
 #include "suites/membw/stream_backend.hpp"
 
 namespace exacheck::cuda {
@@ -33,5 +34,6 @@ nlohmann::json library_versions();
 std::unique_ptr<gemm::gemm_backend> make_gemm_backend(const run_context& ctx);
 std::unique_ptr<membw::stream_backend> make_stream_backend(const run_context& ctx);
 std::unique_ptr<collectives::collective_backend> make_collective_backend(const run_context& ctx);
+std::unique_ptr<membw::copy_backend> make_copy_backend(const run_context& ctx);
 
 }  // namespace exacheck::cuda

@@ -40,6 +40,9 @@ std::unique_ptr<membw::stream_backend> make_stream_backend(const run_context&) {
 std::unique_ptr<collectives::collective_backend> make_collective_backend(const run_context&) {
   not_built("collectives");
 }
+std::unique_ptr<membw::copy_backend> make_copy_backend(const run_context&) {
+  not_built("copybw");
+}
 
 void corrupt_gemm_output_for_testing(gemm::gemm_backend&, std::int64_t, std::int64_t, double) {
   not_built("gemm test hooks");

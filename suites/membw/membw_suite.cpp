@@ -12,6 +12,7 @@
 #include "harness/statistics.hpp"
 #include "kernels/cpu/cpu_stream.hpp"
 #include "kernels/cuda_backend.hpp"
+#include "suites/membw/copybw.hpp"
 #include "suites/membw/membw_sizing.hpp"
 #include "suites/membw/stream_oracle.hpp"
 
@@ -57,11 +58,13 @@ using namespace membw;
 
 class membw_suite final : public suite {
  public:
-  explicit membw_suite(stream_backend_factory factory) : m_factory(std::move(factory)) {}
+  membw_suite(stream_backend_factory factory, copy_backend_factory copy_factory)
+      : m_factory(std::move(factory)), m_copy_factory(std::move(copy_factory)) {}
 
-  std::vector<std::string> benchmarks() const override { return {"membw"}; }
+  std::vector<std::string> benchmarks() const override { return {"membw", "copybw"}; }
 
-  std::string description(std::string_view) const override {
+  std::string description(std::string_view benchmark) const override {
+    if (benchmark == "copybw") return copybw_description();
     return "STREAM memory bandwidth on every rank: copy, scale, add, triad, dot over three arrays at least "
            "4× "
            "the last-level cache; GB/s = arrays moved × array bytes / best time excluding the first "
@@ -69,7 +72,8 @@ class membw_suite final : public suite {
            "verified by replaying the kernels on scalars";
   }
 
-  std::vector<param_spec> parameters(std::string_view) const override {
+  std::vector<param_spec> parameters(std::string_view benchmark) const override {
+    if (benchmark == "copybw") return copybw_parameters();
     return {
         {"array_bytes",
          param_type::bytes,
@@ -107,8 +111,12 @@ class membw_suite final : public suite {
     return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
   }
 
-  std::vector<point_result> run(const run_context& ctx, std::string_view,
+  std::vector<point_result> run(const run_context& ctx, std::string_view benchmark,
                                 const param_values& params) override {
+    if (benchmark == "copybw") {
+      const std::unique_ptr<copy_backend> backend = m_copy_factory(ctx);
+      return run_copybw(ctx, params, *backend);
+    }
     const std::string dtype = params.value("dtype", std::string("fp64"));
     const auto requested_bytes = params.value("array_bytes", std::uint64_t{0});
     const double scalar = params.value("scalar", 0.4);
@@ -211,16 +219,21 @@ class membw_suite final : public suite {
 
  private:
   stream_backend_factory m_factory;
+  copy_backend_factory m_copy_factory;
 };
 
 }  // namespace
 
 std::unique_ptr<suite> make_membw_suite() {
-  return std::make_unique<membw_suite>(membw::make_stream_backend);
+  return std::make_unique<membw_suite>(membw::make_stream_backend, membw::make_copy_backend);
 }
 
 std::unique_ptr<suite> make_membw_suite(stream_backend_factory factory) {
-  return std::make_unique<membw_suite>(std::move(factory));
+  return std::make_unique<membw_suite>(std::move(factory), membw::make_copy_backend);
+}
+
+std::unique_ptr<suite> make_membw_suite_with_copy_backend(membw::copy_backend_factory factory) {
+  return std::make_unique<membw_suite>(membw::make_stream_backend, std::move(factory));
 }
 
 }  // namespace exacheck

@@ -47,7 +47,7 @@ TEST(cli, quick_plan_passes_and_writes_every_report) {
     benchmarks.insert(c["benchmark"].get<std::string>());
   }
   EXPECT_EQ(benchmarks, (std::set<std::string>{"gemm", "allreduce", "allgather", "reduce_scatter",
-                                               "broadcast", "alltoall", "membw", "flops"}));
+                                               "broadcast", "alltoall", "membw", "copybw", "flops"}));
   // The harness's own time outside the benchmarks stays under a second per case.
   EXPECT_LT(run["timing"]["aggregation_s"].get<double>() + run["timing"]["reports_s"].get<double>(), 1.0);
   EXPECT_NE(result.output.find("report.md"), std::string::npos);

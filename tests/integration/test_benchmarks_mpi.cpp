@@ -69,5 +69,6 @@ INSTANTIATE_TEST_SUITE_P(
                       benchmark_case{"broadcast", "{bytes: [8, 4KiB, 64KiB]}"},
                       benchmark_case{"alltoall", "{bytes: [64, 4KiB, 64KiB]}"},
                       benchmark_case{"membw", "{array_bytes: 4MiB, ntimes: 4}"},
+                      benchmark_case{"copybw", "{direction: d2d, bytes: [4KiB, 1MiB]}"},
                       benchmark_case{"flops", "{dtype: [fp64, fp32]}"}),
     [](const ::testing::TestParamInfo<benchmark_case>& info) { return info.param.benchmark; });
