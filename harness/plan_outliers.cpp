@@ -7,7 +7,8 @@
 namespace exacheck {
 namespace {
 
-const std::vector<std::string> outlier_keys = {"z_threshold", "below_median_pct", "min_fleet", "spread"};
+const std::vector<std::string> outlier_keys = {"z_threshold", "min_deviation_pct", "below_median_pct",
+                                               "min_fleet", "spread"};
 const std::vector<std::string> spread_keys = {"benchmark", "metric", "max_pct"};
 
 // A number greater than zero (and below `below` when given).
@@ -78,6 +79,17 @@ std::optional<reports::outlier_rules> read_outlier_rules(yaml_reader& reader, co
         rules.z_threshold = *v;
       else
         ok = false;
+    } else if (e.key == "min_deviation_pct") {
+      // 0 is allowed: robust z alone decides.
+      const auto v = reader.read_number(e, what, 0);
+      if (v && *v < 100)
+        rules.min_deviation_pct = *v;
+      else {
+        if (v)
+          reader.report(reader.location_of(e), fmt::format("{} is {:g}", what, *v),
+                        "a number from 0 to below 100");
+        ok = false;
+      }
     } else if (e.key == "below_median_pct") {
       if (const auto v = read_positive(reader, e, what, 100.0))
         rules.below_median_pct = *v;

@@ -119,7 +119,9 @@ std::string side_of(double pct) {
 std::string rule_tail(const std::string& rule, std::optional<double> z, const metric_fleet& f,
                       const outlier_rules& rules) {
   const std::string z_text = z ? fmt::format("{:.1f}", *z) : std::string(missing_mark);
-  if (rule == "z") return fmt::format("; robust z {} (limit |z| > {})", z_text, number(rules.z_threshold));
+  if (rule == "z")
+    return fmt::format("; robust z {} (limit |z| > {} and {}% from the median)", z_text,
+                       number(rules.z_threshold), number(rules.min_deviation_pct));
   return fmt::format("; limit {}% {} the median (robust z {})", number(rules.below_median_pct.value_or(0)),
                      f.higher_is_better ? "below" : "above", z_text);
 }
@@ -130,7 +132,7 @@ std::optional<std::string> broken_rule(std::optional<double> z, std::optional<do
   if (!z || !pct) return std::nullopt;
   const double bad_z = higher_is_better ? -*z : *z;
   const double worse_pct = higher_is_better ? -*pct : *pct;
-  if (bad_z > rules.z_threshold) return "z";
+  if (bad_z > rules.z_threshold && worse_pct >= rules.min_deviation_pct) return "z";
   if (rules.below_median_pct && worse_pct > *rules.below_median_pct) return "below_median";
   return std::nullopt;
 }
@@ -172,9 +174,12 @@ std::vector<fleet_outlier> find_outliers(const metric_fleet& f, const outlier_ru
   };
   for (std::size_t i = 0; i < f.devices.size(); ++i) {
     const device_value& d = f.devices[i];
+    const device_identity& id = f.identity_of(d);
+    // A cpu "device" is a rank sharing its node's memory and cores with the others there: its differences are
+    // the sharing's, so only nodes are judged.
+    if (id.kind == "cpu") continue;
     const auto rule = broken_rule(d.robust_z, d.pct_from_median, f.higher_is_better, rules);
     if (!rule) continue;
-    const device_identity& id = f.identity_of(d);
     found.push_back({"gpu", *rule, i, *d.value, d.robust_z, *d.pct_from_median, std::nullopt, std::nullopt,
                      fmt::format("{}: {} {} is {:.1f}% {} the fleet median {} {} of {} {}{}",
                                  device_label(id), number(*d.value), f.unit, std::fabs(*d.pct_from_median),
@@ -197,8 +202,10 @@ std::vector<fleet_outlier> find_outliers(const metric_fleet& f, const outlier_ru
   }
   worst_first(nodes_from);
   const auto& dist = f.valid;
+  const bool cpu_ranks = std::any_of(f.devices.begin(), f.devices.end(),
+                                     [&](const device_value& d) { return f.identity_of(d).kind == "cpu"; });
   for (const auto& spread : rules.spread) {
-    if (spread.benchmark != f.benchmark || spread.metric != f.metric) continue;
+    if (spread.benchmark != f.benchmark || spread.metric != f.metric || cpu_ranks) continue;
     if (dist.count < static_cast<std::size_t>(std::max(rules.min_fleet, 1)) || !dist.spread_pct ||
         *dist.spread_pct <= spread.max_pct)
       continue;

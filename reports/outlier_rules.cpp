@@ -23,6 +23,8 @@ outlier_rules rules_from_json(const nlohmann::json& rules) {
   if (!rules.is_object())
     throw std::invalid_argument(fmt::format("analysis.rules is {}, expected an object", rules.dump()));
   result.z_threshold = number_at(rules, "z_threshold", result.z_threshold, "analysis.rules");
+  result.min_deviation_pct =
+      number_at(rules, "min_deviation_pct", result.min_deviation_pct, "analysis.rules");
   if (const auto pct = rules.find("below_median_pct"); pct != rules.end() && !pct->is_null())
     result.below_median_pct = number_at(rules, "below_median_pct", 0, "analysis.rules");
   result.min_fleet = static_cast<int>(number_at(rules, "min_fleet", result.min_fleet, "analysis.rules"));
@@ -47,6 +49,7 @@ nlohmann::json to_json(const outlier_rules& rules) {
   for (const auto& rule : rules.spread)
     spread.push_back({{"benchmark", rule.benchmark}, {"metric", rule.metric}, {"max_pct", rule.max_pct}});
   return {{"z_threshold", rules.z_threshold},
+          {"min_deviation_pct", rules.min_deviation_pct},
           {"below_median_pct",
            rules.below_median_pct ? nlohmann::json(*rules.below_median_pct) : nlohmann::json(nullptr)},
           {"min_fleet", rules.min_fleet},

@@ -12,9 +12,13 @@ namespace exacheck::reports {
 struct outlier_rules {
   // |robust z| past this, in the bad direction, is an OUTLIER. Robust z = (x − median) / (1.4826 · MAD).
   double z_threshold = 4.0;
+  // A robust-z outlier must also be at least this many percent worse than the median: in a tight fleet (every
+  // GPU within 1%) a 0.6% difference can be |z| > 4 without being a fault worth failing a run for.
+  double min_deviation_pct = 5.0;
   // A GPU or node more than this many percent worse than its fleet's median is an OUTLIER (off when unset).
   std::optional<double> below_median_pct{};
   // Fewer valid same-model GPUs (or nodes) than this: no fleet rule applies (z, below_median nor spread).
+  // On the cpu backend ranks share their node's memory and cores: only nodes are compared, never ranks.
   int min_fleet = 4;
   // (max − min) / mean × 100 over the GPUs of one benchmark's metric must stay within max_pct.
   struct spread_rule {

@@ -90,6 +90,7 @@ TEST(cli_report, plan_outlier_rules_reach_run_json) {
   const json run = read_json(dir / "run" / "run.json");
   EXPECT_EQ(run["analysis"]["rules"],
             json({{"z_threshold", 3.0},
+                  {"min_deviation_pct", 5.0},
                   {"below_median_pct", 10.0},
                   {"min_fleet", 2},
                   {"spread", {{{"benchmark", "selftest"}, {"metric", "loop_rate"}, {"max_pct", 1000.0}}}}}));

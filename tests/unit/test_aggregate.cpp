@@ -264,7 +264,7 @@ TEST(analysis, a_slow_gpu_becomes_an_outlier_check_and_the_run_fails) {
   EXPECT_EQ(c["ranks_measured"], 8);
   EXPECT_EQ(c["reason"],
             "node2 GPU 3 (GPU-node2-3): 75 TFLOP/s is 25.0% below the fleet median 100 TFLOP/s of 8 NVIDIA "
-            "H100 80GB HBM3; robust z -33.7 (limit |z| > 4)");
+            "H100 80GB HBM3; robust z -33.7 (limit |z| > 4 and 5% from the median)");
   // The fleet check sits right after the metric's own check.
   EXPECT_EQ(run["cases"][0]["checks"][1], c);
   const json& m = only_metric(run);
@@ -302,6 +302,38 @@ TEST(analysis, a_higher_value_is_the_bad_direction_when_lower_is_better) {
             std::string::npos);
   const json fast = analysed(run_of(fleet({1, 1, 1, 1, 1, 1, 1, 0.5}, 4), time));
   EXPECT_TRUE(fleet_checks(fast).empty());
+}
+
+TEST(analysis, a_tiny_deviation_in_a_tight_fleet_is_not_an_outlier) {
+  // Sorted 99.4 100 ×6 100.2: median 100, MAD 0, mean deviation 0.8 / 8 → z(99.4) = −0.6 / 0.125 = −4.8, but
+  // it is only 0.6% below the median: under min_deviation_pct (5%).
+  const auto gpus = fleet({100, 100, 100, 100, 100, 100, 100.2, 99.4}, 4);
+  const json run = analysed(run_of(gpus));
+  EXPECT_NEAR(only_metric(run)["devices"][7]["robust_z"].get<double>(), -0.6 / (1.2533 * 0.1), 1e-9);
+  EXPECT_TRUE(fleet_checks(run).empty());
+  EXPECT_EQ(fleet_checks(analysed(run_of(gpus), {.min_deviation_pct = 0.5})).size(), 1u);
+}
+
+TEST(analysis, cpu_ranks_are_compared_as_nodes_never_as_ranks_of_one_node) {
+  // One rank per node on 4 nodes, plus 3 more ranks on node4 sharing its memory: only node means are judged.
+  json run = run_of(fleet({100, 100, 100, 60, 100, 100, 100}, 1));
+  for (auto& rank : run["cases"][0]["results"][0]["ranks"]) {
+    rank["device"] = {{"kind", "cpu"}, {"name", "AMD EPYC"}};
+    if (rank["rank"].get<int>() >= 4) rank["host"] = "node4";
+  }
+  for (int r = 4; r < 7; ++r) run["cases"][0]["results"][0]["ranks"][r]["local_rank"] = r - 3;
+  // Node means 100 100 100 90: z = −3.19 (one of four against three equal ones), so the 10%-below rule
+  // judges.
+  const json analysed_run = analysed(run, {.below_median_pct = 5, .spread = {{"gemm", "tflops", 1}}});
+  const auto checks = fleet_checks(analysed_run);
+  ASSERT_EQ(checks.size(), 1u);  // no rank-level check (rank 3 is 40% below), no spread over ranks
+  EXPECT_EQ(checks[0]["level"], "node");
+  EXPECT_EQ(checks[0]["rule"], "below_median");
+  EXPECT_EQ(checks[0]["worst_host"], "node4");
+  EXPECT_DOUBLE_EQ(checks[0]["value"].get<double>(), 90);  // (60 + 100 × 3) / 4
+  EXPECT_EQ(only_metric(analysed_run)["devices"].size(), 7u);
+  EXPECT_NE(checks[0]["reason"].get<std::string>().find("of 4 nodes of AMD EPYC"), std::string::npos)
+      << checks[0]["reason"];
 }
 
 TEST(analysis, one_gpu_has_no_fleet_to_be_compared_with) {

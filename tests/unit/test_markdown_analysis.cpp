@@ -83,8 +83,9 @@ TEST(report_format, rates_are_rescaled_by_si_prefix) {
 TEST(markdown_analysis, outliers_are_failing_checks_with_their_reason) {
   const std::string failing = section(markdown_of(analysed_fleet_run()), "Failing checks");
   EXPECT_NE(
-      failing.find("| OUTLIER | rank 7 on node002 | node002 GPU 3 (GPU-7): 75 TFLOP/s is 25.0% below the "
-                   "fleet median 100 TFLOP/s of 8 H100; robust z -33.7 (limit \\|z\\| > 4) |"),
+      failing.find(
+          "| OUTLIER | rank 7 on node002 | node002 GPU 3 (GPU-7): 75 TFLOP/s is 25.0% below the "
+          "fleet median 100 TFLOP/s of 8 H100; robust z -33.7 (limit \\|z\\| > 4 and 5% from the median) |"),
       std::string::npos)
       << failing;
 }

@@ -22,6 +22,7 @@ TEST_F(plan_outliers, plan_without_outliers_key_leaves_the_defaults_to_the_analy
 TEST_F(plan_outliers, every_key_is_read) {
   const plan p = load(header + R"(outliers:
   z_threshold: 3.5
+  min_deviation_pct: 2
   below_median_pct: 10
   min_fleet: 8
   spread:
@@ -30,6 +31,7 @@ TEST_F(plan_outliers, every_key_is_read) {
 )");
   ASSERT_TRUE(p.outliers);
   EXPECT_DOUBLE_EQ(p.outliers->z_threshold, 3.5);
+  EXPECT_DOUBLE_EQ(p.outliers->min_deviation_pct, 2);
   ASSERT_TRUE(p.outliers->below_median_pct);
   EXPECT_DOUBLE_EQ(*p.outliers->below_median_pct, 10);
   EXPECT_EQ(p.outliers->min_fleet, 8);
@@ -65,6 +67,7 @@ TEST_F(plan_outliers, misspelt_top_level_key_suggests_outliers) {
 TEST_F(plan_outliers, bad_values_are_each_reported_with_what_was_expected) {
   const auto issues = plan_issues(header + R"(outliers:
   z_threshold: -1
+  min_deviation_pct: 100
   below_median_pct: 150
   min_fleet: 1
   spread: {benchmark: gemm}
@@ -74,7 +77,8 @@ TEST_F(plan_outliers, bad_values_are_each_reported_with_what_was_expected) {
   EXPECT_EQ(z.where.column, 16);
   EXPECT_NE(issue_with(issues, "outliers below_median_pct is 150").expected.find("less than 100"),
             std::string::npos);
-  EXPECT_EQ(issue_with(issues, "outliers min_fleet").where.line, 7);
+  EXPECT_EQ(issue_with(issues, "outliers min_deviation_pct is 100").where.line, 6);
+  EXPECT_EQ(issue_with(issues, "outliers min_fleet").where.line, 8);
   EXPECT_NE(issue_with(issues, "outliers spread is").expected.find("list"), std::string::npos);
 }
 
