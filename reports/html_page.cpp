@@ -46,6 +46,7 @@ code{font-size:12px;overflow-wrap:anywhere}
 @media print{
  @page{size:A4;margin:12mm}
  body{max-width:none;padding:0;font-size:10.5pt}
+ table{font-size:7.5pt}th,td{padding:2px 3px;overflow-wrap:anywhere}td.num,th.num,th{white-space:normal;overflow-wrap:normal}
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
  nav{display:none}a{color:inherit;text-decoration:none}
  section{break-before:page}section.lead{break-before:auto}
