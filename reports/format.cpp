@@ -247,3 +247,38 @@ std::string markdown_cell(std::string_view text) {
 }
 
 }  // namespace exacheck::reports
+
+namespace exacheck::reports {
+
+std::string html_text(std::string_view text) {
+  // HTML5 knows every entity xml_text writes (&apos; included), in text and in attribute values alike.
+  return xml_text(text);
+}
+
+std::string binary_bytes_text(double bytes) {
+  if (!std::isfinite(bytes)) return std::string(missing_mark);
+  static constexpr std::array<std::string_view, 7> units{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  std::size_t unit = 0;
+  while (std::fabs(bytes) >= 1024 && unit + 1 < units.size()) {
+    bytes /= 1024;
+    ++unit;
+  }
+  return readable_number(bytes) + " " + std::string(units[unit]);
+}
+
+std::string command_line_text(const nlohmann::json& argv) {
+  std::string text;
+  if (!argv.is_array()) return scalar_text(argv);
+  for (const auto& item : argv) {
+    std::string arg = scalar_text(item);
+    if (arg.empty() || arg.find_first_of(" \t\n\"'$`\\") != std::string::npos) {
+      std::string quoted = "'";
+      for (const char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      arg = quoted + "'";
+    }
+    text += (text.empty() ? "" : " ") + arg;
+  }
+  return text;
+}
+
+}  // namespace exacheck::reports

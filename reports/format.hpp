@@ -68,3 +68,17 @@ std::string csv_field(std::string_view text);
 std::string markdown_cell(std::string_view text);
 
 }  // namespace exacheck::reports
+
+namespace exacheck::reports {
+
+// ---- html (report.html) ----
+
+// HTML text or a double-quoted attribute value, inline SVG included: & < > " ' escaped, control characters as
+// xml_text replaces them.
+std::string html_text(std::string_view text);
+// A byte count for people, in binary units: "8 B", "64 KiB", "1.5 GiB"; "—" when not finite.
+std::string binary_bytes_text(double bytes);
+// An argv list as one could paste it into a shell: arguments with spaces, quotes or $ single-quoted.
+std::string command_line_text(const nlohmann::json& argv);
+
+}  // namespace exacheck::reports

@@ -9,6 +9,7 @@ packages=(
   libyaml-cpp-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  chromium  # tests labelled browser open report.html headless; not needed to build or run exacheck
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds exacheck with its tests and runs them all (ctest). Tests labelled `gpu` run only where a GPU is
-# present; elsewhere they are skipped, visibly.
+# present; elsewhere they are skipped, visibly. Tests labelled `browser` open report.html in headless Chromium
+# (installed by setup.sh) and leave a screenshot and a PDF in $BUILD_DIR/tests/browser/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh

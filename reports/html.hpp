@@ -1,0 +1,53 @@
+#pragma once
+// Internal to report.html (reports/html_*.cpp): the sections of the page, in the order the page shows them,
+// and the small HTML helpers they share. Every section renders run.json as it is ("analysis" included, see
+// docs/run-json.md); none computes a result.
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace exacheck::reports::html {
+
+using nlohmann::json;
+
+// ---- helpers (html_page.cpp) ----
+
+// Escaped text, or "—" when empty.
+std::string text_or_dash(const std::string& text);
+// <span class="badge o-FAIL">FAIL</span>
+std::string badge(const std::string& outcome);
+// A table whose cells are HTML already (escape text with html_text); `numeric` marks right-aligned columns.
+void write_table(std::ostream& out, const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows, const std::vector<bool>& numeric = {});
+// <td class="num">…</td> and friends: a cell that write_table puts as is.
+std::string reference_text(const json& reference);  // "700 TFLOP/s (≥ 665), contract annex B"
+// "gemm · tflops · dtype=bf16 m=8192 n=8192 k=8192": one analysis.metrics[] entry, in words.
+std::string metric_title(const json& metric);
+// "node017 GPU 2 (rank 66)"; for a node entry (no "gpu"): "node017".
+std::string where_text(const json& entry);
+bool synthetic(const json& run);
+
+// ---- sections (html_page.cpp: page, verdict, failing checks, errors, provenance; html_summary.cpp: totals,
+// commitments, detail tables; html_charts.cpp: per-GPU and collective charts) ----
+
+void write_verdict(const json& run, std::ostream& out);
+void write_failing_checks(const json& run, std::ostream& out);
+void write_totals(const json& run, std::ostream& out);
+void write_commitments(const json& run, std::ostream& out);
+void write_gpu_charts(const json& run, std::ostream& out);
+void write_collective_charts(const json& run, std::ostream& out);
+void write_details(const json& run, std::ostream& out);
+void write_errors(const json& run, std::ostream& out);
+void write_provenance(const json& run, std::ostream& out);
+
+// At most this many GPUs are listed by name per metric (the worst ones, outliers always): a 2,100-GPU report
+// stays a few MB; run.json and results.csv have every GPU.
+inline constexpr std::size_t worst_gpus_listed = 10;
+// Above this many GPUs a metric is drawn as a node × GPU heatmap, else as one bar per GPU.
+inline constexpr std::size_t max_gpus_as_bars = 64;
+// Failing checks listed in full before the rest is counted (junit.xml lists them all).
+inline constexpr std::size_t max_failing_checks_listed = 200;
+
+}  // namespace exacheck::reports::html

@@ -1,0 +1,264 @@
+// report.html's tables from run.json "analysis": system totals beside (never mixed with) their projection,
+// the commitments (reference vs measured median, worst GPU and node), and the detail tables (distributions,
+// the worst GPUs and nodes, every check by benchmark).
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ostream>
+
+#include "reports/format.hpp"
+#include "reports/html.hpp"
+
+namespace exacheck::reports::html {
+namespace {
+
+const json& analysis_of(const json& run) {
+  return field(run, "analysis");
+}
+
+bool has_analysis(const json& run, std::ostream& out) {
+  if (analysis_of(run).is_object()) return true;
+  out << "<p class=\"note\">run.json has no \"analysis\" section: <code>exacheck report RUN_DIR</code> "
+         "computes "
+         "it.</p>\n";
+  return false;
+}
+
+// A rate with the SI prefix that puts its number between 1 and 1000 ("1.683 EFLOP/s" for 1682520 TFLOP/s):
+// system totals span TFLOP/s to EFLOP/s with the fleet's size. Other units as readable_quantity writes them.
+std::string prefixed_rate(const json& value, const json& unit) {
+  const std::string unit_text = scalar_text(unit);
+  static constexpr std::string_view prefixes = "kMGTPEZ";  // 10^3 … 10^21
+  std::string_view base;
+  for (const std::string_view candidate : {"FLOP/s", "OP/s", "B/s"})
+    if (std::string_view(unit_text).ends_with(candidate)) {
+      base = candidate;
+      break;
+    }
+  if (!value.is_number() || base.empty() || !std::isfinite(value.get<double>()) || value.get<double>() == 0)
+    return readable_quantity(value, unit);
+  const std::string prefix = unit_text.substr(0, unit_text.size() - base.size());
+  int power = 0;  // of 1000
+  if (!prefix.empty()) {
+    const auto at = prefixes.find(prefix == "K" ? "k" : prefix);
+    if (prefix.size() != 1 || at == std::string_view::npos) return readable_quantity(value, unit);
+    power = static_cast<int>(at) + 1;
+  }
+  double number = value.get<double>();
+  while (std::fabs(number) >= 1000 && power < static_cast<int>(prefixes.size())) {
+    number /= 1000;
+    ++power;
+  }
+  while (std::fabs(number) < 1 && power > 0) {
+    number *= 1000;
+    --power;
+  }
+  return readable_number(number) + " " + (power == 0 ? "" : std::string(1, prefixes[power - 1])) +
+         std::string(base);
+}
+
+std::string rate(const json& quantity) {
+  return html_text(prefixed_rate(field(quantity, "value"), field(quantity, "unit")));
+}
+
+std::string quantity(const json& value, const json& metric) {
+  return html_text(readable_quantity(value, field(metric, "unit")));
+}
+
+std::string valued_where(const json& entry, const json& metric) {
+  if (!entry.is_object()) return std::string(missing_mark);
+  return fmt::format("{}: {}", html_text(where_text(entry)), quantity(field(entry, "value"), metric));
+}
+
+// One row per rate measured per GPU: the measured total on the left, the projection (an estimate, in its own
+// columns under its own heading) on the right, so that neither is read for the other.
+void write_totals_table(const json& analysis, std::ostream& out) {
+  const json& measured = field(analysis, "measured");
+  const json& size = field(analysis, "system_size");
+  out << fmt::format(
+      "<p><strong>Measured</strong>: the sum of the per-GPU measured rates over the {} GPU(s) on {} "
+      "node(s) that reported a value.</p>\n",
+      text_or_dash(text_field(measured, "gpus")), text_or_dash(text_field(measured, "nodes")));
+  if (size.is_object())
+    out << fmt::format(
+        "<p><strong>Projection (not measured)</strong>: an estimate for the full system of {} GPU(s) "
+        "({} nodes × {} GPUs, system {}), the per-GPU median times the GPU count. It assumes that "
+        "every GPU not measured performs like the median one and that nothing is lost at scale.</p>\n",
+        text_or_dash(text_field(size, "gpus")), text_or_dash(text_field(size, "nodes")),
+        text_or_dash(text_field(size, "gpus_per_node")), text_or_dash(text_field(size, "source")));
+  else
+    out << "<p><strong>Projection</strong>: none, the system file states no size (nodes × GPUs per "
+           "node).</p>\n";
+  std::string rows;
+  for (const auto& metric : list_field(analysis, "metrics")) {
+    const json& total = field(metric, "total");
+    if (!total.is_object()) continue;
+    const json& projection = field(metric, "projection");
+    const bool projected = projection.is_object();
+    rows += fmt::format(
+        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
+        "<td class=\"num projection\">{}</td><td class=\"num projection\">{}</td><td "
+        "class=\"projection\">{}</td>"
+        "</tr>\n",
+        html_text(metric_title(metric)), rate(total), text_or_dash(text_field(total, "gpus")),
+        quantity(field(field(metric, "distribution"), "median"), metric),
+        projected ? rate(projection) : std::string(missing_mark),
+        projected ? text_or_dash(text_field(projection, "gpus")) : std::string(missing_mark),
+        projected ? text_or_dash(text_field(projection, "assumption")) : std::string(missing_mark));
+  }
+  if (rows.empty()) {
+    out << "<p>No rate measured per GPU.</p>\n";
+    return;
+  }
+  out << "<table>\n<thead><tr><th></th><th class=\"measured\" colspan=\"3\">Measured</th>"
+         "<th class=\"projection\" colspan=\"3\">Projection to the full system (not measured)</th></tr>\n"
+         "<tr><th>metric</th><th class=\"num measured\">total</th><th class=\"num measured\">GPUs</th>"
+         "<th class=\"num measured\">per-GPU median</th><th class=\"num projection\">projection</th>"
+         "<th class=\"num projection\">GPUs</th><th "
+         "class=\"projection\">assumption</th></tr></thead>\n<tbody>\n"
+      << rows << "</tbody></table>\n";
+}
+
+void write_collectives_at_scale(const json& analysis, std::ostream& out) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : list_field(analysis, "collectives")) {
+    const json& params = field(c, "params");
+    const json& bytes = field(params, "bytes");
+    rows.push_back(
+        {html_text(text_field(c, "case_id")), html_text(text_field(c, "benchmark")),
+         text_or_dash(text_field(params, "dtype")), text_or_dash(text_field(c, "ranks")),
+         bytes.is_number() ? html_text(binary_bytes_text(bytes.get<double>())) : text_or_dash(""),
+         field(c, "busbw").is_object() ? rate(field(c, "busbw")) : std::string(missing_mark),
+         field(c, "algbw").is_object() ? rate(field(c, "algbw")) : std::string(missing_mark),
+         html_text(readable_quantity(field(field(c, "time"), "value"), field(field(c, "time"), "unit")))});
+  }
+  if (rows.empty()) return;
+  out << "<h3>Collectives at the largest scale measured</h3>\n";
+  write_table(out, {"case", "collective", "dtype", "ranks", "message", "busbw", "algbw", "time"}, rows,
+              {false, false, false, true, true, true, true, true});
+}
+
+// Worst first: invalid values (null) first, then in the metric's bad direction.
+std::vector<const json*> worst_devices(const json& metric, std::size_t count) {
+  std::vector<const json*> devices;
+  for (const auto& device : list_field(metric, "devices")) devices.push_back(&device);
+  const bool higher_is_better = text_field(metric, "better") != "lower";
+  std::stable_sort(devices.begin(), devices.end(), [&](const json* a, const json* b) {
+    const json& va = field(*a, "value");
+    const json& vb = field(*b, "value");
+    if (!va.is_number() || !vb.is_number()) return !va.is_number() && vb.is_number();
+    return higher_is_better ? va.get<double>() < vb.get<double>() : va.get<double>() > vb.get<double>();
+  });
+  if (devices.size() > count) devices.resize(count);
+  return devices;
+}
+
+std::string z_text(const json& z) {
+  return z.is_number() ? html_text(fmt::format("{:+.2f}", z.get<double>())) : std::string(missing_mark);
+}
+
+void write_distributions(const json& analysis, std::ostream& out) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& metric : list_field(analysis, "metrics")) {
+    const json& d = field(metric, "distribution");
+    const auto number = [&](std::string_view key) { return quantity(field(d, key), metric); };
+    rows.push_back({html_text(metric_title(metric)), text_or_dash(text_field(d, "count")),
+                    text_or_dash(text_field(d, "invalid")), number("min"), number("p5"), number("median"),
+                    number("mean"), number("p95"), number("max"),
+                    field(d, "spread_pct").is_number()
+                        ? html_text(fmt::format("{:.1f}%", field(d, "spread_pct").get<double>()))
+                        : std::string(missing_mark)});
+  }
+  out << "<h3>Distributions over GPUs</h3>\n";
+  write_table(out, {"metric", "GPUs", "invalid", "min", "p5", "median", "mean", "p95", "max", "spread"}, rows,
+              {false, true, true, true, true, true, true, true, true, true});
+}
+
+void write_worst(const json& analysis, std::ostream& out) {
+  for (const auto& metric : list_field(analysis, "metrics")) {
+    out << "<h3>" << html_text(metric_title(metric)) << ": worst GPUs</h3>\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const json* device : worst_devices(metric, worst_gpus_listed))
+      rows.push_back({html_text(where_text(*device)), text_or_dash(text_field(*device, "uuid")),
+                      text_or_dash(text_field(*device, "serial")), quantity(field(*device, "value"), metric),
+                      z_text(field(*device, "robust_z"))});
+    write_table(out, {"GPU", "UUID", "serial", "value", "robust z"}, rows, {false, false, false, true, true});
+    const std::size_t all = list_field(metric, "devices").size();
+    if (all > rows.size())
+      out << fmt::format(
+          "<p class=\"note\">The {} worst of {} GPUs; run.json and results.csv have them all.</p>\n",
+          rows.size(), all);
+  }
+}
+
+void write_all_checks(const json& run, std::ostream& out) {
+  std::vector<std::string> benchmarks;
+  for (const auto& test_case : list_field(run, "cases")) {
+    const std::string benchmark = text_field(test_case, "benchmark");
+    if (std::find(benchmarks.begin(), benchmarks.end(), benchmark) == benchmarks.end())
+      benchmarks.push_back(benchmark);
+  }
+  for (const auto& benchmark : benchmarks) {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& test_case : list_field(run, "cases")) {
+      if (text_field(test_case, "benchmark") != benchmark) continue;
+      for (const auto& check : list_field(test_case, "checks"))
+        rows.push_back({html_text(text_field(test_case, "id")),
+                        text_or_dash(params_text(field(check, "params"))),
+                        html_text(text_field(check, "metric")),
+                        html_text(readable_quantity(field(check, "value"), field(check, "unit"))),
+                        html_text(reference_text(field(check, "reference"))),
+                        html_text(readable_delta_pct(field(check, "delta_pct"))),
+                        badge(text_field(check, "outcome")), text_or_dash(text_field(check, "reason"))});
+    }
+    out << "<h3>Checks: " << text_or_dash(benchmark) << "</h3>\n";
+    write_table(out, {"case", "params", "metric", "value", "reference", "Δ%", "verdict", "reason"}, rows,
+                {false, false, false, true, false, true});
+  }
+}
+
+}  // namespace
+
+void write_totals(const json& run, std::ostream& out) {
+  out << "<section id=\"totals\">\n<h2>System totals</h2>\n";
+  if (has_analysis(run, out)) {
+    const json& analysis = analysis_of(run);
+    write_totals_table(analysis, out);
+    write_collectives_at_scale(analysis, out);
+  }
+  out << "</section>\n";
+}
+
+void write_commitments(const json& run, std::ostream& out) {
+  out << "<section id=\"commitments\">\n<h2>Commitments</h2>\n";
+  if (has_analysis(run, out)) {
+    out << "<p class=\"note\">Per metric measured on every GPU: the reference (from the system file), the "
+           "fleet "
+           "median, the worst GPU and the worst node (mean of its GPUs), and the worst verdict of its "
+           "checks, "
+           "fleet outliers included.</p>\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& metric : list_field(analysis_of(run), "metrics"))
+      rows.push_back({html_text(metric_title(metric)), html_text(reference_text(field(metric, "reference"))),
+                      quantity(field(field(metric, "distribution"), "median"), metric),
+                      valued_where(field(metric, "worst_gpu"), metric),
+                      valued_where(field(metric, "worst_node"), metric),
+                      badge(text_field(metric, "outcome"))});
+    write_table(out, {"metric", "reference", "measured median", "worst GPU", "worst node", "verdict"}, rows,
+                {false, false, true});
+  }
+  out << "</section>\n";
+}
+
+void write_details(const json& run, std::ostream& out) {
+  out << "<section id=\"details\">\n<h2>Details</h2>\n";
+  if (analysis_of(run).is_object()) {
+    write_distributions(analysis_of(run), out);
+    write_worst(analysis_of(run), out);
+  }
+  write_all_checks(run, out);
+  out << "</section>\n";
+}
+
+}  // namespace exacheck::reports::html

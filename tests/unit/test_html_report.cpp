@@ -1,0 +1,164 @@
+// report.html (reports/html_*.cpp): the golden file is the spec of the page; targeted tests pin what a reader
+// relies on: the answer first, projection apart from measurement, nothing fetched, escaping, and a size that
+// stays reasonable at thousands of GPUs. tests/browser/ opens the same page in a real browser.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include "harness/files.hpp"
+#include "reports/render.hpp"
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+namespace reports = exacheck::reports;
+
+const fs::path golden_dir = fs::path(EXACHECK_TEST_DATA_DIR) / "golden";
+
+json fleet_run() {
+  return json::parse(exacheck::read_file((golden_dir / "run_fleet.json").string()));
+}
+
+std::string html_of(const json& run) {
+  std::ostringstream out;
+  reports::render_html(run, out);
+  return out.str();
+}
+
+int count_of(const std::string& text, const std::string& needle) {
+  int count = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size()))
+    ++count;
+  return count;
+}
+
+// EXACHECK_UPDATE_GOLDEN=1 rewrites the golden file instead of comparing; read its diff before keeping it.
+TEST(html_report_golden, fleet_run_matches_golden) {
+  const std::string rendered = html_of(fleet_run());
+  const fs::path golden = golden_dir / "report_fleet.html";
+  const char* update = std::getenv("EXACHECK_UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    exacheck::write_file_atomically(golden.string(), rendered);
+    std::cout << "rewrote " << golden << "\n";
+    return;
+  }
+  EXPECT_EQ(rendered, exacheck::read_file(golden.string()))
+      << "differs from " << golden << " (EXACHECK_UPDATE_GOLDEN=1 rewrites it)";
+}
+
+TEST(html_report, sections_come_in_the_order_of_the_answer) {
+  const std::string html = html_of(fleet_run());
+  std::size_t previous = 0;
+  for (const std::string id : {"verdict", "failing", "totals", "commitments", "per-gpu", "collectives",
+                               "details", "errors", "provenance"}) {
+    const auto at = html.find("<section class=\"lead\" id=\"" + id + "\"") != std::string::npos
+                        ? html.find("<section class=\"lead\" id=\"" + id + "\"")
+                        : html.find("<section id=\"" + id + "\"");
+    ASSERT_NE(at, std::string::npos) << id;
+    EXPECT_GT(at, previous) << id << " is out of order";
+    previous = at;
+  }
+}
+
+TEST(html_report, title_says_synthetic_only_for_synthetic_runs) {
+  json run = fleet_run();
+  EXPECT_NE(html_of(run).find("<title>exacheck report: acceptance — SYNTHETIC on h100-sxm</title>"),
+            std::string::npos);
+  run["synthetic"] = false;
+  EXPECT_EQ(html_of(run).find("SYNTHETIC"), std::string::npos);
+}
+
+TEST(html_report, every_failing_check_is_listed_with_its_reason_before_the_totals) {
+  const std::string html = html_of(fleet_run());
+  const auto failing = html.find("id=\"failing\"");
+  const auto totals = html.find("id=\"totals\"");
+  const std::string section = html.substr(failing, totals - failing);
+  EXPECT_EQ(count_of(section, "<span class=\"badge o-OUTLIER\">"), 11);
+  EXPECT_EQ(count_of(section, "<span class=\"badge o-FAIL\">"), 4);
+  EXPECT_EQ(count_of(section, "<span class=\"badge o-TIMEOUT\">"), 1);
+  EXPECT_EQ(count_of(section, "<span class=\"badge o-ERROR\">"), 1);
+  EXPECT_NE(section.find("543 TFLOP/s is 26.8% below the fleet median"), std::string::npos);
+  EXPECT_NE(section.find("worker exited with signal 11"), std::string::npos);
+}
+
+TEST(html_report, totals_are_rescaled_and_the_projection_is_apart_and_labelled) {
+  const std::string html = html_of(fleet_run());
+  EXPECT_NE(html.find("<td class=\"num\">53.19 PFLOP/s</td>"), std::string::npos);  // 72 GPUs measured
+  EXPECT_NE(html.find("<td class=\"num projection\">1.557 EFLOP/s</td>"),
+            std::string::npos);  // 2100 projected
+  EXPECT_NE(html.find("Projection to the full system (not measured)"), std::string::npos);
+  EXPECT_NE(html.find("per-GPU median 741.4 TFLOP/s × 2100 GPUs (525 nodes × 4 GPUs, system h100-sxm)"),
+            std::string::npos);
+}
+
+TEST(html_report, page_is_self_contained_without_script) {
+  const std::string html = html_of(fleet_run());
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find(" src="), std::string::npos);
+  EXPECT_EQ(html.find("@import"), std::string::npos);
+  EXPECT_EQ(html.find("url("), std::string::npos);
+  // The only URL is SVG's namespace name, which is never fetched.
+  EXPECT_EQ(count_of(html, "://"), count_of(html, "xmlns=\"http://www.w3.org/2000/svg\""));
+  EXPECT_NE(html.find("Content-Security-Policy\" content=\"default-src 'none'"), std::string::npos);
+}
+
+TEST(html_report, fleets_above_64_gpus_are_a_heatmap_smaller_ones_bars) {
+  json run = fleet_run();
+  EXPECT_EQ(count_of(html_of(run), "deviation from the fleet median</text>"), 5);
+  for (auto& metric : run["analysis"]["metrics"])
+    metric["devices"].erase(metric["devices"].begin() + 8, metric["devices"].end());
+  const std::string html = html_of(run);
+  EXPECT_EQ(count_of(html, "deviation from the fleet median</text>"), 0);
+  EXPECT_EQ(count_of(html, "class=\"bar outlier\""), 0);  // node007 GPU 2 (rank 26) is not among the first 8
+  EXPECT_GE(count_of(html, "class=\"bar\""), 5 * 8);
+}
+
+TEST(html_report, host_names_are_escaped_everywhere) {
+  std::string text = fleet_run().dump();
+  for (auto at = text.find("node007"); at != std::string::npos; at = text.find("node007", at))
+    text.replace(at, 7, "<node&1>");
+  const std::string html = html_of(json::parse(text));
+  EXPECT_EQ(html.find("<node&1>"), std::string::npos);
+  EXPECT_GT(count_of(html, "&lt;node&amp;1&gt;"), 10);
+}
+
+TEST(html_report, a_run_without_analysis_still_renders_its_verdict_and_checks) {
+  json run = fleet_run();
+  run.erase("analysis");
+  const std::string html = html_of(run);
+  EXPECT_NE(html.find("Verdict: FAIL"), std::string::npos);
+  EXPECT_NE(html.find("run.json has no \"analysis\" section"), std::string::npos);
+  EXPECT_NE(html.find("allreduce: bus bandwidth against message size"), std::string::npos);
+  EXPECT_NO_THROW(html_of(json::object()));
+}
+
+// 525 nodes × 4 GPUs: every per-GPU metric is a heatmap, GPUs are listed by name only among the worst and the
+// outliers, and the page stays a few MB.
+TEST(html_report, a_2100_gpu_fleet_stays_a_few_megabytes) {
+  json run = fleet_run();
+  for (auto& metric : run["analysis"]["metrics"]) {
+    const json first = metric["devices"][0];
+    json devices = json::array();
+    for (int n = 1; n <= 525; ++n)
+      for (int g = 0; g < 4; ++g) {
+        json device = first;
+        device["host"] = "node" + std::to_string(1000 + n).substr(1);
+        device["gpu"] = g;
+        device["rank"] = (n - 1) * 4 + g;
+        device["value"] = first["value"].get<double>() * (1 + 0.001 * ((n * 7 + g) % 11));
+        devices.push_back(device);
+      }
+    metric["devices"] = devices;
+  }
+  const std::string html = html_of(run);
+  EXPECT_LT(html.size(), 3u * 1024 * 1024);
+  EXPECT_EQ(count_of(html, "deviation from the fleet median</text>"), 5);
+  EXPECT_EQ(count_of(html, "The 10 worst of 2100 GPUs"), 5);
+}
+
+}  // namespace
