@@ -12,8 +12,10 @@ std::vector<std::string> render_all(const nlohmann::json& run, const std::string
     const char* file_name;
     renderer render;
   };
-  const report reports[] = {
-      {"report.md", render_markdown}, {"junit.xml", render_junit}, {"results.csv", render_csv}};
+  const report reports[] = {{"report.md", render_markdown},
+                            {"junit.xml", render_junit},
+                            {"results.csv", render_csv},
+                            {"metrics.prom", render_prometheus}};
   std::vector<std::string> paths;
   for (const auto& r : reports) {
     std::ostringstream text;
