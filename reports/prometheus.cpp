@@ -115,7 +115,10 @@ class prometheus_renderer {
   }
 
   void add_case_outcomes(const nlohmann::json& c) {
+    // A plan's sweep launches several cases of one name: the stable case id (name, point, repeat) tells them
+    // apart.
     label_list labels = case_labels(c);
+    labels.emplace_back("case_id", text_field(c, "id"));
     labels.emplace_back("outcome", text_field(c, "outcome"));
     m_out.add("exacheck_case_outcome", "One sample per case, value 1; outcome is the worst of its checks",
               labels, 1.0);

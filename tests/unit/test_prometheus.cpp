@@ -214,6 +214,19 @@ TEST(prometheus_metrics, the_same_series_twice_keeps_the_first_and_says_so) {
             std::string::npos);
 }
 
+TEST(prometheus_metrics, cases_of_one_name_from_a_sweep_stay_distinct_series) {
+  json run = gpu_run();
+  json fp32 = run["cases"][0];
+  fp32["id"] = "gemm-2";
+  fp32["results"][0]["params"]["dtype"] = "fp32";
+  run["cases"].push_back(fp32);
+  const std::string text = prom_of(run);
+  const auto file = parse_prometheus_text(text);
+  EXPECT_EQ(text.find("dropped"), std::string::npos) << text;
+  EXPECT_EQ(file.find("exacheck_case_outcome", {{"case", "gemm"}}).size(), 2u);
+  EXPECT_EQ(file.find("exacheck_gemm_flops_per_second").size(), 4u);
+}
+
 TEST(prometheus_metrics, families_with_different_parameters_get_one_label_set) {
   json run = gpu_run();
   json other = run["cases"][0];
