@@ -8,8 +8,8 @@
 
 namespace exacheck::reports {
 
-void render_markdown(const nlohmann::json& run, std::ostream& out);  // report.md: verdict first, failing
-                                                                     // checks, one table per benchmark
+void render_markdown(const nlohmann::json& run, std::ostream& out);    // report.md: verdict first, failing
+                                                                       // checks, one table per benchmark
 void render_junit(const nlohmann::json& run, std::ostream& out);       // junit.xml: one testcase per check
 void render_csv(const nlohmann::json& run, std::ostream& out);         // results.csv: one row per metric
 void render_prometheus(const nlohmann::json& run, std::ostream& out);  // metrics.prom: node_exporter textfile
