@@ -60,8 +60,9 @@ class reference_loader {
     if (const auto node = scalar_child(root, "schema"); node && node->Scalar() != reference_schema) {
       const std::string schema = node->Scalar();
       m_reader.report(m_reader.location_of(*node),
-                      schema.starts_with("exacheck/") ? "this is a " + schema + " file, not a reference file"
-                                                      : "unsupported schema '" + schema + "'",
+                      schema.starts_with("exacheck/")
+                          ? "this is a file of schema " + schema + ", not a reference file"
+                          : "unsupported schema '" + schema + "'",
                       reference_schema, did_you_mean(schema, {reference_schema}));
       m_reader.throw_if_issues();
     }
