@@ -126,20 +126,25 @@ class comparer {
     const auto identity = [](const device_value& d) { return !d.uuid.empty() ? d.uuid : d.serial; };
     std::vector<int> partner(now.devices.size(), -1);
     std::vector<bool> base_used(base.devices.size(), false);
-    for (std::size_t i = 0; i < now.devices.size(); ++i) {
-      const std::string id = identity(now.devices[i]);
-      if (id.empty()) continue;
-      for (std::size_t k = 0; k < base.devices.size() && partner[i] < 0; ++k)
-        if (!base_used[k] && identity(base.devices[k]) == id)
-          partner[i] = static_cast<int>(k), base_used[k] = true;
+    // Indexes keep this linear in the fleet size (thousands of GPUs × every metric).
+    std::multimap<std::string, std::size_t> base_by_identity, base_by_slot;
+    for (std::size_t k = 0; k < base.devices.size(); ++k) {
+      if (const std::string id = identity(base.devices[k]); !id.empty()) base_by_identity.emplace(id, k);
+      base_by_slot.emplace(base.devices[k].host + "\n" + base.devices[k].gpu, k);
     }
-    for (std::size_t i = 0; i < now.devices.size(); ++i) {
-      if (partner[i] >= 0) continue;
-      for (std::size_t k = 0; k < base.devices.size() && partner[i] < 0; ++k)
-        if (!base_used[k] && base.devices[k].host == now.devices[i].host &&
-            base.devices[k].gpu == now.devices[i].gpu)
-          partner[i] = static_cast<int>(k), base_used[k] = true;
-    }
+    const auto take = [&](std::multimap<std::string, std::size_t>& index, const std::string& key,
+                          std::size_t i) {
+      for (auto [at, end] = index.equal_range(key); at != end; ++at) {
+        if (base_used[at->second]) continue;
+        partner[i] = static_cast<int>(at->second);
+        base_used[at->second] = true;
+        return;
+      }
+    };
+    for (std::size_t i = 0; i < now.devices.size(); ++i)
+      if (const std::string id = identity(now.devices[i]); !id.empty()) take(base_by_identity, id, i);
+    for (std::size_t i = 0; i < now.devices.size(); ++i)
+      if (partner[i] < 0) take(base_by_slot, now.devices[i].host + "\n" + now.devices[i].gpu, i);
     for (std::size_t i = 0; i < now.devices.size(); ++i) {
       device_value d = now.devices[i];
       d.value *= factor;

@@ -25,8 +25,11 @@ std::string side_text(const nlohmann::json& side) {
         detail += (detail.empty() ? "" : ", ") + std::string(key) + " " + text_field(system, key);
     return detail.empty() ? text : text + " (" + detail + ")";
   }
-  std::string text = fmt::format("run {} (plan {}, started {})", text_field(side, "path"),
-                                 text_field(side, "plan"), text_field(side, "started_at"));
+  std::string detail;
+  if (!text_field(side, "plan").empty()) detail = "plan " + text_field(side, "plan");
+  if (!text_field(side, "started_at").empty())
+    detail += (detail.empty() ? "" : ", ") + std::string("started ") + text_field(side, "started_at");
+  std::string text = "run " + text_field(side, "path") + (detail.empty() ? "" : " (" + detail + ")");
   if (field(side, "synthetic") == true) text += ", SYNTHETIC";
   return text;
 }
@@ -63,7 +66,8 @@ std::vector<level_rows> levels_of(const nlohmann::json& comparison) {
 }  // namespace
 
 void render_compare_markdown(const nlohmann::json& c, std::ostream& out) {
-  const bool synthetic = field(field(c, "current"), "synthetic") == true;
+  const bool synthetic =
+      field(field(c, "current"), "synthetic") == true || field(field(c, "baseline"), "synthetic") == true;
   out << "# exacheck compare" << (synthetic ? " (SYNTHETIC)" : "") << ": " << text_field(c, "verdict")
       << "\n\n";
   const nlohmann::json& counts = field(c, "counts");
