@@ -3,6 +3,7 @@
 // Rank-scoped metrics give one sample per GPU (from run.json "analysis" when the run has one, else one per
 // rank), global ones (collectives) one per point. Every sample carries the plan's name so that several runs'
 // files can sit side by side in one textfile directory without clashing series.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -35,13 +36,12 @@ std::string param_label_name(const std::string& key) {
 // Parameters in the order the reports print them (dtype, m, n, k, then alphabetically).
 void add_param_labels(const nlohmann::json& params, label_list& labels) {
   if (!params.is_object()) return;
-  const std::string text = params_text(params, "\n");
-  for (std::size_t start = 0; start < text.size();) {
-    const auto end = std::min(text.find('\n', start), text.size());
-    const std::string key = text.substr(start, text.find('=', start) - start);
-    labels.emplace_back(param_label_name(key), scalar_text(params.at(key)));
-    start = end + 1;
-  }
+  std::vector<std::string> keys;
+  for (const char* key : {"dtype", "m", "n", "k"})
+    if (params.contains(key)) keys.emplace_back(key);
+  for (const auto& item : params.items())
+    if (std::find(keys.begin(), keys.end(), item.key()) == keys.end()) keys.push_back(item.key());
+  for (const auto& key : keys) labels.emplace_back(param_label_name(key), scalar_text(params.at(key)));
 }
 
 // A number as a double; NaN for null or anything else (a missing value stays visible as NaN, never as 0).

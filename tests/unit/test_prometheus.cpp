@@ -193,6 +193,16 @@ TEST(prometheus_metrics, label_values_are_escaped_and_read_back_unchanged) {
   EXPECT_EQ(samples[0].labels.at("plan"), nasty);
 }
 
+TEST(prometheus_metrics, parameter_values_with_line_breaks_and_equals_signs_survive) {
+  json run = gpu_run();
+  run["cases"][0]["results"][0]["params"] = {{"note", "a=b\nc=d"}, {"dtype", "bf16"}};
+  const auto file = parse_prometheus_text(prom_of(run));
+  const auto samples = file.find("exacheck_gemm_flops_per_second");
+  ASSERT_EQ(samples.size(), 2u);
+  EXPECT_EQ(samples[0].labels.at("note"), "a=b\nc=d");
+  EXPECT_EQ(samples[0].labels.at("dtype"), "bf16");
+}
+
 TEST(prometheus_metrics, a_parameter_named_like_a_fixed_label_does_not_shadow_it) {
   json run = gpu_run();
   run["cases"][0]["results"][0]["params"] = {{"host", "other"}, {"Block-Size", 64}};
