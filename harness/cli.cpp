@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "exacheck_version.hpp"
+#include "harness/compare.hpp"
 #include "harness/controller.hpp"
 #include "harness/errors.hpp"
 #include "harness/inventory.hpp"
@@ -61,15 +62,42 @@ int cli_main(int argc, char** argv) {
 
   std::string report_dir;
   std::optional<double> report_z_threshold;
-  auto* report_cmd = app.add_subcommand(
-      "report",
-      "Re-analyse RUN_DIR/run.json (fleet outliers) and re-render report.md, junit.xml, results.csv");
+  auto* report_cmd =
+      app.add_subcommand("report",
+                         "Re-analyse RUN_DIR/run.json (fleet outliers) and re-render report.md, "
+                         "junit.xml, results.csv, metrics.prom");
   report_cmd->add_option("run_dir", report_dir, "Run directory")->required();
   report_cmd
       ->add_option(
           "--z-threshold", report_z_threshold,
           "Flag GPUs and nodes past this robust z (default: the run's rules, from its plan's outliers:)")
       ->check(CLI::PositiveNumber);
+
+  // ---- compare, export-reference (harness/compare_command.cpp) ----
+  compare_options compare;
+  auto* compare_cmd = app.add_subcommand(
+      "compare",
+      "Compare RUN_DIR with a baseline run or a reference file: Δ% per metric, GPU and node; exit code 1 on "
+      "any regression");
+  compare_cmd->add_option("run_dir", compare.run_dir, "Run directory")->required();
+  compare_cmd
+      ->add_option("--baseline", compare.baseline,
+                   "Baseline: another run directory (or its run.json), or a reference file (YAML)")
+      ->required();
+  compare_cmd->add_option("--tolerance", compare.tolerance, "Allowed change before a REGRESSION, e.g. 5%")
+      ->capture_default_str();
+  compare_cmd->add_option("--out,-o", compare.out_dir,
+                          "Where compare.md and compare.json go (default: RUN_DIR)");
+
+  export_reference_options export_reference;
+  auto* export_cmd = app.add_subcommand(
+      "export-reference", "Write a reference file (per-GPU medians with provenance) from RUN_DIR");
+  export_cmd->add_option("run_dir", export_reference.run_dir, "Run directory")->required();
+  export_cmd->add_option("--out,-o", export_reference.out_file, "Reference file to write (YAML)")->required();
+  export_cmd->add_option("--who", export_reference.organisation, "Organisation publishing the numbers")
+      ->required();
+  export_cmd->add_option("--contact", export_reference.contact, "Contact (e-mail) for questions");
+  export_cmd->add_option("--notes", export_reference.notes, "Free text: how and where it was measured");
 
   worker_options worker;
   auto* worker_cmd = app.add_subcommand("worker", "");  // internal: started by the launcher, one per rank
@@ -95,6 +123,8 @@ int cli_main(int argc, char** argv) {
     if (*list_cmd) return print_benchmark_list(list_benchmark);
     if (app.got_subcommand("info")) return print_machine_info();
     if (*report_cmd) return rerender_reports(report_dir, report_z_threshold);
+    if (*compare_cmd) return run_compare(compare);
+    if (*export_cmd) return run_export_reference(export_reference);
   } catch (const validation_error& e) {
     std::cerr << e.what() << "\n";
     return exit_code::usage_error;

@@ -15,7 +15,8 @@ std::vector<std::string> render_all(const nlohmann::json& run, const std::string
   const report reports[] = {{"report.md", render_markdown},
                             {"report.html", render_html},
                             {"junit.xml", render_junit},
-                            {"results.csv", render_csv}};
+                            {"results.csv", render_csv},
+                            {"metrics.prom", render_prometheus}};
   std::vector<std::string> paths;
   for (const auto& r : reports) {
     std::ostringstream text;

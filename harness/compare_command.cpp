@@ -1,0 +1,130 @@
+// `exacheck compare` and `exacheck export-reference`: loading both sides, writing compare.md/compare.json and
+// reference files, printing, exit codes.
+#include <fmt/core.h>
+
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "harness/compare.hpp"
+#include "harness/errors.hpp"
+#include "harness/files.hpp"
+#include "harness/reference_file.hpp"
+#include "reports/compare_render.hpp"
+
+namespace exacheck {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct loaded_run {
+  std::string dir;   // the run directory
+  std::string file;  // its run.json
+  nlohmann::json run;
+};
+
+// A run directory, or a run.json itself. `what` names the argument in messages ("RUN_DIR", "--baseline").
+loaded_run load_run(const std::string& path, const std::string& what) {
+  std::error_code error;
+  if (!fs::exists(path, error)) throw usage_error(fmt::format("{} '{}' does not exist", what, path));
+  loaded_run loaded;
+  const bool directory = fs::is_directory(path, error);
+  loaded.dir = directory ? path : fs::path(path).parent_path().string();
+  if (loaded.dir.empty()) loaded.dir = ".";
+  loaded.file = directory ? (fs::path(path) / "run.json").string() : path;
+  if (!fs::exists(loaded.file, error))
+    throw usage_error(fmt::format("{} '{}' has no run.json: is it a run directory?", what, path));
+  try {
+    loaded.run = nlohmann::json::parse(read_file(loaded.file));
+  } catch (const nlohmann::json::exception& e) {
+    throw usage_error(fmt::format("{} is not valid JSON: {}", loaded.file, e.what()));
+  }
+  if (!loaded.run.is_object() || loaded.run.value("schema", "") != "exacheck/run/v1")
+    throw usage_error(fmt::format("{}: not an exacheck run (schema exacheck/run/v1 expected)", loaded.file));
+  return loaded;
+}
+
+std::string text_at(const nlohmann::json& run, const char* object, const char* key) {
+  const auto outer = run.find(object);
+  if (outer == run.end() || !outer->is_object()) return "";
+  const auto inner = outer->find(key);
+  return inner != outer->end() && inner->is_string() ? inner->get<std::string>() : "";
+}
+
+nlohmann::json run_info(const loaded_run& loaded) {
+  return {{"kind", "run"},
+          {"path", fs::absolute(loaded.dir).lexically_normal().string()},
+          {"plan", text_at(loaded.run, "plan", "name")},
+          {"system", text_at(loaded.run, "system", "name")},
+          {"started_at", text_at(loaded.run, "provenance", "started_at")},
+          {"exacheck_version", text_at(loaded.run, "provenance", "exacheck_version")},
+          {"synthetic", loaded.run.value("synthetic", false)}};
+}
+
+nlohmann::json reference_info(const reference_file& reference) {
+  return {{"kind", "reference"},
+          {"path", fs::absolute(reference.path).lexically_normal().string()},
+          {"organisation", reference.organisation},
+          {"contact", reference.contact},
+          {"date", reference.date},
+          {"system", reference.system},
+          {"notes", reference.notes}};
+}
+
+}  // namespace
+
+int run_compare(const compare_options& options) {
+  const double tolerance_pct = parse_tolerance_pct(options.tolerance);
+  const loaded_run current = load_run(options.run_dir, "RUN_DIR");
+  const std::vector<comparable_metric> current_metrics = comparable_metrics_of_run(current.run);
+
+  std::error_code error;
+  if (!fs::exists(options.baseline, error))
+    throw usage_error(fmt::format("--baseline '{}' does not exist", options.baseline));
+  nlohmann::json comparison;
+  if (!fs::is_directory(options.baseline, error) && looks_like_reference_file(options.baseline)) {
+    const reference_file reference = load_reference_file(options.baseline);
+    comparison = compare_metrics(current_metrics, comparable_metrics_of_reference(reference), tolerance_pct,
+                                 false, run_info(current), reference_info(reference));
+  } else {
+    const loaded_run baseline = load_run(options.baseline, "--baseline");
+    comparison = compare_metrics(current_metrics, comparable_metrics_of_run(baseline.run), tolerance_pct,
+                                 true, run_info(current), run_info(baseline));
+  }
+
+  const std::string out_dir = options.out_dir.empty() ? current.dir : options.out_dir;
+  fs::create_directories(out_dir, error);
+  if (error) throw usage_error(fmt::format("--out '{}': cannot create it: {}", out_dir, error.message()));
+  std::ostringstream markdown;
+  reports::render_compare_markdown(comparison, markdown);
+  const std::string md_path = (fs::path(out_dir) / "compare.md").string();
+  const std::string json_path = (fs::path(out_dir) / "compare.json").string();
+  write_file_atomically(json_path, comparison.dump(2) + "\n");
+  write_file_atomically(md_path, markdown.str());
+
+  reports::print_compare_summary(comparison, std::cout);
+  std::cout << md_path << "\n" << json_path << "\n";
+  return comparison.value("exit_code", 0);
+}
+
+int run_export_reference(const export_reference_options& options) {
+  if (options.organisation.empty())
+    throw usage_error("--who must name the organisation that publishes these numbers");
+  const loaded_run run = load_run(options.run_dir, "RUN_DIR");
+  const reference_file reference =
+      reference_from_run(run.run, options.organisation, options.contact, options.notes);
+  if (reference.entries.empty())
+    throw usage_error(fmt::format("{} has no valid measured value to export", run.file));
+  const std::string text = reference_file_yaml(reference);
+  const fs::path parent = fs::path(options.out_file).parent_path();
+  std::error_code error;
+  if (!parent.empty()) fs::create_directories(parent, error);
+  write_file_atomically(options.out_file, text);
+  // What was written must load as a reference file: a file that its own reader refuses helps no one.
+  const reference_file written = load_reference_file(options.out_file);
+  fmt::print("{} entries from {} ({} {}) written to {}\n", written.entries.size(), run.file,
+             written.system.value("name", ""), written.date, options.out_file);
+  return 0;
+}
+
+}  // namespace exacheck

@@ -1,0 +1,276 @@
+// Loading a vendor reference file (docs/reference-files.md), as strictly as plans and system files.
+#include "harness/reference_file.hpp"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+
+#include "harness/plan_params.hpp"
+#include "harness/verdicts.hpp"
+#include "harness/yaml_reader.hpp"
+
+namespace exacheck {
+namespace {
+
+constexpr const char* reference_schema = "exacheck/reference/v1";
+const std::vector<std::string> top_keys = {"schema", "who", "date", "system", "notes", "entries"};
+const std::vector<std::string> who_keys = {"organisation", "contact"};
+const std::vector<std::string> system_keys = {
+    "name", "gpu_model", "cpu_model", "gpus", "nodes",           "driver",
+    "cuda", "cublas",    "nccl",      "mpi",  "exacheck_version"};
+const std::vector<std::string> entry_keys = {"benchmark", "where",     "metric", "value",
+                                             "unit",      "statistic", "better", "per_gpu"};
+const std::vector<std::string> distribution_keys = {"count", "min", "p5", "median", "mean", "p95", "max"};
+const std::vector<std::string> statistics = {"per_gpu_median", "median"};
+// For suggestions only; whether a unit is known is harness/verdicts' unit table's to say.
+const std::vector<std::string> common_units = {
+    "FLOP/s", "GFLOP/s", "TFLOP/s", "PFLOP/s", "EFLOP/s", "B/s", "MB/s", "GB/s",  "TB/s",  "s",    "ms",
+    "us",     "ns",      "B",       "KiB",     "MiB",     "GiB", "%",    "GOP/s", "TOP/s", "POP/s"};
+
+// Known when it converts to a unit of one of the quantities harness/verdicts' table knows.
+bool is_known_unit(const std::string& unit) {
+  for (const char* base : {"FLOP/s", "B/s", "s", "B", "%", "GOP/s"})
+    if (unit_conversion(unit, base)) return true;
+  return false;
+}
+
+bool is_date(const std::string& text) {
+  int year = 0, month = 0, day = 0;
+  char tail = 0;
+  return text.size() == 10 && std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &year, &month, &day, &tail) == 3 &&
+         text[4] == '-' && text[7] == '-' && month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+class reference_loader {
+ public:
+  explicit reference_loader(const std::string& path) : m_reader(path), m_path(path) {}
+
+  reference_file load() {
+    std::string bytes;
+    const YAML::Node root = load_yaml_file(m_path, "reference", bytes);
+    if (root.IsNull()) {
+      m_reader.report({m_path, 1, 1}, "the reference file is empty",
+                      "a map with keys: " + join_choices(top_keys, ", "));
+      m_reader.throw_if_issues();
+    }
+    if (const auto node = scalar_child(root, "schema"); node && node->Scalar() != reference_schema) {
+      const std::string schema = node->Scalar();
+      m_reader.report(m_reader.location_of(*node),
+                      schema.starts_with("exacheck/")
+                          ? "this is a file of schema " + schema + ", not a reference file"
+                          : "unsupported schema '" + schema + "'",
+                      reference_schema, did_you_mean(schema, {reference_schema}));
+      m_reader.throw_if_issues();
+    }
+    reference_file file;
+    file.path = m_path;
+    const auto map = m_reader.read_map(root, {m_path, 1, 1}, "the reference file", top_keys,
+                                       {"schema", "who", "date", "system", "entries"});
+    if (!map) m_reader.throw_if_issues();
+    for (const auto& e : map->entries) {
+      if (e.key == "schema") {
+        m_reader.read_string(e, "schema");
+      } else if (e.key == "who") {
+        read_who(e, file);
+      } else if (e.key == "date") {
+        const auto text = m_reader.read_string(e, "date");
+        if (text && !is_date(*text))
+          m_reader.report(m_reader.location_of(e), "date is '" + *text + "'",
+                          "the day the numbers were measured, as YYYY-MM-DD");
+        else if (text)
+          file.date = *text;
+      } else if (e.key == "system") {
+        read_system(e, file);
+      } else if (e.key == "notes") {
+        file.notes = m_reader.read_string(e, "notes").value_or("");
+      } else if (e.key == "entries") {
+        read_entries(e, file);
+      }
+    }
+    m_reader.throw_if_issues();
+    return file;
+  }
+
+ private:
+  void read_who(const yaml_entry& entry, reference_file& file) {
+    const auto map =
+        m_reader.read_map(entry.value, m_reader.location_of(entry), "who", who_keys, {"organisation"});
+    if (!map) return;
+    if (const auto* e = map->find("organisation"))
+      file.organisation = m_reader.read_string(*e, "who organisation").value_or("");
+    if (const auto* e = map->find("contact"))
+      file.contact = m_reader.read_string(*e, "who contact").value_or("");
+  }
+
+  void read_system(const yaml_entry& entry, reference_file& file) {
+    const auto map =
+        m_reader.read_map(entry.value, m_reader.location_of(entry), "system", system_keys, {"name"});
+    if (!map) return;
+    for (const auto& e : map->entries) {
+      if (e.key == "gpus" || e.key == "nodes") {
+        if (const auto v = m_reader.read_integer(e, "system " + e.key, 1, std::numeric_limits<int>::max()))
+          file.system[e.key] = *v;
+      } else if (const auto v = m_reader.read_string(e, "system " + e.key)) {
+        file.system[e.key] = *v;
+      }
+    }
+  }
+
+  void read_entries(const yaml_entry& entry, reference_file& file) {
+    if (!entry.value.IsSequence() || entry.value.size() == 0) {
+      const bool empty = entry.value.IsSequence() || entry.value.IsNull();
+      m_reader.report(m_reader.location_of(entry),
+                      empty ? "entries is empty" : "entries is " + describe_node(entry.value),
+                      "a non-empty list of {benchmark, where, metric, value, unit, statistic, per_gpu}");
+      return;
+    }
+    for (std::size_t i = 0; i < entry.value.size(); ++i) {
+      reference_entry ref;
+      if (!read_entry(entry.value[i], i, ref)) continue;
+      for (const auto& earlier : file.entries) {
+        if (earlier.benchmark == ref.benchmark && earlier.metric == ref.metric &&
+            params_match(earlier.where, ref.where, true)) {
+          m_reader.report(
+              ref.defined_at,
+              fmt::format("entry #{} repeats the entry at line {} (same benchmark, where and metric)", i + 1,
+                          earlier.defined_at.line),
+              "one entry per benchmark, point and metric");
+          break;
+        }
+      }
+      file.entries.push_back(std::move(ref));
+    }
+  }
+
+  bool read_entry(const YAML::Node& node, std::size_t index, reference_entry& ref) {
+    ref.defined_at = m_reader.location_of(node);
+    const std::string what = fmt::format("entry #{}", index + 1);
+    const auto map =
+        m_reader.read_map(node, ref.defined_at, what, entry_keys, {"benchmark", "metric", "value", "unit"});
+    if (!map) return false;
+    bool ok = true;
+    const auto keep = [&](auto value) {
+      ok = ok && value.has_value();
+      return value;
+    };
+    for (const auto& e : map->entries) {
+      const std::string name = what + " " + e.key;
+      if (e.key == "benchmark") {
+        ref.benchmark = keep(m_reader.read_string(e, name)).value_or("");
+      } else if (e.key == "metric") {
+        ref.metric = keep(m_reader.read_string(e, name)).value_or("");
+      } else if (e.key == "value") {
+        const auto v = keep(m_reader.read_number(e, name));
+        if (v && *v <= 0) {
+          m_reader.report(m_reader.location_of(e), name + " is " + e.value.Scalar(),
+                          "a number above zero (a difference in percent needs one)");
+          ok = false;
+        }
+        ref.value = v.value_or(0.0);
+      } else if (e.key == "unit") {
+        const auto unit = keep(m_reader.read_string(e, name));
+        if (unit && !is_known_unit(*unit)) {
+          m_reader.report(m_reader.location_of(e), name + " '" + *unit + "' is not a unit exacheck knows",
+                          "one of: " + join_choices(common_units, ", "), did_you_mean(*unit, common_units));
+          ok = false;
+        }
+        ref.unit = unit.value_or("");
+      } else if (e.key == "statistic") {
+        ref.statistic = keep(m_reader.read_choice(e, name, statistics)).value_or("");
+      } else if (e.key == "better") {
+        ref.better = keep(m_reader.read_choice(e, name, {"higher", "lower"}));
+      } else if (e.key == "where") {
+        ok = read_where(e, what, ref) && ok;
+      } else if (e.key == "per_gpu") {
+        ok = read_distribution(e, what, ref) && ok;
+      }
+    }
+    return ok;
+  }
+
+  bool read_where(const yaml_entry& entry, const std::string& what, reference_entry& ref) {
+    if (!entry.value.IsMap()) {
+      m_reader.report(m_reader.location_of(entry), what + " where is " + describe_node(entry.value),
+                      "a map of parameter names to single values, e.g. {dtype: bf16, m: 8192}");
+      return false;
+    }
+    bool ok = true;
+    for (auto it = entry.value.begin(); it != entry.value.end(); ++it) {
+      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+      if (key.empty() || !it->second.IsScalar()) {
+        m_reader.report(m_reader.location_of(yaml_entry{key, it->first, it->second}),
+                        what + " where " + key + " is " + describe_node(it->second),
+                        "one value (an entry is about one parameter point)");
+        ok = false;
+        continue;
+      }
+      ref.where[key] = guess_param_scalar(it->second);
+    }
+    return ok;
+  }
+
+  bool read_distribution(const yaml_entry& entry, const std::string& what, reference_entry& ref) {
+    const auto map =
+        m_reader.read_map(entry.value, m_reader.location_of(entry), what + " per_gpu", distribution_keys);
+    if (!map) return false;
+    bool ok = true;
+    ref.per_gpu = nlohmann::json::object();
+    for (const auto& e : map->entries) {
+      const std::string name = what + " per_gpu " + e.key;
+      if (e.key == "count") {
+        const auto v = m_reader.read_integer(e, name, 1);
+        ok = ok && v.has_value();
+        if (v) ref.per_gpu[e.key] = *v;
+      } else {
+        const auto v = m_reader.read_number(e, name);
+        ok = ok && v.has_value();
+        if (v) ref.per_gpu[e.key] = *v;
+      }
+    }
+    return ok;
+  }
+
+  yaml_reader m_reader;
+  std::string m_path;
+};
+
+}  // namespace
+
+reference_file load_reference_file(const std::string& path) {
+  return reference_loader(path).load();
+}
+
+bool looks_like_reference_file(const std::string& path) {
+  std::ifstream in(path);
+  char first = 0;
+  while (in.get(first) && std::isspace(static_cast<unsigned char>(first))) {
+  }
+  // run.json is a JSON object; anything else is read as YAML, whose loader names what is wrong with it.
+  return first != '{';
+}
+
+std::vector<comparable_metric> comparable_metrics_of_reference(const reference_file& reference) {
+  std::vector<comparable_metric> metrics;
+  for (const auto& entry : reference.entries) {
+    comparable_metric m;
+    m.benchmark = entry.benchmark;
+    m.metric = entry.metric;
+    m.params = entry.where;
+    m.unit = entry.unit;
+    m.better = entry.better.value_or("");  // "": the run's metric decides
+    m.per_gpu = entry.statistic == "per_gpu_median";
+    m.value = entry.value;
+    m.distribution = entry.per_gpu;
+    if (entry.per_gpu.is_object() && entry.per_gpu.contains("count"))
+      m.ranks = entry.per_gpu["count"].get<int>();
+    m.source = entry.defined_at.to_string();
+    metrics.push_back(std::move(m));
+  }
+  return metrics;
+}
+
+}  // namespace exacheck

@@ -1,0 +1,148 @@
+// End-to-end tests of `exacheck compare` and `exacheck export-reference`: run directories made from the
+// golden run, one with a planted regression; exit codes, what is printed, compare.md/compare.json, usage
+// errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "../support/cli_runner.hpp"
+
+using namespace exacheck::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path golden_run = fs::path(EXACHECK_TEST_DATA_DIR) / "golden" / "run_small.json";
+
+// A run directory holding the golden run, with `change` applied to it first.
+fs::path make_run_dir(const fs::path& parent, const std::string& name,
+                      const std::function<void(nlohmann::json&)>& change = {}) {
+  nlohmann::json run = read_json(golden_run);
+  if (change) change(run);
+  const fs::path dir = parent / name;
+  fs::create_directories(dir);
+  write_text(dir / "run.json", run.dump(2));
+  return dir;
+}
+
+// GEMM fp64 20% slower on every rank.
+void plant_gemm_regression(nlohmann::json& run) {
+  for (auto& rank : run["cases"][0]["results"][0]["ranks"]) {
+    auto& tflops = rank["metrics"][0]["value"];
+    tflops = tflops.get<double>() * 0.8;
+  }
+}
+
+class compare_cli : public ::testing::Test {
+ protected:
+  void SetUp() override { m_dir = fresh_temp_dir("compare"); }
+  void TearDown() override { fs::remove_all(m_dir); }
+  cli_result run(const std::vector<std::string>& args) { return run_cli(args, m_dir / "output.txt"); }
+  fs::path m_dir;
+};
+
+}  // namespace
+
+TEST_F(compare_cli, planted_regression_exits_1_and_is_named) {
+  const auto baseline = make_run_dir(m_dir, "baseline");
+  const auto current = make_run_dir(m_dir, "current", plant_gemm_regression);
+  const auto result = run({"compare", current.string(), "--baseline", baseline.string()});
+  ASSERT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("exacheck compare: REGRESSION (exit code 1), tolerance ±5%"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("REGRESSION gemm dtype=fp64 m=2048 n=2048 k=2048 transa=n transb=n tflops "
+                               "[per-GPU median]: 1.669 TFLOP/s → 1.335 TFLOP/s (-20.0%)"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("[node002 GPU 0]"), std::string::npos) << result.output;
+
+  const auto comparison = read_json(current / "compare.json");
+  EXPECT_EQ(comparison["schema"], "exacheck/compare/v1");
+  EXPECT_EQ(comparison["counts"]["metrics"]["REGRESSION"], 1);
+  EXPECT_EQ(comparison["counts"]["metrics"]["SAME"], 9);
+  const std::string markdown = slurp(current / "compare.md");
+  EXPECT_EQ(markdown.rfind("# exacheck compare: REGRESSION\n", 0), 0u) << markdown;
+  // The regression comes before any table of unchanged metrics.
+  EXPECT_LT(markdown.find("## Regressions"), markdown.find("## Metrics"));
+  EXPECT_NE(
+      markdown.find("| metric | gemm | dtype=fp64 m=2048 n=2048 k=2048 transa=n transb=n | tflops | per-GPU "
+                    "median | 1.669 TFLOP/s | 1.335 TFLOP/s | -20.0% |"),
+      std::string::npos)
+      << markdown;
+}
+
+TEST_F(compare_cli, a_tolerance_wider_than_the_change_passes) {
+  const auto baseline = make_run_dir(m_dir, "baseline");
+  const auto current = make_run_dir(m_dir, "current", plant_gemm_regression);
+  const auto result =
+      run({"compare", current.string(), "--baseline", baseline.string(), "--tolerance", "25%"});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("NO REGRESSION"), std::string::npos) << result.output;
+}
+
+TEST_F(compare_cli, the_baseline_compared_with_the_regressed_run_is_an_improvement_and_out_dir_is_used) {
+  const auto baseline = make_run_dir(m_dir, "baseline", plant_gemm_regression);
+  const auto current = make_run_dir(m_dir, "current");
+  const auto out = m_dir / "reports";
+  const auto result = run(
+      {"compare", current.string(), "--baseline", (baseline / "run.json").string(), "--out", out.string()});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(read_json(out / "compare.json")["counts"]["metrics"]["IMPROVEMENT"], 1);
+  EXPECT_TRUE(fs::exists(out / "compare.md"));
+  EXPECT_FALSE(fs::exists(current / "compare.json"));
+}
+
+TEST_F(compare_cli, export_reference_then_compare_is_all_same) {
+  const auto run_dir = make_run_dir(m_dir, "run");
+  const auto reference = m_dir / "refs" / "ref.yaml";
+  const auto exported = run({"export-reference", run_dir.string(), "--out", reference.string(), "--who",
+                             "Example Vendor", "--contact", "perf@example.com"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  EXPECT_NE(exported.output.find("10 entries"), std::string::npos) << exported.output;
+  const std::string yaml = slurp(reference);
+  EXPECT_NE(yaml.find("schema: exacheck/reference/v1"), std::string::npos);
+  EXPECT_NE(yaml.find("organisation: Example Vendor"), std::string::npos);
+
+  const auto result =
+      run({"compare", run_dir.string(), "--baseline", reference.string(), "--tolerance", "0%"});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("metrics: 10 SAME"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("by Example Vendor (perf@example.com), measured 2026-11-24"),
+            std::string::npos)
+      << result.output;
+
+  // The same reference catches the planted regression.
+  const auto regressed = make_run_dir(m_dir, "regressed", plant_gemm_regression);
+  const auto caught = run({"compare", regressed.string(), "--baseline", reference.string()});
+  EXPECT_EQ(caught.exit_code, 1) << caught.output;
+}
+
+TEST_F(compare_cli, usage_errors_exit_2_with_a_clear_message) {
+  const auto good = make_run_dir(m_dir, "good");
+  struct expectation {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  write_text(m_dir / "broken.json", "{ not json");
+  fs::create_directories(m_dir / "empty");
+  write_text(m_dir / "bad-ref.yaml",
+             "schema: exacheck/reference/v1\nwho: {organisation: x}\ndate: 2026-11-24\nsystem: {name: s}\n"
+             "entries:\n  - {benchmark: gemm, metric: tflops, value: 1, unit: TFLOPS}\n");
+  const std::vector<expectation> cases = {
+      {{"compare", (m_dir / "nowhere").string(), "--baseline", good.string()}, "RUN_DIR '"},
+      {{"compare", good.string(), "--baseline", (m_dir / "nowhere").string()}, "--baseline '"},
+      {{"compare", good.string(), "--baseline", (m_dir / "empty").string()}, "has no run.json"},
+      {{"compare", good.string(), "--baseline", (m_dir / "broken.json").string()}, "is not valid JSON"},
+      {{"compare", good.string(), "--baseline", good.string(), "--tolerance", "lots"}, "is not a tolerance"},
+      {{"compare", good.string(), "--baseline", (m_dir / "bad-ref.yaml").string()},
+       (m_dir / "bad-ref.yaml").string() + ":6:55: entry #1 unit 'TFLOPS' is not a unit exacheck knows"},
+      {{"compare", good.string()}, "--baseline is required"},
+      {{"export-reference", good.string(), "--out", (m_dir / "r.yaml").string()}, "--who is required"},
+  };
+  for (const auto& c : cases) {
+    const auto result = run(c.args);
+    EXPECT_EQ(result.exit_code, 2) << c.args[1] << "\n" << result.output;
+    EXPECT_NE(result.output.find(c.message), std::string::npos) << result.output;
+  }
+}
