@@ -33,8 +33,8 @@ std::vector<std::string> launch_argv(const expanded_case& c, const std::string& 
                          c.ranks_per_node,
                          1,
                          c.ranks_per_node,
-                         {"exacheck", "worker", "--case", dir + "/case.json", "--result", dir + "/result.json",
-                          "--threads", "1"}};
+                         {"exacheck", "worker", "--case", dir + "/case.json", "--result",
+                          dir + "/result.json", "--threads", "1"}};
   return build_launch_command(request).argv;
 }
 
@@ -80,8 +80,8 @@ nlohmann::json simulate_run(const plan& p, const system_spec& system, const synt
     for (const auto& r : result["rank_results"])
       ended.elapsed_s = std::max(ended.elapsed_s, r["timing"].value("benchmark_s", 0.0));
     write_file_atomically((dir / "result.json").string(), result.dump());
-    complete_case_entry(run["cases"][i], ended, (dir / "result.json").string(),
-                        (dir / "worker.log").string(), &system, c.ranks);
+    complete_case_entry(run["cases"][i], ended, (dir / "result.json").string(), (dir / "worker.log").string(),
+                        &system, c.ranks);
   }
   run["provenance"]["finished_at"] = run["provenance"]["started_at"];
   update_summary(run, false, true);
@@ -108,9 +108,10 @@ int run_simulate(const simulate_options& options) {
   run["timing"]["reports_s"] = seconds_since(reports_start);
   write_file_atomically(options.out_dir + "/run.json", run.dump(1));
 
-  fmt::print("exacheck simulate: SYNTHETIC run of {} node(s) × {} GPU(s) = {} GPUs, plan '{}', system '{}', "
-             "seed {}\n",
-             fleet->nodes(), fleet->gpus_per_node(), fleet->gpus().size(), p.name, system.name, fleet->seed());
+  fmt::print(
+      "exacheck simulate: SYNTHETIC run of {} node(s) × {} GPU(s) = {} GPUs, plan '{}', system '{}', "
+      "seed {}\n",
+      fleet->nodes(), fleet->gpus_per_node(), fleet->gpus().size(), p.name, system.name, fleet->seed());
   for (const auto& slow : fleet->planted())
     fmt::print("  planted: {} GPU {} (rank {}) at {:.2f}× on {}\n", slow.host, slow.gpu, slow.rank,
                slow.factor, slow.benchmark);

@@ -63,13 +63,12 @@ std::string fake_uuid(random_stream& stream) {
 synthetic_fleet::synthetic_fleet(int nodes, int gpus_per_node, std::uint64_t seed, int slow_gpus)
     : m_nodes(nodes), m_gpus_per_node(gpus_per_node), m_seed(seed) {
   if (nodes < 1 || gpus_per_node < 1)
-    throw std::invalid_argument(
-        fmt::format("a simulated machine needs at least 1 node and 1 GPU per node (got {} × {})", nodes,
-                    gpus_per_node));
+    throw std::invalid_argument(fmt::format(
+        "a simulated machine needs at least 1 node and 1 GPU per node (got {} × {})", nodes, gpus_per_node));
   const long long total = static_cast<long long>(nodes) * gpus_per_node;
   if (total > 1'000'000)
-    throw std::invalid_argument(fmt::format("{} × {} = {} GPUs: at most 1,000,000 can be simulated", nodes,
-                                            gpus_per_node, total));
+    throw std::invalid_argument(
+        fmt::format("{} × {} = {} GPUs: at most 1,000,000 can be simulated", nodes, gpus_per_node, total));
   if (slow_gpus < 0 || slow_gpus > total)
     throw std::invalid_argument(
         fmt::format("--slow {}: between 0 and the machine's {} GPUs can be planted", slow_gpus, total));

@@ -86,12 +86,13 @@ point_result gemm_point(const expanded_case& c, const system_spec& system, const
   const std::string key = gemm_peak_key(dtype, system);
   const auto peak_tflops = peak_of(system, key, "TFLOP/s");
   if (!peak_tflops)
-    return skipped_point(c.params, fmt::format("simulate: system '{}' has no peak_per_gpu.{}", system.name, key));
+    return skipped_point(c.params,
+                         fmt::format("simulate: system '{}' has no peak_per_gpu.{}", system.name, key));
   const auto m = c.params.value("m", std::int64_t{1024}), n = c.params.value("n", std::int64_t{1024}),
              k = c.params.value("k", std::int64_t{1024});
   const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
-  const double tflops = *peak_tflops * efficiency(fleet.seed(), "gemm:" + dtype, 0.75, 0.85) *
-                        fleet.factor(rank, "gemm");
+  const double tflops =
+      *peak_tflops * efficiency(fleet.seed(), "gemm:" + dtype, 0.75, 0.85) * fleet.factor(rank, "gemm");
   point_result point;
   point.params = c.params;
   const auto times = draw_times(stream, flops / (tflops * 1e12), k_samples);
@@ -111,16 +112,16 @@ point_result flops_point(const expanded_case& c, const system_spec& system, cons
   const std::string key = dtype.starts_with("fp8") ? "fp8" : dtype;
   const auto peak_tflops = peak_of(system, key, "TFLOP/s");
   if (!peak_tflops)
-    return skipped_point(c.params, fmt::format("simulate: system '{}' has no peak_per_gpu.{}", system.name, key));
+    return skipped_point(c.params,
+                         fmt::format("simulate: system '{}' has no peak_per_gpu.{}", system.name, key));
   constexpr double flops_per_run = 1e13;  // a run of ~10–100 ms at these peaks, as the suite calibrates
-  const double tflops = *peak_tflops * efficiency(fleet.seed(), "flops:" + dtype, 0.88, 0.95) *
-                        fleet.factor(rank, "flops");
+  const double tflops =
+      *peak_tflops * efficiency(fleet.seed(), "flops:" + dtype, 0.88, 0.95) * fleet.factor(rank, "flops");
   point_result point;
   point.params = {{"dtype", dtype}, {"inner_iterations", 1 << 20}, {"isa", "simulated"}, {"threads", 1}};
   const auto times = draw_times(stream, flops_per_run / (tflops * 1e12), k_samples);
   point.metrics.push_back({"tflops", flops_per_run / median(times) / 1e12, "TFLOP/s", "median",
-                           better::higher,
-                           "flops of one run / median time (simulated)"});
+                           better::higher, "flops of one run / median time (simulated)"});
   point.samples.push_back({"time", "s", times});
   point.check = simulated_answer;
   return point;
@@ -148,11 +149,11 @@ point_result membw_point(const expanded_case& c, const system_spec& system, cons
     const double gbps = *hbm_gbps * kernel_efficiency[i] * fleet.factor(rank, "membw");
     auto times = draw_times(stream, static_cast<double>(bytes) / (gbps * 1e9), iterations);
     times.front() *= 1.05;  // the first iteration warms up; STREAM excludes it
-    point.metrics.push_back(
-        {fmt::format("{}_bandwidth", info.label), static_cast<double>(bytes) / min_excluding_first(times) / 1e9,
-         "GB/s", "best_excluding_first", better::higher,
-         fmt::format("{}: {} arrays × {} B / best time excluding the first (simulated)", info.label,
-                     info.arrays_moved, elements * element_bytes)});
+    point.metrics.push_back({fmt::format("{}_bandwidth", info.label),
+                             static_cast<double>(bytes) / min_excluding_first(times) / 1e9, "GB/s",
+                             "best_excluding_first", better::higher,
+                             fmt::format("{}: {} arrays × {} B / best time excluding the first (simulated)",
+                                         info.label, info.arrays_moved, elements * element_bytes)});
     point.samples.push_back({fmt::format("{}_time", info.label), "s", std::move(times)});
   }
   point.check = simulated_answer;
@@ -164,13 +165,17 @@ point_result membw_point(const expanded_case& c, const system_spec& system, cons
 double peak_busbw_gbps(collectives::collective op) {
   using collectives::collective;
   switch (op) {
-    case collective::allreduce: return 180;
+    case collective::allreduce:
+      return 180;
     case collective::allgather:
-    case collective::reduce_scatter: return 170;
+    case collective::reduce_scatter:
+      return 170;
     case collective::broadcast:
-    case collective::reduce: return 150;
+    case collective::reduce:
+      return 150;
     case collective::alltoall:
-    case collective::sendrecv: return 45;
+    case collective::sendrecv:
+      return 45;
   }
   return 100;
 }
@@ -182,7 +187,11 @@ point_result collective_point(collectives::collective op, collectives::element_t
   if (op == collective::broadcast || op == collective::reduce) params["root"] = root;
   std::string why_not;
   const auto layout = layout_for_bytes(op, dtype, requested_bytes, ranks, root, &why_not);
-  if (!layout) return skipped_point(params, why_not);
+  if (!layout) {
+    point_result skipped = skipped_point(params, why_not);
+    skipped.scope = metric_scope::global;  // as the suite marks it
+    return skipped;
+  }
   if (layout->bytes != requested_bytes) {
     params["bytes"] = layout->bytes;
     params["requested_bytes"] = requested_bytes;
@@ -204,9 +213,9 @@ point_result collective_point(collectives::collective op, collectives::element_t
   point.metrics.push_back({"algbw", algorithm_bandwidth_gbps(layout->bytes, time_s), "GB/s", statistic,
                            better::higher, "algorithm bandwidth: bytes / time, GB = 1e9 B (nccl-tests)"});
   if (factor > 0)
-    point.metrics.push_back({"busbw", algorithm_bandwidth_gbps(layout->bytes, time_s) * factor, "GB/s",
-                             statistic, better::higher,
-                             fmt::format("bus bandwidth: algbw × {:.4g} for n = {} (nccl-tests)", factor, ranks)});
+    point.metrics.push_back(
+        {"busbw", algorithm_bandwidth_gbps(layout->bytes, time_s) * factor, "GB/s", statistic, better::higher,
+         fmt::format("bus bandwidth: algbw × {:.4g} for n = {} (nccl-tests)", factor, ranks)});
   point.metrics.push_back({"latency_min", median(own) * 0.99e6, "us", "min over ranks of each rank's median",
                            better::lower, "fastest rank's median time of one call"});
   point.metrics.push_back({"latency_avg", median(own) * 1e6, "us", "mean over ranks of each rank's median",
