@@ -61,9 +61,16 @@ int cli_main(int argc, char** argv) {
   app.add_subcommand("info", "This machine: host, CPU, cores, memory, MPI and library versions, GPUs");
 
   std::string report_dir;
-  auto* report_cmd =
-      app.add_subcommand("report", "Re-render report.md, junit.xml and results.csv from RUN_DIR/run.json");
+  std::optional<double> report_z_threshold;
+  auto* report_cmd = app.add_subcommand(
+      "report",
+      "Re-analyse RUN_DIR/run.json (fleet outliers) and re-render report.md, junit.xml, results.csv");
   report_cmd->add_option("run_dir", report_dir, "Run directory")->required();
+  report_cmd
+      ->add_option(
+          "--z-threshold", report_z_threshold,
+          "Flag GPUs and nodes past this robust z (default: the run's rules, from its plan's outliers:)")
+      ->check(CLI::PositiveNumber);
 
   // ---- simulate: a synthetic whole-machine run (harness/simulate.hpp, docs/simulate.md) ----
   simulate_options simulate;
@@ -110,7 +117,7 @@ int cli_main(int argc, char** argv) {
     if (*validate_cmd) return validate_plan(validate_file, validate_system);
     if (*list_cmd) return print_benchmark_list(list_benchmark);
     if (app.got_subcommand("info")) return print_machine_info();
-    if (*report_cmd) return rerender_reports(report_dir);
+    if (*report_cmd) return rerender_reports(report_dir, report_z_threshold);
     if (*simulate_cmd) {
       simulate.command_line.assign(argv, argv + argc);
       return run_simulate(simulate);

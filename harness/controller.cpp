@@ -21,6 +21,7 @@
 #include "harness/registry.hpp"
 #include "harness/run_document.hpp"
 #include "harness/worker.hpp"
+#include "reports/aggregate.hpp"
 #include "reports/render.hpp"
 
 namespace exacheck {
@@ -176,6 +177,18 @@ void print_summary(const nlohmann::json& run, const std::vector<std::string>& re
   fmt::print("exit code {}\n", run["exit_code"].get<int>());
 }
 
+// The system-wide analysis and fleet outliers (reports/aggregate.hpp); returns the seconds it took. A failure
+// here costs the analysis, never the results measured: the reports are rendered without it.
+double analyse(nlohmann::json& run, const reports::outlier_rules& rules) {
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    reports::analyse_run(run, rules);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "exacheck: could not analyse the run: {} (results and reports are kept)\n", e.what());
+  }
+  return seconds_since(start);
+}
+
 }  // namespace
 
 int run_plan(const run_options& options) {
@@ -260,11 +273,12 @@ int run_plan(const run_options& options) {
     fmt::print("\ninterrupted ({}): results measured so far are kept\n",
                last_interrupt_signal() == SIGTERM ? "SIGTERM" : "SIGINT");
 
-  const auto reports_start = std::chrono::steady_clock::now();
   run["provenance"]["finished_at"] = utc_timestamp_now();
+  update_summary(run, interrupted, !interrupted);
+  aggregation_s += analyse(run, p.outliers.value_or(reports::outlier_rules{}));
+  const auto reports_start = std::chrono::steady_clock::now();
   run["timing"]["aggregation_s"] = aggregation_s;
   run["timing"]["total_s"] = seconds_since(run_start);  // provisional: the reports' own time is added below
-  update_summary(run, interrupted, !interrupted);
   std::vector<std::string> report_paths;
   try {
     report_paths = reports::render_all(run, run_dir);
@@ -293,7 +307,7 @@ int validate_plan(const std::string& plan_file, const std::string& system_file) 
   return exit_code::all_passed;
 }
 
-int rerender_reports(const std::string& run_dir) {
+int rerender_reports(const std::string& run_dir, std::optional<double> z_threshold) {
   const std::string path = run_dir + "/run.json";
   if (!fs::exists(path))
     throw usage_error(fmt::format("{} does not exist: is '{}' a run directory?", path, run_dir));
@@ -305,6 +319,19 @@ int rerender_reports(const std::string& run_dir) {
   }
   if (run.value("schema", "") != "exacheck/run/v1")
     throw usage_error(fmt::format("{}: schema '{}' is not exacheck/run/v1", path, run.value("schema", "")));
+  // The rules the run was analysed with (its plan's `outliers:`), so that a re-render is the same analysis.
+  reports::outlier_rules rules;
+  try {
+    if (run.contains("analysis") && run["analysis"].is_object() && run["analysis"].contains("rules"))
+      rules = reports::rules_from_json(run["analysis"]["rules"]);
+  } catch (const std::invalid_argument& e) {
+    throw usage_error(fmt::format("{}: {}", path, e.what()));
+  }
+  if (z_threshold) rules.z_threshold = *z_threshold;
+  const double analysis_s = analyse(run, rules);
+  write_file_atomically(path, run.dump(1));
+  fmt::print("{}  (analysed in {:.3f} s: verdict {}, exit code {})\n", path, analysis_s,
+             run.value("verdict", ""), run.value("exit_code", 0));
   for (const auto& written : reports::render_all(run, run_dir)) fmt::print("{}\n", written);
   return exit_code::all_passed;
 }

@@ -26,7 +26,8 @@ int run_plan(const run_options& options);
 // `exacheck validate`: loads and validates; prints the cases it would run. Returns 0 or 2.
 int validate_plan(const std::string& plan_file, const std::string& system_file);
 
-// `exacheck report RUN_DIR`: re-renders every report from RUN_DIR/run.json. Returns 0 or 2.
-int rerender_reports(const std::string& run_dir);
+// `exacheck report RUN_DIR`: re-analyses RUN_DIR/run.json (with the rules stored in its "analysis", the z
+// threshold overridden when given), saves it, and re-renders every report from it. Returns 0 or 2.
+int rerender_reports(const std::string& run_dir, std::optional<double> z_threshold = std::nullopt);
 
 }  // namespace exacheck

@@ -10,6 +10,7 @@
 #include "harness/measure.hpp"
 #include "harness/param_spec.hpp"
 #include "harness/result.hpp"
+#include "reports/outlier_rules.hpp"
 
 namespace exacheck {
 
@@ -83,6 +84,8 @@ struct plan {
   std::optional<std::string> system_file;  // resolved relative to the plan file
   plan_defaults defaults;
   std::vector<case_spec> cases;
+  // `outliers:` (fleet-outlier rules of the run's analysis); unset: the defaults of reports::outlier_rules.
+  std::optional<reports::outlier_rules> outliers;
 };
 
 // One worker launch: a case at one point of its outer sweep (swept_inside_worker parameters stay lists).

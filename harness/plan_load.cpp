@@ -9,6 +9,7 @@
 
 #include "harness/files.hpp"
 #include "harness/plan.hpp"
+#include "harness/plan_outliers.hpp"
 #include "harness/plan_params.hpp"
 #include "harness/registry.hpp"
 #include "harness/yaml_reader.hpp"
@@ -23,7 +24,8 @@ constexpr const char* plan_schema = "exacheck/plan/v1";
 // A plan that expands into more launches than this is a typo in a sweep, not a plan anyone means to run.
 constexpr std::size_t max_launches_per_case = 100000;
 
-const std::vector<std::string> plan_keys = {"schema", "name", "description", "system", "defaults", "cases"};
+const std::vector<std::string> plan_keys = {"schema",   "name",  "description", "system",
+                                            "defaults", "cases", "outliers"};
 const std::vector<std::string> defaults_keys = {
     "backend", "launcher", "ranks", "ranks_per_node", "timeout", "verify", "allow_gpu_sharing", "measure"};
 const std::vector<std::string> case_keys = {"name",    "benchmark",      "tags",    "params",
@@ -86,6 +88,8 @@ class plan_loader {
         read_defaults(entry, p.defaults);
       } else if (entry.key == "cases") {
         read_cases(entry, p.cases);
+      } else if (entry.key == "outliers") {
+        p.outliers = read_outlier_rules(m_reader, entry, m_suites);
       }
     }
     m_reader.throw_if_issues();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <set>
 
 #include "exacheck_version.hpp"
 #include "harness/files.hpp"
@@ -85,16 +86,6 @@ void mark_not_completed(nlohmann::json& entry, const std::string& status, outcom
   entry["checks"].push_back(std::move(check));
 }
 
-// A case's one-word outcome: failures and errors first; a case whose answers were verified and whose metrics
-// were all measured, some without a reference, is a PASS (RECORDED only when nothing at all was judged).
-outcome case_outcome(const nlohmann::json& checks) {
-  const outcome worst = worst_check_outcome(checks);
-  if (worst != outcome::recorded) return worst;
-  for (const auto& c : checks)
-    if (c.value("outcome", "") == to_string(outcome::pass)) return outcome::pass;
-  return worst;
-}
-
 std::string describe_signal(int signal_number) {
   return fmt::format("signal {} ({})", signal_number, ::strsignal(signal_number));
 }
@@ -170,6 +161,16 @@ void fill_case_entry(nlohmann::json& entry, const process_result& ended, const s
 }
 }  // namespace
 
+// Failures and errors first; a case whose answers were verified and whose metrics were all measured, some
+// without a reference, is a PASS (RECORDED only when nothing at all was judged).
+outcome case_outcome(const nlohmann::json& checks) {
+  const outcome worst = worst_check_outcome(checks);
+  if (worst != outcome::recorded) return worst;
+  for (const auto& c : checks)
+    if (c.value("outcome", "") == to_string(outcome::pass)) return outcome::pass;
+  return worst;
+}
+
 void complete_case_entry(nlohmann::json& entry, const process_result& ended, const std::string& result_file,
                          const std::string& log_file, const system_spec* system, int ranks_expected) {
   try {
@@ -186,30 +187,38 @@ void update_summary(nlohmann::json& run, bool interrupted, bool complete) {
   constexpr std::array<outcome, 8> all{outcome::pass,    outcome::fail,    outcome::incorrect,
                                        outcome::outlier, outcome::error,   outcome::timeout,
                                        outcome::skipped, outcome::recorded};
-  nlohmann::json counts = nlohmann::json::object();
-  for (outcome o : all) counts[std::string(to_string(o))] = 0;
+  std::array<int, all.size()> count_of{};
   std::vector<outcome> outcomes;
   std::size_t checks = 0;
-  std::vector<std::string> hosts;
+  // A set: thousands of ranks on hundreds of hosts, at every point of every case.
+  std::set<std::string> hosts;
   double launch_s = 0, benchmark_s = 0;
-  for (const auto& c : run["cases"]) {
-    for (const auto& check : c["checks"]) {
+  const nlohmann::json no_list = nlohmann::json::array();
+  const nlohmann::json& cases = run.contains("cases") ? run["cases"] : no_list;
+  // Read-only and tolerant of what a hand-made or synthetic run.json leaves out.
+  const auto list = [&](const nlohmann::json& object, const char* key) -> const nlohmann::json& {
+    const auto found = object.find(key);
+    return found != object.end() && found->is_array() ? *found : no_list;
+  };
+  for (const auto& c : cases) {
+    for (const auto& check : list(c, "checks")) {
       if (auto o = outcome_from_string(check.value("outcome", ""))) {
         outcomes.push_back(*o);
-        counts[std::string(to_string(*o))] = counts[std::string(to_string(*o))].get<int>() + 1;
+        ++count_of[static_cast<std::size_t>(std::find(all.begin(), all.end(), *o) - all.begin())];
       }
       ++checks;
     }
-    for (const auto& point : c["results"])
-      for (const auto& r : point["ranks"]) {
+    for (const auto& point : list(c, "results"))
+      for (const auto& r : list(point, "ranks")) {
         const auto host = r.value("host", "");
-        if (!host.empty() && std::find(hosts.begin(), hosts.end(), host) == hosts.end())
-          hosts.push_back(host);
+        if (!host.empty()) hosts.insert(host);
       }
-    launch_s += c["timing"].value("launch_s", 0.0);
-    benchmark_s += c["timing"].value("benchmark_s", 0.0);
+    const nlohmann::json timing = c.value("timing", nlohmann::json::object());
+    launch_s += timing.value("launch_s", 0.0);
+    benchmark_s += timing.value("benchmark_s", 0.0);
   }
-  std::sort(hosts.begin(), hosts.end());
+  nlohmann::json counts = nlohmann::json::object();
+  for (std::size_t i = 0; i < all.size(); ++i) counts[std::string(to_string(all[i]))] = count_of[i];
   run["provenance"]["hosts"] = hosts;
   run["timing"]["launch_s"] = launch_s;
   run["timing"]["benchmark_s"] = benchmark_s;
@@ -225,7 +234,7 @@ void update_summary(nlohmann::json& run, bool interrupted, bool complete) {
     run["verdict"] = outcomes.empty() ? to_string(outcome::error) : to_string(worst_of(outcomes));
   run["interrupted"] = interrupted;
   run["complete"] = complete;
-  run["summary"] = {{"counts", counts}, {"cases", run["cases"].size()}, {"checks", checks}};
+  run["summary"] = {{"counts", counts}, {"cases", cases.size()}, {"checks", checks}};
 }
 
 }  // namespace exacheck

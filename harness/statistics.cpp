@@ -6,8 +6,7 @@
 #include <stdexcept>
 
 namespace exacheck {
-namespace {
-double sorted_percentile(const std::vector<double>& sorted, double fraction) {
+double percentile_of_sorted(std::span<const double> sorted, double fraction) {
   if (sorted.empty()) return std::nan("");
   const double position = std::clamp(fraction, 0.0, 1.0) * static_cast<double>(sorted.size() - 1);
   const auto lower = static_cast<std::size_t>(std::floor(position));
@@ -15,12 +14,11 @@ double sorted_percentile(const std::vector<double>& sorted, double fraction) {
   const double weight = position - static_cast<double>(lower);
   return sorted[lower] + (sorted[upper] - sorted[lower]) * weight;
 }
-}  // namespace
 
 double percentile(std::span<const double> samples, double fraction) {
   std::vector<double> sorted(samples.begin(), samples.end());
   std::sort(sorted.begin(), sorted.end());
-  return sorted_percentile(sorted, fraction);
+  return percentile_of_sorted(sorted, fraction);
 }
 
 double median(std::span<const double> samples) {
@@ -38,9 +36,9 @@ summary summarize(std::span<const double> samples) {
   std::sort(sorted.begin(), sorted.end());
   s.min = sorted.front();
   s.max = sorted.back();
-  s.p5 = sorted_percentile(sorted, 0.05);
-  s.median = sorted_percentile(sorted, 0.5);
-  s.p95 = sorted_percentile(sorted, 0.95);
+  s.p5 = percentile_of_sorted(sorted, 0.05);
+  s.median = percentile_of_sorted(sorted, 0.5);
+  s.p95 = percentile_of_sorted(sorted, 0.95);
   s.mean = std::accumulate(sorted.begin(), sorted.end(), 0.0) / static_cast<double>(sorted.size());
   if (sorted.size() > 1) {
     double squares = 0;

@@ -15,6 +15,8 @@ struct summary {
 summary summarize(std::span<const double> samples);
 double percentile(std::span<const double> samples, double fraction);  // fraction in [0, 1]
 double median(std::span<const double> samples);
+// The same percentile of values already sorted ascending (no copy, no sort): for callers that take several.
+double percentile_of_sorted(std::span<const double> sorted, double fraction);
 
 // STREAM's rule: the best (minimum) time, excluding the first iteration when there is more than one.
 double min_excluding_first(std::span<const double> samples);
