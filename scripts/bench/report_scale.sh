@@ -2,7 +2,7 @@
 # The speed target of `exacheck report` (parse run.json → analyse → render every report) at machine scale:
 # simulated runs of the acceptance plan (exacheck simulate, system h100-sxm) at 100, 1,000, 2,100 (525 × 4) and
 # 10,000 GPUs. Prints, per size, the run.json size, the wall time and peak RSS of `exacheck report` as a child
-# process (GNU time: wait4's ru_maxrss), best wall time of REPEATS runs, and the time per GPU (a constant
+# process (GNU time: wait4's ru_maxrss), best wall time of REPEATS runs, and the CPU time per GPU (a constant
 # column is linear growth), and the CPU time (user + sys: what the wall time would be on an idle machine;
 # on a shared one the wall time includes waiting). Target: 2,100 GPUs under 2 s and under 500 MB on the 2-core reference machine.
 #   scripts/bench/report_scale.sh [BUILD_DIR]          (default build-host)
@@ -19,7 +19,7 @@ repeats=${REPEATS:-3}
 work=$(mktemp -d /tmp/exacheck-report-scale.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-printf '%-10s %-7s %12s %11s %10s %10s %12s %12s\n' "nodes×gpus" GPUs "run.json MB" "simulate s" "report s" "CPU s" "peak RSS MB" "ms per GPU"
+printf '%-10s %-7s %12s %11s %10s %10s %12s %12s\n' "nodes×gpus" GPUs "run.json MB" "simulate s" "report s" "CPU s" "peak RSS MB" "CPU ms/GPU"
 for size in $sizes; do
   nodes=${size%x*}
   gpus_per_node=${size#*x}
@@ -42,6 +42,6 @@ for size in $sizes; do
   done
   run_mb=$(echo "scale=1; $(stat -c %s "$run_dir/run.json") / 1000000" | bc)
   printf '%-10s %-7s %12s %11.1f %10.2f %10.2f %12.0f %12.3f\n' "$size" "$gpus" "$run_mb" "$simulate_s" \
-    "$best_s" "$best_cpu_s" "$(echo "$max_rss_kb / 1024" | bc)" "$(echo "scale=6; $best_s * 1000 / $gpus" | bc)"
+    "$best_s" "$best_cpu_s" "$(echo "$max_rss_kb / 1024" | bc)" "$(echo "scale=6; $best_cpu_s * 1000 / $gpus" | bc)"
   rm -rf "$run_dir"
 done
