@@ -331,8 +331,13 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
     throw usage_error(fmt::format("{}: {}", path, e.what()));
   }
   if (z_threshold) rules.z_threshold = *z_threshold;
+  nlohmann::json previous = run.contains("analysis") ? std::move(run["analysis"]) : nlohmann::json();
+  const std::string previous_verdict = run.value("verdict", "");
   const double analysis_s = analyse(run, rules);
-  write_json_atomically(path, run);
+  // Rewriting a run.json of thousands of GPUs costs more than the analysis: only when the analysis changed.
+  const auto analysis = run.find("analysis");
+  if (analysis == run.end() || *analysis != previous || run.value("verdict", "") != previous_verdict)
+    write_json_atomically(path, run);
   fmt::print("{}  (analysed in {:.3f} s: verdict {}, exit code {})\n", path, analysis_s,
              run.value("verdict", ""), run.value("exit_code", 0));
   for (const auto& written : reports::render_all(run, run_dir)) fmt::print("{}\n", written);

@@ -71,6 +71,7 @@ json worst_gpu_json(const metric_fleet& f) {
           {"gpu", id.gpu},
           {"rank", id.rank},
           {"uuid", text_or_null(id.uuid)},
+          {"kind", text_or_null(id.kind)},
           {"value", optional_number(d.value)}};
 }
 

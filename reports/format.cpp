@@ -86,6 +86,29 @@ std::string readable_quantity(const nlohmann::json& value, const nlohmann::json&
   return unit_text.empty() ? number : number + " " + unit_text;
 }
 
+std::string readable_rate(const nlohmann::json& value, const nlohmann::json& unit) {
+  if (!value.is_number()) return std::string(missing_mark);
+  const std::string unit_text = scalar_text(unit);
+  static constexpr std::array<std::string_view, 3> bases{"FLOP/s", "OP/s", "B/s"};  // FLOP/s before OP/s
+  static constexpr std::string_view prefixes = " KMGTPE";                           // 10^0 … 10^18
+  const auto base = std::find_if(bases.begin(), bases.end(), [&](std::string_view b) {
+    return std::string_view(unit_text).ends_with(b);
+  });
+  const double number = value.get<double>();
+  if (base == bases.end() || !std::isfinite(number) || number == 0) return readable_quantity(value, unit);
+  const std::string prefix = unit_text.substr(0, unit_text.size() - base->size());
+  const std::size_t from = prefix.empty() ? 0 : prefixes.find(prefix);
+  const bool known_prefix =
+      prefix.empty() || (prefix.size() == 1 && from != std::string_view::npos && from > 0);
+  if (!known_prefix) return readable_quantity(value, unit);
+  const double in_base = number * std::pow(1000.0, static_cast<double>(from));
+  const auto to = static_cast<std::size_t>(std::clamp(std::floor(std::log10(std::fabs(in_base)) / 3), 0.0,
+                                                      static_cast<double>(prefixes.size() - 1)));
+  const std::string to_prefix = to == 0 ? "" : std::string(1, prefixes[to]);
+  return readable_number(in_base / std::pow(1000.0, static_cast<double>(to))) + " " + to_prefix +
+         std::string(*base);
+}
+
 std::string readable_delta_pct(const nlohmann::json& delta_pct) {
   if (!delta_pct.is_number()) return std::string(missing_mark);
   const double delta = delta_pct.get<double>();

@@ -30,6 +30,10 @@ std::string exact_number(const nlohmann::json& value);
 std::string readable_number(double value);
 // "97.12 GB/s", or "—" when `value` is not a number.
 std::string readable_quantity(const nlohmann::json& value, const nlohmann::json& unit);
+// A rate rescaled by SI prefix so that the number reads between 1 and 1000: (1682520, "TFLOP/s") →
+// "1.683 EFLOP/s", (0.25, "TB/s") → "250 GB/s". Units that are not FLOP/s, OP/s or B/s with an SI prefix (K
+// to E) read as readable_quantity does; "—" when `value` is not a number.
+std::string readable_rate(const nlohmann::json& value, const nlohmann::json& unit);
 // A relative difference in percent with its sign and one decimal ("+13.7%", "-64.4%"), or "—".
 std::string readable_delta_pct(const nlohmann::json& delta_pct);
 

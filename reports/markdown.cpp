@@ -1,4 +1,5 @@
-// report.md: the answer first (verdict, exit code, counts, every failing check), then one table per
+// report.md: the answer first (verdict, exit code, counts, every failing check), then the system totals,
+// the commitments and the collectives at the largest scale (reports/markdown_analysis.cpp), one table per
 // benchmark, skipped checks, errors with their log tails, the formulas, and provenance. Rendered from
 // run.json alone.
 #include <fmt/core.h>
@@ -11,10 +12,47 @@
 #include <vector>
 
 #include "reports/format.hpp"
+#include "reports/markdown_parts.hpp"
 #include "reports/render.hpp"
 
 namespace exacheck::reports {
+
+namespace markdown {
+void write_table_row(std::ostream& out, const std::vector<std::string>& cells) {
+  out << "|";
+  for (const auto& cell : cells) out << " " << markdown_cell(cell) << " |";
+  out << "\n";
+}
+
+void write_table_header(std::ostream& out, const std::vector<std::string>& names) {
+  write_table_row(out, names);
+  out << "|";
+  for (std::size_t i = 0; i < names.size(); ++i) out << "---|";
+  out << "\n";
+}
+
+std::string reference_cell(const nlohmann::json& reference) {
+  if (!reference.is_object()) return std::string(missing_mark);
+  std::string text = readable_quantity(field(reference, "value"), field(reference, "unit"));
+  const nlohmann::json& lower = field(reference, "lower_bound");
+  const nlohmann::json& upper = field(reference, "upper_bound");
+  if (lower.is_number() && upper.is_number())
+    text += fmt::format(" ({} to {})", readable_number(lower.get<double>()),
+                        readable_number(upper.get<double>()));
+  else if (lower.is_number())
+    text += fmt::format(" (≥ {})", readable_number(lower.get<double>()));
+  else if (upper.is_number())
+    text += fmt::format(" (≤ {})", readable_number(upper.get<double>()));
+  return text;
+}
+
+}  // namespace markdown
+
 namespace {
+
+using markdown::reference_cell;
+using markdown::write_table_header;
+using markdown::write_table_row;
 
 using nlohmann::json;
 
@@ -84,35 +122,7 @@ std::string seconds_text(const json& seconds) {
   return readable_quantity(seconds, "s");
 }
 
-void write_table_row(std::ostream& out, const std::vector<std::string>& cells) {
-  out << "|";
-  for (const auto& cell : cells) out << " " << markdown_cell(cell) << " |";
-  out << "\n";
-}
-
-void write_table_header(std::ostream& out, const std::vector<std::string>& names) {
-  write_table_row(out, names);
-  out << "|";
-  for (std::size_t i = 0; i < names.size(); ++i) out << "---|";
-  out << "\n";
-}
-
 // ---- check cells ----
-
-std::string reference_cell(const json& reference) {
-  if (!reference.is_object()) return dash;
-  std::string text = readable_quantity(field(reference, "value"), field(reference, "unit"));
-  const json& lower = field(reference, "lower_bound");
-  const json& upper = field(reference, "upper_bound");
-  if (lower.is_number() && upper.is_number())
-    text += fmt::format(" ({} to {})", readable_number(lower.get<double>()),
-                        readable_number(upper.get<double>()));
-  else if (lower.is_number())
-    text += fmt::format(" (≥ {})", readable_number(lower.get<double>()));
-  else if (upper.is_number())
-    text += fmt::format(" (≤ {})", readable_number(upper.get<double>()));
-  return text;
-}
 
 // Which rank the check's value is: the worst rank for rank-scoped metrics, none for global ones.
 std::string worst_cell(const json& check) {
@@ -352,6 +362,9 @@ void render_markdown(const json& run, std::ostream& out) {
   write_verdict(run, out);
   write_counts(run, out);
   write_failing_checks(run, out);
+  markdown::write_system_totals(run, out);
+  markdown::write_commitments(run, out);
+  markdown::write_collectives(run, out);
   write_benchmark_tables(run, out);
   write_skipped(run, out);
   write_errors(run, out);

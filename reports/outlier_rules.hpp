@@ -13,16 +13,16 @@ struct outlier_rules {
   // |robust z| past this, in the bad direction, is an OUTLIER. Robust z = (x − median) / (1.4826 · MAD).
   double z_threshold = 4.0;
   // A GPU or node more than this many percent worse than its fleet's median is an OUTLIER (off when unset).
-  std::optional<double> below_median_pct;
+  std::optional<double> below_median_pct{};
   // Fewer valid same-model GPUs (or nodes) than this: no fleet rule applies (z, below_median nor spread).
   int min_fleet = 4;
   // (max − min) / mean × 100 over the GPUs of one benchmark's metric must stay within max_pct.
   struct spread_rule {
-    std::string benchmark, metric;
+    std::string benchmark{}, metric{};
     double max_pct = 0;
     bool operator==(const spread_rule&) const = default;
   };
-  std::vector<spread_rule> spread;
+  std::vector<spread_rule> spread{};
   bool operator==(const outlier_rules&) const = default;
 };
 

@@ -10,8 +10,8 @@ namespace exacheck::reports {
 
 void render_markdown(const nlohmann::json& run, std::ostream& out);  // report.md: verdict first, failing
                                                                      // checks, one table per benchmark
-void render_junit(const nlohmann::json& run, std::ostream& out);  // junit.xml: one testcase per check
-void render_csv(const nlohmann::json& run, std::ostream& out);    // results.csv: one row per metric
+void render_junit(const nlohmann::json& run, std::ostream& out);     // junit.xml: one testcase per check
+void render_csv(const nlohmann::json& run, std::ostream& out);       // results.csv: one row per metric
 
 // Writes report.md, junit.xml and results.csv into `run_dir`, each atomically; returns their paths.
 std::vector<std::string> render_all(const nlohmann::json& run, const std::string& run_dir);

@@ -1,0 +1,23 @@
+#pragma once
+// Internal to the markdown renderer: its shared table writers and the sections rendered from run.json
+// "analysis" (reports/markdown_analysis.cpp).
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace exacheck::reports::markdown {
+
+void write_table_row(std::ostream& out, const std::vector<std::string>& cells);
+void write_table_header(std::ostream& out, const std::vector<std::string>& names);
+// "700 TFLOP/s (≥ 665)": a check's reference with its bounds, or "—".
+std::string reference_cell(const nlohmann::json& reference);
+
+// Measured totals over GPUs per metric (rates only), beside the projection to the system's size.
+void write_system_totals(const nlohmann::json& run, std::ostream& out);
+// Every metric with a reference: reference vs measured median, worst GPU, worst node, verdict.
+void write_commitments(const nlohmann::json& run, std::ostream& out);
+// Bus bandwidth of each collective at its largest scale.
+void write_collectives(const nlohmann::json& run, std::ostream& out);
+
+}  // namespace exacheck::reports::markdown

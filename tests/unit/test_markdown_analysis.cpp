@@ -1,0 +1,156 @@
+// report.md's sections from run.json "analysis" (reports/markdown_analysis.cpp), the rate formatter they use,
+// and the golden run's analysis, which must be exactly what analyse_run computes from its cases.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include "harness/files.hpp"
+#include "reports/aggregate.hpp"
+#include "reports/format.hpp"
+#include "reports/render.hpp"
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+namespace reports = exacheck::reports;
+
+const fs::path golden_run = fs::path(EXACHECK_TEST_DATA_DIR) / "golden" / "run_small.json";
+
+std::string markdown_of(const json& run) {
+  std::ostringstream out;
+  reports::render_markdown(run, out);
+  return out.str();
+}
+
+std::string section(const std::string& md, const std::string& title) {
+  const auto begin = md.find("## " + title + "\n");
+  if (begin == std::string::npos) return "";
+  return md.substr(begin, md.find("\n## ", begin + 1) - begin);
+}
+
+// 8 GPUs on 2 nodes of a 525 × 4 system, one 25% slow, against a 90 TFLOP/s reference (≥ 85.5).
+json analysed_fleet_run() {
+  json ranks = json::array();
+  const double values[] = {100, 101, 99, 100, 100, 100, 101, 75};
+  for (int r = 0; r < 8; ++r)
+    ranks.push_back(
+        {{"rank", r},
+         {"host", r < 4 ? "node001" : "node002"},
+         {"local_rank", r % 4},
+         {"device",
+          {{"kind", "gpu"}, {"index", r % 4}, {"name", "H100"}, {"uuid", "GPU-" + std::to_string(r)}}},
+         {"metrics",
+          {{{"name", "tflops"}, {"value", values[r]}, {"unit", "TFLOP/s"}, {"better", "higher"}}}}});
+  const json params = {{"dtype", "bf16"}};
+  const json check = {{"metric", "tflops"},
+                      {"params", params},
+                      {"value", 75},
+                      {"unit", "TFLOP/s"},
+                      {"aggregation", "worst rank"},
+                      {"reference", {{"value", 90}, {"unit", "TFLOP/s"}, {"lower_bound", 85.5}}},
+                      {"outcome", "FAIL"},
+                      {"reason", "75 < 85.5"}};
+  json run = {{"schema", "exacheck/run/v1"},
+              {"interrupted", false},
+              {"complete", true},
+              {"system", {{"name", "h100-sxm"}, {"size", {{"nodes", 525}, {"gpus_per_node", 4}}}}},
+              {"cases",
+               {{{"id", "gemm-1"},
+                 {"name", "gemm"},
+                 {"benchmark", "gemm"},
+                 {"ranks", 8},
+                 {"results", {{{"params", params}, {"scope", "rank"}, {"ranks", ranks}}}},
+                 {"checks", {check}}}}}};
+  reports::analyse_run(run, {});
+  return run;
+}
+
+TEST(report_format, rates_are_rescaled_by_si_prefix) {
+  EXPECT_EQ(reports::readable_rate(1682520.0, "TFLOP/s"), "1.683 EFLOP/s");
+  EXPECT_EQ(reports::readable_rate(42000.0, "TFLOP/s"), "42 PFLOP/s");
+  EXPECT_EQ(reports::readable_rate(801.2, "TFLOP/s"), "801.2 TFLOP/s");
+  EXPECT_EQ(reports::readable_rate(0.0666, "TFLOP/s"), "66.6 GFLOP/s");
+  EXPECT_EQ(reports::readable_rate(7035.0, "GB/s"), "7.035 TB/s");
+  EXPECT_EQ(reports::readable_rate(0.5, "B/s"), "0.5 B/s");  // nothing below the base unit
+  EXPECT_EQ(reports::readable_rate(3.0, "us"), "3 us");      // not a rate
+  EXPECT_EQ(reports::readable_rate(3.0, "xB/s"), "3 xB/s");  // unknown prefix: as written
+  EXPECT_EQ(reports::readable_rate(nullptr, "GB/s"), "—");
+}
+
+TEST(markdown_analysis, outliers_are_failing_checks_with_their_reason) {
+  const std::string failing = section(markdown_of(analysed_fleet_run()), "Failing checks");
+  EXPECT_NE(
+      failing.find("| OUTLIER | rank 7 on node002 | node002 GPU 3 (GPU-7): 75 TFLOP/s is 25.0% below the "
+                   "fleet median 100 TFLOP/s of 8 H100; robust z -33.7 (limit \\|z\\| > 4) |"),
+      std::string::npos)
+      << failing;
+}
+
+TEST(markdown_analysis, system_totals_show_the_measured_sum_beside_the_labelled_projection) {
+  const std::string md = markdown_of(analysed_fleet_run());
+  const std::string totals = section(md, "System totals");
+  EXPECT_LT(md.find("## Failing checks"), md.find("## System totals"));
+  EXPECT_LT(md.find("## System totals"), md.find("## Commitments"));
+  EXPECT_LT(md.find("## Commitments"), md.find("## Results by benchmark"));
+  EXPECT_NE(totals.find("525 nodes × 4 GPUs = 2100 GPUs"), std::string::npos) << totals;
+  // 776 TFLOP/s measured on 8 GPUs; projection 100 × 2100 = 210000 TFLOP/s = 210 PFLOP/s.
+  EXPECT_NE(
+      totals.find("| gemm-1 | dtype=bf16 | tflops | 776 TFLOP/s | 8 | 100 TFLOP/s | 210 PFLOP/s | per-GPU "
+                  "median 100 TFLOP/s × 2100 GPUs (525 nodes × 4 GPUs, system h100-sxm) |"),
+      std::string::npos)
+      << totals;
+  EXPECT_NE(totals.find("projection (not measured)"), std::string::npos);
+}
+
+// The verdict is the worst of the metric's checks: its reference FAIL outranks its OUTLIER.
+TEST(markdown_analysis, commitments_name_the_worst_gpu_and_node) {
+  const std::string commitments = section(markdown_of(analysed_fleet_run()), "Commitments");
+  EXPECT_NE(
+      commitments.find("| gemm-1 | dtype=bf16 | tflops | 90 TFLOP/s (≥ 85.5) | 100 TFLOP/s | node002 GPU 3: "
+                       "75 TFLOP/s | node002: 94 TFLOP/s per GPU | FAIL |"),
+      std::string::npos)
+      << commitments;
+}
+
+TEST(markdown_analysis, without_analysis_or_size_the_report_says_so) {
+  json run = analysed_fleet_run();
+  run["analysis"]["system_size"] = nullptr;
+  for (auto& metric : run["analysis"]["metrics"]) metric["projection"] = nullptr;
+  EXPECT_NE(section(markdown_of(run), "System totals").find("no projection"), std::string::npos);
+  run.erase("analysis");
+  EXPECT_NE(section(markdown_of(run), "System totals").find("Not analysed"), std::string::npos);
+}
+
+// The golden run's "analysis" is analyse_run's output for its cases and rules, so the golden reports render
+// what a real run would. EXACHECK_UPDATE_GOLDEN=1 rewrites it (appended as the file's last key, the rest of
+// the hand-written file untouched).
+TEST(reports_golden, golden_run_analysis_is_what_analyse_run_computes) {
+  const std::string text = exacheck::read_file(golden_run.string());
+  const json golden = json::parse(text);
+  json run = golden;
+  const reports::outlier_rules rules =
+      golden.contains("analysis")
+          ? reports::rules_from_json(golden["analysis"]["rules"])
+          : reports::outlier_rules{.below_median_pct = 10, .spread = {{"membw", "triad_bandwidth", 5}}};
+  run.erase("analysis");
+  reports::analyse_run(run, rules);
+  const char* update = std::getenv("EXACHECK_UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    std::string head = text.substr(0, text.find(",\n  \"analysis\": "));
+    if (head.size() == text.size()) head = text.substr(0, text.rfind("\n}"));
+    std::string analysis = run["analysis"].dump(2);
+    for (std::size_t at = analysis.find('\n'); at != std::string::npos; at = analysis.find('\n', at + 3))
+      analysis.replace(at, 1, "\n  ");
+    exacheck::write_file_atomically(golden_run.string(), head + ",\n  \"analysis\": " + analysis + "\n}\n");
+    return;
+  }
+  ASSERT_TRUE(golden.contains("analysis"));
+  EXPECT_EQ(run["analysis"], golden["analysis"]);
+  EXPECT_EQ(run["verdict"], golden["verdict"]);
+  EXPECT_EQ(run["summary"], golden["summary"]);
+}
+
+}  // namespace
