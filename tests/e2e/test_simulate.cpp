@@ -29,6 +29,7 @@ gpu_key key_of(const nlohmann::json& host, const nlohmann::json& gpu, const nloh
 struct found {
   std::set<gpu_key> gpus;
   std::set<std::string> nodes;
+  std::set<std::pair<std::string, int>> spread_worst;  // host and GPU a spread check names
   std::set<std::string> other_levels;
 };
 
@@ -44,6 +45,8 @@ found outlier_checks(const nlohmann::json& run) {
         f.gpus.insert({host, check.value("gpu", -1), c["benchmark"].get<std::string>()});
       else if (level == "node")
         f.nodes.insert(host);
+      else if (level == "spread")
+        f.spread_worst.insert({host, check.value("gpu", -1)});
       else
         f.other_levels.insert(level + " " + host);
     }
@@ -79,9 +82,13 @@ TEST(simulate_cli, machine_of_2100_gpus_reports_exactly_the_planted_outliers) {
   }
 
   const found outliers = outlier_checks(run);
-  EXPECT_EQ(outliers.gpus, planted_gpus);      // every planted GPU, at what it is slow at, and no other GPU
-  EXPECT_EQ(outliers.nodes, planted_hosts);    // their nodes are below the other nodes too
-  EXPECT_TRUE(outliers.other_levels.empty());  // no spread rule in the acceptance plan
+  EXPECT_EQ(outliers.gpus, planted_gpus);    // every planted GPU, at what it is slow at, and no other GPU
+  EXPECT_EQ(outliers.nodes, planted_hosts);  // their nodes are below the other nodes too
+  // The plan's spread rule (membw triad within 5 %) names the worst GPU: the planted membw one.
+  for (const auto& [host, gpu] : outliers.spread_worst) {
+    EXPECT_TRUE(planted_gpus.count({host, gpu, "membw"})) << host << " GPU " << gpu;
+  }
+  EXPECT_TRUE(outliers.other_levels.empty()) << *outliers.other_levels.begin();
   // The analysis lists the same GPUs; and the reference failures are the planted GPUs' too.
   for (const auto& metric : run["analysis"]["metrics"])
     for (const auto& o : metric["outliers"]) {
