@@ -11,6 +11,7 @@
 #include "harness/errors.hpp"
 #include "harness/inventory.hpp"
 #include "harness/outcome.hpp"
+#include "harness/simulate.hpp"
 #include "harness/worker.hpp"
 
 namespace exacheck {
@@ -99,6 +100,28 @@ int cli_main(int argc, char** argv) {
   export_cmd->add_option("--contact", export_reference.contact, "Contact (e-mail) for questions");
   export_cmd->add_option("--notes", export_reference.notes, "Free text: how and where it was measured");
 
+  // ---- simulate: a synthetic whole-machine run (harness/simulate.hpp, docs/simulate.md) ----
+  simulate_options simulate;
+  auto* simulate_cmd = app.add_subcommand(
+      "simulate", "Write a SYNTHETIC run of N nodes × G GPUs (planted slow GPUs included), then its reports");
+  simulate_cmd->add_option("--nodes", simulate.nodes, "Nodes")->required()->check(CLI::PositiveNumber);
+  simulate_cmd->add_option("--gpus-per-node", simulate.gpus_per_node, "GPUs per node")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  simulate_cmd->add_option("--system", simulate.system_file, "System file: peaks and references")
+      ->required()
+      ->check(CLI::ExistingFile);
+  simulate_cmd->add_option("--out,-o", simulate.out_dir, "Run directory to write")->required();
+  simulate_cmd->add_option("--plan", simulate.plan_file, "Plan to simulate")
+      ->capture_default_str()
+      ->check(CLI::ExistingFile);
+  simulate_cmd->add_option("--seed", simulate.seed, "Seed: the same seed gives the same run")
+      ->capture_default_str();
+  simulate_cmd->add_option("--slow", simulate.slow_gpus, "Planted slow GPUs")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  // ---- end simulate ----
+
   worker_options worker;
   auto* worker_cmd = app.add_subcommand("worker", "");  // internal: started by the launcher, one per rank
   worker_cmd->group("");
@@ -125,6 +148,10 @@ int cli_main(int argc, char** argv) {
     if (*report_cmd) return rerender_reports(report_dir, report_z_threshold);
     if (*compare_cmd) return run_compare(compare);
     if (*export_cmd) return run_export_reference(export_reference);
+    if (*simulate_cmd) {
+      simulate.command_line.assign(argv, argv + argc);
+      return run_simulate(simulate);
+    }
   } catch (const validation_error& e) {
     std::cerr << e.what() << "\n";
     return exit_code::usage_error;

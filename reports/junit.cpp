@@ -129,9 +129,12 @@ void render_junit(const json& run, std::ostream& out) {
   for (const auto& test_case : list_field(run, "cases"))
     for (const auto& check : list_field(test_case, "checks")) totals.add(check);
   const std::string plan = text_field(field(run, "plan"), "name");
+  // A simulated run (exacheck simulate) says so in the name every CI system shows.
+  const bool synthetic = field(run, "synthetic") == true;
+  const std::string name =
+      (plan.empty() ? "exacheck" : "exacheck " + plan) + (synthetic ? " (SYNTHETIC)" : "");
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out << fmt::format("<testsuites name=\"{}\" {} time=\"{}\">\n",
-                     xml_attribute(plan.empty() ? "exacheck" : "exacheck " + plan), totals.attributes(),
+  out << fmt::format("<testsuites name=\"{}\" {} time=\"{}\">\n", xml_attribute(name), totals.attributes(),
                      seconds_attribute(field(field(run, "timing"), "total_s")));
   for (const auto& test_case : list_field(run, "cases")) write_testsuite(out, test_case);
   out << "</testsuites>\n";

@@ -1,0 +1,144 @@
+// exacheck simulate end to end: a 2,100-GPU machine (525 nodes × 4 H100) with planted slow GPUs; the fleet
+// analysis must name exactly those GPUs (and their nodes), no healthy one, and every report must say
+// SYNTHETIC.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+#include <tuple>
+
+#include "../support/cli_runner.hpp"
+
+using namespace exacheck::testing;
+namespace fs = std::filesystem;
+
+namespace {
+const fs::path source_dir = EXACHECK_SOURCE_DIR;
+
+std::string first_line(const fs::path& file) {
+  const std::string text = slurp(file);
+  return text.substr(0, text.find('\n'));
+}
+
+using gpu_key = std::tuple<std::string, int, std::string>;  // host, GPU index, benchmark
+
+gpu_key key_of(const nlohmann::json& host, const nlohmann::json& gpu, const nlohmann::json& benchmark) {
+  return {host.get<std::string>(), gpu.get<int>(), benchmark.get<std::string>()};
+}
+
+struct found {
+  std::set<gpu_key> gpus;
+  std::set<std::string> nodes;
+  std::set<std::pair<std::string, int>> spread_worst;  // host and GPU a spread check names
+  std::set<std::string> other_levels;
+};
+
+// Every OUTLIER check of the run, by level.
+found outlier_checks(const nlohmann::json& run) {
+  found f;
+  for (const auto& c : run["cases"])
+    for (const auto& check : c["checks"]) {
+      if (check["outcome"] != "OUTLIER") continue;
+      const std::string level = check.value("level", "");
+      const std::string host = check.value("worst_host", "");
+      if (level == "gpu")
+        f.gpus.insert({host, check.value("gpu", -1), c["benchmark"].get<std::string>()});
+      else if (level == "node")
+        f.nodes.insert(host);
+      else if (level == "spread")
+        f.spread_worst.insert({host, check.value("gpu", -1)});
+      else
+        f.other_levels.insert(level + " " + host);
+    }
+  return f;
+}
+}  // namespace
+
+TEST(simulate_cli, machine_of_2100_gpus_reports_exactly_the_planted_outliers) {
+  const auto dir = fresh_temp_dir("simulate-2100");
+  const auto result = run_cli({"simulate", "--nodes", "525", "--gpus-per-node", "4", "--system",
+                               (source_dir / "configs/systems/h100-sxm.yaml").string(), "--plan",
+                               (source_dir / "configs/plans/acceptance.yaml").string(), "--seed", "11",
+                               "--out", (dir / "run").string()},
+                              dir / "output.txt");
+  // Planted slow GPUs are OUTLIERs (and the slow gemm and membw ones also miss their references): exit 1.
+  ASSERT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("SYNTHETIC"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find((dir / "run" / "report.md").string()), std::string::npos) << result.output;
+
+  const auto run = read_json(dir / "run" / "run.json");
+  EXPECT_EQ(run["synthetic"], true);
+  EXPECT_EQ(run["verdict"], "FAIL");
+  EXPECT_EQ(run["exit_code"], 1);
+  EXPECT_EQ(run["analysis"]["measured"]["gpus"], 2100);
+  EXPECT_EQ(run["analysis"]["measured"]["nodes"], 525);
+  const auto& planted = run["synthetic_detail"]["planted"];
+  ASSERT_EQ(planted.size(), 3u);
+  std::set<gpu_key> planted_gpus;
+  std::set<std::string> planted_hosts;
+  for (const auto& p : planted) {
+    planted_gpus.insert(key_of(p["host"], p["gpu"], p["benchmark"]));
+    planted_hosts.insert(p["host"].get<std::string>());
+  }
+
+  const found outliers = outlier_checks(run);
+  EXPECT_EQ(outliers.gpus, planted_gpus);    // every planted GPU, at what it is slow at, and no other GPU
+  EXPECT_EQ(outliers.nodes, planted_hosts);  // their nodes are below the other nodes too
+  // The plan's spread rule (membw triad within 5 %) names the worst GPU: the planted membw one.
+  for (const auto& [host, gpu] : outliers.spread_worst) {
+    EXPECT_TRUE(planted_gpus.count({host, gpu, "membw"})) << host << " GPU " << gpu;
+  }
+  EXPECT_TRUE(outliers.other_levels.empty()) << *outliers.other_levels.begin();
+  // The analysis lists the same GPUs; and the reference failures are the planted GPUs' too.
+  for (const auto& metric : run["analysis"]["metrics"])
+    for (const auto& o : metric["outliers"]) {
+      if (o["level"] == "gpu") {
+        EXPECT_TRUE(planted_gpus.count(key_of(o["host"], o["gpu"], metric["benchmark"]))) << o.dump();
+      } else {
+        EXPECT_TRUE(planted_hosts.count(o["host"].get<std::string>())) << o.dump();
+      }
+    }
+  for (const auto& c : run["cases"])
+    for (const auto& check : c["checks"])
+      if (check["outcome"] == "FAIL") {
+        EXPECT_TRUE(planted_hosts.count(check["worst_host"].get<std::string>())) << check.dump();
+      }
+
+  EXPECT_EQ(first_line(dir / "run" / "report.md"), "# exacheck report: acceptance — SYNTHETIC on h100-sxm");
+  EXPECT_NE(slurp(dir / "run" / "junit.xml").find("<testsuites name=\"exacheck acceptance (SYNTHETIC)\""),
+            std::string::npos);
+  EXPECT_EQ(first_line(dir / "run" / "results.csv"),
+            "# SYNTHETIC: generated by exacheck simulate, not measured");
+  fs::remove_all(dir);
+}
+
+TEST(simulate_cli, healthy_machine_passes_with_no_outlier) {
+  const auto dir = fresh_temp_dir("simulate-healthy");
+  const auto result = run_cli({"simulate", "--nodes", "64", "--gpus-per-node", "4", "--system",
+                               (source_dir / "configs/systems/h100-sxm.yaml").string(), "--slow", "0",
+                               "--out", (dir / "run").string()},
+                              dir / "output.txt");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  const auto run = read_json(dir / "run" / "run.json");
+  EXPECT_EQ(run["verdict"], "PASS");
+  EXPECT_TRUE(run["synthetic_detail"]["planted"].empty());
+  const found outliers = outlier_checks(run);
+  EXPECT_TRUE(outliers.gpus.empty() && outliers.nodes.empty());
+  fs::remove_all(dir);
+}
+
+TEST(simulate_cli, bad_sizes_are_usage_errors) {
+  const auto dir = fresh_temp_dir("simulate-usage");
+  const auto system = (source_dir / "configs/systems/h100-sxm.yaml").string();
+  EXPECT_EQ(run_cli({"simulate", "--nodes", "0", "--gpus-per-node", "4", "--system", system, "--out",
+                     (dir / "a").string()},
+                    dir / "out.txt")
+                .exit_code,
+            2);
+  const auto too_many = run_cli({"simulate", "--nodes", "1", "--gpus-per-node", "2", "--system", system,
+                                 "--slow", "3", "--out", (dir / "b").string()},
+                                dir / "out.txt");
+  EXPECT_EQ(too_many.exit_code, 2);
+  EXPECT_NE(too_many.output.find("--slow 3"), std::string::npos) << too_many.output;
+  fs::remove_all(dir);
+}
