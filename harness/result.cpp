@@ -62,6 +62,22 @@ void from_json(const nlohmann::json& in, correctness& v) {
   v.detail = in.value("detail", "");
 }
 
+void to_json(nlohmann::json& out, const slowest_rank_record& v) {
+  out = {{"rank", v.rank},
+         {"host", v.host},
+         {"median_s", finite_or_null(v.median_s)},
+         {"median_of_rank_medians_s", finite_or_null(v.median_of_rank_medians_s)},
+         {"ratio", finite_or_null(v.ratio)}};
+}
+
+void from_json(const nlohmann::json& in, slowest_rank_record& v) {
+  v.rank = in.value("rank", -1);
+  v.host = in.value("host", "");
+  v.median_s = number_or_nan(in, "median_s");
+  v.median_of_rank_medians_s = number_or_nan(in, "median_of_rank_medians_s");
+  v.ratio = number_or_nan(in, "ratio");
+}
+
 void to_json(nlohmann::json& out, const point_result& v) {
   out = {{"params", v.params},
          {"scope", v.scope == metric_scope::rank ? "rank" : "global"},
@@ -70,6 +86,8 @@ void to_json(nlohmann::json& out, const point_result& v) {
          {"correctness", v.check},
          {"skipped", v.skipped_reason ? nlohmann::json(*v.skipped_reason) : nlohmann::json(nullptr)},
          {"warnings", v.warnings}};
+  // Only where a suite sets it: the other suites' results (and their golden files) stay as they were.
+  if (v.slowest_rank) out["slowest_rank"] = *v.slowest_rank;
 }
 
 void from_json(const nlohmann::json& in, point_result& v) {
@@ -83,6 +101,10 @@ void from_json(const nlohmann::json& in, point_result& v) {
   else
     v.skipped_reason.reset();
   v.warnings = in.value("warnings", std::vector<std::string>{});
+  if (in.contains("slowest_rank") && in["slowest_rank"].is_object())
+    v.slowest_rank = in["slowest_rank"].get<slowest_rank_record>();
+  else
+    v.slowest_rank.reset();
 }
 
 }  // namespace exacheck

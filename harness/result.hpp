@@ -37,6 +37,16 @@ struct correctness {
   std::string detail;  // e.g. "max relative error 3.1e-15 at (12, 40), tolerance 1e-10"
 };
 
+// The rank whose median time per iteration was the highest (global points: collectives), named so that a
+// slow rank or host can be found; its median relative to the median over ranks of each rank's median.
+struct slowest_rank_record {
+  int rank = -1;
+  std::string host;
+  double median_s = 0;                  // that rank's median time per call
+  double median_of_rank_medians_s = 0;  // the median over ranks of each rank's median
+  double ratio = 0;                     // median_s / median_of_rank_medians_s (≥ 1)
+};
+
 // Scope of a point's metrics: per rank (every rank is a device: gemm, membw, flops) or global
 // (the same value on every rank, already reduced across ranks: collectives).
 enum class metric_scope { rank, global };
@@ -48,8 +58,9 @@ struct point_result {
   std::vector<metric> metrics;
   std::vector<sample_series> samples;
   correctness check;
-  std::optional<std::string> skipped_reason;  // set: nothing measured, the reason why (SKIPPED)
-  std::vector<std::string> warnings;          // e.g. "measurement hit max_time before the noise target"
+  std::optional<std::string> skipped_reason;        // set: nothing measured, the reason why (SKIPPED)
+  std::vector<std::string> warnings;                // e.g. "measurement hit max_time before the noise target"
+  std::optional<slowest_rank_record> slowest_rank;  // set by suites that time every rank of one collective
 };
 
 void to_json(nlohmann::json& out, const metric& value);
@@ -58,6 +69,8 @@ void to_json(nlohmann::json& out, const sample_series& value);
 void from_json(const nlohmann::json& in, sample_series& value);
 void to_json(nlohmann::json& out, const correctness& value);
 void from_json(const nlohmann::json& in, correctness& value);
+void to_json(nlohmann::json& out, const slowest_rank_record& value);
+void from_json(const nlohmann::json& in, slowest_rank_record& value);
 void to_json(nlohmann::json& out, const point_result& value);
 void from_json(const nlohmann::json& in, point_result& value);
 

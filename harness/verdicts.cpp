@@ -213,6 +213,7 @@ nlohmann::json results_by_point(const nlohmann::json& case_result) {
                               {"correctness", p.value("correctness", nlohmann::json::object())},
                               {"skipped", p.value("skipped", nlohmann::json(nullptr))},
                               {"warnings", p.value("warnings", nlohmann::json::array())}};
+      if (p.contains("slowest_rank")) entry["slowest_rank"] = p["slowest_rank"];  // collectives
       for (const auto& series : entry["samples"]) {
         const auto s = series.get<sample_series>();
         entry["statistics"][s.name] = summarize(s.values);

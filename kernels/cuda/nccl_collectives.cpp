@@ -9,7 +9,13 @@
 // Blocking contract (collective_backend.hpp): run() enqueues the collective on the stream and waits for it
 // the way nccl-tests does (testStreamSynchronize): polling cudaStreamQuery and ncclCommGetAsyncError, so a
 // failed peer or network surfaces as an error naming NCCL's reason instead of a wait that never ends (the
-// controller's time-out stays the last resort). A steady clock around run() times one call, launch included.
+// controller's time-out stays the last resort). run_timed() times with CUDA events on the stream around the
+// enqueued calls (each rank its own device time), or around the launch of a CUDA graph that holds them.
+//
+// In place (layout.in_place), nccl-tests' conventions (placement_in_place): one buffer; allgather's input at
+// recvbuff + rank·chunk, reduce_scatter's result at sendbuff + rank·chunk, the others sendbuff == recvbuff.
+// alltoall and sendrecv have no in-place form in NCCL (their sends and receives on one buffer race;
+// nccl-tests times them unchecked), so those points are refused (SKIPPED) rather than timed unverified.
 //
 // Everything that could fail on one rank alone before the ranks meet in an NCCL call (stream, unique id,
 // device memory) is agreed on over MPI first, so a rank that cannot go on makes every rank throw instead of
@@ -23,7 +29,9 @@
 #include <exception>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -32,23 +40,17 @@
 
 #include "kernels/cpu/mpi_collectives.hpp"
 #include "kernels/cuda/cuda_check.hpp"
+#include "kernels/cuda/cuda_owners.hpp"
+#include "kernels/cuda/nccl_element_types.hpp"
 #include "kernels/cuda_backend.hpp"
 
 namespace exacheck::cuda {
 namespace {
 
+using namespace owners;
 using collectives::collective;
 using collectives::collective_layout;
 using collectives::element_type;
-
-struct device_free {
-  void operator()(void* pointer) const noexcept { cudaFree(pointer); }  // no throwing from a destructor
-};
-struct stream_destroy {
-  void operator()(cudaStream_t stream) const noexcept { cudaStreamDestroy(stream); }
-};
-using device_buffer = std::unique_ptr<void, device_free>;
-using owned_stream = std::unique_ptr<std::remove_pointer_t<cudaStream_t>, stream_destroy>;
 
 // The backend's duplicate of the run's communicator, freed even when the constructor throws.
 struct owned_mpi_comm {
@@ -62,20 +64,6 @@ struct owned_mpi_comm {
   owned_mpi_comm(const owned_mpi_comm&) = delete;
   owned_mpi_comm& operator=(const owned_mpi_comm&) = delete;
 };
-
-ncclDataType_t nccl_type(element_type dtype) {
-  switch (dtype) {
-    case element_type::int32:
-      return ncclInt32;
-    case element_type::fp32:
-      return ncclFloat32;
-    case element_type::fp64:
-      return ncclFloat64;
-  }
-  // A dtype added to collective_formulas.hpp reaches here until it is mapped above.
-  throw std::invalid_argument(fmt::format("nccl_collectives: dtype '{}' is not supported by the NCCL backend",
-                                          collectives::to_string(dtype)));
-}
 
 // ncclGroupStart … ncclGroupEnd; a throw inside the group still closes it (NCCL then drops the partial
 // group).
@@ -97,13 +85,6 @@ class nccl_group {
   bool m_open = true;
 };
 
-template <typename T>
-std::vector<T> narrow_to(std::span<const double> values) {
-  std::vector<T> narrow(values.size());
-  for (std::size_t i = 0; i < values.size(); ++i) narrow[i] = static_cast<T>(values[i]);
-  return narrow;
-}
-
 class nccl_collective_backend final : public collectives::collective_backend {
  public:
   // Collective over `comm`: every rank constructs it together (ncclCommInitRank joins all ranks).
@@ -118,6 +99,13 @@ class nccl_collective_backend final : public collectives::collective_backend {
       cudaStream_t stream = nullptr;
       EXACHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
       m_stream.reset(stream);
+      m_start = make_timing_event();
+      m_stop = make_timing_event();
+      int device = 0;
+      EXACHECK_CUDA(cudaGetDevice(&device));
+      EXACHECK_CUDA(cudaDeviceGetAttribute(&m_cc_major, cudaDevAttrComputeCapabilityMajor, device));
+      EXACHECK_CUDA(cudaDeviceGetAttribute(&m_cc_minor, cudaDevAttrComputeCapabilityMinor, device));
+      EXACHECK_NCCL(ncclGetVersion(&m_nccl_code));
       if (m_rank == 0) EXACHECK_NCCL(ncclGetUniqueId(&id));
     });
     EXACHECK_COLLECTIVES_MPI(MPI_Bcast(&id, static_cast<int>(sizeof id), MPI_BYTE, 0, m_mpi.comm));
@@ -130,6 +118,7 @@ class nccl_collective_backend final : public collectives::collective_backend {
   // after an NCCL error, or while an exception unwinds the case (a peer may be gone), ncclCommAbort ends it
   // without waiting for anyone.
   ~nccl_collective_backend() override {
+    m_graphs.clear();  // graphs that hold NCCL work go before the communicator
     if (m_comm != nullptr) {
       ncclResult_t async_error = ncclSuccess;
       const bool broken = ncclCommGetAsyncError(m_comm, &async_error) != ncclSuccess ||
@@ -159,19 +148,37 @@ class nccl_collective_backend final : public collectives::collective_backend {
   // that count × element size cannot overflow for any dtype.
   std::size_t max_elements() const override { return std::numeric_limits<std::size_t>::max() / 16; }
 
+  std::optional<std::string> cannot_run(const collective_layout& layout) const override {
+    if (auto why = nccl_types::unsupported_reason(layout.dtype, m_nccl_code, m_cc_major, m_cc_minor))
+      return why;
+    if (layout.in_place && (layout.op == collective::alltoall || layout.op == collective::sendrecv))
+      return fmt::format(
+          "NCCL has no in-place {}: its sends and receives on one buffer race (nccl-tests times it "
+          "unchecked)",
+          collectives::to_string(layout.op));
+    return std::nullopt;
+  }
+
+  bool supports_graphs() const override { return true; }
+
   void prepare(const collective_layout& layout) override {
     m_prepared = false;
+    m_graphs.clear();  // they hold the previous layout's buffers and counts
     if (layout.ranks != m_ranks)
       throw std::invalid_argument(fmt::format("nccl_collectives: layout for {} ranks on a communicator of {}",
                                               layout.ranks, m_ranks));
-    m_type = nccl_type(layout.dtype);
+    if (const auto why = cannot_run(layout)) throw std::invalid_argument("nccl_collectives: " + *why);
+    m_type = *nccl_types::nccl_type(layout.dtype);
     m_layout = layout;
     const std::size_t size = collectives::element_size(layout.dtype);
-    // Broadcast works on one buffer (the receive buffer, in place), as MPI_Bcast does; its send buffer stays
-    // empty. Reduce's receive buffer is allocated on every rank (the layout's recv_count) but written on the
-    // root only. Buffers grow and are kept, so a sweep of rising sizes reallocates once per size at most.
-    const std::size_t send_bytes = layout.op == collective::broadcast ? 0 : layout.send_count * size;
-    const std::size_t recv_bytes = layout.recv_count * size;
+    // In place, one buffer laid out as nccl-tests does; out of place a send and a receive buffer (broadcast
+    // too: the root sends from its send buffer). Reduce's receive buffer is allocated on every rank (the
+    // layout's recv_count) but written on the root only. Buffers grow and are kept, so a sweep of rising
+    // sizes reallocates once per size at most.
+    m_placement = layout.in_place ? collectives::placement_in_place(layout, m_rank, false)
+                                  : collectives::in_place_placement{layout.recv_count, 0, 0};
+    const std::size_t send_bytes = layout.in_place ? 0 : layout.send_count * size;
+    const std::size_t recv_bytes = m_placement.buffer_count * size;
     agree_or_throw([&] {
       reserve(m_send, m_send_capacity, send_bytes);
       reserve(m_recv, m_recv_capacity, recv_bytes);
@@ -181,37 +188,55 @@ class nccl_collective_backend final : public collectives::collective_backend {
 
   void write_input(std::span<const double> values) override {
     require_prepared("write_input");
-    const bool broadcast = m_layout.op == collective::broadcast;
-    const std::size_t count = broadcast ? m_layout.recv_count : m_layout.send_count;
-    if (values.size() != count)
-      throw std::invalid_argument(fmt::format(
-          "nccl_collectives: write_input got {} values for a buffer of {}", values.size(), count));
-    copy_to_device(broadcast ? m_recv.get() : m_send.get(), values);
+    if (values.size() != m_layout.send_count)
+      throw std::invalid_argument(
+          fmt::format("nccl_collectives: write_input got {} values for an input of {}", values.size(),
+                      m_layout.send_count));
+    copy_to_device(m_layout.in_place ? element_at(m_recv.get(), m_placement.input_offset) : m_send.get(),
+                   values);
   }
 
   void fill_output(double value) override {
     require_prepared("fill_output");
-    const std::vector<double> values(m_layout.recv_count, value);
+    const std::vector<double> values(m_placement.buffer_count, value);
     copy_to_device(m_recv.get(), values);
   }
 
   std::vector<double> read_output() override {
     require_prepared("read_output");
-    switch (m_layout.dtype) {
-      case element_type::int32:
-        return read_as<std::int32_t>();
-      case element_type::fp32:
-        return read_as<float>();
-      case element_type::fp64:
-        return read_as<double>();
-    }
-    throw std::logic_error("nccl_collectives: read_output of an unmapped dtype");
+    return nccl_types::with_host_type(m_layout.dtype, [&](auto element) {
+      using T = decltype(element);
+      std::vector<T> host(m_layout.recv_count);
+      EXACHECK_CUDA(cudaMemcpyAsync(host.data(), element_at(m_recv.get(), m_placement.output_offset),
+                                    host.size() * sizeof(T), cudaMemcpyDeviceToHost, m_stream.get()));
+      EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
+      std::vector<double> values(host.size());
+      for (std::size_t i = 0; i < host.size(); ++i) values[i] = nccl_types::to_double(host[i]);
+      return values;
+    });
   }
 
   void run() override {
     require_prepared("run");
     enqueue();
     wait_for_stream();
+  }
+
+  double run_timed(int calls, bool graph) override {
+    require_prepared("run_timed");
+    if (calls < 1) throw std::invalid_argument("nccl_collectives: run_timed needs at least one call");
+    cudaStream_t stream = m_stream.get();
+    cudaGraphExec_t exec = graph ? graph_of(calls) : nullptr;
+    EXACHECK_CUDA(cudaEventRecord(m_start.get(), stream));
+    if (exec)
+      EXACHECK_CUDA(cudaGraphLaunch(exec, stream));
+    else
+      for (int call = 0; call < calls; ++call) enqueue();
+    EXACHECK_CUDA(cudaEventRecord(m_stop.get(), stream));
+    wait_for_stream();
+    float elapsed_ms = 0;
+    EXACHECK_CUDA(cudaEventElapsedTime(&elapsed_ms, m_start.get(), m_stop.get()));
+    return static_cast<double>(elapsed_ms) * 1e-3;
   }
 
  private:
@@ -250,39 +275,48 @@ class nccl_collective_backend final : public collectives::collective_backend {
     if (!m_prepared) throw std::logic_error(fmt::format("nccl_collectives: {}() before prepare()", what));
   }
 
-  // Narrows to the dtype on the host, then one copy on the stream (pageable memory: outside any timing).
+  void* element_at(void* base, std::size_t index) const {
+    return static_cast<std::byte*>(base) + index * collectives::element_size(m_layout.dtype);
+  }
+
+  // Converts to the dtype on the host, then one copy on the stream (pageable memory: outside any timing).
   void copy_to_device(void* device, std::span<const double> values) {
-    switch (m_layout.dtype) {
-      case element_type::int32:
-        return copy_narrowed(device, narrow_to<std::int32_t>(values));
-      case element_type::fp32:
-        return copy_narrowed(device, narrow_to<float>(values));
-      case element_type::fp64:
-        return copy_narrowed(device, std::vector<double>(values.begin(), values.end()));
-    }
-    throw std::logic_error("nccl_collectives: write of an unmapped dtype");
+    nccl_types::with_host_type(m_layout.dtype, [&](auto element) {
+      using T = decltype(element);
+      std::vector<T> host(values.size());
+      for (std::size_t i = 0; i < values.size(); ++i) host[i] = nccl_types::from_double<T>(values[i]);
+      EXACHECK_CUDA(cudaMemcpyAsync(device, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice,
+                                    m_stream.get()));
+      EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
+    });
   }
 
-  template <typename T>
-  void copy_narrowed(void* device, const std::vector<T>& host) {
-    EXACHECK_CUDA(cudaMemcpyAsync(device, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice,
-                                  m_stream.get()));
-    EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
-  }
-
-  template <typename T>
-  std::vector<double> read_as() {
-    std::vector<T> host(m_layout.recv_count);
-    EXACHECK_CUDA(cudaMemcpyAsync(host.data(), m_recv.get(), host.size() * sizeof(T), cudaMemcpyDeviceToHost,
-                                  m_stream.get()));
-    EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
-    return std::vector<double>(host.begin(), host.end());
+  // The graph of `calls` back-to-back collectives on the prepared layout, captured once and kept until the
+  // next prepare(). Every rank captures at the same point (NCCL may exchange buffer registrations with peers
+  // while it captures); a capture that fails on one rank makes every rank throw, so none launches a graph
+  // its peers will never join.
+  cudaGraphExec_t graph_of(int calls) {
+    if (const auto found = m_graphs.find(calls); found != m_graphs.end()) return found->second.get();
+    owned_graph_exec made;
+    agree_or_throw([&] {
+      stream_capture capture(m_stream.get());
+      for (int call = 0; call < calls; ++call) enqueue();
+      made = capture.end_and_instantiate();
+    });
+    return m_graphs.emplace(calls, std::move(made)).first->second.get();
   }
 
   void enqueue() {
     const collective_layout& l = m_layout;
     const void* send = m_send.get();
     void* recv = m_recv.get();
+    if (l.in_place) {
+      // nccl-tests' in-place pointers: allgather sends from its own chunk of the output, reduce_scatter
+      // leaves its result in its own chunk of the input, every other collective reads and writes one buffer.
+      const std::size_t rank_chunk = static_cast<std::size_t>(m_rank) * l.chunk_count;
+      send = l.op == collective::allgather ? element_at(m_recv.get(), rank_chunk) : m_recv.get();
+      recv = l.op == collective::reduce_scatter ? element_at(m_recv.get(), rank_chunk) : m_recv.get();
+    }
     cudaStream_t stream = m_stream.get();
     switch (l.op) {
       case collective::allreduce:
@@ -298,8 +332,8 @@ class nccl_collective_backend final : public collectives::collective_backend {
         EXACHECK_NCCL(ncclReduceScatter(send, recv, l.chunk_count, m_type, ncclSum, m_comm, stream));
         return;
       case collective::broadcast:
-        // In place on the one buffer (sendbuff == recvbuff), like MPI_Bcast.
-        EXACHECK_NCCL(ncclBroadcast(recv, recv, l.recv_count, m_type, l.root, m_comm, stream));
+        // The root sends from `send` (in place: the one buffer); every rank receives into `recv`.
+        EXACHECK_NCCL(ncclBroadcast(send, recv, l.recv_count, m_type, l.root, m_comm, stream));
         return;
       case collective::alltoall: {
         // nccl-tests' alltoall: one send and one receive per peer (itself included) in one group. Not
@@ -347,7 +381,12 @@ class nccl_collective_backend final : public collectives::collective_backend {
   int m_rank = 0;
   int m_ranks = 1;
   int m_uncaught_at_construction = 0;
+  int m_nccl_code = 0;  // ncclGetVersion of the library loaded
+  int m_cc_major = 0, m_cc_minor = 0;
   owned_stream m_stream;
+  owned_event m_start, m_stop;
+  std::map<int, owned_graph_exec> m_graphs;  // calls → graph, for the prepared layout
+  collectives::in_place_placement m_placement;
   device_buffer m_send, m_recv;
   std::size_t m_send_capacity = 0, m_recv_capacity = 0;
   ncclComm_t m_comm = nullptr;

@@ -1,9 +1,11 @@
 #pragma once
-// The collectives' kernel interface, implemented per backend (kernels/cpu/mpi_collectives: MPI; later NCCL).
-// Timing contract in one sentence: run() is blocking — when it returns, this rank's part of the collective is
-// complete and its receive buffer holds the result.
+// The collectives' kernel interface, implemented per backend (kernels/cpu/mpi_collectives: MPI;
+// kernels/cuda/nccl_collectives: NCCL). Timing contract in one sentence: run() and run_timed() are blocking —
+// when they return, this rank's part of the collectives is complete and its receive buffer holds the result.
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -24,17 +26,39 @@ class collective_backend {
   // Largest element count one call can take (MPI counts are int); larger layouts are skipped, not run.
   virtual std::size_t max_elements() const = 0;
 
+  // Why this rank cannot run `layout` (its dtype, its in-place form, this device), or nullopt when it can.
+  // Asked before prepare(); the suite makes the answer global, so no rank is left waiting in a collective.
+  virtual std::optional<std::string> cannot_run(const collective_layout& /*layout*/) const {
+    return std::nullopt;
+  }
+  // What the backend runs differently from what `layout` asks for, recorded as the point's warnings
+  // (e.g. MPI_Bcast has no out-of-place form).
+  virtual std::vector<std::string> notes(const collective_layout& /*layout*/) const { return {}; }
+  // Whether run_timed can replay its calls from a CUDA graph.
+  virtual bool supports_graphs() const { return false; }
+
   // Allocates this rank's buffers for `layout` (every rank calls it with the same layout).
   virtual void prepare(const collective_layout& layout) = 0;
-  // Writes this rank's send buffer (layout.send_count values, converted to the dtype). Broadcast has one
-  // buffer: write it on the root only, after fill_output.
+  // Writes this rank's send data (layout.send_count values, converted to the dtype): the send buffer, or in
+  // place the part of the one buffer that holds the input (placement_in_place). Broadcast: written on the
+  // root only, after fill_output.
   virtual void write_input(std::span<const double> values) = 0;
-  // Sets every element of the receive buffer to `value` (poisoning before a checked run).
+  // Sets every element of the receive buffer (in place: the one buffer) to `value` (poisoning before a
+  // checked run).
   virtual void fill_output(double value) = 0;
-  // The receive buffer, converted to double (layout.recv_count values).
+  // The result, converted to double (layout.recv_count values; in place: from placement_in_place's offset).
   virtual std::vector<double> read_output() = 0;
   // Runs the prepared collective once; blocking (see the top of this file). Called on every rank.
   virtual void run() = 0;
+  // Runs `calls` back-to-back collectives and returns the seconds this rank's device took for them, measured
+  // with the backend's own clock: by default a steady clock around blocking run() calls (MPI); CUDA events
+  // on the stream around the enqueued calls for NCCL, which with `graph` captures the calls into a CUDA
+  // graph once (untimed) and times the graph's launches. Called on every rank with the same arguments.
+  virtual double run_timed(int calls, bool /*graph*/) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int call = 0; call < calls; ++call) run();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
 };
 
 using collective_backend_factory = std::function<std::unique_ptr<collective_backend>(const run_context&)>;

@@ -37,10 +37,52 @@ double index_pattern(std::size_t index) {
   return 1.0 + static_cast<double>(index % 7);
 }
 
-// Σ_{r<n} (1 + r mod 16) in closed form: every full block of 16 ranks adds 1 + … + 16 = 136.
+// Σ_{d<count} (1 + d mod period) in closed form: every full period adds 1 + … + period.
+double periodic_weight_sum(long long count, long long period) {
+  const long long full = count / period, rest = count % period;
+  return static_cast<double>(full * period * (period + 1) / 2 + rest * (rest + 1) / 2);
+}
+
+// Σ_{r<n} (1 + r mod 16): the wide reductions' sum of weights.
 double reduction_weight_sum(int ranks) {
-  const long long full = ranks / 16, rest = ranks % 16;
-  return static_cast<double>(full * 136 + rest * (rest + 1) / 2);
+  return periodic_weight_sum(ranks, 16);
+}
+
+struct element_type_name {
+  element_type type;
+  std::string_view name;
+};
+constexpr element_type_name k_element_type_names[] = {
+    {element_type::int32, "int32"},       {element_type::fp32, "fp32"}, {element_type::fp64, "fp64"},
+    {element_type::bf16, "bf16"},         {element_type::fp16, "fp16"}, {element_type::fp8_e4m3, "fp8_e4m3"},
+    {element_type::fp8_e5m2, "fp8_e5m2"},
+};
+
+long long exact_limit_as_integer(element_type dtype) {
+  return static_cast<long long>(exact_integer_limit(dtype));
+}
+
+// The narrow reductions: contributors of element `index` and the exact sum they make.
+int narrow_contributors(element_type dtype, int ranks) {
+  return std::min(ranks, narrow_scheme(dtype).contributors);
+}
+double narrow_pattern(element_type dtype, std::size_t index) {
+  return 1.0 + static_cast<double>(index % static_cast<std::size_t>(narrow_scheme(dtype).pattern_period));
+}
+double narrow_reduction_input(element_type dtype, int ranks, int rank, std::size_t index) {
+  const auto n = static_cast<std::size_t>(ranks);
+  const auto d = static_cast<int>((static_cast<std::size_t>(rank) + n - index % n) % n);  // window position
+  if (d >= narrow_contributors(dtype, ranks)) return 0.0;
+  const narrow_reduction_scheme scheme = narrow_scheme(dtype);
+  return (1.0 + static_cast<double>(d % scheme.weight_period)) * narrow_pattern(dtype, index);
+}
+double narrow_reduction_sum(element_type dtype, int ranks, std::size_t index) {
+  return periodic_weight_sum(narrow_contributors(dtype, ranks), narrow_scheme(dtype).weight_period) *
+         narrow_pattern(dtype, index);
+}
+double narrow_moving_input(element_type dtype, int rank, std::size_t index) {
+  const auto limit = static_cast<std::size_t>(exact_limit_as_integer(dtype));
+  return 1.0 + static_cast<double>((7 * (static_cast<std::size_t>(rank) % limit) + index % limit) % limit);
 }
 
 }  // namespace
@@ -67,25 +109,82 @@ const std::vector<collective>& all_collectives() {
 }
 
 std::string_view to_string(element_type value) {
-  switch (value) {
-    case element_type::int32:
-      return "int32";
-    case element_type::fp32:
-      return "fp32";
-    case element_type::fp64:
-      return "fp64";
-  }
+  for (const auto& entry : k_element_type_names)
+    if (entry.type == value) return entry.name;
   return "unknown";
 }
 
 std::optional<element_type> element_type_from_string(std::string_view text) {
-  for (auto type : {element_type::int32, element_type::fp32, element_type::fp64})
-    if (to_string(type) == text) return type;
+  for (const auto& entry : k_element_type_names)
+    if (entry.name == text) return entry.type;
   return std::nullopt;
 }
 
+const std::vector<element_type>& all_element_types() {
+  static const std::vector<element_type> all = [] {
+    std::vector<element_type> types;
+    for (const auto& entry : k_element_type_names) types.push_back(entry.type);
+    return types;
+  }();
+  return all;
+}
+
 std::size_t element_size(element_type value) {
-  return value == element_type::fp64 ? 8 : 4;
+  switch (value) {
+    case element_type::fp64:
+      return 8;
+    case element_type::int32:
+    case element_type::fp32:
+      return 4;
+    case element_type::bf16:
+    case element_type::fp16:
+      return 2;
+    case element_type::fp8_e4m3:
+    case element_type::fp8_e5m2:
+      return 1;
+  }
+  return 4;
+}
+
+bool is_narrow(element_type value) {
+  return element_size(value) <= 2;
+}
+
+double exact_integer_limit(element_type value) {
+  switch (value) {
+    case element_type::int32:
+      return 2147483647.0;
+    case element_type::fp32:
+      return 16777216.0;  // 2^24
+    case element_type::fp64:
+      return 9007199254740992.0;  // 2^53
+    case element_type::bf16:
+      return 256;
+    case element_type::fp16:
+      return 2048;
+    case element_type::fp8_e4m3:
+      return 16;
+    case element_type::fp8_e5m2:
+      return 8;
+  }
+  return 0;
+}
+
+narrow_reduction_scheme narrow_scheme(element_type value) {
+  switch (value) {
+    case element_type::bf16:
+      return {16, 4, 6};
+    case element_type::fp16:
+      return {64, 4, 12};
+    case element_type::fp8_e4m3:
+      return {2, 2, 5};
+    case element_type::fp8_e5m2:
+      return {2, 2, 2};
+    default:
+      break;
+  }
+  throw std::invalid_argument(
+      fmt::format("narrow_scheme: {} is not a narrow type (it uses the wide scheme)", to_string(value)));
 }
 
 double bus_bandwidth_factor(collective op, int ranks) {
@@ -162,33 +261,52 @@ double input_value(collective op, int rank, std::size_t index) {
   return (is_reduction(op) ? reduction_weight(rank) : moving_weight(rank)) * index_pattern(index);
 }
 
+double input_value(const collective_layout& layout, int rank, std::size_t index) {
+  if (!is_narrow(layout.dtype)) return input_value(layout.op, rank, index);
+  return is_reduction(layout.op) ? narrow_reduction_input(layout.dtype, layout.ranks, rank, index)
+                                 : narrow_moving_input(layout.dtype, rank, index);
+}
+
+in_place_placement placement_in_place(const collective_layout& layout, int rank, bool result_at_chunk_zero) {
+  in_place_placement placement;
+  placement.buffer_count = std::max(layout.send_count, layout.recv_count);
+  const std::size_t rank_chunk = static_cast<std::size_t>(rank) * layout.chunk_count;
+  if (layout.op == collective::allgather) placement.input_offset = rank_chunk;
+  if (layout.op == collective::reduce_scatter && !result_at_chunk_zero) placement.output_offset = rank_chunk;
+  return placement;
+}
+
 bool output_is_defined(const collective_layout& layout, int rank) {
   return layout.op != collective::reduce || rank == layout.root;
 }
 
 double expected_output(const collective_layout& layout, int rank, std::size_t index) {
   const std::size_t chunk = layout.chunk_count;
+  // The sum over ranks of element `global` of every rank's send buffer, in closed form.
+  const auto reduced = [&](std::size_t global) {
+    return is_narrow(layout.dtype) ? narrow_reduction_sum(layout.dtype, layout.ranks, global)
+                                   : reduction_weight_sum(layout.ranks) * index_pattern(global);
+  };
   switch (layout.op) {
     case collective::allreduce:
     case collective::reduce:
-      return reduction_weight_sum(layout.ranks) * index_pattern(index);
+      return reduced(index);
     case collective::reduce_scatter:
       // Rank r receives the sum of every rank's chunk r.
-      return reduction_weight_sum(layout.ranks) *
-             index_pattern(static_cast<std::size_t>(rank) * chunk + index);
+      return reduced(static_cast<std::size_t>(rank) * chunk + index);
     case collective::allgather:
       // Chunk s of the output is rank s's whole send buffer.
-      return input_value(layout.op, static_cast<int>(index / chunk), index % chunk);
+      return input_value(layout, static_cast<int>(index / chunk), index % chunk);
     case collective::alltoall: {
       // Chunk s of rank r's output is chunk r of rank s's send buffer.
       const auto source = static_cast<int>(index / chunk);
-      return input_value(layout.op, source, static_cast<std::size_t>(rank) * chunk + index % chunk);
+      return input_value(layout, source, static_cast<std::size_t>(rank) * chunk + index % chunk);
     }
     case collective::broadcast:
-      return input_value(layout.op, layout.root, index);
+      return input_value(layout, layout.root, index);
     case collective::sendrecv:
       // nccl-tests' ring: every rank sends to rank + 1 and receives from rank − 1.
-      return input_value(layout.op, (rank - 1 + layout.ranks) % layout.ranks, index);
+      return input_value(layout, (rank - 1 + layout.ranks) % layout.ranks, index);
   }
   return 0;
 }
@@ -201,7 +319,8 @@ std::optional<output_mismatch> find_output_mismatch(const collective_layout& lay
   const std::size_t checked = std::min(got.size(), layout.recv_count);
   for (std::size_t i = 0; i < checked; ++i) {
     const double expected = expected_output(layout, rank, i);
-    // Exact comparison: every expected value is a small integer, exactly representable and exactly summed.
+    // Exact comparison: every expected value is an integer within exact_integer_limit, exactly representable
+    // and exactly summed.
     if (got[i] != expected) {
       if (!first) first = output_mismatch{i, expected, got[i], 0};
       ++wrong;
@@ -220,7 +339,7 @@ std::optional<output_mismatch> find_output_mismatch(const collective_layout& lay
 
 std::vector<double> make_inputs(const collective_layout& layout, int rank) {
   std::vector<double> values(layout.send_count);
-  for (std::size_t i = 0; i < values.size(); ++i) values[i] = input_value(layout.op, rank, i);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = input_value(layout, rank, i);
   return values;
 }
 

@@ -4,7 +4,6 @@
 #include <mpi.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -13,6 +12,8 @@
 #include "harness/statistics.hpp"
 #include "kernels/cpu/mpi_collectives.hpp"
 #include "kernels/cuda_backend.hpp"
+#include "suites/collectives/collective_params.hpp"
+#include "suites/collectives/collective_ranks.hpp"
 
 namespace exacheck {
 namespace collectives {
@@ -29,48 +30,6 @@ std::unique_ptr<collective_backend> make_collective_backend(const run_context& c
 namespace {
 using namespace collectives;
 
-// nccl-tests' default sweep (-b 8 -e … -f 2), capped at 1 MiB so that a default case stays short.
-nlohmann::json default_sizes() {
-  nlohmann::json sizes = nlohmann::json::array();
-  for (std::size_t bytes = 8; bytes <= (std::size_t{1} << 20); bytes *= 2) sizes.push_back(bytes);
-  return sizes;
-}
-
-std::string size_meaning(collective op) {
-  switch (op) {
-    case collective::allgather:
-      return "the gathered output of each rank (each rank contributes bytes / ranks)";
-    case collective::reduce_scatter:
-      return "the input of each rank (each rank receives bytes / ranks)";
-    case collective::alltoall:
-      return "each rank's send buffer (bytes / ranks to each peer)";
-    default:
-      return "one rank's buffer";
-  }
-}
-
-std::string factor_formula(collective op) {
-  switch (op) {
-    case collective::allreduce:
-      return "2(n−1)/n";
-    case collective::allgather:
-    case collective::reduce_scatter:
-    case collective::alltoall:
-      return "(n−1)/n";
-    default:
-      return "1";
-  }
-}
-
-bool has_root(collective op) {
-  return op == collective::broadcast || op == collective::reduce;
-}
-
-double seconds_between(std::chrono::steady_clock::time_point start,
-                       std::chrono::steady_clock::time_point end) {
-  return std::chrono::duration<double>(end - start).count();
-}
-
 // Back-to-back calls per timed sample: enough for a sample of about k_min_sample_s, so that the ranks' skew
 // leaving the barrier is negligible; one for calls that long already. Rank 0's estimate (the slowest rank's
 // median of a few single calls) is used everywhere, so that every rank runs the same calls.
@@ -81,9 +40,8 @@ int calls_per_sample(const run_context& ctx, collective_backend& backend) {
   std::vector<double> single;
   for (int i = 0; i < 6; ++i) {
     MPI_Barrier(ctx.comm);
-    const auto start = std::chrono::steady_clock::now();
-    backend.run();
-    if (i > 0) single.push_back(seconds_between(start, std::chrono::steady_clock::now()));  // first: cold
+    const double seconds = backend.run_timed(1, false);
+    if (i > 0) single.push_back(seconds);  // first: cold
   }
   double mine = median(single), slowest = 0;
   MPI_Allreduce(&mine, &slowest, 1, MPI_DOUBLE, MPI_MAX, ctx.comm);
@@ -93,38 +51,6 @@ int calls_per_sample(const run_context& ctx, collective_backend& backend) {
                                                       k_max_calls_per_sample));
   MPI_Bcast(&calls, 1, MPI_INT, 0, ctx.comm);
   return calls;
-}
-
-// Every rank's correctness, made global: the lowest wrong rank's detail is sent to all ranks.
-correctness agree_on_correctness(const run_context& ctx, const collective_layout& layout,
-                                 const std::optional<output_mismatch>& mine) {
-  correctness check;
-  check.checked = true;
-  check.method =
-      "every output element compared exactly with the known result of inputs "
-      "w(r)·(1 + i mod 7) (w = r+1, or 1 + r mod 16 for reductions)";
-  int my_wrong_rank = mine ? ctx.rank : ctx.ranks, first_wrong_rank = ctx.ranks, my_flag = mine ? 1 : 0,
-      wrong_ranks = 0;
-  MPI_Allreduce(&my_wrong_rank, &first_wrong_rank, 1, MPI_INT, MPI_MIN, ctx.comm);
-  MPI_Allreduce(&my_flag, &wrong_ranks, 1, MPI_INT, MPI_SUM, ctx.comm);
-  if (first_wrong_rank == ctx.ranks) {
-    check.passed = true;
-    check.detail =
-        fmt::format("all {} elements of each of {} ranks' outputs exact", layout.recv_count, ctx.ranks);
-    return check;
-  }
-  std::string detail;
-  if (mine)
-    detail = fmt::format(
-        "rank {}: first wrong element at index {}: expected {}, got {} ({} of {} elements wrong)", ctx.rank,
-        mine->index, mine->expected, mine->got, mine->wrong_elements, layout.recv_count);
-  int length = static_cast<int>(detail.size());
-  MPI_Bcast(&length, 1, MPI_INT, first_wrong_rank, ctx.comm);
-  detail.resize(static_cast<std::size_t>(length));
-  MPI_Bcast(detail.data(), length, MPI_CHAR, first_wrong_rank, ctx.comm);
-  check.passed = false;
-  check.detail = fmt::format("{}; {} of {} ranks wrong", detail, wrong_ranks, ctx.ranks);
-  return check;
 }
 
 class collectives_suite final : public suite {
@@ -138,45 +64,11 @@ class collectives_suite final : public suite {
   }
 
   std::string description(std::string_view benchmark) const override {
-    const collective op = parse(benchmark);
-    return fmt::format(
-        "MPI/NCCL {} over a message size sweep: time (median of the per-iteration slowest rank), "
-        "algbw = bytes / time, busbw = algbw × {} (nccl-tests); bytes = {}; every element checked",
-        benchmark, factor_formula(op), size_meaning(op));
+    return collective_description(parse(benchmark));
   }
 
   std::vector<param_spec> parameters(std::string_view benchmark) const override {
-    const collective op = parse(benchmark);
-    std::vector<param_spec> specs = {
-        {"bytes",
-         param_type::bytes,
-         "B",
-         default_sizes(),
-         {},
-         1.0,
-         {},
-         true,
-         fmt::format(
-             "message size (nccl-tests' size): {}; rounded down to whole elements{}; "
-             "a list or {{from, to, factor}} sweeps inside one launch",
-             size_meaning(op),
-             op == collective::allgather || op == collective::reduce_scatter || op == collective::alltoall
-                 ? " per rank"
-                 : "")},
-        {"dtype",
-         param_type::string,
-         "",
-         "fp32",
-         {"int32", "fp32", "fp64"},
-         {},
-         {},
-         false,
-         "element type (reductions use MPI_SUM)"},
-    };
-    if (has_root(op))
-      specs.push_back(
-          {"root", param_type::integer, "", 0, {}, 0.0, {}, false, "the rank that sends/receives"});
-    return specs;
+    return collective_parameters(parse(benchmark));
   }
 
   std::vector<std::string> backends() const override {
@@ -189,17 +81,27 @@ class collectives_suite final : public suite {
     const std::string dtype_name = params.value("dtype", std::string("fp32"));
     const auto dtype = element_type_from_string(dtype_name);
     if (!dtype) throw std::invalid_argument(fmt::format("{}: unknown dtype '{}'", benchmark, dtype_name));
-    const int root = has_root(op) ? params.value("root", 0) : 0;
+    point_options options;
+    options.root = has_root(op) ? params.value("root", 0) : 0;
+    options.in_place = params.value("in_place", false);
+    options.cuda_graph = params.value("cuda_graph", false);
     const nlohmann::json sizes = params.contains("bytes") ? params.at("bytes") : default_sizes();
 
     std::unique_ptr<collective_backend> backend = m_factory(ctx);
+    const std::vector<std::string> hosts = gather_hosts(ctx);
     std::vector<point_result> points;
     for (const auto& size : sizes.is_array() ? sizes : nlohmann::json::array({sizes}))
-      points.push_back(run_point(ctx, *backend, op, *dtype, size.get<std::size_t>(), root));
+      points.push_back(run_point(ctx, *backend, op, *dtype, size.get<std::size_t>(), options, hosts));
     return points;
   }
 
  private:
+  struct point_options {
+    int root = 0;
+    bool in_place = false;
+    bool cuda_graph = false;
+  };
+
   static collective parse(std::string_view benchmark) {
     const auto op = collective_from_string(benchmark);
     if (!op) throw std::invalid_argument(fmt::format("collectives: unknown benchmark '{}'", benchmark));
@@ -207,15 +109,21 @@ class collectives_suite final : public suite {
   }
 
   point_result run_point(const run_context& ctx, collective_backend& backend, collective op,
-                         element_type dtype, std::size_t requested_bytes, int root) const {
+                         element_type dtype, std::size_t requested_bytes, const point_options& options,
+                         const std::vector<std::string>& hosts) const {
+    const int root = options.root;
     point_result point;
     point.scope = metric_scope::global;
-    point.params = {{"bytes", requested_bytes}, {"dtype", to_string(dtype)}};
+    point.params = {{"bytes", requested_bytes},
+                    {"dtype", to_string(dtype)},
+                    {"in_place", options.in_place},
+                    {"cuda_graph", options.cuda_graph}};
     if (has_root(op)) point.params["root"] = root;
 
-    // Every rank reaches the same decisions below from the same inputs, so skipped points need no messages.
+    // Every rank reaches the same decisions below from the same inputs, so skipped points need no messages
+    // (the backend's own refusal is made global by agree_on_skip).
     std::string why_not;
-    const auto layout = layout_for_bytes(op, dtype, requested_bytes, ctx.ranks, root, &why_not);
+    auto layout = layout_for_bytes(op, dtype, requested_bytes, ctx.ranks, root, &why_not);
     if (root < 0 || root >= ctx.ranks) {
       point.skipped_reason = fmt::format("root {} is not a rank of this {}-rank run", root, ctx.ranks);
       return point;
@@ -224,32 +132,47 @@ class collectives_suite final : public suite {
       point.skipped_reason = why_not;
       return point;
     }
+    layout->in_place = options.in_place;
     if (std::max(layout->send_count, layout->recv_count) > backend.max_elements()) {
       point.skipped_reason = fmt::format("{} B needs more elements than one {} call takes ({})",
                                          requested_bytes, backend.name(), backend.max_elements());
+      return point;
+    }
+    if (auto refused = agree_on_skip(ctx, backend.cannot_run(*layout))) {
+      point.skipped_reason = std::move(refused);
       return point;
     }
     if (layout->bytes != requested_bytes) {
       point.params["bytes"] = layout->bytes;  // what was moved; the plan's value stays visible next to it
       point.params["requested_bytes"] = requested_bytes;
     }
+    for (auto& note : backend.notes(*layout)) point.warnings.push_back(std::move(note));
+    const bool graph = options.cuda_graph && backend.supports_graphs();
+    if (options.cuda_graph && !graph)
+      point.warnings.push_back(fmt::format(
+          "cuda_graph: true ignored: the {} backend has no CUDA graphs; calls were issued one by one",
+          backend.name()));
 
     backend.prepare(*layout);
-    backend.fill_output(poison_value);
-    if (op != collective::broadcast || ctx.rank == root) backend.write_input(make_inputs(*layout, ctx.rank));
+    // Poison, then the inputs; broadcast's input exists on the root only.
+    const auto load_inputs = [&] {
+      backend.fill_output(poison_value);
+      if (op != collective::broadcast || ctx.rank == root)
+        backend.write_input(make_inputs(*layout, ctx.rank));
+    };
+    load_inputs();
 
     // Why a barrier before every timed sample: the figure we report is the slowest rank's time per sample,
     // which is only meaningful when all ranks start each sample together (the barrier itself is not timed).
     // Why several back-to-back calls per sample for small messages: ranks leave a barrier up to a few hundred
     // ns apart, which would inflate a sub-microsecond call by 20–30%; spread over a ≥ 100 µs sample the skew
     // vanishes and the time per call matches a bare back-to-back loop (osu_allreduce, nccl-tests). Each rank
-    // times its calls with a steady clock around the blocking calls.
+    // times its own calls (backend.run_timed: a steady clock around blocking MPI calls, CUDA events on the
+    // stream for NCCL, with a CUDA graph of the calls when asked).
     const int calls = calls_per_sample(ctx, backend);
     const auto sample = [&] {
       MPI_Barrier(ctx.comm);
-      const auto start = std::chrono::steady_clock::now();
-      for (int call = 0; call < calls; ++call) backend.run();
-      return seconds_between(start, std::chrono::steady_clock::now());
+      return backend.run_timed(calls, graph);
     };
     // Rank 0 decides when to stop; every rank follows, so all run the same samples (no rank left in a call).
     const stop_agreement follow_rank_0 = follow_rank_zero(ctx);
@@ -271,7 +194,8 @@ class collectives_suite final : public suite {
     }
     const std::vector<double> slowest = per_iteration_max(per_rank);
     const double time_s = median(slowest);
-    add_metrics(point, op, *layout, time_s, rank_medians, calls);
+    add_metrics(point, op, *layout, time_s, rank_medians, calls, graph);
+    add_slowest_rank(point, find_slowest_rank(rank_medians, hosts));
     point.samples.push_back({"time", "s", measured.samples_s});
     point.samples.push_back({"time_max_over_ranks", "s", slowest});
 
@@ -281,26 +205,55 @@ class collectives_suite final : public suite {
                                            spread.cv, ctx.measurement.target_cv, iterations));
 
     if (ctx.verify) {
+      // Out of place, the output of the last timed call is checked. In place, the timed calls consumed
+      // their own inputs (each call's result is the next one's input), so the inputs are written again and
+      // one more call, issued the same way (a one-call graph with cuda_graph), is checked.
+      if (layout->in_place) {
+        load_inputs();
+        MPI_Barrier(ctx.comm);
+        backend.run_timed(1, graph);
+      }
       const std::vector<double> output = backend.read_output();
-      point.check = agree_on_correctness(ctx, *layout, find_output_mismatch(*layout, ctx.rank, output));
+      point.check = agree_on_correctness(ctx, *layout, find_output_mismatch(*layout, ctx.rank, output),
+                                         correctness_method(dtype, layout->in_place));
     } else {
       point.check = {false, false, "not verified", "verification disabled in the plan"};
     }
     return point;
   }
 
+  // The slowest rank by name, as data (point.slowest_rank), as a metric the reports show, and as a warning
+  // when it is more than 10% slower than the median rank.
+  static void add_slowest_rank(point_result& point, const slowest_rank_record& slowest) {
+    point.metrics.push_back(
+        {"slowest_rank_ratio", slowest.ratio, "x", "max over ranks of each rank's median / their median",
+         better::lower,
+         fmt::format("slowest rank {} on {}: median {:.4g} us vs {:.4g} us for the median rank", slowest.rank,
+                     slowest.host, slowest.median_s * 1e6, slowest.median_of_rank_medians_s * 1e6)});
+    if (slowest.ratio > k_slow_rank_warning_ratio)
+      point.warnings.push_back(
+          fmt::format("slow rank: rank {} on {} took {:.0f}% longer per call than the median rank "
+                      "(median {:.4g} us vs {:.4g} us)",
+                      slowest.rank, slowest.host, (slowest.ratio - 1) * 100, slowest.median_s * 1e6,
+                      slowest.median_of_rank_medians_s * 1e6));
+    point.slowest_rank = slowest;
+  }
+
   static void add_metrics(point_result& point, collective op, const collective_layout& layout, double time_s,
-                          const std::vector<double>& rank_medians_s, int calls_per_sample) {
+                          const std::vector<double>& rank_medians_s, int calls_per_sample, bool graph) {
     const std::string statistic = "median of per-iteration max over ranks";
     const double factor = bus_bandwidth_factor(op, layout.ranks);
+    const std::string issued =
+        graph ? fmt::format(", launched as one CUDA graph of {} calls", calls_per_sample) : std::string();
     point.metrics.push_back(
         {"time", time_s * 1e6, "us", statistic, better::lower,
          calls_per_sample == 1
-             ? std::string("slowest rank's time of one blocking call (untimed barrier before each call)")
+             ? fmt::format("slowest rank's time of one blocking call (untimed barrier before each call){}",
+                           issued)
              : fmt::format(
                    "slowest rank's time per blocking call, each sample {} back-to-back calls after an "
-                   "untimed barrier",
-                   calls_per_sample)});
+                   "untimed barrier{}",
+                   calls_per_sample, issued)});
     point.metrics.push_back({"algbw", algorithm_bandwidth_gbps(layout.bytes, time_s), "GB/s", statistic,
                              better::higher, "algorithm bandwidth: bytes / time, GB = 1e9 B (nccl-tests)"});
     if (factor > 0) {

@@ -1,11 +1,12 @@
 // The collectives suite under real `mpirun` ranks (1, 2 and 4; 4 oversubscribes a 2-core machine).
 // This one program has two roles. Started by ctest, its TESTs run `mpirun -np N --oversubscribe` on this very
 // program with EXACHECK_IN_MPIRUN=1. Under mpirun (that variable set) it never reaches gtest: a static
-// initialiser runs the MPI driver below — every collective at several sizes and dtypes through the suite,
-// each point's correctness and metrics checked on every rank — and exits 0 only when everything holds. With
-// EXACHECK_PLANT_FAULT=1 the driver wraps the backend so one rank's output is wrong, and succeeds only when
-// every point reports INCORRECT naming that rank and element. The driver also runs the flops suite across the
-// ranks, whose calibration and stop decision are collective.
+// initialiser runs the MPI driver below — every collective at several sizes and dtypes, out of place and in
+// place (MPI_IN_PLACE), through the suite, each point's correctness, metrics and slowest rank checked on
+// every rank; the narrow dtypes SKIPPED with the reason; cuda_graph ignored with a warning — and exits 0 only
+// when everything holds. With EXACHECK_PLANT_FAULT=1 the driver wraps the backend so one rank's output is
+// wrong, and succeeds only when every point, in place or not, reports INCORRECT naming that rank and element.
+// The driver also runs the flops suite across the ranks, whose calibration and stop decision are collective.
 #include <gtest/gtest.h>
 #include <mpi.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "../support/faulty_collective_backend.hpp"
 #include "harness/process.hpp"
 #include "kernels/cpu/mpi_collectives.hpp"
+#include "suites/collectives/collective_ranks.hpp"
 #include "suites/collectives/collectives_suite.hpp"
 #include "suites/flops/flops_suite.hpp"
 
@@ -34,7 +36,9 @@ struct driver_state {
   run_context ctx;
   std::ostringstream errors;
   int failures = 0;
-  std::string example_detail;  // one planted-fault report, printed for the log
+  std::string example_detail;           // one planted-fault report, printed for the log
+  std::string example_in_place_detail;  // the same, in place
+  std::vector<std::string> hosts;       // every rank's host, by rank
   void fail(const std::string& what) {
     ++failures;
     errors << "rank " << ctx.rank << ": " << what << "\n";
@@ -55,10 +59,16 @@ bool same_on_every_rank(double value, MPI_Comm comm) {
   return low == high;
 }
 
+bool has_warning(const point_result& point, std::string_view text) {
+  for (const auto& w : point.warnings)
+    if (w.find(text) != std::string::npos) return true;
+  return false;
+}
+
 void check_point(driver_state& s, collective op, element_type dtype, std::size_t bytes, int root,
-                 const point_result& point, bool fault_planted) {
-  const std::string where =
-      std::string(to_string(op)) + " " + std::string(to_string(dtype)) + " " + std::to_string(bytes) + " B: ";
+                 const point_result& point, bool fault_planted, bool in_place) {
+  const std::string where = std::string(to_string(op)) + " " + std::string(to_string(dtype)) +
+                            (in_place ? " in place " : " ") + std::to_string(bytes) + " B: ";
   const auto layout = layout_for_bytes(op, dtype, bytes, s.ctx.ranks, root);
   if (!layout) {
     if (!point.skipped_reason) s.fail(where + "expected a skipped point");
@@ -72,9 +82,25 @@ void check_point(driver_state& s, collective op, element_type dtype, std::size_t
     if (layout->recv_count > k_fault_index &&
         (point.check.passed || point.check.detail.find(expected_text) != 0))
       s.fail(where + "planted fault not reported as '" + expected_text + "': " + point.check.detail);
-    if (s.example_detail.empty() && !point.check.passed) s.example_detail = where + point.check.detail;
+    std::string& example = in_place ? s.example_in_place_detail : s.example_detail;
+    if (example.empty() && !point.check.passed) example = where + point.check.detail;
     return;
   }
+  if (point.params.value("in_place", !in_place) != in_place)
+    s.fail(where + "params.in_place is not the run's");
+  if (point.check.method.find("in place") == std::string::npos && in_place)
+    s.fail(where + "in-place check method does not say how it was checked: " + point.check.method);
+  if ((op == collective::broadcast && !in_place) != has_warning(point, "MPI_Bcast has no out-of-place form"))
+    s.fail(where + "MPI_Bcast note present iff broadcast out of place");
+  if (!point.slowest_rank || point.slowest_rank->rank < 0 || point.slowest_rank->rank >= s.ctx.ranks)
+    return s.fail(where + "no slowest rank");
+  if (point.slowest_rank->host != s.hosts[static_cast<std::size_t>(point.slowest_rank->rank)])
+    s.fail(where + "slowest rank's host is not that rank's host");
+  const metric* ratio = find_metric(point, "slowest_rank_ratio");
+  if (!ratio || ratio->value < 1 || ratio->value != point.slowest_rank->ratio)
+    s.fail(where + "slowest_rank_ratio missing, below 1 or not the record's ratio");
+  if ((point.slowest_rank->ratio > k_slow_rank_warning_ratio) != has_warning(point, "slow rank: rank "))
+    s.fail(where + "slow-rank warning present iff the ratio is above 1.10");
   if (!point.check.checked || !point.check.passed) s.fail(where + "incorrect: " + point.check.detail);
   if (point.scope != metric_scope::global) s.fail(where + "scope is not global");
   const metric* time = find_metric(point, "time");
@@ -104,6 +130,30 @@ void check_point(driver_state& s, collective op, element_type dtype, std::size_t
     s.fail(where + "expected per-rank and max-over-ranks samples of equal length");
 }
 
+// The cpu backend has no 16- or 8-bit floating point: every such point is SKIPPED with the reason, on every
+// rank, and nothing is run (a rank that ran would leave the others waiting). cuda_graph is ignored, with a
+// warning, and the point is still measured and exact.
+void check_cpu_limits(driver_state& s, suite& collectives) {
+  const std::vector<std::size_t> sizes = {64, 4096};
+  for (collective op : all_collectives())
+    for (element_type dtype : all_element_types()) {
+      if (!is_narrow(dtype)) continue;
+      const auto points =
+          collectives.run(s.ctx, to_string(op), {{"bytes", sizes}, {"dtype", to_string(dtype)}});
+      for (const auto& point : points)
+        if (!point.skipped_reason ||
+            point.skipped_reason->find("the cpu backend (MPI) has no " + std::string(to_string(dtype))) ==
+                std::string::npos)
+          s.fail(std::string(to_string(op)) + " " + std::string(to_string(dtype)) +
+                 ": not SKIPPED with the reason");
+    }
+  const auto graphed =
+      collectives.run(s.ctx, "allreduce",
+                      {{"bytes", nlohmann::json::array({4096})}, {"dtype", "fp32"}, {"cuda_graph", true}});
+  if (graphed.size() != 1 || !graphed[0].check.passed || !has_warning(graphed[0], "cuda_graph: true ignored"))
+    s.fail("cuda_graph on the cpu backend: expected an exact point with the 'ignored' warning");
+}
+
 // The flops suite across ranks too: its calibration (max over ranks) and stop agreement (all ranks done) are
 // collective, so every rank must finish with the same parameters and a correct answer.
 void check_flops(driver_state& s) {
@@ -129,6 +179,9 @@ int run_driver() {
   MPI_Comm_rank(node, &s.ctx.local_rank);
   MPI_Comm_size(node, &s.ctx.local_ranks);
   MPI_Comm_free(&node);
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  s.ctx.host = host;
   s.ctx.measurement.warmup_iterations = 1;
   s.ctx.measurement.min_iterations = 3;
   s.ctx.measurement.max_iterations = 10;
@@ -137,6 +190,7 @@ int run_driver() {
   const bool plant_fault = std::getenv("EXACHECK_PLANT_FAULT") != nullptr;
   const int last_rank = s.ctx.ranks - 1;
   try {
+    s.hosts = collectives::gather_hosts(s.ctx);
     auto suite =
         plant_fault
             ? make_collectives_suite([&](const run_context& ctx) -> std::unique_ptr<collective_backend> {
@@ -144,19 +198,26 @@ int run_driver() {
               })
             : make_collectives_suite();
     const std::vector<std::size_t> sizes = {8, 100, 4096, 65536};
+    // In place last, so that the first planted fault reported is the out-of-place allreduce's.
     const auto ops = plant_fault ? std::vector<collective>{collective::allreduce, collective::reduce,
-                                                           collective::allgather}
+                                                           collective::allgather, collective::reduce_scatter,
+                                                           collective::alltoall,  collective::sendrecv}
                                  : all_collectives();
-    for (collective op : ops)
-      for (element_type dtype : {element_type::int32, element_type::fp32, element_type::fp64}) {
-        const int root = last_rank;  // a root other than 0 wherever there are several ranks
-        const auto points =
-            suite->run(s.ctx, to_string(op), {{"bytes", sizes}, {"dtype", to_string(dtype)}, {"root", root}});
-        if (points.size() != sizes.size()) s.fail(std::string(to_string(op)) + ": wrong number of points");
-        for (std::size_t i = 0; i < std::min(points.size(), sizes.size()); ++i)
-          check_point(s, op, dtype, sizes[i], root, points[i], plant_fault);
-      }
-    if (!plant_fault) check_flops(s);
+    for (bool in_place : {false, true})
+      for (collective op : ops)
+        for (element_type dtype : {element_type::int32, element_type::fp32, element_type::fp64}) {
+          const int root = last_rank;  // a root other than 0 wherever there are several ranks
+          const auto points = suite->run(
+              s.ctx, to_string(op),
+              {{"bytes", sizes}, {"dtype", to_string(dtype)}, {"root", root}, {"in_place", in_place}});
+          if (points.size() != sizes.size()) s.fail(std::string(to_string(op)) + ": wrong number of points");
+          for (std::size_t i = 0; i < std::min(points.size(), sizes.size()); ++i)
+            check_point(s, op, dtype, sizes[i], root, points[i], plant_fault, in_place);
+        }
+    if (!plant_fault) {
+      check_cpu_limits(s, *suite);
+      check_flops(s);
+    }
     // Another backend must be a clear error, not a crash.
     run_context other = s.ctx;
     other.backend = "rocm";  // a backend this build does not have
@@ -175,7 +236,11 @@ int run_driver() {
   int mine = s.failures, total = 0;
   MPI_Allreduce(&mine, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
   if (s.ctx.rank == 0) {
-    if (plant_fault) std::cout << "collectives driver: planted fault reported: " << s.example_detail << "\n";
+    if (plant_fault) {
+      std::cout << "collectives driver: planted fault reported: " << s.example_detail << "\n";
+      std::cout << "collectives driver: planted fault reported in place: " << s.example_in_place_detail
+                << "\n";
+    }
     std::cout << "collectives driver: " << s.ctx.ranks << " ranks, " << total << " failures\n";
   }
   MPI_Finalize();
@@ -227,6 +292,10 @@ TEST_P(collectives_under_mpirun, planted_wrong_element_is_reported_incorrect) {
   EXPECT_EQ(result.exit_code, 0) << log;
   EXPECT_NE(log.find("planted fault reported: allreduce int32 100 B: rank " + std::to_string(GetParam() - 1) +
                      ": first wrong element at index 3"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("planted fault reported in place: allreduce int32 in place 100 B: rank " +
+                     std::to_string(GetParam() - 1) + ": first wrong element at index 3"),
             std::string::npos)
       << log;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // A planted wrong answer for the collective benchmarks: the real backend, with one output element changed.
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -18,6 +19,13 @@ class faulty_backend final : public collectives::collective_backend {
   std::string name() const override { return m_inner->name(); }
   std::string library_version() const override { return m_inner->library_version(); }
   std::size_t max_elements() const override { return m_inner->max_elements(); }
+  std::optional<std::string> cannot_run(const collectives::collective_layout& layout) const override {
+    return m_inner->cannot_run(layout);
+  }
+  std::vector<std::string> notes(const collectives::collective_layout& layout) const override {
+    return m_inner->notes(layout);
+  }
+  bool supports_graphs() const override { return m_inner->supports_graphs(); }
   void prepare(const collectives::collective_layout& layout) override { m_inner->prepare(layout); }
   void write_input(std::span<const double> values) override { m_inner->write_input(values); }
   void fill_output(double value) override { m_inner->fill_output(value); }
@@ -27,6 +35,7 @@ class faulty_backend final : public collectives::collective_backend {
     return output;
   }
   void run() override { m_inner->run(); }
+  double run_timed(int calls, bool graph) override { return m_inner->run_timed(calls, graph); }
 
  private:
   std::unique_ptr<collectives::collective_backend> m_inner;

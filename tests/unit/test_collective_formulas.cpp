@@ -3,7 +3,9 @@
 // what each collective computes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "suites/collectives/collective_formulas.hpp"
 
@@ -18,7 +20,8 @@ collective_layout layout_of(collective op, element_type dtype, std::size_t bytes
 }
 
 // What each rank's receive buffer holds after the collective, computed on the host from every rank's inputs
-// (MPI semantics), independently of expected_output.
+// (MPI semantics), independently of expected_output. Sums are in double: the narrow scheme's promise that
+// they stay exact in the narrow type is tested separately below.
 std::vector<std::vector<double>> simulate(const collective_layout& l) {
   const int n = l.ranks;
   std::vector<std::vector<double>> in,
@@ -200,9 +203,112 @@ TEST(collective_formulas, poisoned_or_short_outputs_are_wrong) {
 TEST(collective_formulas, names_round_trip) {
   for (collective op : all_collectives()) EXPECT_EQ(collective_from_string(to_string(op)), op);
   EXPECT_FALSE(collective_from_string("all_reduce"));
-  for (auto dtype : {element_type::int32, element_type::fp32, element_type::fp64})
-    EXPECT_EQ(element_type_from_string(to_string(dtype)), dtype);
-  EXPECT_FALSE(element_type_from_string("bf16"));
+  for (auto dtype : all_element_types()) EXPECT_EQ(element_type_from_string(to_string(dtype)), dtype);
+  EXPECT_EQ(all_element_types().size(), 7u);
+  EXPECT_FALSE(element_type_from_string("fp8"));
   EXPECT_EQ(element_size(element_type::fp64), 8u);
   EXPECT_EQ(element_size(element_type::int32), 4u);
+  EXPECT_EQ(element_size(element_type::bf16), 2u);
+  EXPECT_EQ(element_size(element_type::fp16), 2u);
+  EXPECT_EQ(element_size(element_type::fp8_e4m3), 1u);
+  EXPECT_EQ(element_size(element_type::fp8_e5m2), 1u);
+}
+
+namespace {
+const std::vector<element_type> k_narrow = {element_type::bf16, element_type::fp16, element_type::fp8_e4m3,
+                                            element_type::fp8_e5m2};
+}  // namespace
+
+TEST(collective_formulas, narrow_expected_outputs_match_a_host_simulation_of_every_collective) {
+  for (collective op : all_collectives())
+    for (element_type dtype : k_narrow)
+      for (int ranks : {1, 2, 3, 4, 5, 17, 70})
+        for (std::size_t bytes : {std::size_t{8}, std::size_t{210}, std::size_t{4096}}) {
+          const int root = ranks > 2 ? 2 : 0;
+          const auto layout = layout_for_bytes(op, dtype, bytes, ranks, root);
+          if (!layout) continue;
+          const auto outputs = simulate(*layout);
+          for (int r = 0; r < ranks; ++r) {
+            const auto mismatch = find_output_mismatch(*layout, r, outputs[static_cast<std::size_t>(r)]);
+            EXPECT_FALSE(mismatch) << to_string(op) << " " << to_string(dtype) << " ranks " << ranks
+                                   << " bytes " << bytes << " rank " << r << " index " << mismatch->index
+                                   << " expected " << mismatch->expected << " got " << mismatch->got;
+          }
+        }
+}
+
+// The scheme's promise: every input is a non-negative integer and, for every element, the sum of all ranks'
+// values is at most the type's exact-integer limit, so every partial sum in any order is an exact integer.
+TEST(collective_formulas, narrow_inputs_and_every_partial_sum_are_exact_integers_at_any_rank_count) {
+  for (element_type dtype : k_narrow)
+    for (collective op : {collective::allreduce, collective::allgather})
+      for (int ranks : {1, 2, 7, 16, 64, 65, 1000, 4096}) {
+        const auto layout = layout_for_bytes(op, dtype, 256 * element_size(dtype) * 4, ranks, 0);
+        if (!layout) continue;
+        const double limit = exact_integer_limit(dtype);
+        for (std::size_t i = 0; i < std::min<std::size_t>(layout->send_count, 64); ++i) {
+          double total = 0;
+          int contributors = 0;
+          for (int r = 0; r < ranks; ++r) {
+            const double value = input_value(*layout, r, i);
+            ASSERT_EQ(value, std::floor(value)) << to_string(dtype) << " rank " << r << " index " << i;
+            ASSERT_GE(value, 0);
+            ASSERT_LE(value, limit);
+            total += value;
+            if (value != 0) ++contributors;
+          }
+          if (is_reduction(op)) {
+            EXPECT_LE(total, limit) << to_string(dtype) << " ranks " << ranks << " index " << i;
+            EXPECT_EQ(contributors, std::min(ranks, narrow_scheme(dtype).contributors)) << to_string(dtype);
+          } else {
+            EXPECT_EQ(contributors, ranks) << "moving inputs are never 0";
+          }
+        }
+      }
+}
+
+TEST(collective_formulas, narrow_reduction_windows_give_every_rank_a_non_zero_part) {
+  const auto layout = layout_for_bytes(collective::allreduce, element_type::fp8_e5m2, 64, 8, 0);
+  ASSERT_TRUE(layout);
+  for (int r = 0; r < 8; ++r) {
+    bool contributes = false;
+    for (std::size_t i = 0; i < layout->send_count; ++i) contributes |= input_value(*layout, r, i) != 0;
+    EXPECT_TRUE(contributes) << "rank " << r;
+  }
+  // 2 contributors of weights 1 and 2, index pattern 1 + i mod 2: sums 3 and 6.
+  EXPECT_EQ(expected_output(*layout, 0, 0), 3.0);
+  EXPECT_EQ(expected_output(*layout, 0, 1), 6.0);
+}
+
+TEST(collective_formulas, exact_integer_limits_are_the_significand_widths) {
+  EXPECT_EQ(exact_integer_limit(element_type::bf16), 256.0);       // 8 significant bits
+  EXPECT_EQ(exact_integer_limit(element_type::fp16), 2048.0);      // 11
+  EXPECT_EQ(exact_integer_limit(element_type::fp8_e4m3), 16.0);    // 4
+  EXPECT_EQ(exact_integer_limit(element_type::fp8_e5m2), 8.0);     // 3
+  EXPECT_EQ(exact_integer_limit(element_type::fp32), 16777216.0);  // 24
+  EXPECT_FALSE(is_narrow(element_type::fp32));
+  EXPECT_TRUE(is_narrow(element_type::fp8_e4m3));
+  EXPECT_THROW(narrow_scheme(element_type::fp64), std::invalid_argument);
+}
+
+TEST(collective_formulas, in_place_placement_follows_nccl_tests_and_mpi_in_place) {
+  const auto gather = layout_for_bytes(collective::allgather, element_type::fp32, 1024, 4, 0);
+  ASSERT_TRUE(gather);
+  const auto g = placement_in_place(*gather, 3, false);
+  EXPECT_EQ(g.buffer_count, 256u);
+  EXPECT_EQ(g.input_offset, 3u * 64u);  // recvbuff + rank·chunk
+  EXPECT_EQ(g.output_offset, 0u);
+  const auto scatter = layout_for_bytes(collective::reduce_scatter, element_type::fp32, 1024, 4, 0);
+  ASSERT_TRUE(scatter);
+  const auto nccl = placement_in_place(*scatter, 2, false);
+  EXPECT_EQ(nccl.buffer_count, 256u);  // the whole input
+  EXPECT_EQ(nccl.input_offset, 0u);
+  EXPECT_EQ(nccl.output_offset, 2u * 64u);                             // recvbuff = sendbuff + rank·chunk
+  EXPECT_EQ(placement_in_place(*scatter, 2, true).output_offset, 0u);  // MPI_IN_PLACE: chunk 0
+  const auto reduce = layout_for_bytes(collective::allreduce, element_type::fp64, 1024, 4, 0);
+  ASSERT_TRUE(reduce);
+  const auto a = placement_in_place(*reduce, 1, false);
+  EXPECT_EQ(a.buffer_count, 128u);
+  EXPECT_EQ(a.input_offset, 0u);
+  EXPECT_EQ(a.output_offset, 0u);
 }

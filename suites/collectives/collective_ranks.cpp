@@ -1,0 +1,86 @@
+#include "suites/collectives/collective_ranks.hpp"
+
+#include <fmt/core.h>
+#include <mpi.h>
+
+#include <algorithm>
+
+#include "harness/statistics.hpp"
+
+namespace exacheck::collectives {
+namespace {
+
+// `text` from rank `from` to every rank (length first).
+std::string broadcast_text(const run_context& ctx, std::string text, int from) {
+  int length = static_cast<int>(text.size());
+  MPI_Bcast(&length, 1, MPI_INT, from, ctx.comm);
+  text.resize(static_cast<std::size_t>(length));
+  MPI_Bcast(text.data(), length, MPI_CHAR, from, ctx.comm);
+  return text;
+}
+
+}  // namespace
+
+std::optional<std::string> agree_on_skip(const run_context& ctx, const std::optional<std::string>& mine) {
+  int my_rank_if_not = mine ? ctx.rank : ctx.ranks, first = ctx.ranks;
+  MPI_Allreduce(&my_rank_if_not, &first, 1, MPI_INT, MPI_MIN, ctx.comm);
+  if (first == ctx.ranks) return std::nullopt;
+  const std::string reason = broadcast_text(ctx, mine.value_or(""), first);
+  return ctx.ranks > 1 ? fmt::format("rank {}: {}", first, reason) : reason;
+}
+
+correctness agree_on_correctness(const run_context& ctx, const collective_layout& layout,
+                                 const std::optional<output_mismatch>& mine, const std::string& method) {
+  correctness check;
+  check.checked = true;
+  check.method = method;
+  int my_wrong_rank = mine ? ctx.rank : ctx.ranks, first_wrong_rank = ctx.ranks, my_flag = mine ? 1 : 0,
+      wrong_ranks = 0;
+  MPI_Allreduce(&my_wrong_rank, &first_wrong_rank, 1, MPI_INT, MPI_MIN, ctx.comm);
+  MPI_Allreduce(&my_flag, &wrong_ranks, 1, MPI_INT, MPI_SUM, ctx.comm);
+  if (first_wrong_rank == ctx.ranks) {
+    check.passed = true;
+    check.detail =
+        fmt::format("all {} elements of each of {} ranks' outputs exact", layout.recv_count, ctx.ranks);
+    return check;
+  }
+  std::string detail;
+  if (mine)
+    detail = fmt::format(
+        "rank {}: first wrong element at index {}: expected {}, got {} ({} of {} elements wrong)", ctx.rank,
+        mine->index, mine->expected, mine->got, mine->wrong_elements, layout.recv_count);
+  detail = broadcast_text(ctx, detail, first_wrong_rank);
+  check.passed = false;
+  check.detail = fmt::format("{}; {} of {} ranks wrong", detail, wrong_ranks, ctx.ranks);
+  return check;
+}
+
+std::vector<std::string> gather_hosts(const run_context& ctx) {
+  // Fixed-width records: one MPI_Allgather, once per case.
+  constexpr std::size_t width = 256;
+  std::string mine = ctx.host.substr(0, width - 1);
+  mine.resize(width, '\0');
+  std::string all(width * static_cast<std::size_t>(ctx.ranks), '\0');
+  MPI_Allgather(mine.data(), static_cast<int>(width), MPI_CHAR, all.data(), static_cast<int>(width), MPI_CHAR,
+                ctx.comm);
+  std::vector<std::string> hosts;
+  for (int r = 0; r < ctx.ranks; ++r) hosts.emplace_back(all.c_str() + static_cast<std::size_t>(r) * width);
+  return hosts;
+}
+
+slowest_rank_record find_slowest_rank(const std::vector<double>& rank_medians_s,
+                                      const std::vector<std::string>& hosts) {
+  slowest_rank_record record;
+  if (rank_medians_s.empty()) return record;
+  const auto slowest = std::max_element(rank_medians_s.begin(), rank_medians_s.end());
+  record.rank = static_cast<int>(slowest - rank_medians_s.begin());
+  record.host = static_cast<std::size_t>(record.rank) < hosts.size()
+                    ? hosts[static_cast<std::size_t>(record.rank)]
+                    : std::string();
+  record.median_s = *slowest;
+  record.median_of_rank_medians_s = median(rank_medians_s);
+  record.ratio = record.median_s / record.median_of_rank_medians_s;
+  return record;
+}
+
+}  // namespace exacheck::collectives

@@ -1,0 +1,34 @@
+#pragma once
+// What the ranks of one collective case must agree on, over MPI: whether a point can run at all (a rank
+// that cannot must not leave its peers waiting in the collective), whether every rank's output was right,
+// and which rank was the slowest (named with its host, so a slow rank or node can be found).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/result.hpp"
+#include "harness/suite.hpp"
+#include "suites/collectives/collective_formulas.hpp"
+
+namespace exacheck::collectives {
+
+// Every rank's reason not to run (nullopt: it can), made global: nullopt on every rank when all can, else the
+// lowest such rank's reason on every rank ("rank R: …" when there are several ranks).
+std::optional<std::string> agree_on_skip(const run_context& ctx, const std::optional<std::string>& mine);
+
+// Every rank's correctness, made global: the lowest wrong rank's detail is sent to all ranks.
+correctness agree_on_correctness(const run_context& ctx, const collective_layout& layout,
+                                 const std::optional<output_mismatch>& mine, const std::string& method);
+
+// Every rank's host name, indexed by rank (collective over ctx.comm).
+std::vector<std::string> gather_hosts(const run_context& ctx);
+
+// The rank with the highest median (the first such rank on a tie) and its median relative to the median of
+// all ranks' medians. Pure: every rank computes the same record from the same gathered medians.
+slowest_rank_record find_slowest_rank(const std::vector<double>& rank_medians_s,
+                                      const std::vector<std::string>& hosts);
+
+// A slowest rank this much slower than the median rank is named in the point's warnings.
+inline constexpr double k_slow_rank_warning_ratio = 1.10;
+
+}  // namespace exacheck::collectives

@@ -1,0 +1,43 @@
+// The slowest rank of a collective point (suites/collectives/collective_ranks.hpp), named with its host, and
+// its JSON record in results (harness/result.hpp): what the reports show to find a slow rank or node.
+#include <gtest/gtest.h>
+
+#include "harness/result.hpp"
+#include "suites/collectives/collective_ranks.hpp"
+
+using namespace exacheck;
+using namespace exacheck::collectives;
+
+TEST(collective_ranks, slowest_rank_is_named_with_its_host_and_ratio_to_the_median_rank) {
+  const std::vector<double> medians = {10e-6, 11e-6, 15e-6, 10e-6, 12e-6};
+  const std::vector<std::string> hosts = {"n0", "n0", "n1", "n1", "n2"};
+  const auto slowest = find_slowest_rank(medians, hosts);
+  EXPECT_EQ(slowest.rank, 2);
+  EXPECT_EQ(slowest.host, "n1");
+  EXPECT_DOUBLE_EQ(slowest.median_s, 15e-6);
+  EXPECT_DOUBLE_EQ(slowest.median_of_rank_medians_s, 11e-6);
+  EXPECT_DOUBLE_EQ(slowest.ratio, 15.0 / 11.0);
+  EXPECT_GT(slowest.ratio, k_slow_rank_warning_ratio);
+}
+
+TEST(collective_ranks, one_rank_is_its_own_median_and_ties_name_the_first) {
+  const auto one = find_slowest_rank({5e-6}, {"solo"});
+  EXPECT_EQ(one.rank, 0);
+  EXPECT_EQ(one.host, "solo");
+  EXPECT_DOUBLE_EQ(one.ratio, 1.0);
+  EXPECT_EQ(find_slowest_rank({3e-6, 3e-6}, {"a", "b"}).rank, 0);
+}
+
+TEST(collective_ranks, slowest_rank_round_trips_through_json_and_is_absent_when_unset) {
+  point_result point;
+  nlohmann::json plain = point;
+  EXPECT_FALSE(plain.contains("slowest_rank"));
+  point.slowest_rank = find_slowest_rank({1e-6, 2e-6, 1e-6}, {"a", "b", "c"});
+  const nlohmann::json written = point;
+  ASSERT_TRUE(written.contains("slowest_rank"));
+  EXPECT_EQ(written["slowest_rank"]["host"], "b");
+  const auto back = written.get<point_result>();
+  ASSERT_TRUE(back.slowest_rank);
+  EXPECT_EQ(back.slowest_rank->rank, 1);
+  EXPECT_DOUBLE_EQ(back.slowest_rank->ratio, 2.0);
+}
