@@ -160,6 +160,40 @@ point_result membw_point(const expanded_case& c, const system_spec& system, cons
   return point;
 }
 
+// Copy-engine rates of a PCIe Gen5 x16 host link and an HBM3 device (bytes copied per second); the d2d copy
+// reads and writes every byte, so it reaches about half of the STREAM copy rate counted as read + write.
+point_result copybw_point(const expanded_case& c, const system_spec& system, const synthetic_fleet& fleet,
+                          int rank, random_stream& stream) {
+  const std::string direction = c.params.value("direction", std::string("d2d"));
+  const nlohmann::json& sizes = c.params.contains("bytes") ? c.params.at("bytes") : nlohmann::json(1 << 30);
+  const auto bytes = (sizes.is_array() ? sizes.back() : sizes).get<std::uint64_t>();
+  if (direction == "p2p")
+    return skipped_point({{"direction", direction}, {"bytes", bytes}},
+                         "simulate: the p2p matrix is not simulated (it depends on the node's topology)");
+  double gbps = direction == "h2d" ? 55.0 : direction == "d2h" ? 53.0 : 0.0;
+  if (direction == "d2d") {
+    const auto hbm_gbps = peak_of(system, "hbm", "GB/s");
+    if (!hbm_gbps)
+      return skipped_point(c.params,
+                           fmt::format("simulate: system '{}' has no peak_per_gpu.hbm", system.name));
+    gbps = *hbm_gbps * 0.45;
+  }
+  gbps *= fleet.factor(rank, "membw");
+  point_result point;
+  point.params = {{"direction", direction}, {"bytes", bytes}};
+  const auto times = draw_times(stream, static_cast<double>(bytes) / (gbps * 1e9), k_samples);
+  const double time_s = median(times);
+  point.metrics.push_back({direction + "_bandwidth", static_cast<double>(bytes) / time_s / 1e9, "GB/s",
+                           "median", better::higher, "bytes copied / median time per copy (simulated)"});
+  if (direction == "d2d")
+    point.metrics.push_back({"d2d_read_write_bandwidth", 2.0 * static_cast<double>(bytes) / time_s / 1e9,
+                             "GB/s", "median", better::higher,
+                             "2 × bytes copied / median time per copy (simulated)"});
+  point.samples.push_back({"time", "s", times});
+  point.check = simulated_answer;
+  return point;
+}
+
 // A plausible bus-bandwidth curve of a fat-tree of 400 Gb/s links (one NIC per GPU): a latency growing with
 // log2(ranks), then each collective's large-message bus bandwidth.
 double peak_busbw_gbps(collectives::collective op) {
@@ -275,14 +309,15 @@ nlohmann::json simulate_case_result(const expanded_case& c, const system_spec& s
   } else {
     using maker = point_result (*)(const expanded_case&, const system_spec&, const synthetic_fleet&, int,
                                    random_stream&);
-    const maker make = c.benchmark == "gemm"    ? gemm_point
-                       : c.benchmark == "flops" ? flops_point
-                       : c.benchmark == "membw" ? membw_point
-                                                : nullptr;
+    const maker make = c.benchmark == "gemm"     ? gemm_point
+                       : c.benchmark == "flops"  ? flops_point
+                       : c.benchmark == "membw"  ? membw_point
+                       : c.benchmark == "copybw" ? copybw_point
+                                                 : nullptr;
     if (!make)
       throw std::invalid_argument(
-          fmt::format("case '{}': benchmark '{}' cannot be simulated (gemm, membw, flops and the "
-                      "collectives can)",
+          fmt::format("case '{}': benchmark '{}' cannot be simulated (gemm, membw, copybw, flops and "
+                      "the collectives can)",
                       c.name, c.benchmark));
     const std::uint64_t case_seed = mix_seed(fleet.seed(), c.id);
     for (const auto& gpu : fleet.gpus()) {
