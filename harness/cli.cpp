@@ -112,8 +112,9 @@ int cli_main(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
   simulate_cmd->add_option("--out,-o", simulate.out_dir, "Run directory to write")->required();
-  simulate_cmd->add_option("--plan", simulate.plan_file, "Plan to simulate")
-      ->capture_default_str()
+  simulate_cmd
+      ->add_option("--plan", simulate.plan_file,
+                   "Plan to simulate (default: configs/plans/acceptance.yaml of this checkout)")
       ->check(CLI::ExistingFile);
   simulate_cmd->add_option("--seed", simulate.seed, "Seed: the same seed gives the same run")
       ->capture_default_str();

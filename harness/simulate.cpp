@@ -89,10 +89,26 @@ nlohmann::json simulate_run(const plan& p, const system_spec& system, const synt
   return run;
 }
 
+namespace {
+// The acceptance plan of this checkout: from the working directory (the README's commands run from the
+// repository), else beside the binary (build/exacheck → ../configs).
+std::string default_plan_file(const std::string& given) {
+  if (!given.empty()) return given;
+  const std::filesystem::path relative = "configs/plans/acceptance.yaml";
+  if (std::filesystem::exists(relative)) return relative.string();
+  std::error_code error;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  for (auto dir = exe.parent_path(); !error && !dir.empty() && dir != dir.root_path();
+       dir = dir.parent_path())
+    if (std::filesystem::exists(dir / relative)) return (dir / relative).string();
+  return relative.string();  // load_plan names it in its error
+}
+}  // namespace
+
 int run_simulate(const simulate_options& options) {
   const auto start = std::chrono::steady_clock::now();
   if (options.out_dir.empty()) throw usage_error("simulate: --out DIR is required");
-  const plan p = load_plan(options.plan_file, registry::instance());
+  const plan p = load_plan(default_plan_file(options.plan_file), registry::instance());
   const system_spec system = load_system(options.system_file);
   std::optional<synthetic_fleet> fleet;
   try {

@@ -18,7 +18,8 @@ struct simulate_options {
   int nodes = 0;
   int gpus_per_node = 0;
   std::string system_file;  // required: the peaks the values are drawn around, and the references
-  std::string plan_file = "configs/plans/acceptance.yaml";
+  std::string
+      plan_file;  // "" → configs/plans/acceptance.yaml, from the working directory or beside the binary
   std::string out_dir;  // required
   std::uint64_t seed = 1;
   int slow_gpus = 3;  // planted slow GPUs

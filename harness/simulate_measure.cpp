@@ -178,7 +178,7 @@ point_result copybw_point(const expanded_case& c, const system_spec& system, con
                            fmt::format("simulate: system '{}' has no peak_per_gpu.hbm", system.name));
     gbps = *hbm_gbps * 0.45;
   }
-  gbps *= fleet.factor(rank, "membw");
+  gbps *= fleet.factor(rank, "copybw");  // speed only: planted GPUs are slow at gemm, membw or flops
   point_result point;
   point.params = {{"direction", direction}, {"bytes", bytes}};
   const auto times = draw_times(stream, static_cast<double>(bytes) / (gbps * 1e9), k_samples);

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "../support/cli_runner.hpp"
+#include "../support/reanalyse.hpp"
 
 using namespace exacheck::testing;
 namespace fs = std::filesystem;
@@ -18,7 +19,10 @@ const fs::path golden_run = fs::path(EXACHECK_TEST_DATA_DIR) / "golden" / "run_s
 fs::path make_run_dir(const fs::path& parent, const std::string& name,
                       const std::function<void(nlohmann::json&)>& change = {}) {
   nlohmann::json run = read_json(golden_run);
-  if (change) change(run);
+  if (change) {
+    change(run);
+    reanalyse(run);  // as `exacheck report` would after the values changed
+  }
   const fs::path dir = parent / name;
   fs::create_directories(dir);
   write_text(dir / "run.json", run.dump(2));

@@ -268,21 +268,22 @@ TEST(report_format, params_read_dtype_and_gemm_shape_first_then_alphabetically) 
 
 // ---- render_all ----
 
-TEST(render_all, writes_markdown_junit_csv_and_prometheus_into_the_run_directory) {
+TEST(render_all, writes_markdown_html_junit_csv_and_prometheus_into_the_run_directory) {
   const fs::path dir = fs::temp_directory_path() / ("exacheck_test_reports_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const json run = small_run();
   const auto paths = reports::render_all(run, dir.string());
-  ASSERT_EQ(paths.size(), 4u);
+  ASSERT_EQ(paths.size(), 5u);
   EXPECT_EQ(paths[0], (dir / "report.md").string());
-  EXPECT_EQ(paths[1], (dir / "junit.xml").string());
-  EXPECT_EQ(paths[2], (dir / "results.csv").string());
-  EXPECT_EQ(paths[3], (dir / "metrics.prom").string());
+  EXPECT_EQ(paths[1], (dir / "report.html").string());
+  EXPECT_EQ(paths[2], (dir / "junit.xml").string());
+  EXPECT_EQ(paths[3], (dir / "results.csv").string());
+  EXPECT_EQ(paths[4], (dir / "metrics.prom").string());
   EXPECT_EQ(exacheck::read_file(paths[0]), markdown_of(run));
-  EXPECT_EQ(exacheck::read_file(paths[1]), junit_of(run));
-  EXPECT_EQ(exacheck::read_file(paths[2]), csv_of(run));
+  EXPECT_EQ(exacheck::read_file(paths[2]), junit_of(run));
+  EXPECT_EQ(exacheck::read_file(paths[3]), csv_of(run));
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator()),
-            4);  // no temporary left over
+            5);  // no temporary left over
   fs::remove_all(dir);
 }
 
