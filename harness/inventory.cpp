@@ -68,8 +68,7 @@ int print_benchmark_list(const std::string& only_benchmark) {
     }
     fmt::print("\n");
   }
-  fmt::print("backends in this build: cpu{}\n",
-             cuda::built() ? ", cuda (gemm, membw and the collectives; flops has no CUDA kernels yet)" : "");
+  fmt::print("backends in this build: cpu{}\n", cuda::built() ? ", cuda (every benchmark but selftest)" : "");
   return 0;
 }
 

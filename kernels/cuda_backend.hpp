@@ -1,13 +1,14 @@
 #pragma once
 // The CUDA backend as the rest of exacheck sees it. Every build has these functions: a build with CUDA
-// implements them in kernels/cuda/, a build without in kernels/cuda_unavailable.cpp (they say so, never crash).
-// Suites reach their CUDA kernels only through the make_* factories below.
+// implements them in kernels/cuda/, a build without in kernels/cuda_unavailable.cpp (they say so, never
+// crash). Suites reach their CUDA kernels only through the make_* factories below.
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "harness/suite.hpp"
 #include "suites/collectives/collective_backend.hpp"
+#include "suites/flops/flops_backend.hpp"
 #include "suites/gemm/gemm_backend.hpp"
 #include "suites/membw/copy_backend.hpp"
 #include "suites/membw/stream_backend.hpp"
@@ -35,5 +36,6 @@ std::unique_ptr<gemm::gemm_backend> make_gemm_backend(const run_context& ctx);
 std::unique_ptr<membw::stream_backend> make_stream_backend(const run_context& ctx);
 std::unique_ptr<collectives::collective_backend> make_collective_backend(const run_context& ctx);
 std::unique_ptr<membw::copy_backend> make_copy_backend(const run_context& ctx);
+std::unique_ptr<flops::flops_backend> make_flops_backend(const run_context& ctx);
 
 }  // namespace exacheck::cuda

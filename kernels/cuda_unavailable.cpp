@@ -1,6 +1,7 @@
 // A build without nvcc: the CUDA backend answers that it is not there (kernels/cuda_backend.hpp).
 #include <stdexcept>
 
+#include "kernels/cuda/flops_types.hpp"
 #include "kernels/cuda/gemm_types.hpp"
 #include "kernels/cuda_backend.hpp"
 
@@ -42,6 +43,17 @@ std::unique_ptr<collectives::collective_backend> make_collective_backend(const r
 }
 std::unique_ptr<membw::copy_backend> make_copy_backend(const run_context&) {
   not_built("copybw");
+}
+
+std::unique_ptr<flops::flops_backend> make_flops_backend(const run_context&) {
+  not_built("flops");
+}
+
+std::unique_ptr<flops::flops_backend> make_flops_backend_for_testing(bool) {
+  not_built("flops");
+}
+void corrupt_flops_result_for_testing(flops::flops_backend&, std::size_t, double) {
+  not_built("flops test hooks");
 }
 
 void corrupt_gemm_output_for_testing(gemm::gemm_backend&, std::int64_t, std::int64_t, double) {

@@ -206,7 +206,17 @@ void run_cpu_chains(cpu_isa isa, std::string_view dtype, int thread, std::uint64
 cpu_fma_backend::cpu_fma_backend(int threads, int local_rank, std::optional<cpu_isa> forced_isa)
     : m_threads(std::max(threads, 1)), m_forced_isa(forced_isa), m_pinning(m_threads, local_rank) {}
 
-std::optional<std::string> cpu_fma_backend::unsupported_reason(std::string_view dtype) const {
+std::string cpu_fma_backend::resolve_engine(std::string_view, std::string_view requested) const {
+  return std::string(requested == engine_auto ? engine_cpu_simd : requested);
+}
+
+std::optional<std::string> cpu_fma_backend::unsupported_reason(std::string_view dtype,
+                                                               std::string_view engine) const {
+  if (engine != engine_cpu_simd)
+    return fmt::format(
+        "engine {} is not on the cpu backend: it runs {} (its vector FMA units) only; {} and {} "
+        "are GPU engines of the cuda backend",
+        engine, engine_cpu_simd, engine_cuda_core, engine_tensor_core);
   std::string why_not;
   const auto isa = best_cpu_isa(dtype, &why_not);
   if (!isa) return why_not;
@@ -219,8 +229,8 @@ std::optional<std::string> cpu_fma_backend::unsupported_reason(std::string_view 
   return std::nullopt;
 }
 
-void cpu_fma_backend::prepare(std::string_view dtype, std::uint64_t steps) {
-  if (const auto reason = unsupported_reason(dtype)) throw std::invalid_argument(*reason);
+void cpu_fma_backend::prepare(std::string_view dtype, std::string_view engine, std::uint64_t steps) {
+  if (const auto reason = unsupported_reason(dtype, engine)) throw std::invalid_argument(*reason);
   m_dtype = std::string(dtype);
   m_isa = m_forced_isa ? *m_forced_isa : *best_cpu_isa(dtype);
   m_steps = steps;
@@ -245,14 +255,15 @@ void cpu_fma_backend::run() {
   }
 }
 
-std::vector<chain_state> cpu_fma_backend::results() const {
-  std::vector<chain_state> states;
-  const int lanes = chain_lanes(m_isa, m_dtype), accumulators = chain_accumulators(m_isa);
-  std::size_t i = 0;
-  for (int t = 0; t < m_threads; ++t)
-    for (int j = 0; j < accumulators; ++j)
-      for (int l = 0; l < lanes; ++l) states.push_back({t, j, l, m_finals[i++]});
-  return states;
+chain_results cpu_fma_backend::results() const {
+  chain_results results;
+  results.recurrence = m_dtype == "bf16" ? chain_recurrence{chain_kind::dot2_bf16, "fp32", 0}
+                                         : chain_recurrence{chain_kind::fma, m_dtype, 0};
+  results.threads = m_threads;
+  results.accumulators = chain_accumulators(m_isa);
+  results.lanes = chain_lanes(m_isa, m_dtype);
+  results.final_values = m_finals;  // already thread-major, then accumulator, then lane
+  return results;
 }
 
 }  // namespace exacheck::flops

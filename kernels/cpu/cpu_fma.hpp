@@ -53,13 +53,16 @@ class cpu_fma_backend final : public flops_backend {
   cpu_fma_backend(const cpu_fma_backend&) = delete;
   cpu_fma_backend& operator=(const cpu_fma_backend&) = delete;
 
-  std::optional<std::string> unsupported_reason(std::string_view dtype) const override;
-  void prepare(std::string_view dtype, std::uint64_t steps) override;
+  // The cpu backend's one engine is cpu_simd (its vector FMA units): "auto" resolves to it.
+  std::string resolve_engine(std::string_view dtype, std::string_view requested) const override;
+  std::optional<std::string> unsupported_reason(std::string_view dtype,
+                                                std::string_view engine) const override;
+  void prepare(std::string_view dtype, std::string_view engine, std::uint64_t steps) override;
   std::string implementation() const override { return std::string(to_string(m_isa)); }
   int threads() const override { return m_threads; }
   double flops_per_run() const override;
   void run() override;
-  std::vector<chain_state> results() const override;
+  chain_results results() const override;
 
  private:
   int m_threads = 1;

@@ -11,13 +11,16 @@
 #include "harness/rank_agreement.hpp"
 #include "harness/statistics.hpp"
 #include "kernels/cpu/cpu_fma.hpp"
+#include "kernels/cuda_backend.hpp"
 #include "suites/flops/fma_chain.hpp"
+#include "suites/flops/peak_per_clock.hpp"
 
 namespace exacheck {
 namespace flops {
 
 std::unique_ptr<flops_backend> make_flops_backend(const run_context& ctx) {
   if (ctx.backend == "cpu") return std::make_unique<cpu_fma_backend>(ctx.threads, ctx.local_rank);
+  if (ctx.backend == "cuda") return cuda::make_flops_backend(ctx);
   throw std::runtime_error(fmt::format("backend '{}' is not available for flops in this build", ctx.backend));
 }
 
@@ -30,19 +33,23 @@ using namespace flops;
 // overheads (microseconds) vanish, short enough that the noise loop gathers several samples quickly.
 constexpr double k_target_iteration_s = 0.05;
 
+// One run's time: the backend's device time (events around the kernel) where it has one, else a steady clock
+// around the blocking call.
 double time_run(flops_backend& backend) {
   const auto start = std::chrono::steady_clock::now();
   backend.run();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double host_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return backend.last_run_device_s().value_or(host_s);
 }
 
 // Steps per chain for about k_target_iteration_s per run, agreed as the maximum over ranks so that every rank
 // does the same work and records the same parameters.
-std::uint64_t calibrate_steps(const run_context& ctx, flops_backend& backend, std::string_view dtype) {
+std::uint64_t calibrate_steps(const run_context& ctx, flops_backend& backend, std::string_view dtype,
+                              std::string_view engine) {
   std::uint64_t steps = 1 << 12;
   double seconds = 0;
   while (true) {
-    backend.prepare(dtype, steps);
+    backend.prepare(dtype, engine, steps);
     seconds = time_run(backend);
     if (seconds >= k_target_iteration_s / 10 || steps >= (std::uint64_t{1} << 40)) break;
     steps *= 4;
@@ -58,37 +65,67 @@ std::uint64_t calibrate_steps(const run_context& ctx, flops_backend& backend, st
   return scaled;
 }
 
-correctness check_chains(std::string_view dtype, std::uint64_t steps,
-                         const std::vector<chain_state>& states) {
+correctness check_chains(std::uint64_t steps, const chain_results& results) {
   correctness check;
   check.checked = true;
-  check.method =
-      "every chain's final value compared exactly with a scalar replay of the same recurrence in the "
-      "same precision (fma_chain.hpp)";
-  std::size_t wrong = 0;
-  const chain_state* first = nullptr;
-  double first_expected = 0;
-  for (const auto& state : states) {
-    const double expected =
-        expected_chain_value(dtype, chain_start(state.thread, state.accumulator, state.lane), steps);
-    if (state.final_value != expected) {  // also catches NaN on either side
-      if (!first) {
-        first = &state;
-        first_expected = expected;
-      }
-      ++wrong;
-    }
+  check.method = fmt::format(
+      "every chain's final value compared exactly with a scalar replay of the same recurrence ({} in {}) in "
+      "the "
+      "same precision (fma_chain.hpp)",
+      to_string(results.recurrence.kind), results.recurrence.precision);
+  const auto expected_size = static_cast<std::size_t>(results.threads) *
+                             static_cast<std::size_t>(results.accumulators) *
+                             static_cast<std::size_t>(results.lanes);
+  if (results.final_values.empty() || results.final_values.size() != expected_size) {
+    check.passed = false;
+    check.detail =
+        fmt::format("the backend returned {} chain values for {} threads × {} accumulators × {} lanes",
+                    results.final_values.size(), results.threads, results.accumulators, results.lanes);
+    return check;
   }
-  check.passed = wrong == 0 && !states.empty();
-  if (states.empty())
-    check.detail = "the backend returned no chain values";
-  else if (first)
-    check.detail = fmt::format(
-        "thread {} accumulator {} lane {}: expected {}, got {} ({} of {} chains wrong)", first->thread,
-        first->accumulator, first->lane, first_expected, first->final_value, wrong, states.size());
+  std::size_t wrong = 0, i = 0;
+  for (int thread = 0; thread < results.threads; ++thread)
+    for (int accumulator = 0; accumulator < results.accumulators; ++accumulator)
+      for (int lane = 0; lane < results.lanes; ++lane, ++i) {
+        const double got = results.final_values[i];
+        const double expected = expected_chain_value(results.recurrence, thread, accumulator, lane, steps);
+        if (got == expected) continue;  // NaN on either side is wrong
+        if (wrong++ == 0)
+          check.detail = fmt::format("thread {} accumulator {} lane {}: expected {}, got {}", thread,
+                                     accumulator, lane, expected, got);
+      }
+  check.passed = wrong == 0;
+  if (wrong > 0)
+    check.detail += fmt::format(" ({} of {} chains wrong)", wrong, expected_size);
   else
-    check.detail = fmt::format("all {} chains exact after {} steps", states.size(), steps);
+    check.detail = fmt::format("all {} chains exact after {} steps", expected_size, steps);
   return check;
+}
+
+// sm_clock_mhz and pct_of_peak_at_clock from the clocks the device measured in each timed run.
+void add_clock_metrics(point_result& point, const std::vector<double>& clocks_mhz, const run_clock& last,
+                       std::string_view dtype, std::string_view engine, double achieved_ops_per_s) {
+  if (clocks_mhz.empty()) return;
+  const double clock_mhz = median(clocks_mhz);
+  point.metrics.push_back({"sm_clock_mhz", clock_mhz, "MHz", "median", better::higher,
+                           "SM clock during the timed kernel: clock64() cycles / %globaltimer ns of each "
+                           "block's timed loop, median "
+                           "over blocks, then over iterations"});
+  point.samples.push_back({"sm_clock", "MHz", clocks_mhz});
+  const auto per_clock = peak_ops_per_clock_per_sm(last.compute_capability, dtype, engine);
+  if (!per_clock) {
+    point.warnings.push_back(
+        fmt::format("no pct_of_peak_at_clock: no per-clock peak for {} on {} at compute "
+                    "capability {}.{} (suites/flops/peak_per_clock.hpp)",
+                    dtype, engine, last.compute_capability / 10, last.compute_capability % 10));
+    return;
+  }
+  point.metrics.push_back(
+      {"pct_of_peak_at_clock",
+       pct_of_peak_at_clock(achieved_ops_per_s, last.multiprocessors, *per_clock, clock_mhz), "%", "median",
+       better::higher,
+       fmt::format("achieved / ({} SMs × {:g} ops/clock/SM ({} {}, sm_{}) × {:.0f} MHz measured)",
+                   last.multiprocessors, *per_clock, dtype, engine, last.compute_capability, clock_mhz)});
 }
 
 class flops_suite final : public suite {
@@ -98,9 +135,13 @@ class flops_suite final : public suite {
   std::vector<std::string> benchmarks() const override { return {"flops"}; }
 
   std::string description(std::string_view) const override {
-    return "peak floating-point throughput: independent FMA chains in registers on every thread, vectorised "
-           "for "
-           "the running CPU; TFLOP/s = flops / time (FMA = 2 flops; bf16 pair multiply-accumulate = 2 flops)";
+    return "peak arithmetic throughput per precision from independent dependent chains held in registers (no "
+           "memory traffic in the timed loop): FMA chains on CPU vector units or GPU CUDA cores, matrix "
+           "multiply-accumulate chains on GPU tensor cores (mma.sync; wgmma on Hopper); TFLOP/s = operations "
+           "/ "
+           "time (FMA = 2; MMA = 2·M·N·K; int8 counts integer operations); on GPUs also the SM clock "
+           "measured "
+           "during the kernel and the percentage of the architectural peak at that clock";
   }
 
   std::vector<param_spec> parameters(std::string_view) const override {
@@ -113,9 +154,23 @@ class flops_suite final : public suite {
          {},
          {},
          false,
-         "precision; the cpu backend runs fp64, fp32, and bf16 where the CPU has AVX512_BF16; others are "
-         "skipped "
-         "with the reason (they exist for plans shared with GPU systems)"},
+         "precision; the cpu backend runs fp64, fp32, and bf16 where the CPU has AVX512_BF16, the cuda "
+         "backend "
+         "every precision its GPU has (fp8_e4m3 from compute capability 8.9); others are skipped with the "
+         "reason"},
+        {"engine",
+         param_type::string,
+         "",
+         "auto",
+         {std::string(engine_auto), std::string(engine_cpu_simd), std::string(engine_cuda_core),
+          std::string(engine_tensor_core)},
+         {},
+         {},
+         false,
+         "arithmetic units: auto = cpu_simd on the cpu backend; on cuda, cuda_core for fp64/fp32 and "
+         "tensor_core for tf32/fp16/bf16/fp8_e4m3/int8. cuda_core runs fp64, fp32, fp16, bf16 (HFMA2); "
+         "tensor_core runs fp64 (DMMA), tf32, fp16, bf16, fp8_e4m3, int8. The point records the resolved "
+         "engine"},
         {"inner_iterations",
          param_type::integer,
          "steps",
@@ -129,23 +184,28 @@ class flops_suite final : public suite {
     };
   }
 
-  std::vector<std::string> backends() const override { return {"cpu"}; }
+  std::vector<std::string> backends() const override {
+    return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
+  }
 
   std::vector<point_result> run(const run_context& ctx, std::string_view,
                                 const param_values& params) override {
     const std::string dtype = params.value("dtype", std::string("fp64"));
+    const std::string requested_engine = params.value("engine", std::string(engine_auto));
     const auto requested_steps = params.value("inner_iterations", std::uint64_t{0});
     std::unique_ptr<flops_backend> backend = m_factory(ctx);
+    const std::string engine = backend->resolve_engine(dtype, requested_engine);
 
     point_result point;
     point.scope = metric_scope::rank;
-    point.params = {{"dtype", dtype}, {"inner_iterations", requested_steps}};
-    if (const auto reason = backend->unsupported_reason(dtype)) {
+    point.params = {{"dtype", dtype}, {"engine", engine}, {"inner_iterations", requested_steps}};
+    if (const auto reason = backend->unsupported_reason(dtype, engine)) {
       point.skipped_reason = *reason;
       return {point};
     }
-    const std::uint64_t steps = requested_steps > 0 ? requested_steps : calibrate_steps(ctx, *backend, dtype);
-    backend->prepare(dtype, steps);
+    const std::uint64_t steps =
+        requested_steps > 0 ? requested_steps : calibrate_steps(ctx, *backend, dtype, engine);
+    backend->prepare(dtype, engine, steps);
     point.params["inner_iterations"] = steps;
     point.params["isa"] = backend->implementation();
     point.params["threads"] = backend->threads();
@@ -153,18 +213,32 @@ class flops_suite final : public suite {
     // Ranks of a node share its power and thermal budget: all keep loading the cores until every rank is
     // done.
     const stop_agreement all_done = stop_when_every_rank_is_done(ctx);
+    std::vector<double> clocks_mhz;  // one per timed run (the warm-up's are dropped below)
+    std::optional<run_clock> last_clock;
     const measure_outcome measured = measure(
-        ctx.measurement, [&] { return time_run(*backend); }, all_done);
+        ctx.measurement,
+        [&] {
+          const double seconds = time_run(*backend);
+          if ((last_clock = backend->last_run_clock())) clocks_mhz.push_back(last_clock->sm_clock_mhz);
+          return seconds;
+        },
+        all_done);
+    if (clocks_mhz.size() > measured.samples_s.size())
+      clocks_mhz.erase(
+          clocks_mhz.begin(),
+          clocks_mhz.begin() + static_cast<std::ptrdiff_t>(clocks_mhz.size() - measured.samples_s.size()));
 
     const double median_s = median(measured.samples_s);
+    const double ops_per_s = backend->flops_per_run() / median_s;
     point.metrics.push_back(
-        {"tflops", backend->flops_per_run() / median_s / 1e12, "TFLOP/s", "median", better::higher,
-         fmt::format("{} peak of {} threads ({}): flops of one run ({:.4g}) / median time", dtype,
-                     backend->threads(), backend->implementation(), backend->flops_per_run())});
+        {"tflops", ops_per_s / 1e12, "TFLOP/s", "median", better::higher,
+         fmt::format("{} peak on {} of {} threads ({}): operations of one run ({:.4g}) / median time", dtype,
+                     engine, backend->threads(), backend->implementation(), backend->flops_per_run())});
     point.samples.push_back({"time", "s", measured.samples_s});
+    if (last_clock) add_clock_metrics(point, clocks_mhz, *last_clock, dtype, engine, ops_per_s);
     if (measured.hit_max_time)
       point.warnings.push_back("stopped at max_time before reaching the noise target");
-    point.check = ctx.verify ? check_chains(dtype, steps, backend->results())
+    point.check = ctx.verify ? check_chains(steps, backend->results())
                              : correctness{false, false, "not verified", "verification disabled in the plan"};
     return {point};
   }

@@ -9,6 +9,7 @@
 #include "kernels/cpu/cpu_fma.hpp"
 #include "suites/flops/flops_suite.hpp"
 #include "suites/flops/fma_chain.hpp"
+#include "suites/flops/peak_per_clock.hpp"
 
 using namespace exacheck;
 using namespace exacheck::flops;
@@ -17,9 +18,10 @@ namespace {
 
 using exacheck::testing::quick_context;
 
-point_result run_one(suite& s, const run_context& ctx, const std::string& dtype,
-                     int inner_iterations = 20000) {
-  const auto points = s.run(ctx, "flops", {{"dtype", dtype}, {"inner_iterations", inner_iterations}});
+point_result run_one(suite& s, const run_context& ctx, const std::string& dtype, int inner_iterations = 20000,
+                     const std::string& engine = "auto") {
+  const auto points =
+      s.run(ctx, "flops", {{"dtype", dtype}, {"engine", engine}, {"inner_iterations", inner_iterations}});
   EXPECT_EQ(points.size(), 1u);
   return points.empty() ? point_result{} : points.front();
 }
@@ -30,22 +32,57 @@ using exacheck::testing::find_metric;
 class corrupting_backend final : public flops_backend {
  public:
   explicit corrupting_backend(std::unique_ptr<flops_backend> inner) : m_inner(std::move(inner)) {}
-  std::optional<std::string> unsupported_reason(std::string_view dtype) const override {
-    return m_inner->unsupported_reason(dtype);
+  std::string resolve_engine(std::string_view dtype, std::string_view requested) const override {
+    return m_inner->resolve_engine(dtype, requested);
   }
-  void prepare(std::string_view dtype, std::uint64_t steps) override { m_inner->prepare(dtype, steps); }
+  std::optional<std::string> unsupported_reason(std::string_view dtype,
+                                                std::string_view engine) const override {
+    return m_inner->unsupported_reason(dtype, engine);
+  }
+  void prepare(std::string_view dtype, std::string_view engine, std::uint64_t steps) override {
+    m_inner->prepare(dtype, engine, steps);
+  }
   std::string implementation() const override { return m_inner->implementation(); }
   int threads() const override { return m_inner->threads(); }
   double flops_per_run() const override { return m_inner->flops_per_run(); }
   void run() override { m_inner->run(); }
-  std::vector<chain_state> results() const override {
-    auto states = m_inner->results();
-    states.at(3).final_value += 0.5;
-    return states;
+  chain_results results() const override {
+    auto results = m_inner->results();
+    results.final_values.at(3) += 0.5;
+    return results;
   }
 
  private:
   std::unique_ptr<flops_backend> m_inner;
+};
+
+// The real cpu backend dressed as a GPU: it answers to engine cuda_core, reports a fixed device time per run
+// and a measured clock, so that the suite's device-time, sm_clock_mhz and pct_of_peak_at_clock plumbing is
+// tested without a GPU.
+class gpu_like_backend final : public flops_backend {
+ public:
+  gpu_like_backend(std::unique_ptr<flops_backend> inner, run_clock clock)
+      : m_inner(std::move(inner)), m_clock(clock) {}
+  std::string resolve_engine(std::string_view, std::string_view requested) const override {
+    return std::string(requested == "auto" ? "cuda_core" : requested);
+  }
+  std::optional<std::string> unsupported_reason(std::string_view dtype, std::string_view) const override {
+    return m_inner->unsupported_reason(dtype, "cpu_simd");
+  }
+  void prepare(std::string_view dtype, std::string_view, std::uint64_t steps) override {
+    m_inner->prepare(dtype, "cpu_simd", steps);
+  }
+  std::string implementation() const override { return m_inner->implementation(); }
+  int threads() const override { return m_inner->threads(); }
+  double flops_per_run() const override { return m_inner->flops_per_run(); }
+  void run() override { m_inner->run(); }
+  std::optional<double> last_run_device_s() const override { return 0.01; }
+  std::optional<run_clock> last_run_clock() const override { return m_clock; }
+  chain_results results() const override { return m_inner->results(); }
+
+ private:
+  std::unique_ptr<flops_backend> m_inner;
+  run_clock m_clock;
 };
 
 }  // namespace
@@ -60,6 +97,34 @@ TEST(flops_suite, declares_dtype_and_inner_iterations) {
   EXPECT_EQ(dtype->allowed,
             (std::vector<std::string>{"fp64", "fp32", "bf16", "fp16", "tf32", "fp8_e4m3", "int8"}));
   ASSERT_NE(find_param(specs, "inner_iterations"), nullptr);
+  const auto* engine = find_param(specs, "engine");
+  ASSERT_NE(engine, nullptr);
+  EXPECT_EQ(engine->default_value, "auto");
+  EXPECT_EQ(engine->allowed, (std::vector<std::string>{"auto", "cpu_simd", "cuda_core", "tensor_core"}));
+}
+
+TEST(flops_suite, cpu_points_record_the_resolved_engine_cpu_simd) {
+  const auto s = make_flops_suite();
+  for (const std::string requested : {"auto", "cpu_simd"}) {
+    const point_result point = run_one(*s, quick_context(), "fp64", 20000, requested);
+    EXPECT_FALSE(point.skipped_reason) << *point.skipped_reason;
+    EXPECT_EQ(point.params.at("engine"), "cpu_simd") << requested;
+    EXPECT_TRUE(point.check.passed) << point.check.detail;
+    // No device clock on a CPU: neither clock metric is made up.
+    EXPECT_EQ(find_metric(point, "sm_clock_mhz"), nullptr);
+    EXPECT_EQ(find_metric(point, "pct_of_peak_at_clock"), nullptr);
+  }
+}
+
+TEST(flops_suite, gpu_engines_are_skipped_on_the_cpu_backend_with_a_reason) {
+  const auto s = make_flops_suite();
+  for (const std::string engine : {"cuda_core", "tensor_core"}) {
+    const point_result point = run_one(*s, quick_context(), "fp64", 20000, engine);
+    ASSERT_TRUE(point.skipped_reason) << engine;
+    EXPECT_NE(point.skipped_reason->find("cpu_simd"), std::string::npos) << *point.skipped_reason;
+    EXPECT_EQ(point.params.at("engine"), engine);
+    EXPECT_TRUE(point.metrics.empty());
+  }
 }
 
 TEST(flops_suite, fp64_and_fp32_are_measured_and_correct) {
@@ -188,11 +253,15 @@ TEST(cpu_fma, every_kernel_this_cpu_runs_is_exact_for_odd_and_even_steps) {
 
 TEST(cpu_fma, forced_kernel_reports_its_isa_and_flop_count) {
   cpu_fma_backend backend(1, 0, cpu_isa::portable);
-  backend.prepare("fp64", 10);
+  backend.prepare("fp64", "cpu_simd", 10);
   EXPECT_EQ(backend.implementation(), "portable");
   EXPECT_DOUBLE_EQ(backend.flops_per_run(), 12.0 /*chains*/ * 2 /*lanes*/ * 2 /*flops*/ * 10);
   backend.run();
-  EXPECT_EQ(backend.results().size(), 12u * 2u);
+  const chain_results results = backend.results();
+  EXPECT_EQ(results.final_values.size(), 12u * 2u);
+  EXPECT_EQ(results.accumulators, 12);
+  EXPECT_EQ(results.lanes, 2);
+  EXPECT_EQ(results.recurrence.kind, chain_kind::fma);
 }
 
 TEST(fma_chain, scalar_replay_follows_the_involution) {
@@ -208,4 +277,40 @@ TEST(fma_chain, scalar_replay_follows_the_involution) {
         EXPECT_LT(start, 1.0);
         EXPECT_EQ(static_cast<double>(static_cast<float>(start)), start);
       }
+}
+
+TEST(flops_suite, device_time_and_clock_become_tflops_sm_clock_and_pct_of_peak_at_clock) {
+  const run_clock clock{1500.0, 132, 90};
+  const auto s = make_flops_suite([clock](const run_context& ctx) -> std::unique_ptr<flops_backend> {
+    return std::make_unique<gpu_like_backend>(make_flops_backend(ctx), clock);
+  });
+  const point_result point = run_one(*s, quick_context(), "fp64");
+  EXPECT_TRUE(point.check.passed) << point.check.detail;
+  EXPECT_EQ(point.params.at("engine"), "cuda_core");
+  // Every sample is the backend's device time, not the host clock's.
+  for (double sample : point.samples.at(0).values) EXPECT_EQ(sample, 0.01);
+  const metric* tflops = find_metric(point, "tflops");
+  const metric* sm_clock = find_metric(point, "sm_clock_mhz");
+  const metric* pct = find_metric(point, "pct_of_peak_at_clock");
+  ASSERT_NE(tflops, nullptr);
+  ASSERT_NE(sm_clock, nullptr);
+  ASSERT_NE(pct, nullptr);
+  EXPECT_EQ(sm_clock->value, 1500.0);
+  EXPECT_EQ(sm_clock->unit, "MHz");
+  EXPECT_EQ(pct->unit, "%");
+  // H100 FP64 on CUDA cores: 128 flop/clk/SM.
+  EXPECT_NEAR(pct->value, 100.0 * tflops->value * 1e12 / (132 * 128 * 1500e6), 1e-9);
+  EXPECT_NE(pct->description.find("132 SMs"), std::string::npos) << pct->description;
+}
+
+TEST(flops_suite, a_device_without_a_per_clock_row_gets_the_clock_but_no_pct_and_a_warning) {
+  const run_clock clock{1200.0, 40, 75};  // a Turing GPU: no row in the table
+  const auto s = make_flops_suite([clock](const run_context& ctx) -> std::unique_ptr<flops_backend> {
+    return std::make_unique<gpu_like_backend>(make_flops_backend(ctx), clock);
+  });
+  const point_result point = run_one(*s, quick_context(), "fp32");
+  EXPECT_NE(find_metric(point, "sm_clock_mhz"), nullptr);
+  EXPECT_EQ(find_metric(point, "pct_of_peak_at_clock"), nullptr);
+  ASSERT_FALSE(point.warnings.empty());
+  EXPECT_NE(point.warnings.back().find("7.5"), std::string::npos) << point.warnings.back();
 }

@@ -1,0 +1,47 @@
+#pragma once
+// Device-side helpers shared by the flops .cu files (nvcc only): the clock marks around each block's timed
+// loop, and the operand values a lane needs.
+#include <cuda_runtime.h>
+
+#include <cstddef>
+
+#include "kernels/cuda/flops_kernels.cuh"
+
+namespace exacheck::cuda::flops_kernels {
+
+struct clock_mark {
+  unsigned long long cycles;
+  unsigned long long ns;
+};
+
+// %globaltimer (ns) and clock64 (SM cycles). The "memory" clobbers keep the marks on their side of the start
+// loads and the final stores, so the interval spans the whole timed loop.
+__device__ __forceinline__ clock_mark mark_clock() {
+  clock_mark mark;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(mark.ns)::"memory");
+  asm volatile("mov.u64 %0, %%clock64;" : "=l"(mark.cycles)::"memory");
+  return mark;
+}
+
+// Thread 0 of the block records its interval since `start`.
+__device__ __forceinline__ void record_clock(block_clock* clocks, const clock_mark& start) {
+  if (threadIdx.x != 0) return;
+  const clock_mark end = mark_clock();
+  clocks[blockIdx.x] = {end.cycles - start.cycles, end.ns - start.ns};
+}
+
+__device__ __forceinline__ std::size_t global_thread() {
+  return static_cast<std::size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+}
+
+// values[index] for a run-time index without indexing the kernel-parameter array dynamically (which would
+// copy it to local memory): an unrolled select.
+__device__ __forceinline__ int select_value(const int (&values)[8], int index) {
+  int value = values[0];
+#pragma unroll
+  for (int i = 1; i < 8; ++i)
+    if (i == index) value = values[i];
+  return value;
+}
+
+}  // namespace exacheck::cuda::flops_kernels
