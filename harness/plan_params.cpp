@@ -247,6 +247,28 @@ std::optional<nlohmann::json> read_param_value(yaml_reader& reader, const yaml_e
   return read_param_scalar(reader, entry.value, reader.location_of(entry), spec, what);
 }
 
+bool read_where_point(yaml_reader& reader, const yaml_entry& entry, const std::string& what,
+                      std::string_view example, std::string_view why_one, nlohmann::json& where) {
+  if (!entry.value.IsMap()) {
+    reader.report(reader.location_of(entry), what + " where is " + describe_node(entry.value),
+                  fmt::format("a map of parameter names to single values, e.g. {}", example));
+    return false;
+  }
+  bool ok = true;
+  for (auto it = entry.value.begin(); it != entry.value.end(); ++it) {
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+    if (key.empty() || !it->second.IsScalar()) {
+      reader.report(reader.location_of(yaml_entry{key, it->first, it->second}),
+                    what + " where " + key + " is " + describe_node(it->second),
+                    fmt::format("one value ({})", why_one));
+      ok = false;
+      continue;
+    }
+    where[key] = guess_param_scalar(it->second);
+  }
+  return ok;
+}
+
 nlohmann::json guess_param_scalar(const YAML::Node& value) {
   const std::string text = value.Scalar();
   const bool quoted = value.Tag() == "!";

@@ -30,6 +30,12 @@ std::optional<nlohmann::json> read_param_value(yaml_reader& reader, const yaml_e
 // anything else as text.
 nlohmann::json guess_param_scalar(const YAML::Node& value);
 
+// A `where:` map of a reference (system or reference file): one parameter point, each value read by
+// guess_param_scalar into `where`. Every bad entry is reported (`example` shows the expected shape, `why_one`
+// why each key takes a single value); returns false when any was.
+bool read_where_point(yaml_reader& reader, const yaml_entry& entry, const std::string& what,
+                      std::string_view example, std::string_view why_one, nlohmann::json& where);
+
 // A plan's `measure:` map (defaults or a case) as overrides keyed like measure_settings' JSON: min_time →
 // min_time_s.
 std::optional<nlohmann::json> read_measure_overrides(yaml_reader& reader, const yaml_entry& entry,

@@ -175,24 +175,8 @@ class system_loader {
   }
 
   bool read_where(const yaml_entry& entry, const std::string& what, reference& ref) {
-    if (!entry.value.IsMap()) {
-      m_reader.report(m_reader.location_of(entry), what + " where is " + describe_node(entry.value),
-                      "a map of parameter names to single values, e.g. {dtype: bf16, bytes: 64MiB}");
-      return false;
-    }
-    bool ok = true;
-    for (auto it = entry.value.begin(); it != entry.value.end(); ++it) {
-      const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
-      if (key.empty() || !it->second.IsScalar()) {
-        m_reader.report(m_reader.location_of(yaml_entry{key, it->first, it->second}),
-                        what + " where " + key + " is " + describe_node(it->second),
-                        "one value (a reference applies to one parameter point)");
-        ok = false;
-        continue;
-      }
-      ref.where[key] = guess_param_scalar(it->second);
-    }
-    return ok;
+    return read_where_point(m_reader, entry, what, "{dtype: bf16, bytes: 64MiB}",
+                            "a reference applies to one parameter point", ref.where);
   }
 
   yaml_reader m_reader;

@@ -90,14 +90,14 @@ std::string readable_rate(const nlohmann::json& value, const nlohmann::json& uni
   if (!value.is_number()) return std::string(missing_mark);
   const std::string unit_text = scalar_text(unit);
   static constexpr std::array<std::string_view, 3> bases{"FLOP/s", "OP/s", "B/s"};  // FLOP/s before OP/s
-  static constexpr std::string_view prefixes = " KMGTPE";                           // 10^0 … 10^18
+  static constexpr std::string_view prefixes = " kMGTPE";                           // 10^0 … 10^18 (SI: k)
   const auto base = std::find_if(bases.begin(), bases.end(), [&](std::string_view b) {
     return std::string_view(unit_text).ends_with(b);
   });
   const double number = value.get<double>();
   if (base == bases.end() || !std::isfinite(number) || number == 0) return readable_quantity(value, unit);
   const std::string prefix = unit_text.substr(0, unit_text.size() - base->size());
-  const std::size_t from = prefix.empty() ? 0 : prefixes.find(prefix);
+  const std::size_t from = prefix.empty() ? 0 : prefixes.find(prefix == "K" ? "k" : prefix);
   const bool known_prefix =
       prefix.empty() || (prefix.size() == 1 && from != std::string_view::npos && from > 0);
   if (!known_prefix) return readable_quantity(value, unit);

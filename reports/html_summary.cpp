@@ -25,41 +25,8 @@ bool has_analysis(const json& run, std::ostream& out) {
   return false;
 }
 
-// A rate with the SI prefix that puts its number between 1 and 1000 ("1.683 EFLOP/s" for 1682520 TFLOP/s):
-// system totals span TFLOP/s to EFLOP/s with the fleet's size. Other units as readable_quantity writes them.
-std::string prefixed_rate(const json& value, const json& unit) {
-  const std::string unit_text = scalar_text(unit);
-  static constexpr std::string_view prefixes = "kMGTPEZ";  // 10^3 … 10^21
-  std::string_view base;
-  for (const std::string_view candidate : {"FLOP/s", "OP/s", "B/s"})
-    if (std::string_view(unit_text).ends_with(candidate)) {
-      base = candidate;
-      break;
-    }
-  if (!value.is_number() || base.empty() || !std::isfinite(value.get<double>()) || value.get<double>() == 0)
-    return readable_quantity(value, unit);
-  const std::string prefix = unit_text.substr(0, unit_text.size() - base.size());
-  int power = 0;  // of 1000
-  if (!prefix.empty()) {
-    const auto at = prefixes.find(prefix == "K" ? "k" : prefix);
-    if (prefix.size() != 1 || at == std::string_view::npos) return readable_quantity(value, unit);
-    power = static_cast<int>(at) + 1;
-  }
-  double number = value.get<double>();
-  while (std::fabs(number) >= 1000 && power < static_cast<int>(prefixes.size())) {
-    number /= 1000;
-    ++power;
-  }
-  while (std::fabs(number) < 1 && power > 0) {
-    number *= 1000;
-    --power;
-  }
-  return readable_number(number) + " " + (power == 0 ? "" : std::string(1, prefixes[power - 1])) +
-         std::string(base);
-}
-
 std::string rate(const json& quantity) {
-  return html_text(prefixed_rate(field(quantity, "value"), field(quantity, "unit")));
+  return html_text(readable_rate(field(quantity, "value"), field(quantity, "unit")));
 }
 
 std::string quantity(const json& value, const json& metric) {

@@ -74,6 +74,8 @@ TEST(report_format, rates_are_rescaled_by_si_prefix) {
   EXPECT_EQ(reports::readable_rate(801.2, "TFLOP/s"), "801.2 TFLOP/s");
   EXPECT_EQ(reports::readable_rate(0.0666, "TFLOP/s"), "66.6 GFLOP/s");
   EXPECT_EQ(reports::readable_rate(7035.0, "GB/s"), "7.035 TB/s");
+  EXPECT_EQ(reports::readable_rate(0.0025, "MB/s"), "2.5 kB/s");  // SI kilo is a lower-case k
+  EXPECT_EQ(reports::readable_rate(2500.0, "KB/s"), "2.5 MB/s");   // an upper-case K is read as kilo
   EXPECT_EQ(reports::readable_rate(0.5, "B/s"), "0.5 B/s");  // nothing below the base unit
   EXPECT_EQ(reports::readable_rate(3.0, "us"), "3 us");      // not a rate
   EXPECT_EQ(reports::readable_rate(3.0, "xB/s"), "3 xB/s");  // unknown prefix: as written
