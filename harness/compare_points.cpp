@@ -8,16 +8,12 @@
 #include "harness/compare.hpp"
 #include "harness/errors.hpp"
 #include "harness/statistics.hpp"
+#include "reports/format.hpp"
 
 namespace exacheck {
 namespace {
 
-const nlohmann::json& member(const nlohmann::json& object, const char* key) {
-  static const nlohmann::json null_value;
-  if (!object.is_object()) return null_value;
-  const auto found = object.find(key);
-  return found == object.end() ? null_value : *found;
-}
+using reports::field;  // tolerant access: null when absent (docs/run-json.md: readers ignore what is missing)
 
 std::string text_of(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
@@ -64,27 +60,27 @@ struct pool {
 class run_reader {
  public:
   std::vector<comparable_metric> read(const nlohmann::json& run) {
-    const nlohmann::json& analysis_metrics = member(member(run, "analysis"), "metrics");
+    const nlohmann::json& analysis_metrics = field(field(run, "analysis"), "metrics");
     const bool analysed = analysis_metrics.is_array();
-    const nlohmann::json& cases = member(run, "cases");
+    const nlohmann::json& cases = field(run, "cases");
     if (cases.is_array()) {
       for (const auto& c : cases)
         for (const auto& point :
-             member(c, "results").is_array() ? member(c, "results") : nlohmann::json::array())
+             field(c, "results").is_array() ? field(c, "results") : nlohmann::json::array())
           read_point(c, point, !analysed);
     }
     if (analysed) {
       for (const auto& m : analysis_metrics) {
         pool& p =
-            pool_for(text_of(member(m, "benchmark")), member(m, "params"), text_of(member(m, "metric")),
-                     text_of(member(m, "unit")), text_of(member(m, "better")), true,
-                     fmt::format("case {} ({})", text_of(member(m, "case")), text_of(member(m, "case_id"))));
-        const nlohmann::json& devices = member(m, "devices");
+            pool_for(text_of(field(m, "benchmark")), field(m, "params"), text_of(field(m, "metric")),
+                     text_of(field(m, "unit")), text_of(field(m, "better")), true,
+                     fmt::format("case {} ({})", text_of(field(m, "case")), text_of(field(m, "case_id"))));
+        const nlohmann::json& devices = field(m, "devices");
         if (devices.is_array()) {
           p.metric.ranks += static_cast<int>(devices.size());
           for (const auto& d : devices)
-            add_device(p, {text_of(member(d, "host")), text_of(member(d, "gpu")), text_of(member(d, "uuid")),
-                           text_of(member(d, "serial")), number_of(member(d, "value"))});
+            add_device(p, {text_of(field(d, "host")), text_of(field(d, "gpu")), text_of(field(d, "uuid")),
+                           text_of(field(d, "serial")), number_of(field(d, "value"))});
         }
       }
     }
@@ -95,31 +91,30 @@ class run_reader {
 
  private:
   void read_point(const nlohmann::json& c, const nlohmann::json& point, bool rank_scoped_too) {
-    const nlohmann::json& ranks = member(point, "ranks");
+    const nlohmann::json& ranks = field(point, "ranks");
     if (!ranks.is_array() || ranks.empty()) return;
-    const bool global = text_of(member(point, "scope")) == "global";
+    const bool global = text_of(field(point, "scope")) == "global";
     if (!global && !rank_scoped_too) return;
     const std::string source =
-        fmt::format("case {} ({})", text_of(member(c, "name")), text_of(member(c, "id")));
+        fmt::format("case {} ({})", text_of(field(c, "name")), text_of(field(c, "id")));
     for (const auto& rank : ranks) {
-      const nlohmann::json& metrics = member(rank, "metrics");
+      const nlohmann::json& metrics = field(rank, "metrics");
       if (!metrics.is_array()) continue;
       for (const auto& m : metrics) {
-        pool& p =
-            pool_for(text_of(member(c, "benchmark")), member(point, "params"), text_of(member(m, "name")),
-                     text_of(member(m, "unit")), text_of(member(m, "better")), !global, source);
-        const double value = number_of(member(m, "value"));
+        pool& p = pool_for(text_of(field(c, "benchmark")), field(point, "params"), text_of(field(m, "name")),
+                           text_of(field(m, "unit")), text_of(field(m, "better")), !global, source);
+        const double value = number_of(field(m, "value"));
         if (global) {
           p.global_values.push_back(value);
           p.metric.ranks = std::max(p.metric.ranks, static_cast<int>(ranks.size()));
           continue;
         }
-        const nlohmann::json& device = member(rank, "device");
-        const nlohmann::json& index = member(device, "index");
+        const nlohmann::json& device = field(rank, "device");
+        const nlohmann::json& index = field(device, "index");
         p.metric.ranks += 1;
         add_device(
-            p, {text_of(member(rank, "host")), text_of(index.is_null() ? member(rank, "local_rank") : index),
-                text_of(member(device, "uuid")), text_of(member(device, "serial")), value});
+            p, {text_of(field(rank, "host")), text_of(index.is_null() ? field(rank, "local_rank") : index),
+                text_of(field(device, "uuid")), text_of(field(device, "serial")), value});
       }
       // A global metric is reduced across ranks: rank 0's record holds it.
       if (global) break;

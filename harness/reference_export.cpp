@@ -10,16 +10,12 @@
 
 #include "harness/reference_file.hpp"
 #include "harness/statistics.hpp"
+#include "reports/format.hpp"
 
 namespace exacheck {
 namespace {
 
-const nlohmann::json& member(const nlohmann::json& object, const char* key) {
-  static const nlohmann::json null_value;
-  if (!object.is_object()) return null_value;
-  const auto found = object.find(key);
-  return found == object.end() ? null_value : *found;
-}
+using reports::field;  // tolerant access: null when absent (docs/run-json.md: readers ignore what is missing)
 
 std::string string_of(const nlohmann::json& value) {
   return value.is_string() ? value.get<std::string>() : "";
@@ -41,22 +37,22 @@ nlohmann::json libraries_of(const nlohmann::json& run) {
     for (const auto& item : more.items())
       if (!libraries.contains(item.key()) && item.value().is_string()) libraries[item.key()] = item.value();
   };
-  merge(member(member(run, "provenance"), "libraries"));
-  if (member(run, "cases").is_array())
-    for (const auto& c : run["cases"]) merge(member(c, "libraries"));
+  merge(field(field(run, "provenance"), "libraries"));
+  if (field(run, "cases").is_array())
+    for (const auto& c : run["cases"]) merge(field(c, "libraries"));
   return libraries;
 }
 
 // The first measured device's record: on a GPU run its name is the system's GPU model and its driver the
 // driver version.
 nlohmann::json first_device(const nlohmann::json& run) {
-  if (!member(run, "cases").is_array()) return nullptr;
+  if (!field(run, "cases").is_array()) return nullptr;
   for (const auto& c : run["cases"])
-    if (member(c, "results").is_array())
+    if (field(c, "results").is_array())
       for (const auto& point : c["results"])
-        if (member(point, "ranks").is_array())
+        if (field(point, "ranks").is_array())
           for (const auto& rank : point["ranks"])
-            if (member(rank, "device").is_object()) return rank["device"];
+            if (field(rank, "device").is_object()) return rank["device"];
   return nullptr;
 }
 
@@ -106,29 +102,29 @@ reference_file reference_from_run(const nlohmann::json& run, const std::string& 
   file.organisation = organisation;
   file.contact = contact;
   file.notes = notes;
-  const nlohmann::json& provenance = member(run, "provenance");
-  const std::string started = string_of(member(provenance, "started_at"));
+  const nlohmann::json& provenance = field(run, "provenance");
+  const std::string started = string_of(field(provenance, "started_at"));
   file.date = started.size() >= 10 ? started.substr(0, 10) : today_utc();
 
   const nlohmann::json libraries = libraries_of(run);
   const nlohmann::json device = first_device(run);
-  std::string name = string_of(member(member(run, "system"), "name"));
-  if (name.empty()) name = string_of(member(member(run, "plan"), "name"));
+  std::string name = string_of(field(field(run, "system"), "name"));
+  if (name.empty()) name = string_of(field(field(run, "plan"), "name"));
   file.system["name"] = name.empty() ? "unnamed" : name;
   const auto set = [&](const char* key, const std::string& value) {
     if (!value.empty()) file.system[key] = value;
   };
-  const bool gpu_run = string_of(member(device, "kind")) == "gpu";
-  if (gpu_run) set("gpu_model", string_of(member(device, "name")));
-  set("cpu_model", string_of(member(member(provenance, "cpu"), "model")));
-  set("driver", !string_of(member(device, "driver")).empty() ? string_of(member(device, "driver"))
-                                                             : string_of(member(libraries, "cuda_driver")));
-  set("cuda", string_of(member(libraries, "cuda_runtime")));
-  set("cublas", string_of(member(libraries, "cublaslt")));
-  set("nccl", string_of(member(libraries, "nccl")));
-  set("mpi", string_of(member(libraries, "mpi")));
-  set("exacheck_version", string_of(member(provenance, "exacheck_version")));
-  if (member(provenance, "hosts").is_array() && !provenance["hosts"].empty())
+  const bool gpu_run = string_of(field(device, "kind")) == "gpu";
+  if (gpu_run) set("gpu_model", string_of(field(device, "name")));
+  set("cpu_model", string_of(field(field(provenance, "cpu"), "model")));
+  set("driver", !string_of(field(device, "driver")).empty() ? string_of(field(device, "driver"))
+                                                            : string_of(field(libraries, "cuda_driver")));
+  set("cuda", string_of(field(libraries, "cuda_runtime")));
+  set("cublas", string_of(field(libraries, "cublaslt")));
+  set("nccl", string_of(field(libraries, "nccl")));
+  set("mpi", string_of(field(libraries, "mpi")));
+  set("exacheck_version", string_of(field(provenance, "exacheck_version")));
+  if (field(provenance, "hosts").is_array() && !provenance["hosts"].empty())
     file.system["nodes"] = provenance["hosts"].size();
 
   std::size_t gpus = 0;
