@@ -315,9 +315,9 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   // freeing them one by one as the command ends costs ~0.8 s at 2,100 GPUs (scripts/bench/report_scale.sh);
   // the process exits right after and the OS takes the memory back at once.
   nlohmann::json& run = *new nlohmann::json;
-  // Parsed from the file (its text never held whole) without the per-rank samples and statistics, which
-  // neither the analysis nor a report reads: they are half of the parsed document. run.json is re-read whole
-  // below when it has to be rewritten.
+  // Parsed from the file (its text never held whole) without what neither the analysis nor a report reads of
+  // the rank records (samples, statistics, correctness...: two thirds of the parsed document). run.json is
+  // re-read whole below when it has to be rewritten.
   const auto parse = [&](const nlohmann::json::parser_callback_t& filter) {
     try {
       return parse_json_file(path, filter);
@@ -331,7 +331,7 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   std::uint64_t previous_hash = 0;
   nlohmann::json previous_rules;
   std::string top_key;
-  const auto series = without_rank_series();
+  const auto series = without_unreported_rank_fields();
   run = parse([&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
     if (depth == 1 && event == nlohmann::json::parse_event_t::key) top_key = parsed.get<std::string>();
     if (depth == 1 && event == nlohmann::json::parse_event_t::object_end && top_key == "analysis") {

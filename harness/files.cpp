@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <vector>
 
 namespace exacheck {
@@ -225,9 +227,9 @@ std::uint64_t json_digest(const nlohmann::json& value) {
   return mix(7, 0);
 }
 
-nlohmann::json::parser_callback_t without_rank_series() {
+nlohmann::json::parser_callback_t without_unreported_rank_fields() {
   // The keys on the way down (depth 1: run's members, 3: a case's, 5: a point's, 7: a rank record's) tell a
-  // rank record's "samples" from any other (the plan, the analysis); only keys at depth <= 5 are kept.
+  // rank record's members from any other (the plan, the analysis); only keys at depth <= 5 are kept.
   auto path = std::make_shared<std::array<std::string, 6>>();
   return [path](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
     if (event != nlohmann::json::parse_event_t::key) return true;
@@ -237,7 +239,9 @@ nlohmann::json::parser_callback_t without_rank_series() {
     }
     if (depth != 7) return true;
     const auto& key = parsed.get_ref<const std::string&>();
-    if (key != "samples" && key != "statistics") return true;
+    static const std::array<std::string_view, 6> unreported = {"samples",  "statistics", "correctness",
+                                                               "warnings", "skipped",    "backend"};
+    if (std::find(unreported.begin(), unreported.end(), key) == unreported.end()) return true;
     return !((*path)[1] == "cases" && (*path)[3] == "results" && (*path)[5] == "ranks");
   };
 }

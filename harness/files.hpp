@@ -24,9 +24,12 @@ std::string read_file(const std::string& path);  // throws std::runtime_error na
 // std::runtime_error naming the path when it cannot be read, nlohmann::json::parse_error when it is not JSON.
 nlohmann::json parse_json_file(const std::string& path,
                                const nlohmann::json::parser_callback_t& callback = nullptr);
-// A parse filter that leaves out the per-rank series of run.json (cases[].results[].ranks[].samples and
-// .statistics): what `exacheck report` reads without them, at half the memory. Nothing else is left out.
-nlohmann::json::parser_callback_t without_rank_series();
+// A parse filter for `exacheck report`: leaves out of run.json's rank records
+// (cases[].results[].ranks[]) what neither the analysis nor any report reads — "samples", "statistics",
+// "correctness", "warnings", "skipped", "backend" — at 2,100 GPUs two thirds of the parsed document.
+// tests/unit/test_report_filter.cpp renders every report both ways and compares them. Nothing else is left
+// out.
+nlohmann::json::parser_callback_t without_unreported_rank_fields();
 // A 64-bit digest of a JSON value that, unlike std::hash<nlohmann::json>, is the same for values that compare
 // equal: 3, 3u and 3.0 (a document built in memory holds signed integers, the same parsed back unsigned
 // ones). Object members in key order, array elements in order; strings by their bytes.

@@ -1,5 +1,6 @@
-// parse_json_file (a JSON file parsed through a buffer, never held whole) and without_rank_series (the filter
-// `exacheck report` parses run.json with).
+// parse_json_file (a JSON file parsed through a buffer, never held whole) and without_unreported_rank_fields
+// (the filter `exacheck report` parses run.json with; tests/unit/test_report_filter.cpp checks that no report
+// changes).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -50,23 +51,27 @@ TEST_F(ParseJsonFile, InvalidOrMissingFilesThrow) {
   }
 }
 
-TEST_F(ParseJsonFile, WithoutRankSeriesDropsOnlyTheRankRecordsSeries) {
+TEST_F(ParseJsonFile, WithoutUnreportedRankFieldsDropsOnlyRankRecordMembers) {
   const nlohmann::json rank = {{"rank", 0},
                                {"host", "node001"},
                                {"metrics", {{{"name", "time"}, {"value", 1.5}}}},
                                {"samples", {{{"name", "time"}, {"values", {1.4, 1.5}}}}},
-                               {"statistics", {{"time", {{"median", 1.5}}}}}};
+                               {"statistics", {{"time", {{"median", 1.5}}}}},
+                               {"correctness", {{"passed", true}}},
+                               {"warnings", nlohmann::json::array()},
+                               {"skipped", nullptr},
+                               {"backend", "cpu"}};
   const nlohmann::json run = {
       {"schema", "exacheck/run/v1"},
       {"plan", {{"cases", {{{"results", {{{"ranks", {{{"samples", 5}, {"statistics", 1}}}}}}}}}}}},
       {"analysis", {{"metrics", {{{"devices", {{{"samples", 3}, {"statistics", 2}}}}}}}}},
       {"cases", {{{"id", "a"}, {"results", {{{"params", {{"n", 1}}}, {"ranks", {rank, rank}}}}}}}}};
   const auto parsed =
-      exacheck::parse_json_file(write("run.json", run.dump(1)), exacheck::without_rank_series());
+      exacheck::parse_json_file(write("run.json", run.dump(1)), exacheck::without_unreported_rank_fields());
   nlohmann::json expected = run;
   for (auto& r : expected["cases"][0]["results"][0]["ranks"]) {
-    r.erase("samples");
-    r.erase("statistics");
+    for (const char* key : {"samples", "statistics", "correctness", "warnings", "skipped", "backend"})
+      r.erase(key);
   }
   EXPECT_EQ(parsed, expected);
   EXPECT_TRUE(parsed["plan"]["cases"][0]["results"][0]["ranks"][0].contains("samples"));
