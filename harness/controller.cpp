@@ -315,29 +315,61 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   // freeing them one by one as the command ends costs ~0.8 s at 2,100 GPUs (scripts/bench/report_scale.sh);
   // the process exits right after and the OS takes the memory back at once.
   nlohmann::json& run = *new nlohmann::json;
-  try {
-    run = nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    throw usage_error(fmt::format("{} is not valid JSON: {}", path, e.what()));
-  }
+  // Parsed from the file (its text never held whole) without what neither the analysis nor a report reads of
+  // the rank records (samples, statistics, correctness...: two thirds of the parsed document). run.json is
+  // re-read whole below when it has to be rewritten.
+  const auto parse = [&](const nlohmann::json::parser_callback_t& filter) {
+    try {
+      return parse_json_file(path, filter);
+    } catch (const nlohmann::json::exception& e) {
+      throw usage_error(fmt::format("{} is not valid JSON: {}", path, e.what()));
+    }
+  };
+  // The analysis run.json holds is not kept either (at 2,100 GPUs it is a third of the parsed document): only
+  // whether it was there, its rules and a hash of it, to tell whether the new analysis differs.
+  bool had_analysis = false;
+  std::uint64_t previous_hash = 0;
+  nlohmann::json previous_rules;
+  std::string top_key;
+  const auto series = without_unreported_rank_fields();
+  run = parse([&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    if (depth == 1 && event == nlohmann::json::parse_event_t::key) top_key = parsed.get<std::string>();
+    if (depth == 1 && event == nlohmann::json::parse_event_t::object_end && top_key == "analysis") {
+      had_analysis = true;
+      previous_hash = json_digest(parsed);
+      if (parsed.contains("rules")) previous_rules = std::move(parsed["rules"]);
+      return false;
+    }
+    return series(depth, event, parsed);
+  });
   if (run.value("schema", "") != "exacheck/run/v1")
     throw usage_error(fmt::format("{}: schema '{}' is not exacheck/run/v1", path, run.value("schema", "")));
+  if (const auto other = run.find("analysis"); other != run.end()) {  // not an object: no rules in it
+    had_analysis = true;
+    previous_hash = json_digest(*other);
+    run.erase(other);
+  }
   // The rules the run was analysed with (its plan's `outliers:`), so that a re-render is the same analysis.
   reports::outlier_rules rules;
   try {
-    if (run.contains("analysis") && run["analysis"].is_object() && run["analysis"].contains("rules"))
-      rules = reports::rules_from_json(run["analysis"]["rules"]);
+    if (!previous_rules.is_null()) rules = reports::rules_from_json(previous_rules);
   } catch (const std::invalid_argument& e) {
     throw usage_error(fmt::format("{}: {}", path, e.what()));
   }
   if (z_threshold) rules.z_threshold = *z_threshold;
-  nlohmann::json previous = run.contains("analysis") ? std::move(run["analysis"]) : nlohmann::json();
   const std::string previous_verdict = run.value("verdict", "");
   const double analysis_s = analyse(run, rules);
-  // Rewriting a run.json of thousands of GPUs costs more than the analysis: only when the analysis changed.
+  // Rewriting a run.json of thousands of GPUs costs more than the analysis: only when the analysis changed
+  // (by json_digest: a 64-bit digest over every value of it).
   const auto analysis = run.find("analysis");
-  if (analysis == run.end() || *analysis != previous || run.value("verdict", "") != previous_verdict)
+  if (analysis == run.end() || !had_analysis || json_digest(*analysis) != previous_hash ||
+      run.value("verdict", "") != previous_verdict) {
+    // The slow path (the analysis changed: another --z-threshold, a run.json of an older exacheck): the whole
+    // document, series included, analysed again and written; the reports are rendered from it.
+    run = parse(nullptr);
+    analyse(run, rules);
     write_json_atomically(path, run);
+  }
   fmt::print("{}  (analysed in {:.3f} s: verdict {}, exit code {})\n", path, analysis_s,
              run.value("verdict", ""), run.value("exit_code", 0));
   for (const auto& written : reports::render_all(run, run_dir)) fmt::print("{}\n", written);

@@ -67,7 +67,7 @@ class prometheus_renderer {
   explicit prometheus_renderer(const nlohmann::json& run)
       : m_run(run), m_plan(text_field(field(run, "plan"), "name")) {}
 
-  std::string render() {
+  void render(std::ostream& out) {
     add_run_metrics();
     for (const auto& c : list_field(m_run, "cases")) add_case_outcomes(c);
     const nlohmann::json& analysis_metrics = field(field(m_run, "analysis"), "metrics");
@@ -76,7 +76,7 @@ class prometheus_renderer {
       for (const auto& m : analysis_metrics) add_analysis_metric(m);
     for (const auto& c : list_field(m_run, "cases"))
       for (const auto& point : list_field(c, "results")) add_point(c, point, !per_gpu_from_analysis);
-    return m_out.text();
+    m_out.write(out);
   }
 
  private:
@@ -229,7 +229,7 @@ class prometheus_renderer {
 }  // namespace
 
 void render_prometheus(const nlohmann::json& run, std::ostream& out) {
-  out << prometheus_renderer(run).render();
+  prometheus_renderer(run).render(out);
 }
 
 }  // namespace exacheck::reports

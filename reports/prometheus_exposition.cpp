@@ -6,7 +6,10 @@
 #include <array>
 #include <cctype>
 #include <cmath>
-#include <set>
+#include <functional>
+#include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 #include "harness/verdicts.hpp"
 
@@ -88,38 +91,94 @@ base_unit base_unit_of(const std::string& unit) {
 
 void exposition::add(const std::string& name, const std::string& help, label_list labels, double value) {
   auto [at, inserted] = m_index.try_emplace(name, m_families.size());
-  if (inserted) m_families.push_back({name, help, {}});
-  m_families[at->second].samples.push_back({std::move(labels), value});
+  if (inserted) m_families.push_back({name, help, {}, {}});
+  family& f = m_families[at->second];
+  sample s;
+  s.value = value;
+  s.labels.reserve(labels.size());
+  std::size_t length = 0;
+  for (const auto& [label, text] : labels) length += text.size();
+  s.values.reserve(length);
+  for (const auto& [label, text] : labels) {
+    auto known = std::find(f.label_names.begin(), f.label_names.end(), label);
+    if (known == f.label_names.end()) known = f.label_names.insert(f.label_names.end(), label);
+    s.values += text;
+    s.labels.emplace_back(static_cast<std::uint32_t>(known - f.label_names.begin()),
+                          static_cast<std::uint32_t>(s.values.size()));
+  }
+  f.samples.push_back(std::move(s));
+}
+
+void exposition::series_text(const family& f, const sample& s, std::string& text) {
+  text = f.name;
+  if (f.label_names.empty()) return;
+  text += '{';
+  for (std::size_t name = 0; name < f.label_names.size(); ++name) {
+    // The sample's first label of that name (a missing one is "", which Prometheus reads as absent).
+    std::string_view value;
+    std::uint32_t begin = 0;
+    for (const auto& [index, end] : s.labels) {
+      if (index == name) {
+        value = std::string_view(s.values).substr(begin, end - begin);
+        break;
+      }
+      begin = end;
+    }
+    if (name > 0) text += ',';
+    text += f.label_names[name];
+    text += "=\"";
+    text += escaped_label_value(value);
+    text += '"';
+  }
+  text += '}';
+}
+
+void exposition::write(std::ostream& out) const {
+  // A series seen twice in a family keeps its first sample; the dropped ones are named at the top, so they
+  // are found before anything is written: by a hash of each series, its text compared only when two hashes
+  // meet (each text made again when written, rather than all held).
+  std::string dropped, text, other;
+  std::vector<std::vector<bool>> keep(m_families.size());
+  for (std::size_t fi = 0; fi < m_families.size(); ++fi) {
+    const family& f = m_families[fi];
+    keep[fi].assign(f.samples.size(), true);
+    std::unordered_map<std::size_t, std::vector<std::size_t>> by_hash;
+    by_hash.reserve(f.samples.size());
+    for (std::size_t si = 0; si < f.samples.size(); ++si) {
+      series_text(f, f.samples[si], text);
+      auto& same_hash = by_hash[std::hash<std::string>{}(text)];
+      const bool seen = std::any_of(same_hash.begin(), same_hash.end(), [&](std::size_t earlier) {
+        series_text(f, f.samples[earlier], other);
+        return other == text;
+      });
+      if (seen) {
+        keep[fi][si] = false;
+        // Two samples of one series make node_exporter refuse the whole file; keep the first.
+        dropped += "# exacheck: dropped a second sample of " + text + "\n";
+      } else {
+        same_hash.push_back(si);
+      }
+    }
+  }
+  out << dropped;
+  for (std::size_t fi = 0; fi < m_families.size(); ++fi) {
+    const family& f = m_families[fi];
+    out << "# HELP " << f.name << ' ' << escaped_help(f.help) << "\n# TYPE " << f.name << " gauge\n";
+    for (std::size_t si = 0; si < f.samples.size(); ++si) {
+      if (!keep[fi][si]) continue;
+      series_text(f, f.samples[si], text);
+      text += ' ';
+      text += sample_value(f.samples[si].value);
+      text += '\n';
+      out << text;
+    }
+  }
 }
 
 std::string exposition::text() const {
-  std::string body, dropped;
-  for (const auto& f : m_families) {
-    std::vector<std::string> names;  // the family's label names, in order of first appearance
-    for (const auto& s : f.samples)
-      for (const auto& [label, value] : s.labels)
-        if (std::find(names.begin(), names.end(), label) == names.end()) names.push_back(label);
-    body += fmt::format("# HELP {} {}\n# TYPE {} gauge\n", f.name, escaped_help(f.help), f.name);
-    std::set<std::string> seen;
-    for (const auto& s : f.samples) {
-      std::string label_text;
-      for (const auto& label : names) {
-        const auto found = std::find_if(s.labels.begin(), s.labels.end(),
-                                        [&](const auto& pair) { return pair.first == label; });
-        const std::string value = found == s.labels.end() ? "" : found->second;
-        label_text +=
-            fmt::format("{}{}=\"{}\"", label_text.empty() ? "" : ",", label, escaped_label_value(value));
-      }
-      const std::string series = names.empty() ? f.name : f.name + "{" + label_text + "}";
-      if (!seen.insert(series).second) {
-        // Two samples of one series make node_exporter refuse the whole file; keep the first.
-        dropped += "# exacheck: dropped a second sample of " + series + "\n";
-        continue;
-      }
-      body += series + " " + sample_value(s.value) + "\n";
-    }
-  }
-  return dropped + body;
+  std::ostringstream out;
+  write(out);
+  return out.str();
 }
 
 }  // namespace exacheck::reports::prometheus

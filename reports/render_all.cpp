@@ -1,5 +1,4 @@
 #include <filesystem>
-#include <sstream>
 
 #include "harness/files.hpp"
 #include "reports/render.hpp"
@@ -19,12 +18,10 @@ std::vector<std::string> render_all(const nlohmann::json& run, const std::string
                             {"metrics.prom", render_prometheus}};
   std::vector<std::string> paths;
   for (const auto& r : reports) {
-    std::ostringstream text;
-    r.render(run, text);
     // Atomically: a reader (a CI job, a dashboard) never sees half a report, even when the run is
-    // interrupted.
+    // interrupted. Rendered straight into the file: metrics.prom of 2,100 GPUs is 70 MB.
     const std::string path = (std::filesystem::path(run_dir) / r.file_name).string();
-    write_file_atomically(path, text.str());
+    write_stream_atomically(path, [&](std::ostream& out) { r.render(run, out); });
     paths.push_back(path);
   }
   return paths;
