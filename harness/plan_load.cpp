@@ -51,17 +51,7 @@ class plan_loader {
 
   plan load() {
     std::string bytes;
-    const YAML::Node root = load_yaml_file(m_path, "plan", bytes);
-    if (root.IsNull()) {
-      m_reader.report({m_path, 1, 1}, "the plan file is empty",
-                      "a map with keys: " + join_choices(plan_keys, ", "));
-      m_reader.throw_if_issues();
-    }
-    // An unknown schema means unknown rules: report that alone rather than every key it does not know.
-    if (const auto schema = scalar_child(root, "schema"); schema && schema->Scalar() != plan_schema) {
-      read_schema({"schema", *schema, *schema});
-      m_reader.throw_if_issues();
-    }
+    const YAML::Node root = load_schema_file(m_reader, m_path, "plan", plan_schema, plan_keys, bytes);
     plan p;
     p.file = fs::absolute(m_path).lexically_normal().string();
     p.sha256 = sha256_hex(bytes);
@@ -97,18 +87,8 @@ class plan_loader {
   }
 
  private:
-  void read_schema(const yaml_entry& entry) {
-    const auto schema = m_reader.read_string(entry, "schema");
-    if (!schema || *schema == plan_schema) return;
-    if (schema->starts_with("exacheck/system/")) {
-      m_reader.report(m_reader.location_of(entry),
-                      "this is a system file (schema " + *schema + "), not a plan",
-                      std::string("schema: ") + plan_schema);
-      return;
-    }
-    m_reader.report(m_reader.location_of(entry), "unsupported schema '" + *schema + "'", plan_schema,
-                    did_you_mean(*schema, {plan_schema}));
-  }
+  // A schema other than plan_schema was reported by load_schema_file; here only its type can still be wrong.
+  void read_schema(const yaml_entry& entry) { m_reader.read_string(entry, "schema"); }
 
   std::optional<std::string> read_system_path(const yaml_entry& entry) {
     const auto text = m_reader.read_string(entry, "system");

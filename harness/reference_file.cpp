@@ -51,21 +51,8 @@ class reference_loader {
 
   reference_file load() {
     std::string bytes;
-    const YAML::Node root = load_yaml_file(m_path, "reference", bytes);
-    if (root.IsNull()) {
-      m_reader.report({m_path, 1, 1}, "the reference file is empty",
-                      "a map with keys: " + join_choices(top_keys, ", "));
-      m_reader.throw_if_issues();
-    }
-    if (const auto node = scalar_child(root, "schema"); node && node->Scalar() != reference_schema) {
-      const std::string schema = node->Scalar();
-      m_reader.report(m_reader.location_of(*node),
-                      schema.starts_with("exacheck/")
-                          ? "this is a file of schema " + schema + ", not a reference file"
-                          : "unsupported schema '" + schema + "'",
-                      reference_schema, did_you_mean(schema, {reference_schema}));
-      m_reader.throw_if_issues();
-    }
+    const YAML::Node root =
+        load_schema_file(m_reader, m_path, "reference", reference_schema, top_keys, bytes);
     reference_file file;
     file.path = m_path;
     const auto map = m_reader.read_map(root, {m_path, 1, 1}, "the reference file", top_keys,

@@ -50,22 +50,7 @@ class system_loader {
 
   system_spec load() {
     std::string bytes;
-    const YAML::Node root = load_yaml_file(m_path, "system", bytes);
-    if (root.IsNull()) {
-      m_reader.report({m_path, 1, 1}, "the system file is empty",
-                      "a map with keys: " + join_choices(system_keys, ", "));
-      m_reader.throw_if_issues();
-    }
-    // An unknown schema means unknown rules: report that alone rather than every key it does not know.
-    if (const auto node = scalar_child(root, "schema"); node && node->Scalar() != system_schema) {
-      const std::string schema = node->Scalar();
-      m_reader.report(m_reader.location_of(*node),
-                      schema.starts_with("exacheck/plan/")
-                          ? "this is a plan (schema " + schema + "), not a system file"
-                          : "unsupported schema '" + schema + "'",
-                      system_schema, did_you_mean(schema, {system_schema}));
-      m_reader.throw_if_issues();
-    }
+    const YAML::Node root = load_schema_file(m_reader, m_path, "system", system_schema, system_keys, bytes);
     system_spec system;
     system.file = std::filesystem::absolute(m_path).lexically_normal().string();
     const auto map =

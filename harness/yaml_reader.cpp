@@ -270,4 +270,29 @@ YAML::Node load_yaml_file(const std::string& path, const std::string& what, std:
   }
 }
 
+YAML::Node load_schema_file(yaml_reader& reader, const std::string& path, const std::string& kind,
+                            const std::string& schema, const std::vector<std::string>& top_keys,
+                            std::string& bytes) {
+  const YAML::Node root = load_yaml_file(path, kind, bytes);
+  if (root.IsNull()) {
+    reader.report({path, 1, 1}, "the " + kind + " file is empty",
+                  "a map with keys: " + join_choices(top_keys, ", "));
+    reader.throw_if_issues();
+  }
+  // An unknown schema means unknown rules: report that alone rather than every key it does not know.
+  if (const auto node = scalar_child(root, "schema"); node && node->Scalar() != schema) {
+    const std::string found = node->Scalar();
+    std::string other_kind;  // "exacheck/system/v1" → "system"
+    if (found.starts_with("exacheck/")) other_kind = found.substr(9, found.find('/', 9) - 9);
+    if (other_kind == kind) other_kind.clear();  // another version of this kind: unsupported, not misplaced
+    reader.report(reader.location_of(*node),
+                  other_kind.empty()
+                      ? "unsupported schema '" + found + "'"
+                      : "this is a " + other_kind + " file (schema " + found + "), not a " + kind + " file",
+                  "schema: " + schema, did_you_mean(found, {schema}));
+    reader.throw_if_issues();
+  }
+  return root;
+}
+
 }  // namespace exacheck

@@ -93,6 +93,13 @@ class yaml_reader {
 // then.
 YAML::Node load_yaml_file(const std::string& path, const std::string& what, std::string& bytes);
 
+// load_yaml_file, then the checks every exacheck YAML file starts with: an empty file, or one of another
+// schema (unknown schema, unknown rules), is reported alone and thrown. `kind` is "plan", "system",
+// "reference"; `top_keys` are shown for an empty file.
+YAML::Node load_schema_file(yaml_reader& reader, const std::string& path, const std::string& kind,
+                            const std::string& schema, const std::vector<std::string>& top_keys,
+                            std::string& bytes);
+
 // "a, b or c", for `expected` texts.
 std::string join_choices(const std::vector<std::string>& choices, std::string_view last_separator = " or ");
 

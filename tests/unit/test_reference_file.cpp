@@ -141,7 +141,7 @@ TEST_F(reference_file_test, a_repeated_entry_names_the_line_of_the_first) {
 
 TEST_F(reference_file_test, a_plan_or_system_file_is_told_apart_and_bad_yaml_has_a_position) {
   EXPECT_NE(errors_of("schema: exacheck/system/v1\nname: x\n")
-                .find(":1:9: this is a file of schema exacheck/system/v1, not a reference file"),
+                .find(":1:9: this is a system file (schema exacheck/system/v1), not a reference file"),
             std::string::npos);
   EXPECT_NE(errors_of("schema: exacheck/reference/v1\nwho: {organisation: [x\n").find("YAML syntax error"),
             std::string::npos);

@@ -114,7 +114,7 @@ TEST_F(system_load, missing_system_file_names_the_path) {
 TEST_F(system_load, a_plan_is_not_a_system_file) {
   const auto issues = system_issues("schema: exacheck/plan/v1\nname: p\ncases: []\n");
   ASSERT_EQ(issues.size(), 1u);
-  EXPECT_EQ(issues[0].message, "this is a plan (schema exacheck/plan/v1), not a system file");
+  EXPECT_EQ(issues[0].message, "this is a plan file (schema exacheck/plan/v1), not a system file");
 }
 
 TEST_F(system_load, yaml_syntax_error_has_line_and_column) {
