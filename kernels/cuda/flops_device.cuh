@@ -44,4 +44,23 @@ __device__ __forceinline__ int select_value(const int (&values)[8], int index) {
   return value;
 }
 
+// Runs `probe` (a one-thread kernel that writes which instruction paths the image the driver loaded was
+// compiled with) and reads its answer back: a feature guarded by __CUDA_ARCH_FEAT_* exists only in the image
+// that had it, so only the device can say.
+template <class Probe>
+cudaError_t read_compiled_features(Probe probe, flops_types::compiled_features& found) {
+  flops_types::compiled_features* device = nullptr;
+  cudaError_t status = cudaMalloc(&device, sizeof(*device));
+  if (status != cudaSuccess) return status;
+  status = cudaMemset(device, 0, sizeof(*device));
+  if (status == cudaSuccess) {
+    probe<<<1, 1>>>(device);
+    status = cudaGetLastError();
+  }
+  found = {};
+  if (status == cudaSuccess) status = cudaMemcpy(&found, device, sizeof(found), cudaMemcpyDeviceToHost);
+  cudaFree(device);
+  return status;
+}
+
 }  // namespace exacheck::cuda::flops_kernels

@@ -279,18 +279,9 @@ cudaError_t mma_sync_blocks_per_multiprocessor(kernel_id id, int* blocks) {
 }
 
 cudaError_t probe_mma_sync_features(flops_types::compiled_features* features) {
-  flops_types::compiled_features* device = nullptr;
-  cudaError_t status = cudaMalloc(&device, sizeof(*device));
-  if (status != cudaSuccess) return status;
-  status = cudaMemset(device, 0, sizeof(*device));
-  if (status == cudaSuccess) {
-    probe_kernel<<<1, 1>>>(device);
-    status = cudaGetLastError();
-  }
   flops_types::compiled_features found{};
-  if (status == cudaSuccess) status = cudaMemcpy(&found, device, sizeof(found), cudaMemcpyDeviceToHost);
-  cudaFree(device);
-  if (status != cudaSuccess) return status;
+  if (const cudaError_t status = read_compiled_features(probe_kernel, found); status != cudaSuccess)
+    return status;
   features->fp8_mma = found.fp8_mma;
   features->dmma_k = found.dmma_k;
   return cudaSuccess;

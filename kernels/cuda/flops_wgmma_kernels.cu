@@ -232,18 +232,9 @@ cudaError_t wgmma_blocks_per_multiprocessor(kernel_id id, int* blocks) {
 }
 
 cudaError_t probe_wgmma_features(flops_types::compiled_features* features) {
-  flops_types::compiled_features* device = nullptr;
-  cudaError_t status = cudaMalloc(&device, sizeof(*device));
-  if (status != cudaSuccess) return status;
-  status = cudaMemset(device, 0, sizeof(*device));
-  if (status == cudaSuccess) {
-    probe_kernel<<<1, 1>>>(device);
-    status = cudaGetLastError();
-  }
   flops_types::compiled_features found{};
-  if (status == cudaSuccess) status = cudaMemcpy(&found, device, sizeof(found), cudaMemcpyDeviceToHost);
-  cudaFree(device);
-  if (status != cudaSuccess) return status;
+  if (const cudaError_t status = read_compiled_features(probe_kernel, found); status != cudaSuccess)
+    return status;
   features->wgmma = found.wgmma;
   return cudaSuccess;
 }
