@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/forwarding_flops_backend.hpp"
 #include "../support/quick_context.hpp"
 #include "../support/skip_without_gpu.hpp"
 #include "kernels/cuda/flops_types.hpp"
@@ -84,32 +85,13 @@ void expect_measured_and_correct(const point_result& point, const dtype_engine& 
 }
 
 // The CUDA backend with a fault planted in one chain's final value in device memory after each run.
-class corrupting_backend final : public flops_backend {
+class corrupting_backend final : public exacheck::testing::forwarding_flops_backend {
  public:
-  explicit corrupting_backend(std::unique_ptr<flops_backend> inner) : m_inner(std::move(inner)) {}
-  std::string resolve_engine(std::string_view dtype, std::string_view requested) const override {
-    return m_inner->resolve_engine(dtype, requested);
-  }
-  std::optional<std::string> unsupported_reason(std::string_view dtype,
-                                                std::string_view engine) const override {
-    return m_inner->unsupported_reason(dtype, engine);
-  }
-  void prepare(std::string_view dtype, std::string_view engine, std::uint64_t steps) override {
-    m_inner->prepare(dtype, engine, steps);
-  }
-  std::string implementation() const override { return m_inner->implementation(); }
-  int threads() const override { return m_inner->threads(); }
-  double flops_per_run() const override { return m_inner->flops_per_run(); }
+  using forwarding_flops_backend::forwarding_flops_backend;
   void run() override {
-    m_inner->run();
-    cuda::corrupt_flops_result_for_testing(*m_inner, 37, 1.0);
+    inner().run();
+    cuda::corrupt_flops_result_for_testing(inner(), 37, 1.0);
   }
-  std::optional<double> last_run_device_s() const override { return m_inner->last_run_device_s(); }
-  std::optional<run_clock> last_run_clock() const override { return m_inner->last_run_clock(); }
-  chain_results results() const override { return m_inner->results(); }
-
- private:
-  std::unique_ptr<flops_backend> m_inner;
 };
 
 }  // namespace

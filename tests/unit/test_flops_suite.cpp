@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "../support/forwarding_flops_backend.hpp"
 #include "../support/quick_context.hpp"
 #include "kernels/cpu/cpu_fma.hpp"
 #include "suites/flops/flops_suite.hpp"
@@ -29,59 +30,36 @@ point_result run_one(suite& s, const run_context& ctx, const std::string& dtype,
 using exacheck::testing::find_metric;
 
 // Wraps the real backend and changes one chain's result: a fast wrong answer must be INCORRECT.
-class corrupting_backend final : public flops_backend {
+class corrupting_backend final : public exacheck::testing::forwarding_flops_backend {
  public:
-  explicit corrupting_backend(std::unique_ptr<flops_backend> inner) : m_inner(std::move(inner)) {}
-  std::string resolve_engine(std::string_view dtype, std::string_view requested) const override {
-    return m_inner->resolve_engine(dtype, requested);
-  }
-  std::optional<std::string> unsupported_reason(std::string_view dtype,
-                                                std::string_view engine) const override {
-    return m_inner->unsupported_reason(dtype, engine);
-  }
-  void prepare(std::string_view dtype, std::string_view engine, std::uint64_t steps) override {
-    m_inner->prepare(dtype, engine, steps);
-  }
-  std::string implementation() const override { return m_inner->implementation(); }
-  int threads() const override { return m_inner->threads(); }
-  double flops_per_run() const override { return m_inner->flops_per_run(); }
-  void run() override { m_inner->run(); }
+  using forwarding_flops_backend::forwarding_flops_backend;
   chain_results results() const override {
-    auto results = m_inner->results();
+    auto results = inner().results();
     results.final_values.at(3) += 0.5;
     return results;
   }
-
- private:
-  std::unique_ptr<flops_backend> m_inner;
 };
 
 // The real cpu backend dressed as a GPU: it answers to engine cuda_core, reports a fixed device time per run
 // and a measured clock, so that the suite's device-time, sm_clock_mhz and pct_of_peak_at_clock plumbing is
 // tested without a GPU.
-class gpu_like_backend final : public flops_backend {
+class gpu_like_backend final : public exacheck::testing::forwarding_flops_backend {
  public:
   gpu_like_backend(std::unique_ptr<flops_backend> inner, run_clock clock)
-      : m_inner(std::move(inner)), m_clock(clock) {}
+      : forwarding_flops_backend(std::move(inner)), m_clock(clock) {}
   std::string resolve_engine(std::string_view, std::string_view requested) const override {
     return std::string(requested == "auto" ? "cuda_core" : requested);
   }
   std::optional<std::string> unsupported_reason(std::string_view dtype, std::string_view) const override {
-    return m_inner->unsupported_reason(dtype, "cpu_simd");
+    return inner().unsupported_reason(dtype, "cpu_simd");
   }
   void prepare(std::string_view dtype, std::string_view, std::uint64_t steps) override {
-    m_inner->prepare(dtype, "cpu_simd", steps);
+    inner().prepare(dtype, "cpu_simd", steps);
   }
-  std::string implementation() const override { return m_inner->implementation(); }
-  int threads() const override { return m_inner->threads(); }
-  double flops_per_run() const override { return m_inner->flops_per_run(); }
-  void run() override { m_inner->run(); }
   std::optional<double> last_run_device_s() const override { return 0.01; }
   std::optional<run_clock> last_run_clock() const override { return m_clock; }
-  chain_results results() const override { return m_inner->results(); }
 
  private:
-  std::unique_ptr<flops_backend> m_inner;
   run_clock m_clock;
 };
 
