@@ -287,4 +287,20 @@ TEST(render_all, writes_markdown_html_junit_csv_and_prometheus_into_the_run_dire
   fs::remove_all(dir);
 }
 
+TEST(render_all, writes_every_other_report_when_one_cannot_be_written_and_then_throws) {
+  const fs::path dir = fs::temp_directory_path() / ("exacheck_test_reports_fail_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "report.html" / "in the way");  // rename onto a non-empty directory fails
+  const json run = small_run();
+  EXPECT_THROW(reports::render_all(run, dir.string()), std::runtime_error);
+  EXPECT_EQ(exacheck::read_file((dir / "report.md").string()), markdown_of(run));
+  EXPECT_EQ(exacheck::read_file((dir / "junit.xml").string()), junit_of(run));
+  EXPECT_EQ(exacheck::read_file((dir / "results.csv").string()), csv_of(run));
+  EXPECT_TRUE(fs::exists(dir / "metrics.prom"));
+  EXPECT_TRUE(fs::is_directory(dir / "report.html"));
+  for (const auto& entry : fs::directory_iterator(dir))  // no temporary left over
+    EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << entry.path();
+  fs::remove_all(dir);
+}
+
 }  // namespace
