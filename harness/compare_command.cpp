@@ -10,6 +10,7 @@
 #include "harness/errors.hpp"
 #include "harness/files.hpp"
 #include "harness/reference_file.hpp"
+#include "harness/run_document.hpp"
 #include "reports/compare_render.hpp"
 
 namespace exacheck {
@@ -39,8 +40,13 @@ loaded_run load_run(const std::string& path, const std::string& what) {
   } catch (const nlohmann::json::exception& e) {
     throw usage_error(fmt::format("{} is not valid JSON: {}", loaded.file, e.what()));
   }
-  if (!loaded.run.is_object() || loaded.run.value("schema", "") != "exacheck/run/v1")
-    throw usage_error(fmt::format("{}: not an exacheck run (schema exacheck/run/v1 expected)", loaded.file));
+  // A run of an older exacheck (a baseline kept for months) is read as one of this version.
+  upgrade_run_document(loaded.run);
+  const auto schema = loaded.run.is_object() ? loaded.run.find("schema") : loaded.run.end();
+  if (schema == loaded.run.end() || !schema->is_string() ||
+      schema->get_ref<const std::string&>() != run_schema)
+    throw usage_error(fmt::format("{}: not an exacheck run (schema {} or {} expected)", loaded.file,
+                                  run_schema, run_schema_v1));
   return loaded;
 }
 

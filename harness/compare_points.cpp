@@ -97,13 +97,15 @@ class run_reader {
     if (!global && !rank_scoped_too) return;
     const std::string source =
         fmt::format("case {} ({})", text_of(field(c, "name")), text_of(field(c, "id")));
+    const nlohmann::json& metrics = field(point, "metrics");  // the descriptors; the ranks hold the values
+    if (!metrics.is_array()) return;
     for (const auto& rank : ranks) {
-      const nlohmann::json& metrics = field(rank, "metrics");
-      if (!metrics.is_array()) continue;
       for (const auto& m : metrics) {
+        const nlohmann::json* measured = reports::rank_value(rank, text_of(field(m, "name")));
+        if (!measured) continue;
         pool& p = pool_for(text_of(field(c, "benchmark")), field(point, "params"), text_of(field(m, "name")),
                            text_of(field(m, "unit")), text_of(field(m, "better")), !global, source);
-        const double value = number_of(field(m, "value"));
+        const double value = number_of(*measured);
         if (global) {
           p.global_values.push_back(value);
           p.metric.ranks = std::max(p.metric.ranks, static_cast<int>(ranks.size()));

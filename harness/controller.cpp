@@ -144,7 +144,7 @@ void write_case_file(const prepared_case& pc) {
 
 void save_run(nlohmann::json& run, const std::string& run_dir, bool interrupted, bool complete) {
   update_summary(run, interrupted, complete);
-  write_file_atomically(run_dir + "/run.json", run.dump(1));
+  write_json_atomically(run_dir + "/run.json", run);
 }
 
 void print_summary(const nlohmann::json& run, const std::vector<std::string>& report_paths,
@@ -316,7 +316,7 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   // the process exits right after and the OS takes the memory back at once.
   nlohmann::json& run = *new nlohmann::json;
   // Parsed from the file (its text never held whole) without what neither the analysis nor a report reads of
-  // the rank records (samples, statistics, correctness...: two thirds of the parsed document). run.json is
+  // the rank records (samples, correctness, warnings...: two thirds of the parsed document). run.json is
   // re-read whole below when it has to be rewritten.
   const auto parse = [&](const nlohmann::json::parser_callback_t& filter) {
     try {
@@ -342,8 +342,14 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
     }
     return series(depth, event, parsed);
   });
-  if (run.value("schema", "") != "exacheck/run/v1")
-    throw usage_error(fmt::format("{}: schema '{}' is not exacheck/run/v1", path, run.value("schema", "")));
+  // A run.json of an older exacheck (exacheck/run/v1) is read as v2 and written back as v2 below.
+  const bool upgraded = upgrade_run_document(run);
+  const auto schema = run.find("schema");
+  const std::string schema_text =
+      schema != run.end() && schema->is_string() ? schema->get<std::string>() : "";
+  if (schema_text != run_schema)
+    throw usage_error(fmt::format("{}: schema '{}' is not {} (nor {}, which is read too)", path, schema_text,
+                                  run_schema, run_schema_v1));
   if (const auto other = run.find("analysis"); other != run.end()) {  // not an object: no rules in it
     had_analysis = true;
     previous_hash = json_digest(*other);
@@ -362,11 +368,13 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   // Rewriting a run.json of thousands of GPUs costs more than the analysis: only when the analysis changed
   // (by json_digest: a 64-bit digest over every value of it).
   const auto analysis = run.find("analysis");
-  if (analysis == run.end() || !had_analysis || json_digest(*analysis) != previous_hash ||
+  if (upgraded || analysis == run.end() || !had_analysis || json_digest(*analysis) != previous_hash ||
       run.value("verdict", "") != previous_verdict) {
-    // The slow path (the analysis changed: another --z-threshold, a run.json of an older exacheck): the whole
-    // document, series included, analysed again and written; the reports are rendered from it.
+    // The slow path (the analysis changed: another --z-threshold, a run.json of an older exacheck, or one in
+    // schema v1): the whole document, series included, upgraded, analysed again and written; the reports are
+    // rendered from it.
     run = parse(nullptr);
+    upgrade_run_document(run);
     analyse(run, rules);
     write_json_atomically(path, run);
   }

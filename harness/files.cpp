@@ -149,7 +149,12 @@ void write_stream_atomically(const std::string& path, const std::function<void(s
 }
 
 void write_json_atomically(const std::string& path, const nlohmann::json& value, int indent) {
-  write_stream_atomically(path, [&](std::ostream& out) { out << std::setw(indent) << value; });
+  write_stream_atomically(path, [&](std::ostream& out) {
+    if (indent >= 0)
+      out << std::setw(indent) << value;
+    else
+      out << value;
+  });
 }
 
 std::string read_file(const std::string& path) {
@@ -239,6 +244,7 @@ nlohmann::json::parser_callback_t without_unreported_rank_fields() {
     }
     if (depth != 7) return true;
     const auto& key = parsed.get_ref<const std::string&>();
+    // "statistics": only a v1 run.json has them (upgrade_run_document drops them).
     static const std::array<std::string_view, 6> unreported = {"samples",  "statistics", "correctness",
                                                                "warnings", "skipped",    "backend"};
     if (std::find(unreported.begin(), unreported.end(), key) == unreported.end()) return true;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "harness/plan.hpp"
+#include "harness/run_document.hpp"
 #include "harness/verdicts.hpp"
 
 namespace exacheck {
@@ -69,33 +70,33 @@ void add_pct_of_peak(nlohmann::json& results, std::string_view benchmark, const 
   if (!system || !results.is_array()) return;
   for (auto& point : results) {
     if (!point.is_object() || !point.contains("ranks") || !point["ranks"].is_array()) continue;
+    // The rate's unit and statistic are the point's (its descriptor), the same for every rank.
+    const nlohmann::json* rate = metric_descriptor(point, peak_rate_metric);
+    if (!rate || metric_descriptor(point, pct_of_peak_metric)) continue;
+    const std::string unit = rate->value("unit", "");
     const nlohmann::json params = point.value("params", nlohmann::json::object());
+    const auto peak = find_peak(benchmark, params, system->peak_per_gpu, unit);
+    if (!peak) continue;
+    nlohmann::json added = {
+        {"name", pct_of_peak_metric},
+        {"unit", "%"},
+        {"statistic", rate->value("statistic", "")},
+        {"better", "higher"},
+        {"description",
+         fmt::format("{} as a percentage of the datasheet peak peak_per_gpu.{} = {:g} {} of system {}",
+                     peak_rate_metric, peak->key, peak->value, peak->unit, system->name)}};
+    const double factor = *unit_conversion(unit, peak->unit);
+    bool any = false;
     for (auto& rank : point["ranks"]) {
-      if (!rank.contains("metrics") || !rank["metrics"].is_array()) continue;
-      nlohmann::json& metrics = rank["metrics"];
-      const nlohmann::json* rate = nullptr;
-      bool already = false;
-      for (const auto& m : metrics) {
-        const std::string name = m.value("name", "");
-        if (name == peak_rate_metric) rate = &m;
-        if (name == pct_of_peak_metric) already = true;
-      }
-      if (!rate || already || !(*rate)["value"].is_number()) continue;
-      const std::string unit = rate->value("unit", "");
-      const auto peak = find_peak(benchmark, params, system->peak_per_gpu, unit);
-      if (!peak) continue;
-      const double value = (*rate)["value"].get<double>() * *unit_conversion(unit, peak->unit);
-      nlohmann::json added = {
-          {"name", pct_of_peak_metric},
-          {"value", 100.0 * value / peak->value},
-          {"unit", "%"},
-          {"statistic", rate->value("statistic", "")},
-          {"better", "higher"},
-          {"description",
-           fmt::format("{} as a percentage of the datasheet peak peak_per_gpu.{} = {:g} {} of system {}",
-                       peak_rate_metric, peak->key, peak->value, peak->unit, system->name)}};
-      metrics.push_back(std::move(added));
+      if (!rank.contains("values") || !rank["values"].is_object()) continue;
+      nlohmann::json& values = rank["values"];
+      const auto value = values.find(peak_rate_metric);
+      if (value == values.end() || !value->is_number()) continue;
+      const double in_peak_unit = value->get<double>() * factor;
+      values[std::string(pct_of_peak_metric)] = 100.0 * in_peak_unit / peak->value;
+      any = true;
     }
+    if (any) point["metrics"].push_back(std::move(added));
   }
 }
 

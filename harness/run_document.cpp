@@ -16,6 +16,71 @@
 
 namespace exacheck {
 
+const nlohmann::json* metric_descriptor(const nlohmann::json& point, std::string_view name) {
+  const auto list = point.find("metrics");
+  if (list == point.end() || !list->is_array()) return nullptr;
+  for (const auto& d : *list) {
+    const auto n = d.is_object() ? d.find("name") : d.end();
+    if (n != d.end() && n->is_string() && n->get_ref<const std::string&>() == name) return &d;
+  }
+  return nullptr;
+}
+
+void add_rank_metrics(nlohmann::json& point, nlohmann::json& rank, const nlohmann::json& metrics) {
+  nlohmann::json& descriptors = point["metrics"];
+  if (!descriptors.is_array()) descriptors = nlohmann::json::array();
+  nlohmann::json& values = rank["values"];
+  if (!values.is_object()) values = nlohmann::json::object();
+  if (!metrics.is_array()) return;
+  for (const auto& m : metrics) {
+    const auto name = m.is_object() ? m.find("name") : m.end();
+    if (name == m.end() || !name->is_string()) continue;
+    const std::string& key = name->get_ref<const std::string&>();
+    // The descriptor is the metric less its number, as it was: a member it lacked stays absent (readers
+    // default it), so that a v1 file reads the same after the upgrade.
+    if (!metric_descriptor(point, key)) {
+      nlohmann::json descriptor = m;
+      descriptor.erase("value");
+      descriptors.push_back(std::move(descriptor));
+    }
+    const auto value = m.find("value");
+    values[key] = value != m.end() && value->is_number() ? *value : nlohmann::json(nullptr);
+  }
+}
+
+bool upgrade_run_document(nlohmann::json& run) {
+  if (!run.is_object()) return false;
+  const auto schema = run.find("schema");
+  if (schema == run.end() || !schema->is_string() || schema->get_ref<const std::string&>() != run_schema_v1)
+    return false;
+  const auto cases = run.find("cases");
+  if (cases != run.end() && cases->is_array())
+    for (auto& c : *cases) {
+      const auto results = c.is_object() ? c.find("results") : c.end();
+      if (results == c.end() || !results->is_array()) continue;
+      for (auto& point : *results) {
+        if (!point.is_object()) continue;
+        const auto ranks = point.find("ranks");
+        // v1 points had no `metrics`: every point gets its list, empty when no rank measured anything.
+        point["metrics"] = nlohmann::json::array();
+        if (ranks == point.end() || !ranks->is_array()) continue;
+        for (auto& rank : *ranks) {
+          if (!rank.is_object()) continue;
+          nlohmann::json metrics;
+          if (const auto m = rank.find("metrics"); m != rank.end()) {
+            metrics = std::move(*m);
+            rank.erase(m);
+          }
+          add_rank_metrics(point, rank, metrics);
+          rank.erase("statistics");  // derivable from `samples`; v2 keeps none
+        }
+      }
+    }
+  // lead: call upgrade_analysis_v1 here
+  *schema = run_schema;
+  return true;
+}
+
 nlohmann::json make_run_header(const plan& p, const system_spec* system,
                                const std::vector<std::string>& command_line) {
   nlohmann::json system_json = nullptr;
@@ -25,7 +90,7 @@ nlohmann::json make_run_header(const plan& p, const system_spec* system,
                    {"size", {{"nodes", system->nodes}, {"gpus_per_node", system->gpus_per_node}}},
                    {"peak_per_gpu", system->peak_per_gpu}};
   return {
-      {"schema", "exacheck/run/v1"},
+      {"schema", run_schema},
       {"synthetic", false},
       {"verdict", "PASS"},
       {"exit_code", 0},

@@ -2,6 +2,7 @@
 // Builds run.json (docs/run-json.md) as a run goes: header and provenance, one entry per case, summary.
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/outcome.hpp"
@@ -9,6 +10,29 @@
 #include "harness/process.hpp"
 
 namespace exacheck {
+
+// The schema run.json is written in, and the one every reader expects once the document has gone through
+// upgrade_run_document. v2: a point lists its metrics' descriptors once (`metrics`), a rank record holds only
+// their numbers (`values`); no per-rank `statistics` (docs/run-json.md).
+inline constexpr std::string_view run_schema = "exacheck/run/v2";
+// The schema before it: every rank record carried a `metrics` list (name, value, unit, statistic, better,
+// description) and a `statistics` object. Still read, through upgrade_run_document.
+inline constexpr std::string_view run_schema_v1 = "exacheck/run/v1";
+
+// Brings a parsed run.json to `run_schema` in place: an exacheck/run/v1 document is converted (true is
+// returned: it differs from its file); a v2 one, or anything else, is left as it is (false) — the caller
+// then checks `schema` and names what it got. Called right after every parse of a run.json, so that every
+// reader knows v2 only. Tolerant of what a filtered parse left out (without_unreported_rank_fields).
+bool upgrade_run_document(nlohmann::json& run);
+
+// Adds one worker-form metric list (a point_result's `metrics`: name, value, unit, statistic, better,
+// description per entry) to a run.json point and one of its rank records: the descriptors go to the point's
+// `metrics` (once per name, in first-seen order), the numbers to the rank's `values` (null when not a
+// number).
+void add_rank_metrics(nlohmann::json& point, nlohmann::json& rank, const nlohmann::json& metrics);
+
+// The descriptor of metric `name` in a point's `metrics`, or nullptr.
+const nlohmann::json* metric_descriptor(const nlohmann::json& point, std::string_view name);
 
 nlohmann::json make_run_header(const plan& p, const system_spec* system,
                                const std::vector<std::string>& command_line);

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <stdexcept>
 #include <vector>
 
 #include "harness/result.hpp"
+#include "harness/run_document.hpp"
 
 namespace exacheck {
 namespace {
@@ -67,18 +69,24 @@ nlohmann::json metric_check(const nlohmann::json& point, const std::string& name
   std::optional<metric> chosen;
   int chosen_rank = -1, measured = 0;
   std::string chosen_host;
+  const nlohmann::json* descriptor = metric_descriptor(point, name);
+  if (!descriptor)
+    throw std::invalid_argument(fmt::format("metric '{}' has no descriptor in its point", name));
+  // What every rank's number of this metric is (unit, statistic, better): the point's descriptor of it.
+  metric described = descriptor->get<metric>();
   for (const auto& rank : point.at("ranks")) {
-    for (const auto& m_json : rank.value("metrics", nlohmann::json::array())) {
-      if (m_json.value("name", "") != name) continue;
-      const metric m = m_json.get<metric>();
-      ++measured;
-      // Global metrics are the same on every rank: rank 0's is the one. Rank metrics: the worst rank's.
-      const bool take = !chosen || (global ? rank.value("rank", -1) == 0 : is_worse(m, *chosen));
-      if (take) {
-        chosen = m;
-        chosen_rank = rank.value("rank", -1);
-        chosen_host = rank.value("host", "");
-      }
+    const auto values = rank.find("values");
+    if (values == rank.end() || !values->is_object()) continue;
+    const auto value = values->find(name);
+    if (value == values->end()) continue;
+    described.value = value->is_number() ? value->get<double>() : std::nan("");
+    ++measured;
+    // Global metrics are the same on every rank: rank 0's is the one. Rank metrics: the worst rank's.
+    const bool take = !chosen || (global ? rank.value("rank", -1) == 0 : is_worse(described, *chosen));
+    if (take) {
+      chosen = described;
+      chosen_rank = rank.value("rank", -1);
+      chosen_host = rank.value("host", "");
     }
   }
   nlohmann::json check = make_check(name, point.at("params"), outcome::recorded, "");
@@ -201,23 +209,22 @@ nlohmann::json results_by_point(const nlohmann::json& case_result) {
       if (points.size() <= i)
         points.push_back({{"params", p.value("params", nlohmann::json::object())},
                           {"scope", p.value("scope", "rank")},
+                          {"metrics", nlohmann::json::array()},
                           {"ranks", nlohmann::json::array()}});
+      // A rank record holds its numbers only; what they are is said once, by the point (run/v2). Its
+      // statistics are not kept: they are derivable from `samples`.
       nlohmann::json entry = {{"rank", rank.value("rank", -1)},
                               {"host", rank.value("host", "")},
                               {"local_rank", rank.value("local_rank", 0)},
                               {"device", rank.value("device", nlohmann::json::object())},
                               {"backend", rank.value("backend", "")},
-                              {"metrics", p.value("metrics", nlohmann::json::array())},
+                              {"values", nlohmann::json::object()},
                               {"samples", p.value("samples", nlohmann::json::array())},
-                              {"statistics", nlohmann::json::object()},
                               {"correctness", p.value("correctness", nlohmann::json::object())},
                               {"skipped", p.value("skipped", nlohmann::json(nullptr))},
                               {"warnings", p.value("warnings", nlohmann::json::array())}};
       if (p.contains("slowest_rank")) entry["slowest_rank"] = p["slowest_rank"];  // collectives
-      for (const auto& series : entry["samples"]) {
-        const auto s = series.get<sample_series>();
-        entry["statistics"][s.name] = summarize(s.values);
-      }
+      add_rank_metrics(points[i], entry, p.value("metrics", nlohmann::json::array()));
       points[i]["ranks"].push_back(std::move(entry));
     }
   }
@@ -258,12 +265,9 @@ nlohmann::json evaluate_checks(const nlohmann::json& results, const std::string&
       check["ranks_expected"] = ranks_expected;
       checks.push_back(std::move(check));
     }
-    std::vector<std::string> names;
-    for (const auto& r : ranks)
-      for (const auto& m : r.value("metrics", nlohmann::json::array())) {
-        const auto name = m.value("name", "");
-        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-      }
+    std::vector<std::string> names;  // the point's metrics, in the order its ranks first reported them
+    for (const auto& m : point.value("metrics", nlohmann::json::array()))
+      names.push_back(m.value("name", ""));
     if (names.empty() && verified == 0)
       checks.push_back(make_check("run", params, outcome::fail, "the point produced no metric and no check"));
     for (const auto& name : names)

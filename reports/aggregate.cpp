@@ -75,24 +75,21 @@ struct metric_column {
   int ranks_reported = 0;
 };
 
-std::vector<metric_column> columns_of(const json& ranks) {
+std::vector<metric_column> columns_of(const json& point) {
+  const json& ranks = list_field(point, "ranks");
   std::vector<metric_column> columns;
-  for (std::size_t r = 0; r < ranks.size(); ++r)
-    for (const auto& m : list_field(ranks[r], "metrics")) {
-      const std::string name = text_field(m, "name");
-      auto column = std::find_if(columns.begin(), columns.end(),
-                                 [&](const metric_column& c) { return c.name == name; });
-      if (column == columns.end()) {
-        metric_column fresh{name, text_field(m, "unit"), text_field(m, "statistic"),
-                            text_field(m, "better") != "lower",
-                            std::vector<double>(ranks.size(), std::numeric_limits<double>::quiet_NaN())};
-        column = columns.insert(columns.end(), std::move(fresh));
-      }
-      const json& value = field(m, "value");
-      column->per_rank[r] =
-          value.is_number() ? value.get<double>() : std::numeric_limits<double>::quiet_NaN();
-      ++column->ranks_reported;
+  for (const auto& m : list_field(point, "metrics")) {
+    metric_column column{text_field(m, "name"), text_field(m, "unit"), text_field(m, "statistic"),
+                         text_field(m, "better") != "lower",
+                         std::vector<double>(ranks.size(), std::numeric_limits<double>::quiet_NaN())};
+    for (std::size_t r = 0; r < ranks.size(); ++r) {
+      const json* value = rank_value(ranks[r], column.name);
+      if (!value) continue;
+      if (value->is_number()) column.per_rank[r] = value->get<double>();
+      ++column.ranks_reported;
     }
+    columns.push_back(std::move(column));
+  }
   return columns;
 }
 
@@ -157,7 +154,7 @@ class analyser {
         consider_collective(case_index, test_case, point);
         continue;
       }
-      const auto columns = columns_of(ranks);
+      const auto columns = columns_of(point);
       if (columns.empty()) continue;
       const auto identities = identities_of(ranks);
       for (const auto& column : columns) {

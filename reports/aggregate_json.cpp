@@ -224,16 +224,18 @@ json metric_json(const metric_fleet& f, const std::vector<fleet_outlier>& outlie
 }
 
 json collective_json(const json& test_case, const json& point, int ranks) {
-  const json* metrics = nullptr;
+  const json* rank_zero = nullptr;  // a global metric is the same on every rank: rank 0's, else the first's
   for (const auto& rank : list_field(point, "ranks")) {
-    if (!metrics || field(rank, "rank") == 0) metrics = &list_field(rank, "metrics");
+    if (!rank_zero || field(rank, "rank") == 0) rank_zero = &rank;
     if (field(rank, "rank") == 0) break;
   }
   const auto metric = [&](const char* name) -> json {
-    if (metrics)
-      for (const auto& m : *metrics)
-        if (text_field(m, "name") == name && field(m, "value").is_number())
-          return {{"value", field(m, "value")}, {"unit", field(m, "unit")}};
+    if (rank_zero)
+      for (const auto& m : list_field(point, "metrics"))
+        if (text_field(m, "name") == name) {
+          const json* value = rank_value(*rank_zero, name);
+          if (value && value->is_number()) return {{"value", *value}, {"unit", field(m, "unit")}};
+        }
     return nullptr;
   };
   return {{"case_id", text_field(test_case, "id")},

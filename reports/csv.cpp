@@ -2,9 +2,16 @@
 // outcome, plus one row per check that has no per-rank metric (correctness, skipped points, cases that did
 // not run). RFC 4180 quoting; lines end in "\n" so that grep, cut and awk read it (RFC 4180 readers accept it
 // too). Numbers are written with every digit (shortest round-trip text). Rendered from run.json alone.
-#include <algorithm>
+//
+// At 2,100 GPUs it is ~400,000 rows: the rows are formatted into one buffer flushed to the stream in chunks,
+// and what is the same on every rank of a point (the case's fields, the params, each metric's descriptor,
+// check and reference) is formatted once per point, so that a rank's row costs its rank, host and value.
+#include <fmt/format.h>
+
+#include <cmath>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "reports/format.hpp"
@@ -20,38 +27,109 @@ const std::vector<std::string> columns{
     "metric",         "value",       "unit",        "statistic", "better",  "reference",
     "reference_unit", "lower_bound", "upper_bound", "delta_pct", "outcome", "reason"};
 
-struct row {
-  std::string rank, host, metric, value, unit, statistic, better;
+// Rows go to `m_buffer` and from there to the stream once it holds `flush_bytes`.
+class csv_writer {
+ public:
+  explicit csv_writer(std::ostream& out) : m_out(out) {}
+  csv_writer(const csv_writer&) = delete;
+  csv_writer& operator=(const csv_writer&) = delete;
+  ~csv_writer() { flush(); }
+
+  // One RFC 4180 field, as csv_field quotes it.
+  void field(std::string_view text) {
+    if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+      m_buffer.append(text);
+      return;
+    }
+    m_buffer.push_back('"');
+    for (const char c : text) {
+      if (c == '"') m_buffer.push_back('"');
+      m_buffer.push_back(c);
+    }
+    m_buffer.push_back('"');
+  }
+  // A scalar as text_field would write it (numbers as exact_number), quoted as a field.
+  void scalar(const json& value) {
+    if (value.is_number_integer()) {
+      if (value.is_number_unsigned())
+        fmt::format_to(std::back_inserter(m_buffer), "{}", value.get<std::uint64_t>());
+      else
+        fmt::format_to(std::back_inserter(m_buffer), "{}", value.get<std::int64_t>());
+    } else if (value.is_number_float() && std::isfinite(value.get<double>())) {
+      fmt::format_to(std::back_inserter(m_buffer), "{}", value.get<double>());
+    } else if (value.is_string()) {
+      field(value.get_ref<const std::string&>());
+    } else if (!value.is_null()) {
+      field(scalar_text(value));
+    }
+  }
+  void raw(std::string_view text) { m_buffer.append(text); }
+  void separator() { m_buffer.push_back(','); }
+  void end_line() {
+    m_buffer.push_back('\n');
+    if (m_buffer.size() >= flush_bytes) flush();
+  }
+  void line(const std::vector<std::string>& fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i) separator();
+      field(fields[i]);
+    }
+    end_line();
+  }
+  void flush() {
+    m_out.write(m_buffer.data(), static_cast<std::streamsize>(m_buffer.size()));
+    m_buffer.clear();
+  }
+
+ private:
+  static constexpr std::size_t flush_bytes = 1 << 20;
+  std::ostream& m_out;
+  fmt::memory_buffer m_buffer;
 };
 
-void write_line(std::ostream& out, const std::vector<std::string>& fields) {
-  for (std::size_t i = 0; i < fields.size(); ++i) out << (i ? "," : "") << csv_field(fields[i]);
-  out << "\n";
+// The quoted text of one row's fields `first`..: what the rows of a point share, formatted once.
+std::string joined_fields(const std::vector<std::string>& fields) {
+  std::string text;
+  for (std::size_t i = 0; i < fields.size(); ++i) text += (i ? "," : "") + csv_field(fields[i]);
+  return text;
 }
 
-// `judged`: this row holds the value the check judged (its worst rank, or rank 0 of a global metric, or the
-// check itself), so the check's Δ% and reason belong to it; other ranks' rows carry only the reference and
-// the point's outcome (the renderer does not compute a Δ% of its own).
-// `params` is the point's params_text(…, ";"): made once per point, not once per rank (thousands of ranks).
-void write_row(std::ostream& out, const json& test_case, const std::string& params, const row& r,
-               const json& check, bool judged) {
+// The case's and the point's columns (case_id … params), with the comma that follows them.
+std::string row_prefix(const json& test_case, const std::string& params) {
+  return joined_fields({text_field(test_case, "id"), text_field(test_case, "name"),
+                        text_field(test_case, "benchmark"), params}) +
+         ",";
+}
+
+// The columns after `value` (unit … reason), with the comma before them. `judged`: this row holds the value
+// the check judged (its worst rank, or rank 0 of a global metric, or the check itself), so the check's Δ% and
+// reason belong to it; other ranks' rows carry only the reference and the point's outcome (the renderer does
+// not compute a Δ% of its own).
+std::string row_suffix(const std::string& unit, const std::string& statistic, const std::string& better,
+                       const json& check, bool judged) {
   const json& reference = field(check, "reference");
-  write_line(out,
-             {text_field(test_case, "id"), text_field(test_case, "name"), text_field(test_case, "benchmark"),
-              params, r.rank, r.host, r.metric, r.value, r.unit, r.statistic, r.better,
-              exact_number(field(reference, "value")), text_field(reference, "unit"),
-              exact_number(field(reference, "lower_bound")), exact_number(field(reference, "upper_bound")),
-              judged ? exact_number(field(check, "delta_pct")) : "", text_field(check, "outcome"),
-              judged ? text_field(check, "reason") : ""});
+  return "," + joined_fields({unit, statistic, better, exact_number(field(reference, "value")),
+                              text_field(reference, "unit"), exact_number(field(reference, "lower_bound")),
+                              exact_number(field(reference, "upper_bound")),
+                              judged ? exact_number(field(check, "delta_pct")) : "",
+                              text_field(check, "outcome"), judged ? text_field(check, "reason") : ""});
 }
 
-void write_check_row(std::ostream& out, const json& test_case, const json& check) {
-  write_row(out, test_case, params_text(field(check, "params"), ";"),
-            {text_field(check, "worst_rank"), text_field(check, "worst_host"), text_field(check, "metric"),
-             exact_number(field(check, "value")), text_field(check, "unit"), text_field(check, "statistic"),
-             text_field(check, "better")},
-            check, true);
+void write_check_row(csv_writer& out, const json& test_case, const json& check) {
+  out.raw(row_prefix(test_case, params_text(field(check, "params"), ";")));
+  out.raw(joined_fields({text_field(check, "worst_rank"), text_field(check, "worst_host"),
+                         text_field(check, "metric"), exact_number(field(check, "value"))}));
+  out.raw(row_suffix(text_field(check, "unit"), text_field(check, "statistic"), text_field(check, "better"),
+                     check, true));
+  out.end_line();
 }
+
+// One metric of a point as its rows need it: the check of it, and the text after the value both ways.
+struct metric_columns {
+  std::string name;
+  const json* check = nullptr;  // nullptr: no check of this metric at this point
+  std::string judged_suffix, other_suffix;
+};
 
 // The check of `metric` at the point with `params`, or -1.
 int find_check(const json& checks, const std::string& metric, const json& params) {
@@ -61,30 +139,47 @@ int find_check(const json& checks, const std::string& metric, const json& params
   return -1;
 }
 
-void write_point(std::ostream& out, const json& test_case, const json& point, std::vector<bool>& written) {
+void write_point(csv_writer& out, const json& test_case, const json& point, std::vector<bool>& written) {
   const json& checks = list_field(test_case, "checks");
   const json& params = field(point, "params");
-  const std::string params_csv = params_text(params, ";");
-  // Every rank of the point has the same metrics: their checks are looked up once, not once per rank.
-  std::vector<std::pair<std::string, int>> check_of_metric;
-  for (const auto& rank : list_field(point, "ranks"))
-    for (const auto& metric : list_field(rank, "metrics")) {
-      const std::string name = text_field(metric, "name");
-      auto known = std::find_if(check_of_metric.begin(), check_of_metric.end(),
-                                [&](const auto& entry) { return entry.first == name; });
-      if (known == check_of_metric.end())
-        known = check_of_metric.insert(check_of_metric.end(), {name, find_check(checks, name, params)});
-      const int index = known->second;
-      static const json no_check;
-      const json& check = index >= 0 ? checks[static_cast<std::size_t>(index)] : no_check;
-      if (index >= 0) written[static_cast<std::size_t>(index)] = true;
-      const bool judged = index >= 0 && field(check, "worst_rank") == field(rank, "rank");
-      write_row(
-          out, test_case, params_csv,
-          {text_field(rank, "rank"), text_field(rank, "host"), name, exact_number(field(metric, "value")),
-           text_field(metric, "unit"), text_field(metric, "statistic"), text_field(metric, "better")},
-          check, judged);
+  const std::string prefix = row_prefix(test_case, params_text(params, ";"));
+  // Every rank of the point has the point's metrics: their checks and columns are made once, not per rank.
+  std::vector<metric_columns> metrics;
+  for (const auto& m : list_field(point, "metrics")) {
+    metric_columns c{text_field(m, "name"), nullptr, "", ""};
+    const int index = find_check(checks, c.name, params);
+    static const json no_check;
+    if (index >= 0) c.check = &checks[static_cast<std::size_t>(index)];
+    const json& check = c.check ? *c.check : no_check;
+    const std::string unit = text_field(m, "unit"), statistic = text_field(m, "statistic"),
+                      better = text_field(m, "better");
+    c.judged_suffix = row_suffix(unit, statistic, better, check, true);
+    c.other_suffix = row_suffix(unit, statistic, better, check, false);
+    metrics.push_back(std::move(c));
+  }
+  // Rank-major, each rank's metrics in the point's order, as the ranks reported them.
+  for (const auto& rank : list_field(point, "ranks")) {
+    const json& rank_number = field(rank, "rank");
+    const json& host = field(rank, "host");
+    for (std::size_t i = 0; i < metrics.size(); ++i) {
+      const metric_columns& m = metrics[i];
+      const json* value = rank_value(rank, m.name);
+      if (!value) continue;
+      const bool judged = m.check && field(*m.check, "worst_rank") == rank_number;
+      out.raw(prefix);
+      out.scalar(rank_number);
+      out.separator();
+      out.scalar(host);
+      out.separator();
+      out.field(m.name);
+      out.separator();
+      if (value->is_number()) out.scalar(*value);
+      out.raw(judged ? m.judged_suffix : m.other_suffix);
+      out.end_line();
     }
+  }
+  for (const auto& m : metrics)
+    if (m.check) written[static_cast<std::size_t>(m.check - &checks[0])] = true;
   // Checks of this point without per-rank rows: correctness, a skipped point.
   for (std::size_t i = 0; i < checks.size(); ++i)
     if (!written[i] && field(checks[i], "params") == params) {
@@ -96,17 +191,18 @@ void write_point(std::ostream& out, const json& test_case, const json& point, st
 }  // namespace
 
 void render_csv(const json& run, std::ostream& out) {
+  csv_writer csv(out);
   // A simulated run (exacheck simulate) starts with a comment line, so that its rows cannot pass for measured
   // ones; real runs have none (readers: pandas.read_csv(comment='#'), grep -v '^#').
-  if (field(run, "synthetic") == true) out << "# SYNTHETIC: generated by exacheck simulate, not measured\n";
-  write_line(out, columns);
+  if (field(run, "synthetic") == true) csv.raw("# SYNTHETIC: generated by exacheck simulate, not measured\n");
+  csv.line(columns);
   for (const auto& test_case : list_field(run, "cases")) {
     const json& checks = list_field(test_case, "checks");
     std::vector<bool> written(checks.size(), false);
-    for (const auto& point : list_field(test_case, "results")) write_point(out, test_case, point, written);
+    for (const auto& point : list_field(test_case, "results")) write_point(csv, test_case, point, written);
     // What is left belongs to no measured point: the "run" check of a case that errored or timed out.
     for (std::size_t i = 0; i < checks.size(); ++i)
-      if (!written[i]) write_check_row(out, test_case, checks[i]);
+      if (!written[i]) write_check_row(csv, test_case, checks[i]);
   }
 }
 

@@ -37,8 +37,15 @@ std::string list_text(const nlohmann::json& list) {
 const nlohmann::json& field(const nlohmann::json& object, std::string_view key) {
   static const nlohmann::json null_value;
   if (!object.is_object()) return null_value;
-  const auto found = object.find(std::string(key));
+  const auto found = object.find(key);
   return found == object.end() ? null_value : *found;
+}
+
+const nlohmann::json* rank_value(const nlohmann::json& rank, std::string_view name) {
+  const nlohmann::json& values = field(rank, "values");
+  if (!values.is_object()) return nullptr;
+  const auto found = values.find(name);
+  return found == values.end() ? nullptr : &*found;
 }
 
 const nlohmann::json& list_field(const nlohmann::json& object, std::string_view key) {

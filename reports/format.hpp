@@ -20,6 +20,12 @@ const nlohmann::json& list_field(const nlohmann::json& object, std::string_view 
 std::string scalar_text(const nlohmann::json& value);
 std::string text_field(const nlohmann::json& object, std::string_view key);
 
+// ---- rank records (run.json exacheck/run/v2: a point's `metrics` describe, its ranks' `values` hold) ----
+
+// What rank record `rank` holds for metric `name` (`rank.values[name]`: a number, or null when the rank
+// measured no number), or nullptr when the rank did not report that metric at all.
+const nlohmann::json* rank_value(const nlohmann::json& rank, std::string_view name);
+
 // ---- numbers ----
 
 // Shortest text that reads back to the same double ("0.05", "1e+20"); integers as integers. For machine

@@ -162,9 +162,10 @@ std::vector<sweep_series> sweeps_of(const json& run, const std::string& benchmar
       const auto [at, added] = index.emplace(name, sweeps.size());
       if (added) sweeps.push_back({name, {}, {}, ""});
       sweep_series& s = sweeps[at->second];
-      for (const auto& m : list_field(ranks.front(), "metrics")) {  // global metrics: the same on every rank
-        const auto value = value_of(m);
-        if (!value) continue;
+      for (const auto& m : list_field(point, "metrics")) {  // global metrics: the same on every rank
+        const json* measured = rank_value(ranks.front(), text_field(m, "name"));
+        if (!measured || !measured->is_number()) continue;
+        const auto value = std::optional<double>(measured->get<double>());
         if (text_field(m, "name") == "busbw") s.busbw.push_back({bytes.get<double>(), *value});
         if (text_field(m, "name") == "time") {
           s.time.push_back({bytes.get<double>(), *value});

@@ -298,14 +298,13 @@ void write_formulas(const json& run, std::ostream& out) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& test_case : list_field(run, "cases"))
     for (const auto& point : list_field(test_case, "results"))
-      for (const auto& rank : list_field(point, "ranks"))
-        for (const auto& metric : list_field(rank, "metrics")) {
-          std::vector<std::string> row{
-              text_field(test_case, "benchmark"),    text_field(metric, "name"),
-              or_dash(text_field(metric, "unit")),   or_dash(text_field(metric, "statistic")),
-              or_dash(text_field(metric, "better")), or_dash(text_field(metric, "description"))};
-          if (std::find(rows.begin(), rows.end(), row) == rows.end()) rows.push_back(std::move(row));
-        }
+      for (const auto& metric : list_field(point, "metrics")) {  // the point's descriptors, once per point
+        std::vector<std::string> row{
+            text_field(test_case, "benchmark"),    text_field(metric, "name"),
+            or_dash(text_field(metric, "unit")),   or_dash(text_field(metric, "statistic")),
+            or_dash(text_field(metric, "better")), or_dash(text_field(metric, "description"))};
+        if (std::find(rows.begin(), rows.end(), row) == rows.end()) rows.push_back(std::move(row));
+      }
   if (rows.empty()) return;
   out << "Metrics as measured:\n\n";
   write_table_header(out, {"benchmark", "metric", "unit", "statistic", "better", "definition"});

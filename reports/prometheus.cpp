@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <ctime>
 #include <optional>
+#include <tuple>
+#include <vector>
 
 #include "reports/format.hpp"
 #include "reports/prometheus_exposition.hpp"
@@ -193,13 +195,23 @@ class prometheus_renderer {
   void add_point(const nlohmann::json& c, const nlohmann::json& point, bool rank_scoped_too) {
     const bool global = text_field(point, "scope") == "global";
     if (!global && !rank_scoped_too) return;
+    // The point's metrics (their descriptors): each one's family once, not once per rank.
+    struct family {
+      std::string metric, name, help;
+      double factor = 1;
+    };
+    std::vector<family> families;
+    for (const auto& metric : list_field(point, "metrics")) {
+      family f{text_field(metric, "name"), "", "", 1};
+      std::tie(f.name, f.help) = family_of(text_field(c, "benchmark"), f.metric, text_field(metric, "unit"),
+                                           text_field(metric, "statistic"), !global, f.factor);
+      families.push_back(std::move(f));
+    }
     for (const auto& rank : list_field(point, "ranks")) {
-      for (const auto& metric : list_field(rank, "metrics")) {
-        double factor = 1;
-        const auto [name, help] =
-            family_of(text_field(c, "benchmark"), text_field(metric, "name"), text_field(metric, "unit"),
-                      text_field(metric, "statistic"), !global, factor);
-        const double value = number_or_nan(field(metric, "value")) * factor;
+      for (const auto& [metric, name, help, factor] : families) {
+        const nlohmann::json* measured = rank_value(rank, metric);
+        if (!measured) continue;
+        const double value = number_or_nan(*measured) * factor;
         if (global) {
           label_list labels = case_labels(c);
           labels.emplace_back("ranks", text_field(c, "ranks"));

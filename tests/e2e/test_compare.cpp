@@ -32,7 +32,7 @@ fs::path make_run_dir(const fs::path& parent, const std::string& name,
 // GEMM fp64 20% slower on every rank.
 void plant_gemm_regression(nlohmann::json& run) {
   for (auto& rank : run["cases"][0]["results"][0]["ranks"]) {
-    auto& tflops = rank["metrics"][0]["value"];
+    auto& tflops = rank["values"]["tflops"];
     tflops = tflops.get<double>() * 0.8;
   }
 }
@@ -149,4 +149,67 @@ TEST_F(compare_cli, usage_errors_exit_2_with_a_clear_message) {
     EXPECT_EQ(result.exit_code, 2) << c.args[1] << "\n" << result.output;
     EXPECT_NE(result.output.find(c.message), std::string::npos) << result.output;
   }
+}
+
+// A baseline kept from an older exacheck (run.json schema exacheck/run/v1: metrics listed on every rank) is
+// read as one of today's: the same run in either schema compares as all SAME, and a regression against it is
+// found as against the v2 one.
+TEST_F(compare_cli, a_v1_baseline_is_accepted_and_compares_like_its_v2_form) {
+  const fs::path v1_dir = m_dir / "baseline-v1";
+  fs::create_directories(v1_dir);
+  fs::copy_file(fs::path(EXACHECK_TEST_DATA_DIR) / "golden" / "run_small_v1.json", v1_dir / "run.json");
+  ASSERT_EQ(read_json(v1_dir / "run.json")["schema"], "exacheck/run/v1");
+  const auto current = make_run_dir(m_dir, "current");
+  const auto same = run({"compare", current.string(), "--baseline", v1_dir.string(), "--tolerance", "0%"});
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_NE(same.output.find("metrics: 10 SAME"), std::string::npos) << same.output;
+  const auto regressed = make_run_dir(m_dir, "regressed", plant_gemm_regression);
+  const auto caught = run({"compare", regressed.string(), "--baseline", (v1_dir / "run.json").string()});
+  EXPECT_EQ(caught.exit_code, 1) << caught.output;
+  EXPECT_NE(caught.output.find("1.669 TFLOP/s → 1.335 TFLOP/s (-20.0%)"), std::string::npos) << caught.output;
+  // And as the run compared (RUN_DIR), too.
+  const auto reversed =
+      run({"compare", v1_dir.string(), "--baseline", current.string(), "--tolerance", "0%"});
+  EXPECT_EQ(reversed.exit_code, 0) << reversed.output;
+}
+
+// `exacheck report` on a run directory of an older exacheck renders its reports and writes run.json back in
+// today's schema (compact), so that the next reader finds v2.
+TEST_F(compare_cli, report_on_a_v1_run_writes_run_json_back_as_v2) {
+  const fs::path dir = m_dir / "old-run";
+  fs::create_directories(dir);
+  fs::copy_file(fs::path(EXACHECK_TEST_DATA_DIR) / "golden" / "run_small_v1.json", dir / "run.json");
+  const auto result = run({"report", dir.string()});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  const std::string text = slurp(dir / "run.json");
+  EXPECT_EQ(text.find('\n'), std::string::npos) << "run.json is written compact";
+  const auto upgraded = nlohmann::json::parse(text);
+  EXPECT_EQ(upgraded["schema"], "exacheck/run/v2");
+  const auto& point = upgraded["cases"][0]["results"][0];
+  EXPECT_EQ(point["metrics"][0]["name"], "tflops");
+  EXPECT_TRUE(point["ranks"][0]["values"]["tflops"].is_number());
+  EXPECT_FALSE(point["ranks"][0].contains("metrics"));
+  EXPECT_FALSE(point["ranks"][0].contains("statistics"));
+  // Its reports are those of the same run in v2.
+  const fs::path v2_dir = make_run_dir(m_dir, "new-run");
+  ASSERT_EQ(run({"report", v2_dir.string()}).exit_code, 0);
+  for (const char* report : {"report.md", "results.csv", "junit.xml", "metrics.prom", "report.html"})
+    EXPECT_TRUE(slurp(dir / report) == slurp(v2_dir / report)) << report << " differs";
+}
+
+TEST_F(compare_cli, an_unknown_run_schema_is_a_usage_error_naming_both_known_ones) {
+  const auto good = make_run_dir(m_dir, "good");
+  const fs::path future = m_dir / "future";
+  fs::create_directories(future);
+  nlohmann::json run = read_json(golden_run);
+  run["schema"] = "exacheck/run/v9";
+  write_text(future / "run.json", run.dump());
+  const auto result = run_cli({"compare", good.string(), "--baseline", future.string()}, m_dir / "out.txt");
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("schema exacheck/run/v2 or exacheck/run/v1 expected"), std::string::npos)
+      << result.output;
+  const auto report = run_cli({"report", future.string()}, m_dir / "out2.txt");
+  EXPECT_EQ(report.exit_code, 2) << report.output;
+  EXPECT_NE(report.output.find("schema 'exacheck/run/v9' is not exacheck/run/v2"), std::string::npos)
+      << report.output;
 }

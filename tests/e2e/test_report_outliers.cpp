@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "../support/cli_runner.hpp"
+#include "../support/rank_records.hpp"
 
 using namespace exacheck::testing;
 namespace fs = std::filesystem;
@@ -25,7 +26,7 @@ json unanalysed_fleet_run() {
           {{"kind", "gpu"}, {"index", r % 4}, {"name", "H100"}, {"uuid", "GPU-" + std::to_string(r)}}},
          {"metrics", {{{"name", "tflops"}, {"value", values[r]}, {"unit", "TFLOP/s"}}}}});
   const json params = {{"dtype", "bf16"}};
-  return {{"schema", "exacheck/run/v1"},
+  return {{"schema", "exacheck/run/v2"},
           {"verdict", "PASS"},
           {"exit_code", 0},
           {"interrupted", false},
@@ -40,7 +41,7 @@ json unanalysed_fleet_run() {
              {"status", "completed"},
              {"outcome", "RECORDED"},
              {"timing", {{"launch_s", 1.0}, {"benchmark_s", 1.0}}},
-             {"results", {{{"params", params}, {"scope", "rank"}, {"ranks", ranks}}}},
+             {"results", {exacheck::testing::rank_point(params, "rank", ranks)}},
              {"checks",
               {{{"metric", "tflops"},
                 {"params", params},

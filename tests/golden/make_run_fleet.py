@@ -4,7 +4,10 @@ two all-reduce sweeps, an all-gather sweep, a failed and a timed-out case) with 
 node. Its "analysis" section and fleet checks are then computed by exacheck itself:
 
     python3 tests/golden/make_run_fleet.py /tmp/fleet && exacheck report /tmp/fleet \
-        && cp /tmp/fleet/run.json tests/golden/run_fleet.json
+        && python3 -c 'import json, sys; sys.stdout.write(json.dumps(json.load(open(sys.argv[1])), indent=1,
+           ensure_ascii=False, sort_keys=True))' /tmp/fleet/run.json > tests/golden/run_fleet.json
+
+(run.json is written compact; the golden file is indented so that its diffs can be read.)
 
 The numbers are drawn from a seeded generator: the fixture is a rendering test input, marked "synthetic": true.
 """
@@ -40,7 +43,19 @@ def device(host, gpu):
 
 def rank_entry(rank, host, gpu, metrics, correctness):
     return {"rank": rank, "host": host, "local_rank": gpu, "device": device(host, gpu), "metrics": metrics,
-            "samples": [], "statistics": {}, "correctness": correctness, "skipped": None, "warnings": []}
+            "samples": [], "correctness": correctness, "skipped": None, "warnings": []}
+
+
+def point(params, scope, point_ranks):
+    """run.json's point (schema exacheck/run/v2): the metrics described once, each rank with its values."""
+    descriptors = []
+    for r in point_ranks:
+        for m in r["metrics"]:
+            if all(d["name"] != m["name"] for d in descriptors):
+                descriptors.append({k: v for k, v in m.items() if k != "value"})
+    ranks = [dict({k: v for k, v in r.items() if k != "metrics"},
+                  values={m["name"]: m["value"] for m in r["metrics"]}) for r in point_ranks]
+    return {"params": params, "scope": scope, "metrics": descriptors, "ranks": ranks}
 
 
 def metric(name, value, unit, statistic, better, description):
@@ -103,7 +118,7 @@ def per_gpu_case(case_id, benchmark, params_list, metric_specs, method, referenc
                                       description))
             point_ranks.append(rank_entry(rank, host, gpu, metrics,
                                           {"checked": True, "passed": True, "method": method, "detail": "ok"}))
-        case["results"].append({"params": params, "scope": "rank", "ranks": point_ranks})
+        case["results"].append(point(params, "rank", point_ranks))
         case["checks"].append(correctness_check(params, ranks, method))
         for name, unit, statistic, _, _ in metric_specs(params):
             case["checks"].append(reference_check(name, params, point_ranks, unit, statistic, "higher",
@@ -130,7 +145,7 @@ def collective_case(case_id, benchmark, ranks, dtypes, factor_name, factor, peak
             point_ranks = [rank_entry(rank, host, gpu, metrics, {"checked": True, "passed": True,
                                                                  "method": "exact integer-valued sums",
                                                                  "detail": "ok"}) for rank, host, gpu in layout(1)]
-            case["results"].append({"params": params, "scope": "global", "ranks": point_ranks})
+            case["results"].append(point(params, "global", point_ranks))
             case["checks"].append(correctness_check(params, ranks, "exact integer-valued sums"))
             for m in metrics:
                 check = reference_check(m["name"], params, point_ranks[:1], m["unit"], statistic, m["better"], None)
@@ -181,7 +196,7 @@ def main(out_dir):
                     "[node004:3001] *** Process received signal ***\n[node004:3001] Signal: Segmentation fault (11)\n"),
     ]
     run = {
-        "schema": "exacheck/run/v1", "synthetic": True,
+        "schema": "exacheck/run/v2", "synthetic": True,
         "synthetic_detail": {"nodes": NODES, "gpus_per_node": GPUS_PER_NODE, "seed": SEED,
                              "planted": [{k: v for k, v in p.items() if v is not None} for p in PLANTED]},
         "verdict": "", "exit_code": 0, "interrupted": False, "complete": True,

@@ -7,6 +7,7 @@
 #include <memory>
 #include <random>
 
+#include "../support/rank_records.hpp"
 #include "reports/aggregate.hpp"
 
 namespace {
@@ -17,7 +18,7 @@ json fleet_run(int gpus) {
   constexpr int gpus_per_node = 4, cases = 10, points = 5;
   std::mt19937 random(42);
   std::normal_distribution<double> noise(1.0, 0.01);
-  json run = {{"schema", "exacheck/run/v1"},
+  json run = {{"schema", "exacheck/run/v2"},
               {"interrupted", false},
               {"complete", true},
               {"system", {{"name", "h100-sxm"}, {"size", {{"nodes", 525}, {"gpus_per_node", 4}}}}},
@@ -42,7 +43,7 @@ json fleet_run(int gpus) {
              {"metrics",
               {{{"name", "tflops"}, {"value", value}, {"unit", "TFLOP/s"}, {"statistic", "median"}}}}});
       }
-      results.push_back({{"params", params}, {"scope", "rank"}, {"ranks", std::move(ranks)}});
+      results.push_back(exacheck::testing::rank_point(params, "rank", std::move(ranks)));
       checks.push_back(
           {{"metric", "tflops"}, {"params", params}, {"aggregation", "worst rank"}, {"outcome", "PASS"}});
     }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <optional>
 
+#include "../support/rank_records.hpp"
 #include "reports/aggregate.hpp"
 #include "reports/fleet_statistics.hpp"
 
@@ -80,11 +81,11 @@ json run_of(const std::vector<gpu_result>& gpus, const run_options& o = {}) {
                     {"status", "completed"},
                     {"outcome", all_valid ? "PASS" : "FAIL"},
                     {"timing", {{"launch_s", 1.0}, {"benchmark_s", 2.0}}},
-                    {"results", {{{"params", params}, {"scope", "rank"}, {"ranks", ranks}}}},
+                    {"results", {exacheck::testing::rank_point(params, "rank", ranks)}},
                     {"checks", {check}}};
-  return {{"schema", "exacheck/run/v1"},  {"verdict", "PASS"},        {"exit_code", 0},
-          {"interrupted", false},         {"complete", true},         {"system", o.system},
-          {"provenance", json::object()}, {"timing", json::object()}, {"cases", {test_case}}};
+  return {{"schema", exacheck::run_schema}, {"verdict", "PASS"},        {"exit_code", 0},
+          {"interrupted", false},           {"complete", true},         {"system", o.system},
+          {"provenance", json::object()},   {"timing", json::object()}, {"cases", {test_case}}};
 }
 
 // `values` on `nodes` nodes, `per_node` GPUs each, in host order.
@@ -435,9 +436,8 @@ TEST(analysis, collectives_keep_the_largest_point_per_case_and_dtype) {
     const json metrics = {{{"name", "time"}, {"value", 10.0}, {"unit", "us"}},
                           {{"name", "algbw"}, {"value", busbw / 2}, {"unit", "GB/s"}},
                           {{"name", "busbw"}, {"value", busbw}, {"unit", "GB/s"}}};
-    return json{{"params", {{"bytes", bytes}, {"dtype", "bf16"}}},
-                {"scope", "global"},
-                {"ranks", {{{"rank", 0}, {"host", "node1"}, {"metrics", metrics}}}}};
+    return exacheck::testing::rank_point({{"bytes", bytes}, {"dtype", "bf16"}}, "global",
+                                         {{{"rank", 0}, {"host", "node1"}, {"metrics", metrics}}});
   };
   run["cases"].push_back({{"id", "allreduce-1"},
                           {"name", "allreduce"},

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "../support/rank_records.hpp"
 #include "../support/reanalyse.hpp"
 #include "harness/compare.hpp"
 #include "harness/errors.hpp"
@@ -38,10 +39,10 @@ json gpu_run(const std::vector<gpu>& gpus, const std::string& case_name = "gemm"
          {"device", {{"kind", "gpu"}, {"index", gpus[r].index}, {"uuid", gpus[r].uuid}}},
          {"metrics",
           {{{"name", "tflops"}, {"value", gpus[r].tflops}, {"unit", "TFLOP/s"}, {"better", "higher"}}}}});
-  json point = {{"params", {{"dtype", "bf16"}, {"m", 8192}}}, {"scope", "rank"}, {"ranks", ranks}};
+  json point = exacheck::testing::rank_point({{"dtype", "bf16"}, {"m", 8192}}, "rank", ranks);
   json c = {
       {"id", case_name + "-1234abcd"}, {"name", case_name}, {"benchmark", "gemm"}, {"results", {point}}};
-  return {{"schema", "exacheck/run/v1"}, {"cases", {c}}};
+  return {{"schema", exacheck::run_schema}, {"cases", {c}}};
 }
 
 json compare_runs(const json& current, const json& baseline, double tolerance_pct = 5) {
@@ -141,7 +142,7 @@ TEST(compare_matching, different_point_parameters_do_not_match) {
 TEST(compare_matching, a_planted_regression_is_named_at_metric_gpu_and_node_level) {
   json current = small_run();
   for (auto& rank : current["cases"][0]["results"][0]["ranks"])
-    rank["metrics"][0]["value"] = rank["metrics"][0]["value"].get<double>() * 0.8;
+    rank["values"]["tflops"] = rank["values"]["tflops"].get<double>() * 0.8;
   exacheck::testing::reanalyse(current);
   const json result = compare_runs(current, small_run());
   const json* row = find_row(result["metrics"], "tflops", "dtype", "\"fp64\"");
@@ -156,7 +157,7 @@ TEST(compare_matching, a_planted_regression_is_named_at_metric_gpu_and_node_leve
 
 TEST(compare_matching, time_getting_longer_is_a_regression) {
   json current = small_run();
-  current["cases"][1]["results"][1]["ranks"][0]["metrics"][0]["value"] = 400.0;  // 327.7 us → 400 us
+  current["cases"][1]["results"][1]["ranks"][0]["values"]["time"] = 400.0;  // 327.7 us → 400 us
   const json result = compare_runs(current, small_run());
   const json* row = find_row(result["metrics"], "time", "bytes", "1048576");
   ASSERT_NE(row, nullptr);

@@ -54,15 +54,15 @@ TEST_F(ParseJsonFile, InvalidOrMissingFilesThrow) {
 TEST_F(ParseJsonFile, WithoutUnreportedRankFieldsDropsOnlyRankRecordMembers) {
   const nlohmann::json rank = {{"rank", 0},
                                {"host", "node001"},
-                               {"metrics", {{{"name", "time"}, {"value", 1.5}}}},
+                               {"values", {{"time", 1.5}}},
                                {"samples", {{{"name", "time"}, {"values", {1.4, 1.5}}}}},
-                               {"statistics", {{"time", {{"median", 1.5}}}}},
+                               {"statistics", {{"time", {{"median", 1.5}}}}},  // a v1 file's
                                {"correctness", {{"passed", true}}},
                                {"warnings", nlohmann::json::array()},
                                {"skipped", nullptr},
                                {"backend", "cpu"}};
   const nlohmann::json run = {
-      {"schema", "exacheck/run/v1"},
+      {"schema", "exacheck/run/v2"},
       {"plan", {{"cases", {{{"results", {{{"ranks", {{{"samples", 5}, {"statistics", 1}}}}}}}}}}}},
       {"analysis", {{"metrics", {{{"devices", {{{"samples", 3}, {"statistics", 2}}}}}}}}},
       {"cases", {{{"id", "a"}, {"results", {{{"params", {{"n", 1}}}, {"ranks", {rank, rank}}}}}}}}};

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "../support/rank_records.hpp"
 #include "harness/files.hpp"
 #include "reports/aggregate.hpp"
 #include "reports/format.hpp"
@@ -53,7 +54,7 @@ json analysed_fleet_run() {
                       {"reference", {{"value", 90}, {"unit", "TFLOP/s"}, {"lower_bound", 85.5}}},
                       {"outcome", "FAIL"},
                       {"reason", "75 < 85.5"}};
-  json run = {{"schema", "exacheck/run/v1"},
+  json run = {{"schema", "exacheck/run/v2"},
               {"interrupted", false},
               {"complete", true},
               {"system", {{"name", "h100-sxm"}, {"size", {{"nodes", 525}, {"gpus_per_node", 4}}}}},
@@ -62,7 +63,7 @@ json analysed_fleet_run() {
                  {"name", "gemm"},
                  {"benchmark", "gemm"},
                  {"ranks", 8},
-                 {"results", {{{"params", params}, {"scope", "rank"}, {"ranks", ranks}}}},
+                 {"results", {exacheck::testing::rank_point(params, "rank", ranks)}},
                  {"checks", {check}}}}}};
   reports::analyse_run(run, {});
   return run;
@@ -75,10 +76,10 @@ TEST(report_format, rates_are_rescaled_by_si_prefix) {
   EXPECT_EQ(reports::readable_rate(0.0666, "TFLOP/s"), "66.6 GFLOP/s");
   EXPECT_EQ(reports::readable_rate(7035.0, "GB/s"), "7.035 TB/s");
   EXPECT_EQ(reports::readable_rate(0.0025, "MB/s"), "2.5 kB/s");  // SI kilo is a lower-case k
-  EXPECT_EQ(reports::readable_rate(2500.0, "KB/s"), "2.5 MB/s");   // an upper-case K is read as kilo
-  EXPECT_EQ(reports::readable_rate(0.5, "B/s"), "0.5 B/s");  // nothing below the base unit
-  EXPECT_EQ(reports::readable_rate(3.0, "us"), "3 us");      // not a rate
-  EXPECT_EQ(reports::readable_rate(3.0, "xB/s"), "3 xB/s");  // unknown prefix: as written
+  EXPECT_EQ(reports::readable_rate(2500.0, "KB/s"), "2.5 MB/s");  // an upper-case K is read as kilo
+  EXPECT_EQ(reports::readable_rate(0.5, "B/s"), "0.5 B/s");       // nothing below the base unit
+  EXPECT_EQ(reports::readable_rate(3.0, "us"), "3 us");           // not a rate
+  EXPECT_EQ(reports::readable_rate(3.0, "xB/s"), "3 xB/s");       // unknown prefix: as written
   EXPECT_EQ(reports::readable_rate(nullptr, "GB/s"), "—");
 }
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 
+#include "../support/rank_records.hpp"
 #include "harness/peak_table.hpp"
 #include "harness/plan.hpp"
 #include "harness/process.hpp"
@@ -46,7 +47,7 @@ nlohmann::json one_point(const nlohmann::json& params, const std::vector<nlohman
   nlohmann::json ranks = nlohmann::json::array();
   for (std::size_t r = 0; r < rank_metrics.size(); ++r)
     ranks.push_back({{"rank", r}, {"host", "node1"}, {"metrics", rank_metrics[r]}});
-  return nlohmann::json::array({{{"params", params}, {"scope", "rank"}, {"ranks", ranks}}});
+  return nlohmann::json::array({exacheck::testing::rank_point(params, "rank", ranks)});
 }
 
 const nlohmann::json* metric_named(const nlohmann::json& metrics, const std::string& name) {
@@ -95,20 +96,24 @@ TEST(peak_table, every_rank_gets_pct_of_peak_in_percent_with_the_tflops_statisti
   const system_spec system = h100_system();
   nlohmann::json results = one_point({{"dtype", "bf16"}}, {{tflops_metric(791.6)}, {tflops_metric(494.75)}});
   add_pct_of_peak(results, "gemm", &system);
+  // Described once, by the point; every rank holds its number.
+  const nlohmann::json* pct = metric_named(results[0]["metrics"], "pct_of_peak");
+  ASSERT_NE(pct, nullptr);
+  EXPECT_FALSE(pct->contains("value"));
+  EXPECT_EQ(pct->at("unit"), "%");
+  EXPECT_EQ(pct->at("better"), "higher");
+  EXPECT_EQ(pct->at("statistic"), "median");
+  const std::string description = pct->at("description");
+  EXPECT_NE(description.find("peak_per_gpu.bf16 = 989.5 TFLOP/s"), std::string::npos) << description;
+  EXPECT_NE(description.find("h100-sxm"), std::string::npos) << description;
   for (const auto& rank : results[0]["ranks"]) {
-    const nlohmann::json* pct = metric_named(rank["metrics"], "pct_of_peak");
-    ASSERT_NE(pct, nullptr);
-    const double tflops = metric_named(rank["metrics"], "tflops")->at("value").get<double>();
-    EXPECT_DOUBLE_EQ(pct->at("value").get<double>(), 100.0 * tflops / 989.5);
-    EXPECT_EQ(pct->at("unit"), "%");
-    EXPECT_EQ(pct->at("better"), "higher");
-    EXPECT_EQ(pct->at("statistic"), "median");
-    const std::string description = pct->at("description");
-    EXPECT_NE(description.find("peak_per_gpu.bf16 = 989.5 TFLOP/s"), std::string::npos) << description;
-    EXPECT_NE(description.find("h100-sxm"), std::string::npos) << description;
+    ASSERT_TRUE(rank["values"].contains("pct_of_peak")) << rank.dump();
+    const double tflops = rank["values"]["tflops"].get<double>();
+    EXPECT_DOUBLE_EQ(rank["values"]["pct_of_peak"].get<double>(), 100.0 * tflops / 989.5);
   }
-  add_pct_of_peak(results, "gemm", &system);  // idempotent: one pct_of_peak per rank
-  EXPECT_EQ(results[0]["ranks"][0]["metrics"].size(), 2u);
+  add_pct_of_peak(results, "gemm", &system);  // idempotent: one pct_of_peak per point and rank
+  EXPECT_EQ(results[0]["metrics"].size(), 2u);
+  EXPECT_EQ(results[0]["ranks"][0]["values"].size(), 2u);
 }
 
 TEST(peak_table, the_rate_is_converted_to_the_peak_unit) {
@@ -117,30 +122,32 @@ TEST(peak_table, the_rate_is_converted_to_the_peak_unit) {
   system.peak_per_gpu["fp8"] = 1.979;
   nlohmann::json results = one_point({{"dtype", "fp8_e4m3"}}, {{tflops_metric(989.5)}});
   add_pct_of_peak(results, "gemm", &system);
-  const nlohmann::json* pct = metric_named(results[0]["ranks"][0]["metrics"], "pct_of_peak");
-  ASSERT_NE(pct, nullptr);
-  EXPECT_NEAR(pct->at("value").get<double>(), 50.0, 1e-9);
+  ASSERT_TRUE(results[0]["ranks"][0]["values"].contains("pct_of_peak"));
+  EXPECT_NEAR(results[0]["ranks"][0]["values"]["pct_of_peak"].get<double>(), 50.0, 1e-9);
   nlohmann::json gflops = one_point({{"dtype", "fp8_e4m3"}}, {{tflops_metric(989500, "GFLOP/s")}});
   add_pct_of_peak(gflops, "gemm", &system);
-  EXPECT_NEAR(metric_named(gflops[0]["ranks"][0]["metrics"], "pct_of_peak")->at("value").get<double>(), 50.0,
-              1e-9);
+  EXPECT_NEAR(gflops[0]["ranks"][0]["values"].value("pct_of_peak", 0.0), 50.0, 1e-9);
 }
 
 TEST(peak_table, no_pct_of_peak_without_a_system_a_peak_a_unit_or_a_rate) {
   const system_spec system = h100_system();
   nlohmann::json results = one_point({{"dtype", "bf16"}}, {{tflops_metric(700)}});
   add_pct_of_peak(results, "gemm", nullptr);
-  EXPECT_EQ(metric_named(results[0]["ranks"][0]["metrics"], "pct_of_peak"), nullptr);
+  EXPECT_EQ(metric_named(results[0]["metrics"], "pct_of_peak"), nullptr);
+  EXPECT_FALSE(results[0]["ranks"][0]["values"].contains("pct_of_peak"));
   system_spec no_unit = system;
   no_unit.peak_per_gpu.erase("unit");
   add_pct_of_peak(results, "gemm", &no_unit);
-  EXPECT_EQ(metric_named(results[0]["ranks"][0]["metrics"], "pct_of_peak"), nullptr);
+  EXPECT_EQ(metric_named(results[0]["metrics"], "pct_of_peak"), nullptr);
+  EXPECT_FALSE(results[0]["ranks"][0]["values"].contains("pct_of_peak"));
   nlohmann::json bandwidth = one_point({{"dtype", "bf16"}}, {{tflops_metric(700, "GB/s")}});
   add_pct_of_peak(bandwidth, "gemm", &system);  // a unit that is no rate of flops: nothing made up
-  EXPECT_EQ(metric_named(bandwidth[0]["ranks"][0]["metrics"], "pct_of_peak"), nullptr);
+  EXPECT_EQ(metric_named(bandwidth[0]["metrics"], "pct_of_peak"), nullptr);
+  EXPECT_FALSE(bandwidth[0]["ranks"][0]["values"].contains("pct_of_peak"));
   nlohmann::json skipped = one_point({{"dtype", "bf16"}}, {nlohmann::json::array()});
   add_pct_of_peak(skipped, "gemm", &system);
-  EXPECT_TRUE(skipped[0]["ranks"][0]["metrics"].empty());
+  EXPECT_TRUE(skipped[0]["metrics"].empty());
+  EXPECT_TRUE(skipped[0]["ranks"][0]["values"].empty());
 }
 
 TEST(peak_table, the_controller_adds_pct_of_peak_and_judges_a_reference_on_it) {
@@ -181,7 +188,8 @@ TEST(peak_table, the_controller_adds_pct_of_peak_and_judges_a_reference_on_it) {
   std::filesystem::remove_all(dir);
 
   ASSERT_EQ(entry["results"].size(), 1u);
-  EXPECT_NE(metric_named(entry["results"][0]["ranks"][1]["metrics"], "pct_of_peak"), nullptr);
+  EXPECT_NE(metric_named(entry["results"][0]["metrics"], "pct_of_peak"), nullptr);
+  EXPECT_TRUE(entry["results"][0]["ranks"][1]["values"].contains("pct_of_peak"));
   const nlohmann::json* check = nullptr;
   for (const auto& c : entry["checks"])
     if (c.value("metric", "") == "pct_of_peak") check = &c;

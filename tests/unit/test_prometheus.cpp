@@ -11,6 +11,7 @@
 
 #include "../support/cli_runner.hpp"
 #include "../support/prometheus_text.hpp"
+#include "../support/rank_records.hpp"
 #include "harness/files.hpp"
 #include "reports/prometheus_exposition.hpp"
 #include "reports/render.hpp"
@@ -48,12 +49,12 @@ json gpu_run() {
                    {"statistic", "median"},
                    {"better", "higher"}}}}};
   };
-  json point = {{"params", {{"dtype", "bf16"}, {"m", 8192}}},
-                {"scope", "rank"},
-                {"ranks", {rank(0, "GPU-aaaa", 700.5), rank(1, "GPU-bbbb", 650.25)}}};
+  json point = exacheck::testing::rank_point({{"dtype", "bf16"}, {"m", 8192}}, "rank",
+                                             {rank(0, "GPU-aaaa", 700.5), rank(1, "GPU-bbbb", 650.25)});
   json c = {{"id", "gemm-1"}, {"name", "gemm"},        {"benchmark", "gemm"}, {"repeat", 0},
             {"ranks", 2},     {"outcome", "RECORDED"}, {"results", {point}},  {"checks", json::array()}};
-  return {{"schema", "exacheck/run/v1"}, {"plan", {{"name", "nightly"}}}, {"exit_code", 0}, {"cases", {c}}};
+  return {
+      {"schema", exacheck::run_schema}, {"plan", {{"name", "nightly"}}}, {"exit_code", 0}, {"cases", {c}}};
 }
 
 TEST(prometheus_golden, metrics_match_golden) {

@@ -71,7 +71,7 @@ json run_with_text_everywhere(const std::string& text) {
   json test_case = {{"id", "case-" + text}, {"name", text},      {"benchmark", "allreduce"},
                     {"status", "error"},    {"outcome", "FAIL"}, {"message", text},
                     {"log_tail", text},     {"checks", {check}}};
-  return {{"schema", "exacheck/run/v1"}, {"verdict", "FAIL"}, {"exit_code", 1}, {"cases", {test_case}}};
+  return {{"schema", "exacheck/run/v2"}, {"verdict", "FAIL"}, {"exit_code", 1}, {"cases", {test_case}}};
 }
 
 // ---- golden files ----
@@ -228,7 +228,7 @@ TEST(csv_report, missing_reference_and_delta_are_empty_fields) {
 
 TEST(reports_tolerance, a_run_without_cases_or_optional_keys_renders_in_every_format) {
   for (const json& run :
-       {json::object(), json{{"schema", "exacheck/run/v1"}, {"cases", json::array()}},
+       {json::object(), json{{"schema", "exacheck/run/v2"}, {"cases", json::array()}},
         json{{"cases", {json::object()}}}, json{{"cases", {{{"checks", {json::object()}}}}}}}) {
     EXPECT_NE(markdown_of(run).find("**Verdict: —**"), std::string::npos);
     EXPECT_NE(junit_of(run).find("</testsuites>\n"), std::string::npos);

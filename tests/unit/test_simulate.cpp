@@ -144,7 +144,7 @@ TEST(simulate, collectives_are_global_points_at_the_full_rank_count) {
 
 TEST(simulate, run_has_every_case_every_gpu_and_the_planted_list) {
   const auto run = small_run(2, 4, 9, 2);
-  EXPECT_EQ(run["schema"], "exacheck/run/v1");
+  EXPECT_EQ(run["schema"], "exacheck/run/v2");
   EXPECT_EQ(run["synthetic"], true);
   const auto& detail = run["synthetic_detail"];
   EXPECT_EQ(detail["nodes"], 2);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "../support/rank_records.hpp"
 #include "harness/plan.hpp"
 #include "harness/verdicts.hpp"
 
@@ -23,7 +24,7 @@ json rank_entry(int rank, const std::string& metric_name, double value, const st
 }
 
 json point_of(json ranks, const std::string& scope = "rank") {
-  return {{"params", {{"dtype", "bf16"}, {"m", 1024}}}, {"scope", scope}, {"ranks", std::move(ranks)}};
+  return exacheck::testing::rank_point({{"dtype", "bf16"}, {"m", 1024}}, scope, std::move(ranks));
 }
 
 system_spec system_with(reference ref) {
@@ -174,5 +175,45 @@ TEST(verdicts, rank_major_worker_results_become_point_major) {
   EXPECT_EQ(points[1]["params"]["bytes"], 16);
   ASSERT_EQ(points[0]["ranks"].size(), 2u);
   EXPECT_EQ(points[0]["ranks"][1]["host"], "b");
-  EXPECT_DOUBLE_EQ(points[0]["ranks"][0]["statistics"]["time"]["median"].get<double>(), 2.0);
+  // run/v2: the samples stay, their statistics are not kept (derivable from the samples).
+  EXPECT_EQ(points[0]["ranks"][0]["samples"][0]["values"], json({1.0, 3.0}));
+  EXPECT_FALSE(points[0]["ranks"][0].contains("statistics"));
+}
+
+TEST(verdicts, a_point_describes_its_metrics_once_and_its_ranks_hold_the_numbers) {
+  const auto metric = [](const std::string& name, json value) {
+    return json{{"name", name},          {"value", std::move(value)}, {"unit", "GB/s"},
+                {"statistic", "median"}, {"better", "higher"},        {"description", name + " of a test"}};
+  };
+  const json case_result = {
+      {"rank_results",
+       {{{"rank", 0},
+         {"host", "a"},
+         {"points", {{{"params", {{"n", 1}}}, {"metrics", {metric("copy", 10.0)}}}}}},
+        {{"rank", 1},
+         {"host", "b"},
+         {"points",
+          {{{"params", {{"n", 1}}}, {"metrics", {metric("copy", nullptr), metric("triad", 12.0)}}}}}}}}};
+  const json points = results_by_point(case_result);
+  ASSERT_EQ(points.size(), 1u);
+  // In the order the ranks first reported them; no number in a descriptor.
+  ASSERT_EQ(points[0]["metrics"].size(), 2u);
+  EXPECT_EQ(points[0]["metrics"][0], json({{"name", "copy"},
+                                           {"unit", "GB/s"},
+                                           {"statistic", "median"},
+                                           {"better", "higher"},
+                                           {"description", "copy of a test"}}));
+  EXPECT_EQ(points[0]["metrics"][1]["name"], "triad");
+  EXPECT_EQ(points[0]["ranks"][0]["values"], json({{"copy", 10.0}}));  // no triad: not reported at all
+  EXPECT_EQ(points[0]["ranks"][1]["values"], json({{"copy", nullptr}, {"triad", 12.0}}));  // null: no number
+  EXPECT_FALSE(points[0]["ranks"][0].contains("metrics"));
+  // A null is a rank that reported the metric without a number: measured, and failing closed.
+  const auto checks = evaluate_checks(points, "membw", nullptr, 2);
+  const auto& copy = check_for(checks, "copy");
+  EXPECT_EQ(copy["ranks_measured"], 2);
+  EXPECT_EQ(copy["outcome"], "FAIL");
+  EXPECT_EQ(copy["worst_rank"], 1);
+  const auto& triad = check_for(checks, "triad");
+  EXPECT_EQ(triad["ranks_measured"], 1);
+  EXPECT_EQ(triad["outcome"], "FAIL");  // only 1 of 2 ranks reported it
 }
