@@ -39,7 +39,8 @@ class device_table {
   // only a GPU met for the first time in the run is copied into the table.
   std::vector<point_device> devices_of(const json& ranks) {
     std::vector<point_device> devices;
-    m_point_index.clear();
+    devices.reserve(ranks.size());
+    ++m_point;
     for (std::size_t r = 0; r < ranks.size(); ++r) {
       const json& rank = ranks[r];
       const json& device = field(rank, "device");
@@ -48,27 +49,31 @@ class device_table {
       const std::string_view uuid = text_of(field(device, "uuid"));
       const std::string_view pci_bus_id = text_of(field(device, "pci_bus_id"));
       const int local_rank = integer_or(field(rank, "local_rank"), 0);
-      const bool gpu = kind == "gpu";
-      const int index = gpu ? integer_or(field(device, "index"), local_rank) : local_rank;
+      const int index = kind == "gpu" ? integer_or(field(device, "index"), local_rank) : local_rank;
       const int rank_number = integer_or(field(rank, "rank"), static_cast<int>(r));
       detail::identity_key(m_key, host, kind, uuid, pci_bus_id, index);
-      const auto [found, inserted] = m_point_index.emplace(m_key, devices.size());
-      if (!inserted) {
-        point_device& shared = devices[found->second];
+      const std::size_t key = key_id_of(m_key);
+      if (m_key_seen_at[key] == m_point) {
+        point_device& shared = devices[m_key_position[key]];
         shared.ranks.push_back(r);
         shared.rank = std::min(shared.rank, rank_number);
         continue;
       }
+      m_key_seen_at[key] = m_point;
+      m_key_position[key] = devices.size();
       std::string_view name = text_of(field(device, "name"));
       if (name.empty()) name = "unknown device";
       const std::string_view serial = text_of(field(device, "serial"));
-      devices.push_back({entry_for(host, kind, uuid, serial, name, index), rank_number, {r}});
+      devices.push_back({entry_for(key, host, kind, uuid, serial, name, index), rank_number, {r}});
     }
-    std::sort(devices.begin(), devices.end(), [&](const point_device& a, const point_device& b) {
+    const auto by_host_then_gpu = [&](const point_device& a, const point_device& b) {
       const device_identity& x = m_entries[a.identity];
       const device_identity& y = m_entries[b.identity];
       return std::tie(x.host, x.gpu, x.key) < std::tie(y.host, y.gpu, y.key);
-    });
+    };
+    // Ranks are usually in that order already: checking costs one comparison per GPU, sorting ~20.
+    if (!std::is_sorted(devices.begin(), devices.end(), by_host_then_gpu))
+      std::sort(devices.begin(), devices.end(), by_host_then_gpu);
     return devices;
   }
 
@@ -88,23 +93,39 @@ class device_table {
     return value.is_string() ? std::string_view(value.get_ref<const std::string&>()) : std::string_view();
   }
 
-  // The table entry of a GPU as this rank describes it (identity key in m_key): the same GPU described
-  // differently by another point (another index, say) is another entry, so that every point's GPUs read
-  // back as that point saw them.
-  std::size_t entry_for(std::string_view host, std::string_view kind, std::string_view uuid,
+  // Identity keys are numbered as met: a rank's key is looked up once, never copied after its first time.
+  std::size_t key_id_of(const std::string& key) {
+    if (const auto found = m_key_ids.find(key); found != m_key_ids.end()) return found->second;
+    m_key_ids.emplace(key, m_key_entries.size());
+    m_key_entries.emplace_back();
+    m_key_seen_at.push_back(0);
+    m_key_position.push_back(0);
+    return m_key_entries.size() - 1;
+  }
+
+  // The table entry of a GPU as this rank describes it: the same GPU described differently by another point
+  // (another index, say) is another entry, so that every point's GPUs read back as that point saw them.
+  std::size_t entry_for(std::size_t key, std::string_view host, std::string_view kind, std::string_view uuid,
                         std::string_view serial, std::string_view name, int index) {
-    detail::identity_description(m_description, m_key, host, kind, serial, name, index);
-    const auto [found, inserted] = m_index.emplace(m_description, m_entries.size());
-    if (inserted)
-      m_entries.push_back({m_key, std::string(host), std::string(uuid), std::string(serial),
-                           std::string(name), std::string(kind), index});
-    return found->second;
+    for (const std::size_t e : m_key_entries[key]) {
+      const device_identity& known = m_entries[e];
+      if (known.host == host && known.gpu == index && known.kind == kind && known.uuid == uuid &&
+          known.serial == serial && known.name == name)
+        return e;
+    }
+    m_key_entries[key].push_back(m_entries.size());
+    m_entries.push_back({m_key, std::string(host), std::string(uuid), std::string(serial), std::string(name),
+                         std::string(kind), index});
+    return m_entries.size() - 1;
   }
 
   std::vector<device_identity> m_entries;
-  std::unordered_map<std::string, std::size_t> m_index;        // full description → entry
-  std::unordered_map<std::string, std::size_t> m_point_index;  // identity key → position, one point
-  std::string m_key, m_description;                            // reused: no allocation per rank
+  std::unordered_map<std::string, std::size_t> m_key_ids;  // identity key → key id
+  std::vector<std::vector<std::size_t>> m_key_entries;  // key id → its entries (one unless described apart)
+  std::vector<std::size_t> m_key_seen_at;               // key id → the last point (m_point) it was on
+  std::vector<std::size_t> m_key_position;              // key id → its position in that point's devices
+  std::size_t m_point = 0;
+  std::string m_key;  // reused: no allocation per rank
 };
 
 using point_device = device_table::point_device;
@@ -121,11 +142,14 @@ std::vector<metric_column> columns_of(const json& ranks) {
   std::vector<metric_column> columns;
   for (std::size_t r = 0; r < ranks.size(); ++r)
     for (const auto& m : list_field(ranks[r], "metrics")) {
-      const std::string name = text_field(m, "name");
+      const json& name_value = field(m, "name");
+      const std::string name_text = name_value.is_string() ? std::string() : scalar_text(name_value);
+      const std::string_view name =
+          name_value.is_string() ? std::string_view(name_value.get_ref<const std::string&>()) : name_text;
       auto column = std::find_if(columns.begin(), columns.end(),
                                  [&](const metric_column& c) { return c.name == name; });
       if (column == columns.end()) {
-        metric_column fresh{name, text_field(m, "unit"), text_field(m, "statistic"),
+        metric_column fresh{std::string(name), text_field(m, "unit"), text_field(m, "statistic"),
                             text_field(m, "better") != "lower",
                             std::vector<double>(ranks.size(), std::numeric_limits<double>::quiet_NaN())};
         column = columns.insert(columns.end(), std::move(fresh));
