@@ -176,25 +176,43 @@ class prometheus_renderer {
     const auto [name, help] = family_of(text_field(m, "benchmark"), text_field(m, "metric"),
                                         text_field(m, "unit"), text_field(m, "statistic"), true, factor);
     const metric_devices devices(analysis, m);
+    // One label list for all of the metric's samples: only host, gpu and uuid change from GPU to GPU.
+    label_list labels = device_labels(c, field(m, "params"));
     for (std::size_t i = 0; i < devices.size(); ++i) {
       const auto device = devices[i];
-      add_device_sample(name, help, c, field(m, "params"), field(device.gpu, "host"),
-                        field(device.gpu, "gpu"), field(device.gpu, "uuid"),
-                        number_or_nan(device.value) * factor);
+      set_device(labels, field(device.gpu, "host"), field(device.gpu, "gpu"), field(device.gpu, "uuid"));
+      m_out.add(name, help, labels, number_or_nan(device.value) * factor);
     }
+  }
+
+  // plan, host, gpu, uuid (set by set_device), the case's labels, the point's parameters.
+  label_list device_labels(const nlohmann::json& c, const nlohmann::json& params) const {
+    label_list labels = {{"plan", m_plan}, {"host", ""}, {"gpu", ""}, {"uuid", ""}};
+    for (auto& l : case_labels(c))
+      if (l.first != "plan") labels.push_back(std::move(l));
+    add_param_labels(params, labels);
+    return labels;
+  }
+
+  static void set_device(label_list& labels, const nlohmann::json& host, const nlohmann::json& gpu,
+                         const nlohmann::json& uuid) {
+    const auto set = [](std::string& text, const nlohmann::json& value) {
+      if (value.is_string())
+        text.assign(value.get_ref<const std::string&>());  // keeps the string's buffer: no allocation
+      else
+        text = scalar_text(value);
+    };
+    set(labels[1].second, host);
+    set(labels[2].second, gpu);
+    set(labels[3].second, uuid);
   }
 
   void add_device_sample(const std::string& name, const std::string& help, const nlohmann::json& c,
                          const nlohmann::json& params, const nlohmann::json& host, const nlohmann::json& gpu,
                          const nlohmann::json& uuid, double value) {
-    label_list labels = {{"plan", m_plan},
-                         {"host", scalar_text(host)},
-                         {"gpu", scalar_text(gpu)},
-                         {"uuid", scalar_text(uuid)}};
-    for (auto& l : case_labels(c))
-      if (l.first != "plan") labels.push_back(std::move(l));
-    add_param_labels(params, labels);
-    m_out.add(name, help, std::move(labels), value);
+    label_list labels = device_labels(c, params);
+    set_device(labels, host, gpu, uuid);
+    m_out.add(name, help, labels, value);
   }
 
   void add_point(const nlohmann::json& c, const nlohmann::json& point, bool rank_scoped_too) {
