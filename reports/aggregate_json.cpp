@@ -53,16 +53,22 @@ json devices_json(const metric_fleet& f) {
           {"robust_z", std::move(robust_z)}};
 }
 
+// Parallel arrays like the devices': the i-th node of the metric is host[i], with gpus[i] valid GPUs...
 json nodes_json(const metric_fleet& f) {
-  json nodes = json::array();
-  for (const auto& n : f.nodes)
-    nodes.push_back({{"host", n.host},
-                     {"gpus", n.gpus},
-                     {"invalid", n.invalid},
-                     {"value", optional_number(n.value)},
-                     {"sum", optional_number(n.sum)},
-                     {"robust_z", optional_number(n.robust_z)}});
-  return nodes;
+  json host = json::array(), gpus = json::array(), invalid = json::array(), value = json::array(),
+       sum = json::array(), robust_z = json::array();
+  for (json* column : {&host, &gpus, &invalid, &value, &sum, &robust_z})
+    column->get_ref<json::array_t&>().reserve(f.nodes.size());
+  for (const auto& n : f.nodes) {
+    host.push_back(n.host);
+    gpus.push_back(n.gpus);
+    invalid.push_back(n.invalid);
+    value.push_back(optional_number(n.value));
+    sum.push_back(optional_number(n.sum));
+    robust_z.push_back(optional_number(n.robust_z));
+  }
+  return {{"host", std::move(host)},   {"gpus", std::move(gpus)}, {"invalid", std::move(invalid)},
+          {"value", std::move(value)}, {"sum", std::move(sum)},   {"robust_z", std::move(robust_z)}};
 }
 
 json worst_gpu_json(const metric_fleet& f) {

@@ -1,6 +1,7 @@
 // upgrade_analysis_v1: an analysis with one object per GPU per metric (exacheck/run/v1 before the compact
 // form) as analyse_run writes it today (docs/run-json.md "analysis").
 #include <algorithm>
+#include <initializer_list>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -16,8 +17,19 @@ using nlohmann::json;
 
 bool old_form(const json& metrics) {
   for (const auto& metric : metrics)
-    if (field(metric, "devices").is_array()) return true;
+    if (field(metric, "devices").is_array() || field(metric, "nodes").is_array()) return true;
   return false;
+}
+
+// One object per entry → one array per member (`members`, in that order), entries aligned.
+json columns_of(const json& objects, std::initializer_list<const char*> members) {
+  json columns = json::object();
+  for (const char* member : members) {
+    json column = json::array();
+    for (const auto& object : objects) column.push_back(field(object, member));
+    columns[member] = std::move(column);
+  }
+  return columns;
 }
 
 }  // namespace
@@ -56,8 +68,11 @@ void upgrade_analysis_v1(json& analysis) {
             [&](std::size_t a, std::size_t b) { return detail::table_order(table[a], table[b]); });
   std::vector<std::size_t> position(order.size());
   for (std::size_t i = 0; i < order.size(); ++i) position[order[i]] = i;
+  bool converted_devices = false;
   for (std::size_t m = 0; m < metrics->size(); ++m) {
     json& metric = (*metrics)[m];
+    if (field(metric, "nodes").is_array())
+      metric["nodes"] = columns_of(metric["nodes"], {"host", "gpus", "invalid", "value", "sum", "robust_z"});
     if (!metric.is_object() || !field(metric, "devices").is_array()) continue;
     json index = json::array(), rank = json::array(), value = json::array(), robust_z = json::array();
     const json& devices = metric["devices"];
@@ -67,12 +82,13 @@ void upgrade_analysis_v1(json& analysis) {
       value.push_back(field(devices[d], "value"));
       robust_z.push_back(field(devices[d], "robust_z"));
     }
+    converted_devices = true;
     metric["devices"] = {{"index", std::move(index)},
                          {"rank", std::move(rank)},
                          {"value", std::move(value)},
                          {"robust_z", std::move(robust_z)}};
   }
-  analysis["devices"] = detail::device_table_json(table, order);
+  if (converted_devices) analysis["devices"] = detail::device_table_json(table, order);
 }
 
 }  // namespace exacheck::reports
