@@ -53,7 +53,7 @@ json devices_json(const metric_fleet& f) {
           {"robust_z", std::move(robust_z)}};
 }
 
-// Parallel arrays like the devices': the i-th node of the metric is host[i], with gpus[i] valid GPUs...
+// Parallel arrays like the devices', one entry per node (ordered by host): the i-th node is host[i].
 json nodes_json(const metric_fleet& f) {
   json host = json::array(), gpus = json::array(), invalid = json::array(), value = json::array(),
        sum = json::array(), robust_z = json::array();
