@@ -8,6 +8,7 @@
 #include "harness/compare.hpp"
 #include "harness/errors.hpp"
 #include "harness/statistics.hpp"
+#include "reports/analysis_devices.hpp"
 #include "reports/format.hpp"
 
 namespace exacheck {
@@ -60,7 +61,8 @@ struct pool {
 class run_reader {
  public:
   std::vector<comparable_metric> read(const nlohmann::json& run) {
-    const nlohmann::json& analysis_metrics = field(field(run, "analysis"), "metrics");
+    const nlohmann::json& analysis = field(run, "analysis");
+    const nlohmann::json& analysis_metrics = field(analysis, "metrics");
     const bool analysed = analysis_metrics.is_array();
     const nlohmann::json& cases = field(run, "cases");
     if (cases.is_array()) {
@@ -75,12 +77,12 @@ class run_reader {
             pool_for(text_of(field(m, "benchmark")), field(m, "params"), text_of(field(m, "metric")),
                      text_of(field(m, "unit")), text_of(field(m, "better")), true,
                      fmt::format("case {} ({})", text_of(field(m, "case")), text_of(field(m, "case_id"))));
-        const nlohmann::json& devices = field(m, "devices");
-        if (devices.is_array()) {
-          p.metric.ranks += static_cast<int>(devices.size());
-          for (const auto& d : devices)
-            add_device(p, {text_of(field(d, "host")), text_of(field(d, "gpu")), text_of(field(d, "uuid")),
-                           text_of(field(d, "serial")), number_of(field(d, "value"))});
+        const reports::metric_devices devices(analysis, m);
+        p.metric.ranks += static_cast<int>(devices.size());
+        for (std::size_t i = 0; i < devices.size(); ++i) {
+          const auto d = devices[i];
+          add_device(p, {text_of(field(d.gpu, "host")), text_of(field(d.gpu, "gpu")),
+                         text_of(field(d.gpu, "uuid")), text_of(field(d.gpu, "serial")), number_of(d.value)});
         }
       }
     }

@@ -25,47 +25,110 @@ int integer_or(const json& value, int fallback) {
   return value.is_number_integer() ? value.get<int>() : fallback;
 }
 
-// The GPUs the ranks of one point ran on, ordered by host, then index. Ranks with the same GPU (same UUID, or
-// same host and PCI bus id or index) share one identity.
-std::vector<device_identity> identities_of(const json& ranks) {
-  std::vector<device_identity> identities;
-  std::unordered_map<std::string, std::size_t> by_key;
-  for (std::size_t r = 0; r < ranks.size(); ++r) {
-    const json& rank = ranks[r];
-    const json& device = field(rank, "device");
-    device_identity id;
-    id.host = text_field(rank, "host");
-    id.kind = text_field(device, "kind");
-    id.uuid = text_field(device, "uuid");
-    id.serial = text_field(device, "serial");
-    id.pci_bus_id = text_field(device, "pci_bus_id");
-    id.name = text_field(device, "name");
-    if (id.name.empty()) id.name = "unknown device";
-    const int local_rank = integer_or(field(rank, "local_rank"), 0);
-    const bool gpu = id.kind == "gpu";
-    id.gpu = gpu ? integer_or(field(device, "index"), local_rank) : local_rank;
-    id.rank = integer_or(field(rank, "rank"), static_cast<int>(r));
-    if (!id.uuid.empty())
-      id.key = "uuid:" + id.uuid;
-    else if (gpu && !id.pci_bus_id.empty())
-      id.key = id.host + key_separator + "pci:" + id.pci_bus_id;
-    else
-      id.key = id.host + key_separator + (gpu ? "index:" : "local:") + std::to_string(id.gpu);
-    const auto [found, inserted] = by_key.emplace(id.key, identities.size());
-    if (inserted) {
-      id.ranks.push_back(r);
-      identities.push_back(std::move(id));
-    } else {
-      device_identity& shared = identities[found->second];
-      shared.ranks.push_back(r);
-      shared.rank = std::min(shared.rank, id.rank);
+// The run's GPUs, each once (analysis.devices), and the GPUs of each point as positions in it.
+class device_table {
+ public:
+  // One GPU of one point: ranks with the same GPU (same UUID, or same host and PCI bus id or index) share it.
+  struct point_device {
+    std::size_t identity = 0;        // into entries()
+    int rank = 0;                    // the lowest rank on it
+    std::vector<std::size_t> ranks;  // positions in the point's "ranks" array
+  };
+
+  // The GPUs the ranks of one point ran on, ordered by host, then index. Reads each rank's strings in place:
+  // only a GPU met for the first time in the run is copied into the table.
+  std::vector<point_device> devices_of(const json& ranks) {
+    std::vector<point_device> devices;
+    devices.reserve(ranks.size());
+    ++m_point;
+    for (std::size_t r = 0; r < ranks.size(); ++r) {
+      const json& rank = ranks[r];
+      const json& device = field(rank, "device");
+      const std::string_view host = text_of(field(rank, "host"));
+      const std::string_view kind = text_of(field(device, "kind"));
+      const std::string_view uuid = text_of(field(device, "uuid"));
+      const std::string_view pci_bus_id = text_of(field(device, "pci_bus_id"));
+      const int local_rank = integer_or(field(rank, "local_rank"), 0);
+      const int index = kind == "gpu" ? integer_or(field(device, "index"), local_rank) : local_rank;
+      const int rank_number = integer_or(field(rank, "rank"), static_cast<int>(r));
+      detail::identity_key(m_key, host, kind, uuid, pci_bus_id, index);
+      const std::size_t key = key_id_of(m_key);
+      if (m_key_seen_at[key] == m_point) {
+        point_device& shared = devices[m_key_position[key]];
+        shared.ranks.push_back(r);
+        shared.rank = std::min(shared.rank, rank_number);
+        continue;
+      }
+      m_key_seen_at[key] = m_point;
+      m_key_position[key] = devices.size();
+      std::string_view name = text_of(field(device, "name"));
+      if (name.empty()) name = "unknown device";
+      const std::string_view serial = text_of(field(device, "serial"));
+      devices.push_back({entry_for(key, host, kind, uuid, serial, name, index), rank_number, {r}});
     }
+    const auto by_host_then_gpu = [&](const point_device& a, const point_device& b) {
+      const device_identity& x = m_entries[a.identity];
+      const device_identity& y = m_entries[b.identity];
+      return std::tie(x.host, x.gpu, x.key) < std::tie(y.host, y.gpu, y.key);
+    };
+    // Ranks are usually in that order already: checking costs one comparison per GPU, sorting ~20.
+    if (!std::is_sorted(devices.begin(), devices.end(), by_host_then_gpu))
+      std::sort(devices.begin(), devices.end(), by_host_then_gpu);
+    return devices;
   }
-  std::sort(identities.begin(), identities.end(), [](const device_identity& a, const device_identity& b) {
-    return std::tie(a.host, a.gpu, a.key) < std::tie(b.host, b.gpu, b.key);
-  });
-  return identities;
-}
+
+  const std::vector<device_identity>& entries() const { return m_entries; }
+
+  // Positions in table order (detail::table_order): order()[i] is the entry written at i.
+  std::vector<std::size_t> order() const {
+    std::vector<std::size_t> order(m_entries.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return detail::table_order(m_entries[a], m_entries[b]); });
+    return order;
+  }
+
+ private:
+  static std::string_view text_of(const json& value) {
+    return value.is_string() ? std::string_view(value.get_ref<const std::string&>()) : std::string_view();
+  }
+
+  // Identity keys are numbered as met: a rank's key is looked up once, never copied after its first time.
+  std::size_t key_id_of(const std::string& key) {
+    if (const auto found = m_key_ids.find(key); found != m_key_ids.end()) return found->second;
+    m_key_ids.emplace(key, m_key_entries.size());
+    m_key_entries.emplace_back();
+    m_key_seen_at.push_back(0);
+    m_key_position.push_back(0);
+    return m_key_entries.size() - 1;
+  }
+
+  // The table entry of a GPU as this rank describes it: the same GPU described differently by another point
+  // (another index, say) is another entry, so that every point's GPUs read back as that point saw them.
+  std::size_t entry_for(std::size_t key, std::string_view host, std::string_view kind, std::string_view uuid,
+                        std::string_view serial, std::string_view name, int index) {
+    for (const std::size_t e : m_key_entries[key]) {
+      const device_identity& known = m_entries[e];
+      if (known.host == host && known.gpu == index && known.kind == kind && known.uuid == uuid &&
+          known.serial == serial && known.name == name)
+        return e;
+    }
+    m_key_entries[key].push_back(m_entries.size());
+    m_entries.push_back({m_key, std::string(host), std::string(uuid), std::string(serial), std::string(name),
+                         std::string(kind), index});
+    return m_entries.size() - 1;
+  }
+
+  std::vector<device_identity> m_entries;
+  std::unordered_map<std::string, std::size_t> m_key_ids;  // identity key → key id
+  std::vector<std::vector<std::size_t>> m_key_entries;  // key id → its entries (one unless described apart)
+  std::vector<std::size_t> m_key_seen_at;               // key id → the last point (m_point) it was on
+  std::vector<std::size_t> m_key_position;              // key id → its position in that point's devices
+  std::size_t m_point = 0;
+  std::string m_key;  // reused: no allocation per rank
+};
+
+using point_device = device_table::point_device;
 
 // One metric of one point: every rank's value (NaN where it reported none or null).
 struct metric_column {
@@ -95,7 +158,7 @@ std::vector<metric_column> columns_of(const json& point) {
 
 // A GPU's value: its ranks' values summed for rates (they split the GPU's work), else their mean. Invalid
 // when any of its ranks has no finite, positive value: fail closed, never part of the fleet's good values.
-std::optional<double> device_value_of(const device_identity& id, const metric_column& column, bool rate) {
+std::optional<double> device_value_of(const point_device& id, const metric_column& column, bool rate) {
   double sum = 0;
   for (const std::size_t r : id.ranks) {
     const double v = column.per_rank[r];
@@ -123,11 +186,12 @@ class analyser {
     json& cases = m_run["cases"];
     if (!cases.is_array()) cases = json::array();
     for (std::size_t i = 0; i < cases.size(); ++i) analyse_case(i, cases[i]);
-    json analysis = {{"rules", to_json(m_rules)},
-                     {"system_size", m_size},
-                     {"measured", {{"gpus", m_measured_devices.size()}, {"nodes", m_measured_hosts.size()}}},
-                     {"metrics", std::move(m_metrics)},
-                     {"collectives", collectives_json()}};
+    const auto order = m_table.order();
+    number_devices(order);
+    json analysis = {
+        {"rules", to_json(m_rules)},       {"system_size", m_size},
+        {"measured", measured_json()},     {"devices", detail::device_table_json(m_table.entries(), order)},
+        {"metrics", std::move(m_metrics)}, {"collectives", collectives_json()}};
     m_run["analysis"] = std::move(analysis);
     const bool interrupted = field(m_run, "interrupted") == true;
     const json& complete = field(m_run, "complete");
@@ -156,12 +220,11 @@ class analyser {
       }
       const auto columns = columns_of(point);
       if (columns.empty()) continue;
-      const auto identities = identities_of(ranks);
+      const auto devices = m_table.devices_of(ranks);
       for (const auto& column : columns) {
         const std::string key = check_key(column.name, field(point, "params"));
         const auto own = metric_checks.find(key);
-        analyse_metric(test_case, point, column, identities,
-                       own == metric_checks.end() ? nullptr : own->second,
+        analyse_metric(test_case, point, column, devices, own == metric_checks.end() ? nullptr : own->second,
                        ranks_expected > 0 ? ranks_expected : static_cast<int>(ranks.size()), key, found);
       }
     }
@@ -172,25 +235,24 @@ class analyser {
   }
 
   void analyse_metric(const json& test_case, const json& point, const metric_column& column,
-                      const std::vector<device_identity>& identities, const json* own_check,
-                      int ranks_expected, const std::string& key, detail::fleet_checks& found) {
+                      const std::vector<point_device>& devices, const json* own_check, int ranks_expected,
+                      const std::string& key, detail::fleet_checks& found) {
     metric_fleet fleet;
     fleet.benchmark = text_field(test_case, "benchmark");
     fleet.metric = column.name;
     fleet.unit = column.unit;
     fleet.higher_is_better = column.higher_is_better;
     fleet.rate = is_rate_unit(column.unit);
-    fleet.identities = &identities;
-    fleet.devices.reserve(identities.size());
-    for (std::size_t i = 0; i < identities.size(); ++i) {
+    fleet.identities = &m_table.entries();
+    fleet.devices.reserve(devices.size());
+    m_measured.resize(m_table.entries().size(), false);
+    for (const auto& d : devices) {
       detail::device_value device;
-      device.identity = i;
-      device.value = device_value_of(identities[i], column, fleet.rate);
+      device.identity = d.identity;
+      device.rank = d.rank;
+      device.value = device_value_of(d, column, fleet.rate);
+      if (device.value) m_measured[d.identity] = true;
       fleet.devices.push_back(device);
-      if (fleet.devices.back().value) {
-        m_measured_devices.insert(identities[i].key);
-        m_measured_hosts.insert(identities[i].host);
-      }
     }
     score_fleet(fleet, m_rules);
     const auto outliers = find_outliers(fleet, m_rules);
@@ -217,6 +279,27 @@ class analyser {
     if (std::tie(ranks, bytes) > std::tie(pick.ranks, pick.bytes)) pick = {case_index, &point, ranks, bytes};
   }
 
+  // Distinct GPUs (by what tells them apart) and hosts with at least one valid value.
+  json measured_json() const {
+    std::unordered_set<std::string_view> gpus, hosts;
+    const auto& entries = m_table.entries();
+    for (std::size_t i = 0; i < m_measured.size(); ++i)
+      if (m_measured[i]) {
+        gpus.insert(entries[i].key);
+        hosts.insert(entries[i].host);
+      }
+    return {{"gpus", gpus.size()}, {"nodes", hosts.size()}};
+  }
+
+  // The metrics' devices.index were written as entries of the table as it grew: now positions in
+  // analysis.devices, which is in table order.
+  void number_devices(const std::vector<std::size_t>& order) {
+    std::vector<std::size_t> position(order.size());
+    for (std::size_t i = 0; i < order.size(); ++i) position[order[i]] = i;
+    for (auto& metric : m_metrics)
+      for (auto& index : metric["devices"]["index"]) index = position[index.get<std::size_t>()];
+  }
+
   json collectives_json() const {
     json list = json::array();
     for (const auto& pick : m_collectives)
@@ -228,7 +311,8 @@ class analyser {
   const outlier_rules& m_rules;
   json m_size;
   json m_metrics = json::array();
-  std::unordered_set<std::string> m_measured_devices, m_measured_hosts;
+  device_table m_table;
+  std::vector<bool> m_measured;  // per table entry: has a valid value somewhere
   std::vector<collective_pick> m_collectives;
   std::unordered_map<std::string, std::size_t> m_collective_index;
 };

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <tuple>
 #include <unordered_map>
 
 #include "harness/outcome.hpp"
@@ -35,32 +36,39 @@ json distribution_json(const metric_fleet& f, const metric_context& context) {
           {"missing_ranks", std::max(0, context.ranks_expected - context.ranks_reported)}};
 }
 
+// Parallel arrays aligned with each other: the i-th GPU of the metric is analysis.devices[index[i]].
 json devices_json(const metric_fleet& f) {
-  json devices = json::array();
+  json index = json::array(), rank = json::array(), value = json::array(), robust_z = json::array();
+  for (json* column : {&index, &rank, &value, &robust_z})
+    column->get_ref<json::array_t&>().reserve(f.devices.size());
   for (const auto& d : f.devices) {
-    const device_identity& id = f.identity_of(d);
-    devices.push_back({{"host", id.host},
-                       {"gpu", id.gpu},
-                       {"rank", id.rank},
-                       {"uuid", text_or_null(id.uuid)},
-                       {"serial", text_or_null(id.serial)},
-                       {"name", id.name},
-                       {"value", optional_number(d.value)},
-                       {"robust_z", optional_number(d.robust_z)}});
+    index.push_back(d.identity);  // an entry of the table as it grows; analyse_run numbers them at the end
+    rank.push_back(d.rank);
+    value.push_back(optional_number(d.value));
+    robust_z.push_back(optional_number(d.robust_z));
   }
-  return devices;
+  return {{"index", std::move(index)},
+          {"rank", std::move(rank)},
+          {"value", std::move(value)},
+          {"robust_z", std::move(robust_z)}};
 }
 
+// Parallel arrays like the devices', one entry per node (ordered by host): the i-th node is host[i].
 json nodes_json(const metric_fleet& f) {
-  json nodes = json::array();
-  for (const auto& n : f.nodes)
-    nodes.push_back({{"host", n.host},
-                     {"gpus", n.gpus},
-                     {"invalid", n.invalid},
-                     {"value", optional_number(n.value)},
-                     {"sum", optional_number(n.sum)},
-                     {"robust_z", optional_number(n.robust_z)}});
-  return nodes;
+  json host = json::array(), gpus = json::array(), invalid = json::array(), value = json::array(),
+       sum = json::array(), robust_z = json::array();
+  for (json* column : {&host, &gpus, &invalid, &value, &sum, &robust_z})
+    column->get_ref<json::array_t&>().reserve(f.nodes.size());
+  for (const auto& n : f.nodes) {
+    host.push_back(n.host);
+    gpus.push_back(n.gpus);
+    invalid.push_back(n.invalid);
+    value.push_back(optional_number(n.value));
+    sum.push_back(optional_number(n.sum));
+    robust_z.push_back(optional_number(n.robust_z));
+  }
+  return {{"host", std::move(host)},   {"gpus", std::move(gpus)}, {"invalid", std::move(invalid)},
+          {"value", std::move(value)}, {"sum", std::move(sum)},   {"robust_z", std::move(robust_z)}};
 }
 
 json worst_gpu_json(const metric_fleet& f) {
@@ -69,7 +77,7 @@ json worst_gpu_json(const metric_fleet& f) {
   const device_identity& id = f.identity_of(d);
   return {{"host", id.host},
           {"gpu", id.gpu},
-          {"rank", id.rank},
+          {"rank", d.rank},
           {"uuid", text_or_null(id.uuid)},
           {"kind", text_or_null(id.kind)},
           {"value", optional_number(d.value)}};
@@ -106,12 +114,15 @@ json outlier_json(const metric_fleet& f, const fleet_outlier& o) {
     const node_value& n = f.nodes[o.index];
     entry.update({{"host", n.host},
                   {"gpu", nullptr},
-                  {"rank", f.identity_of(f.devices[n.worst_device]).rank},
+                  {"rank", f.devices[n.worst_device].rank},
                   {"uuid", nullptr},
                   {"gpus", n.gpus}});
   } else {
     const device_identity& id = f.identity_of(f.devices[o.index]);
-    entry.update({{"host", id.host}, {"gpu", id.gpu}, {"rank", id.rank}, {"uuid", text_or_null(id.uuid)}});
+    entry.update({{"host", id.host},
+                  {"gpu", id.gpu},
+                  {"rank", f.devices[o.index].rank},
+                  {"uuid", text_or_null(id.uuid)}});
   }
   entry.update({{"value", o.value},
                 {"robust_z", optional_number(o.robust_z)},
@@ -123,6 +134,48 @@ json outlier_json(const metric_fleet& f, const fleet_outlier& o) {
 }
 
 }  // namespace
+
+void identity_key(std::string& key, std::string_view host, std::string_view kind, std::string_view uuid,
+                  std::string_view pci_bus_id, int index) {
+  constexpr char separator = '\x1f';
+  key.clear();
+  const bool gpu = kind == "gpu";
+  if (!uuid.empty())
+    key.append("uuid:").append(uuid);
+  else if (gpu && !pci_bus_id.empty())
+    key.append(host).append(1, separator).append("pci:").append(pci_bus_id);
+  else
+    key.append(host).append(1, separator).append(gpu ? "index:" : "local:").append(std::to_string(index));
+}
+
+void identity_description(std::string& description, const std::string& key, std::string_view host,
+                          std::string_view kind, std::string_view serial, std::string_view name, int index) {
+  constexpr char separator = '\x1f';
+  description = key;
+  for (const std::string_view part : {host, kind, serial, name})
+    description.append(1, separator).append(part);
+  description.append(1, separator).append(std::to_string(index));
+}
+
+bool table_order(const device_identity& a, const device_identity& b) {
+  return std::tie(a.host, a.gpu, a.key, a.name, a.kind, a.serial, a.uuid) <
+         std::tie(b.host, b.gpu, b.key, b.name, b.kind, b.serial, b.uuid);
+}
+
+json device_table_json(const std::vector<device_identity>& table, const std::vector<std::size_t>& order) {
+  json devices = json::array();
+  devices.get_ref<json::array_t&>().reserve(order.size());
+  for (const std::size_t i : order) {
+    const device_identity& id = table[i];
+    devices.push_back({{"host", id.host},
+                       {"gpu", id.gpu},
+                       {"kind", text_or_null(id.kind)},
+                       {"uuid", text_or_null(id.uuid)},
+                       {"serial", text_or_null(id.serial)},
+                       {"name", id.name}});
+  }
+  return devices;
+}
 
 json system_size_json(const json& system) {
   const json& size = field(system, "size");
@@ -169,7 +222,8 @@ void replace_fleet_checks(json& checks, fleet_checks found) {
 
 json outlier_check(const metric_fleet& f, const fleet_outlier& o, const metric_context& context) {
   const bool node = o.level == "node";
-  const device_identity& id = f.identity_of(f.devices[node ? f.nodes[o.index].worst_device : o.index]);
+  const device_value& named = f.devices[node ? f.nodes[o.index].worst_device : o.index];
+  const device_identity& id = f.identity_of(named);
   json check = {{"metric", f.metric},
                 {"params", field(context.point, "params")},
                 {"value", o.value},
@@ -183,7 +237,7 @@ json outlier_check(const metric_fleet& f, const fleet_outlier& o, const metric_c
                 {"delta_pct", o.pct_from_median},
                 {"outcome", to_string(outcome::outlier)},
                 {"reason", o.reason},
-                {"worst_rank", id.rank},
+                {"worst_rank", named.rank},
                 {"worst_host", id.host},
                 {"gpu", node ? json(nullptr) : json(id.gpu)},
                 {"uuid", node ? json(nullptr) : text_or_null(id.uuid)},

@@ -37,7 +37,7 @@ std::string list_text(const nlohmann::json& list) {
 const nlohmann::json& field(const nlohmann::json& object, std::string_view key) {
   static const nlohmann::json null_value;
   if (!object.is_object()) return null_value;
-  const auto found = object.find(key);
+  const auto found = object.find(key);  // no std::string made per lookup (the map compares transparently)
   return found == object.end() ? null_value : *found;
 }
 

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "reports/analysis_devices.hpp"
+
 namespace exacheck::reports::html {
 
 using nlohmann::json;
@@ -27,6 +29,10 @@ std::string reference_text(const json& reference);  // "700 TFLOP/s (≥ 665), c
 std::string metric_title(const json& metric);
 // "node017 GPU 2 (rank 66)"; for a node entry (no "gpu"): "node017".
 std::string where_text(const json& entry);
+std::string where_text(const json& host, const json& gpu, const json& rank);
+// The same for one GPU of an analysis metric (its host and index from analysis.devices, its rank the
+// metric's).
+std::string where_text(const metric_devices::device& device);
 bool synthetic(const json& run);
 
 // ---- sections (html_page.cpp: page, verdict, failing checks, errors, provenance; html_summary.cpp: totals,

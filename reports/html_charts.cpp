@@ -17,8 +17,7 @@ namespace {
 
 using gpu_key = std::pair<std::string, long long>;  // host, GPU index
 
-std::optional<double> value_of(const json& entry) {
-  const json& value = field(entry, "value");
+std::optional<double> number_of(const json& value) {
   return value.is_number() ? std::optional<double>(value.get<double>()) : std::nullopt;
 }
 
@@ -48,11 +47,11 @@ flagged flagged_of(const json& metric) {
   return result;
 }
 
-std::string device_tooltip(const json& device, const json& metric) {
-  const json& z = field(device, "robust_z");
-  const std::string uuid = text_field(device, "uuid");
+std::string device_tooltip(const metric_devices::device& device, const json& metric) {
+  const json& z = device.robust_z;
+  const std::string uuid = text_field(device.gpu, "uuid");
   return fmt::format("{}{}: {}{}", where_text(device), uuid.empty() ? "" : " " + uuid,
-                     readable_quantity(field(device, "value"), field(metric, "unit")),
+                     readable_quantity(device.value, field(metric, "unit")),
                      z.is_number() ? fmt::format(", robust z {:+.2f}", z.get<double>()) : "");
 }
 
@@ -69,8 +68,13 @@ std::vector<svg::marker> reference_markers(const json& metric) {
   return markers;
 }
 
-std::string gpu_chart(const json& metric, const flagged& outliers) {
-  const json& devices = list_field(metric, "devices");
+// The GPU's index on its host, -1 when it has none.
+long long gpu_index_of(const metric_devices::device& device) {
+  const json& gpu = field(device.gpu, "gpu");
+  return gpu.is_number() ? gpu.get<long long>() : -1;
+}
+
+std::string gpu_chart(const metric_devices& devices, const json& metric, const flagged& outliers) {
   const std::string title = metric_title(metric);
   const json& median = field(field(metric, "distribution"), "median");
   if (devices.size() > max_gpus_as_bars) {
@@ -78,23 +82,24 @@ std::string gpu_chart(const json& metric, const flagged& outliers) {
     chart.title = title + ": per GPU, colour = deviation from the fleet median";
     chart.median = median.is_number() ? median.get<double>() : 0;
     chart.higher_is_better = text_field(metric, "better") != "lower";
-    for (const auto& device : devices) {
-      const std::string host = text_field(device, "host");
-      if (chart.nodes.empty() || chart.nodes.back().host != host) chart.nodes.push_back({host, {}});
-      const long long gpu = field(device, "gpu").is_number() ? field(device, "gpu").get<long long>() : -1;
-      chart.nodes.back().gpus.push_back(
-          {value_of(device), device_tooltip(device, metric), outliers.contains(host, gpu)});
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+      const auto device = devices[i];
+      std::string host = text_field(device.gpu, "host");
+      const bool flagged = outliers.contains(host, gpu_index_of(device));
+      if (chart.nodes.empty() || chart.nodes.back().host != host)
+        chart.nodes.push_back({std::move(host), {}});
+      chart.nodes.back().gpus.push_back({number_of(device.value), device_tooltip(device, metric), flagged});
     }
     return svg::render(chart);
   }
   svg::bar_chart chart;
   chart.title = title + ": per GPU";
   chart.y.title = metric_axis_title(metric);
-  for (const auto& device : devices) {
-    const std::string host = text_field(device, "host");
-    const long long gpu = field(device, "gpu").is_number() ? field(device, "gpu").get<long long>() : -1;
-    chart.bars.push_back({host, text_field(device, "gpu"), device_tooltip(device, metric), value_of(device),
-                          outliers.contains(host, gpu)});
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    const auto device = devices[i];
+    const std::string host = text_field(device.gpu, "host");
+    chart.bars.push_back({host, text_field(device.gpu, "gpu"), device_tooltip(device, metric),
+                          number_of(device.value), outliers.contains(host, gpu_index_of(device))});
   }
   chart.lines = reference_markers(metric);
   if (median.is_number())
@@ -103,12 +108,13 @@ std::string gpu_chart(const json& metric, const flagged& outliers) {
   return svg::render(chart);
 }
 
-std::string distribution_chart(const json& metric) {
+std::string distribution_chart(const metric_devices& devices, const json& metric) {
   svg::histogram chart;
   chart.title = metric_title(metric) + ": distribution over GPUs";
   chart.x.title = metric_axis_title(metric);
-  for (const auto& device : list_field(metric, "devices"))
-    if (const auto value = value_of(device)) chart.values.push_back(*value);
+  chart.values.reserve(devices.size());
+  for (std::size_t i = 0; i < devices.size(); ++i)
+    if (const auto value = number_of(devices[i].value)) chart.values.push_back(*value);
   const json& d = field(metric, "distribution");
   const auto number = [&](std::string_view key) { return field(d, key).get<double>(); };
   if (field(d, "min").is_number() && field(d, "p5").is_number() && field(d, "median").is_number() &&
@@ -185,12 +191,14 @@ std::vector<sweep_series> sweeps_of(const json& run, const std::string& benchmar
 
 void write_gpu_charts(const json& run, std::ostream& out) {
   out << "<section id=\"per-gpu\">\n<h2>Per-GPU results</h2>\n";
-  const json& metrics = list_field(field(run, "analysis"), "metrics");
+  const json& analysis = field(run, "analysis");
+  const json& metrics = list_field(analysis, "metrics");
   if (metrics.empty()) out << "<p>No metric measured per GPU.</p>\n";
   for (const auto& metric : metrics) {
     out << "<h3>" << html_text(metric_title(metric)) << " " << badge(text_field(metric, "outcome"))
         << "</h3>\n";
-    out << gpu_chart(metric, flagged_of(metric)) << distribution_chart(metric);
+    const metric_devices devices(analysis, metric);
+    out << gpu_chart(devices, metric, flagged_of(metric)) << distribution_chart(devices, metric);
     write_outliers(metric, out);
   }
   out << "</section>\n";

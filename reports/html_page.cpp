@@ -133,11 +133,18 @@ std::string metric_title(const json& metric) {
 }
 
 std::string where_text(const json& entry) {
-  const std::string host = text_field(entry, "host");
-  if (!field(entry, "gpu").is_number()) return host.empty() ? std::string(missing_mark) : host;
-  const json& rank = field(entry, "rank");
-  return fmt::format("{} GPU {}{}", host, text_field(entry, "gpu"),
+  return where_text(field(entry, "host"), field(entry, "gpu"), field(entry, "rank"));
+}
+
+std::string where_text(const json& host_value, const json& gpu, const json& rank) {
+  const std::string host = scalar_text(host_value);
+  if (!gpu.is_number()) return host.empty() ? std::string(missing_mark) : host;
+  return fmt::format("{} GPU {}{}", host, scalar_text(gpu),
                      rank.is_number() ? fmt::format(" (rank {})", scalar_text(rank)) : "");
+}
+
+std::string where_text(const metric_devices::device& device) {
+  return where_text(field(device.gpu, "host"), field(device.gpu, "gpu"), device.rank);
 }
 
 bool synthetic(const json& run) {

@@ -106,19 +106,32 @@ void write_collectives_at_scale(const json& analysis, std::ostream& out) {
               {false, false, false, true, true, true, true, true});
 }
 
-// Worst first: invalid values (null) first, then in the metric's bad direction.
-std::vector<const json*> worst_devices(const json& metric, std::size_t count) {
-  std::vector<const json*> devices;
-  for (const auto& device : list_field(metric, "devices")) devices.push_back(&device);
+// Positions of the `count` worst GPUs, worst first: invalid values (null) first, then in the metric's bad
+// direction; ties in the metric's order.
+std::vector<std::size_t> worst_devices(const metric_devices& devices, const json& metric, std::size_t count) {
+  struct entry {
+    std::size_t position;
+    bool valid;
+    double value;
+  };
+  std::vector<entry> entries;
+  entries.reserve(devices.size());
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    const json& value = devices[i].value;
+    entries.push_back({i, value.is_number(), value.is_number() ? value.get<double>() : 0.0});
+  }
   const bool higher_is_better = text_field(metric, "better") != "lower";
-  std::stable_sort(devices.begin(), devices.end(), [&](const json* a, const json* b) {
-    const json& va = field(*a, "value");
-    const json& vb = field(*b, "value");
-    if (!va.is_number() || !vb.is_number()) return !va.is_number() && vb.is_number();
-    return higher_is_better ? va.get<double>() < vb.get<double>() : va.get<double>() > vb.get<double>();
-  });
-  if (devices.size() > count) devices.resize(count);
-  return devices;
+  const std::size_t kept = std::min(count, entries.size());
+  std::partial_sort(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(kept), entries.end(),
+                    [&](const entry& a, const entry& b) {
+                      if (a.valid != b.valid) return !a.valid;
+                      if (a.valid && a.value != b.value)
+                        return higher_is_better ? a.value < b.value : a.value > b.value;
+                      return a.position < b.position;
+                    });
+  std::vector<std::size_t> worst;
+  for (std::size_t i = 0; i < kept; ++i) worst.push_back(entries[i].position);
+  return worst;
 }
 
 std::string z_text(const json& z) {
@@ -145,13 +158,16 @@ void write_distributions(const json& analysis, std::ostream& out) {
 void write_worst(const json& analysis, std::ostream& out) {
   for (const auto& metric : list_field(analysis, "metrics")) {
     out << "<h3>" << html_text(metric_title(metric)) << ": worst GPUs</h3>\n";
+    const metric_devices devices(analysis, metric);
     std::vector<std::vector<std::string>> rows;
-    for (const json* device : worst_devices(metric, worst_gpus_listed))
-      rows.push_back({html_text(where_text(*device)), text_or_dash(text_field(*device, "uuid")),
-                      text_or_dash(text_field(*device, "serial")), quantity(field(*device, "value"), metric),
-                      z_text(field(*device, "robust_z"))});
+    for (const std::size_t i : worst_devices(devices, metric, worst_gpus_listed)) {
+      const auto device = devices[i];
+      rows.push_back({html_text(where_text(device)), text_or_dash(text_field(device.gpu, "uuid")),
+                      text_or_dash(text_field(device.gpu, "serial")), quantity(device.value, metric),
+                      z_text(device.robust_z)});
+    }
     write_table(out, {"GPU", "UUID", "serial", "value", "robust z"}, rows, {false, false, false, true, true});
-    const std::size_t all = list_field(metric, "devices").size();
+    const std::size_t all = devices.size();
     if (all > rows.size())
       out << fmt::format(
           "<p class=\"note\">The {} worst of {} GPUs; run.json and results.csv have them all.</p>\n",

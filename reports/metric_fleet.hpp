@@ -1,8 +1,10 @@
 #pragma once
 // Internal to the analysis (reports/aggregate*.cpp, reports/fleet_outliers.cpp): one metric of one point of
 // one case, seen as a fleet of GPUs and nodes. run.json "analysis" (docs/run-json.md) is written from these.
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "reports/fleet_statistics.hpp"
@@ -10,18 +12,31 @@
 
 namespace exacheck::reports::detail {
 
-// One GPU as the ranks of one point saw it. On the CPU backend every rank is its own "GPU": host and local
-// rank.
+// One GPU of the run: one entry of analysis.devices, the table every metric's devices point into. On the CPU
+// backend every rank is its own "GPU": host and local rank.
 struct device_identity {
   std::string key;  // what tells two GPUs apart: the UUID, else host and PCI bus id, index or local rank
-  std::string host, uuid, serial, name, kind, pci_bus_id;
-  int gpu = 0;                     // index on its host (CUDA ordinal; local rank on the CPU backend)
-  int rank = 0;                    // the lowest rank on it
-  std::vector<std::size_t> ranks;  // positions in the point's "ranks" array (several when ranks share a GPU)
+  std::string host, uuid, serial, name, kind;
+  int gpu = 0;  // index on its host (CUDA ordinal; local rank on the CPU backend)
 };
 
+// Sets `key` to what tells two GPUs apart (device_identity::key): the UUID, else host and PCI bus id (GPUs
+// only), else host and index (GPUs) or local rank (CPU ranks).
+void identity_key(std::string& key, std::string_view host, std::string_view kind, std::string_view uuid,
+                  std::string_view pci_bus_id, int index);
+// Sets `description` to everything analysis.devices writes of a GPU besides its key: one table entry each.
+void identity_description(std::string& description, const std::string& key, std::string_view host,
+                          std::string_view kind, std::string_view serial, std::string_view name, int index);
+
+// The order of analysis.devices: by host, then gpu, then what tells them apart.
+bool table_order(const device_identity& a, const device_identity& b);
+// analysis.devices from the table and the table's positions in that order (`order[i]` = the entry at i).
+nlohmann::json device_table_json(const std::vector<device_identity>& table,
+                                 const std::vector<std::size_t>& order);
+
 struct device_value {
-  std::size_t identity = 0;  // into metric_fleet::identities
+  std::size_t identity = 0;  // into metric_fleet::identities (the run's table of GPUs)
+  int rank = 0;              // the lowest rank on it at this point
   std::optional<double>
       value;  // unset: invalid (NaN, infinite, zero or negative, or missing on one of its ranks)
   std::optional<double> robust_z;         // unset when invalid or its fleet is smaller than min_fleet

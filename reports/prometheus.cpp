@@ -11,6 +11,7 @@
 #include <tuple>
 #include <vector>
 
+#include "reports/analysis_devices.hpp"
 #include "reports/format.hpp"
 #include "reports/prometheus_exposition.hpp"
 #include "reports/render.hpp"
@@ -72,10 +73,11 @@ class prometheus_renderer {
   void render(std::ostream& out) {
     add_run_metrics();
     for (const auto& c : list_field(m_run, "cases")) add_case_outcomes(c);
-    const nlohmann::json& analysis_metrics = field(field(m_run, "analysis"), "metrics");
+    const nlohmann::json& analysis = field(m_run, "analysis");
+    const nlohmann::json& analysis_metrics = field(analysis, "metrics");
     const bool per_gpu_from_analysis = analysis_metrics.is_array();
     if (per_gpu_from_analysis)
-      for (const auto& m : analysis_metrics) add_analysis_metric(m);
+      for (const auto& m : analysis_metrics) add_analysis_metric(analysis, m);
     for (const auto& c : list_field(m_run, "cases"))
       for (const auto& point : list_field(c, "results")) add_point(c, point, !per_gpu_from_analysis);
     m_out.write(out);
@@ -166,7 +168,7 @@ class prometheus_renderer {
     return {name, help};
   }
 
-  void add_analysis_metric(const nlohmann::json& m) {
+  void add_analysis_metric(const nlohmann::json& analysis, const nlohmann::json& m) {
     const nlohmann::json* owner = nullptr;
     for (const auto& c : list_field(m_run, "cases"))
       if (text_field(c, "id") == text_field(m, "case_id")) owner = &c;
@@ -175,21 +177,44 @@ class prometheus_renderer {
     double factor = 1;
     const auto [name, help] = family_of(text_field(m, "benchmark"), text_field(m, "metric"),
                                         text_field(m, "unit"), text_field(m, "statistic"), true, factor);
-    for (const auto& device : list_field(m, "devices"))
-      add_device_sample(name, help, c, field(m, "params"), device,
-                        number_or_nan(field(device, "value")) * factor);
+    const metric_devices devices(analysis, m);
+    // One label list for all of the metric's samples: only host, gpu and uuid change from GPU to GPU.
+    label_list labels = device_labels(c, field(m, "params"));
+    for (std::size_t i = 0; i < devices.size(); ++i) {
+      const auto device = devices[i];
+      set_device(labels, field(device.gpu, "host"), field(device.gpu, "gpu"), field(device.gpu, "uuid"));
+      m_out.add(name, help, labels, number_or_nan(device.value) * factor);
+    }
   }
 
-  void add_device_sample(const std::string& name, const std::string& help, const nlohmann::json& c,
-                         const nlohmann::json& params, const nlohmann::json& device, double value) {
-    label_list labels = {{"plan", m_plan},
-                         {"host", text_field(device, "host")},
-                         {"gpu", text_field(device, "gpu")},
-                         {"uuid", text_field(device, "uuid")}};
+  // plan, host, gpu, uuid (set by set_device), the case's labels, the point's parameters.
+  label_list device_labels(const nlohmann::json& c, const nlohmann::json& params) const {
+    label_list labels = {{"plan", m_plan}, {"host", ""}, {"gpu", ""}, {"uuid", ""}};
     for (auto& l : case_labels(c))
       if (l.first != "plan") labels.push_back(std::move(l));
     add_param_labels(params, labels);
-    m_out.add(name, help, std::move(labels), value);
+    return labels;
+  }
+
+  static void set_device(label_list& labels, const nlohmann::json& host, const nlohmann::json& gpu,
+                         const nlohmann::json& uuid) {
+    const auto set = [](std::string& text, const nlohmann::json& value) {
+      if (value.is_string())
+        text.assign(value.get_ref<const std::string&>());  // keeps the string's buffer: no allocation
+      else
+        text = scalar_text(value);
+    };
+    set(labels[1].second, host);
+    set(labels[2].second, gpu);
+    set(labels[3].second, uuid);
+  }
+
+  void add_device_sample(const std::string& name, const std::string& help, const nlohmann::json& c,
+                         const nlohmann::json& params, const nlohmann::json& host, const nlohmann::json& gpu,
+                         const nlohmann::json& uuid, double value) {
+    label_list labels = device_labels(c, params);
+    set_device(labels, host, gpu, uuid);
+    m_out.add(name, help, labels, value);
   }
 
   void add_point(const nlohmann::json& c, const nlohmann::json& point, bool rank_scoped_too) {
@@ -221,11 +246,10 @@ class prometheus_renderer {
           // Without "analysis" each rank stands for its device: a GPU by its index, a CPU rank by its slot
           // on the host (local rank).
           const nlohmann::json& device = field(rank, "device");
-          const nlohmann::json as_device = {
-              {"host", field(rank, "host")},
-              {"gpu", field(device, "index").is_null() ? field(rank, "local_rank") : field(device, "index")},
-              {"uuid", field(device, "uuid")}};
-          add_device_sample(name, help, c, field(point, "params"), as_device, value);
+          add_device_sample(
+              name, help, c, field(point, "params"), field(rank, "host"),
+              field(device, "index").is_null() ? field(rank, "local_rank") : field(device, "index"),
+              field(device, "uuid"), value);
         }
       }
       // A global metric is the same on every rank (reduced across them): rank 0's record is the value.

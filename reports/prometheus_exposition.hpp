@@ -40,8 +40,9 @@ base_unit base_unit_of(const std::string& unit);
 class exposition {
  public:
   // Adds one sample. The family's HELP is the one given with its first sample. Label names must already be
-  // valid (name_part); values are escaped on output.
-  void add(const std::string& name, const std::string& help, label_list labels, double value);
+  // valid (name_part); values are escaped on output. Cost: no allocation per sample once the family has
+  // seen its label names in this order (a renderer reuses one label_list, changing only the values).
+  void add(const std::string& name, const std::string& help, const label_list& labels, double value);
 
   // The exposition text. Every sample of a family carries the union of the family's label names (missing
   // ones as "", which Prometheus reads as absent); a series seen twice keeps its first sample and the
@@ -51,23 +52,33 @@ class exposition {
   void write(std::ostream& out) const;
 
  private:
-  // A sample's labels kept compactly (a machine of thousands of GPUs gives hundreds of thousands of samples
-  // of ~15 labels each: as label_lists they took 400 MB at 2,100 GPUs): the family's label names by position
-  // in family::label_names, with where each value ends in `values`, all values one string.
+  // Samples kept compactly (a machine of thousands of GPUs gives hundreds of thousands of samples of ~15
+  // labels each: as label_lists they took 400 MB at 2,100 GPUs, as a vector and a string each 75 MB): a
+  // family's samples share its arenas. A sample's label names are one of the family's layouts (the positions
+  // in label_names of its labels, in its order), its values one run of `values`, each label's end in
+  // `value_ends`.
   struct sample {
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> labels;  // name index, end of the value in values
-    std::string values;
+    std::uint32_t layout;      // into family::layouts
+    std::uint32_t first_end;   // into family::value_ends: this sample's labels' ends
+    std::size_t values_begin;  // into family::values
     double value;
   };
   struct family {
     std::string name, help;
-    std::vector<std::string> label_names;  // in order of first appearance
+    std::vector<std::string> label_names;             // in order of first appearance
+    std::vector<std::vector<std::uint32_t>> layouts;  // label name positions, in a sample's order
+    std::vector<std::uint32_t> value_ends;            // per sample and label: end, from values_begin
+    std::string values;                               // every sample's label values, one after the other
     std::vector<sample> samples;
   };
-  // `name{labels}` (or `name` without labels) of sample `s` of `f`.
-  static void series_text(const family& f, const sample& s, std::string& text);
+  // Positions of the label names of `labels` in f.label_names (added when new), as a layout of f.
+  static std::uint32_t layout_of(family& f, const label_list& labels);
+  // `name{labels}` (or `name` without labels) of sample `s` of `f`, appended to `text`; `first` is scratch.
+  static void series_text(const family& f, const sample& s, std::vector<std::uint32_t>& first,
+                          std::string& text);
   std::vector<family> m_families;
   std::map<std::string, std::size_t> m_index;  // family name → position in m_families
+  std::size_t m_last = 0;                      // the family added to last: most samples follow their family's
 };
 
 }  // namespace exacheck::reports::prometheus

@@ -76,6 +76,30 @@ TEST_F(compare_cli, planted_regression_exits_1_and_is_named) {
       << markdown;
 }
 
+// A baseline analysed by an exacheck before the compact analysis (tests/fixtures/analysis_v1_small.json: the
+// golden run's analysis in the old form, one object per GPU) compares exactly as the same run in today's
+// form.
+TEST_F(compare_cli, a_baseline_with_an_old_form_analysis_compares_as_one_in_todays_form) {
+  const auto todays = make_run_dir(m_dir, "todays");
+  const auto old = make_run_dir(m_dir, "old");
+  nlohmann::json old_run = read_json(old / "run.json");
+  old_run["analysis"] = read_json(fs::path(EXACHECK_TEST_DATA_DIR) / "fixtures" / "analysis_v1_small.json");
+  ASSERT_TRUE(old_run["analysis"]["metrics"][0]["devices"].is_array());
+  write_text(old / "run.json", old_run.dump(2));
+  const auto current = make_run_dir(m_dir, "current", plant_gemm_regression);
+
+  const auto against_todays = run({"compare", current.string(), "--baseline", todays.string()});
+  ASSERT_EQ(against_todays.exit_code, 1) << against_todays.output;
+  nlohmann::json expected = read_json(current / "compare.json");
+  const auto against_old = run({"compare", current.string(), "--baseline", old.string()});
+  ASSERT_EQ(against_old.exit_code, 1) << against_old.output;
+  nlohmann::json got = read_json(current / "compare.json");
+  ASSERT_FALSE(got["devices"].empty());  // per-GPU rows come from the baseline's analysis devices
+  got.erase("baseline");                 // its path
+  expected.erase("baseline");
+  EXPECT_EQ(got, expected);
+}
+
 TEST_F(compare_cli, a_tolerance_wider_than_the_change_passes) {
   const auto baseline = make_run_dir(m_dir, "baseline");
   const auto current = make_run_dir(m_dir, "current", plant_gemm_regression);

@@ -119,16 +119,25 @@ void BM_parse_for_report(benchmark::State& state) {
 }
 
 #ifdef EXACHECK_HAVE_ANALYSIS
+// Counter analysis_heap_MB: the heap run["analysis"] holds as analyse_run builds it.
 void BM_analyse(benchmark::State& state) {
   const int nodes = static_cast<int>(state.range(0));
+  double heap_mb = 0;
   for (auto _ : state) {
     state.PauseTiming();
     nlohmann::json run = parsed_run(nodes);
+    run.erase("analysis");
+    const auto before = mallinfo2().uordblks;
     state.ResumeTiming();
     exacheck::reports::analyse_run(run, exacheck::reports::outlier_rules{});
+    state.PauseTiming();
+    heap_mb = static_cast<double>(mallinfo2().uordblks - before) / 1e6;
     benchmark::DoNotOptimize(run);
+    run = nullptr;  // freed outside the timing
+    state.ResumeTiming();
   }
   add_counters(state, nodes);
+  state.counters["analysis_heap_MB"] = heap_mb;
 }
 #endif
 

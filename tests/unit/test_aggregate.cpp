@@ -8,6 +8,7 @@
 
 #include "../support/rank_records.hpp"
 #include "reports/aggregate.hpp"
+#include "reports/analysis_devices.hpp"
 #include "reports/fleet_statistics.hpp"
 
 namespace {
@@ -100,6 +101,23 @@ const json& only_metric(const json& run) {
   return run.at("analysis").at("metrics").at(0);
 }
 
+// GPU `i` of the run's only metric as one object: its analysis.devices entry with the metric's rank, value
+// and robust z for it.
+json gpu_of(const json& run, std::size_t i) {
+  const reports::metric_devices devices(run.at("analysis"), only_metric(run));
+  EXPECT_LT(i, devices.size());
+  const auto device = devices[i];
+  json gpu = device.gpu;
+  gpu["rank"] = device.rank;
+  gpu["value"] = device.value;
+  gpu["robust_z"] = device.robust_z;
+  return gpu;
+}
+
+std::size_t gpu_count(const json& run) {
+  return only_metric(run).at("devices").at("index").size();
+}
+
 std::vector<json> fleet_checks(const json& run) {
   std::vector<json> found;
   for (const auto& check : run["cases"][0]["checks"])
@@ -181,15 +199,16 @@ TEST(analysis, aggregates_ranks_into_gpus_nodes_and_a_distribution) {
   EXPECT_DOUBLE_EQ(m["distribution"]["median"].get<double>(), 100);
   EXPECT_DOUBLE_EQ(m["distribution"]["mean"].get<double>(), 799.0 / 8);
   EXPECT_DOUBLE_EQ(m["distribution"]["min"].get<double>(), 98);
-  ASSERT_EQ(m["devices"].size(), 8u);
-  EXPECT_EQ(m["devices"][5]["host"], "node2");
-  EXPECT_EQ(m["devices"][5]["gpu"], 1);
-  EXPECT_EQ(m["devices"][5]["uuid"], "GPU-node2-1");
-  EXPECT_EQ(m["devices"][5]["serial"], "S5");
-  ASSERT_EQ(m["nodes"].size(), 2u);
-  EXPECT_EQ(m["nodes"][0]["gpus"], 4);
-  EXPECT_DOUBLE_EQ(m["nodes"][0]["value"].get<double>(), 100);  // (100 + 101 + 99 + 100) / 4
-  EXPECT_DOUBLE_EQ(m["nodes"][1]["sum"].get<double>(), 399);
+  ASSERT_EQ(gpu_count(run), 8u);
+  EXPECT_EQ(gpu_of(run, 5)["host"], "node2");
+  EXPECT_EQ(gpu_of(run, 5)["gpu"], 1);
+  EXPECT_EQ(gpu_of(run, 5)["uuid"], "GPU-node2-1");
+  EXPECT_EQ(gpu_of(run, 5)["serial"], "S5");
+  ASSERT_EQ(m["nodes"]["host"].size(), 2u);
+  EXPECT_EQ(m["nodes"]["host"], json({"node1", "node2"}));
+  EXPECT_EQ(m["nodes"]["gpus"][0], 4);
+  EXPECT_DOUBLE_EQ(m["nodes"]["value"][0].get<double>(), 100);  // (100 + 101 + 99 + 100) / 4
+  EXPECT_DOUBLE_EQ(m["nodes"]["sum"][1].get<double>(), 399);
   EXPECT_EQ(m["worst_gpu"]["host"], "node2");
   EXPECT_EQ(m["worst_gpu"]["gpu"], 3);
   EXPECT_EQ(m["worst_gpu"]["rank"], 7);
@@ -204,13 +223,12 @@ TEST(analysis, ranks_sharing_a_gpu_sum_rates_and_average_other_metrics) {
   std::vector<gpu_result> gpus = fleet({50, 49}, 2);
   gpus[0].uuid = gpus[1].uuid = "GPU-shared";
   const json rate_run = analysed(run_of(gpus));
-  const json& rate = only_metric(rate_run);
-  ASSERT_EQ(rate["devices"].size(), 1u);
-  EXPECT_DOUBLE_EQ(rate["devices"][0]["value"].get<double>(), 99);
-  EXPECT_EQ(rate["devices"][0]["rank"], 0);
+  ASSERT_EQ(gpu_count(rate_run), 1u);
+  EXPECT_DOUBLE_EQ(gpu_of(rate_run, 0)["value"].get<double>(), 99);
+  EXPECT_EQ(gpu_of(rate_run, 0)["rank"], 0);
   const json time_run = analysed(run_of(gpus, {.metric = "time", .unit = "s", .better = "lower"}));
   const json& time = only_metric(time_run);
-  EXPECT_DOUBLE_EQ(time["devices"][0]["value"].get<double>(), 49.5);
+  EXPECT_DOUBLE_EQ(gpu_of(time_run, 0)["value"].get<double>(), 49.5);
   EXPECT_TRUE(time["total"].is_null());  // seconds do not add up over GPUs
   EXPECT_TRUE(time["projection"].is_null());
 }
@@ -226,16 +244,16 @@ TEST(analysis, invalid_and_missing_values_never_join_the_good_distribution) {
   EXPECT_EQ(m["distribution"]["invalid"], 3);
   EXPECT_EQ(m["distribution"]["missing_ranks"], 2);  // 7 expected, 5 reported tflops (one as null)
   EXPECT_DOUBLE_EQ(m["distribution"]["min"].get<double>(), 100);
-  EXPECT_TRUE(m["devices"][1]["value"].is_null());
-  EXPECT_TRUE(m["devices"][2]["value"].is_null());
-  EXPECT_TRUE(m["devices"][3]["value"].is_null());
-  EXPECT_TRUE(m["devices"][1]["robust_z"].is_null());
+  EXPECT_TRUE(gpu_of(run, 1)["value"].is_null());
+  EXPECT_TRUE(gpu_of(run, 2)["value"].is_null());
+  EXPECT_TRUE(gpu_of(run, 3)["value"].is_null());
+  EXPECT_TRUE(gpu_of(run, 1)["robust_z"].is_null());
   EXPECT_EQ(m["worst_gpu"]["gpu"], 1);  // fail closed: an invalid GPU is the worst
   EXPECT_EQ(m["worst_gpu"]["host"], "node1");
   EXPECT_TRUE(m["worst_gpu"]["value"].is_null());
   EXPECT_EQ(m["worst_node"]["host"], "node1");
-  EXPECT_EQ(m["nodes"][1]["invalid"], 2);
-  EXPECT_TRUE(m["nodes"][1]["value"].is_null());
+  EXPECT_EQ(m["nodes"]["invalid"][1], 2);
+  EXPECT_TRUE(m["nodes"]["value"][1].is_null());
   EXPECT_DOUBLE_EQ(m["total"]["value"].get<double>(), 300);
   // Their own checks FAIL; the analysis keeps that and adds no fleet check that could read as a pass.
   EXPECT_EQ(m["outcome"], "FAIL");
@@ -310,7 +328,7 @@ TEST(analysis, a_tiny_deviation_in_a_tight_fleet_is_not_an_outlier) {
   // it is only 0.6% below the median: under min_deviation_pct (5%).
   const auto gpus = fleet({100, 100, 100, 100, 100, 100, 100.2, 99.4}, 4);
   const json run = analysed(run_of(gpus));
-  EXPECT_NEAR(only_metric(run)["devices"][7]["robust_z"].get<double>(), -0.6 / (1.2533 * 0.1), 1e-9);
+  EXPECT_NEAR(gpu_of(run, 7)["robust_z"].get<double>(), -0.6 / (1.2533 * 0.1), 1e-9);
   EXPECT_TRUE(fleet_checks(run).empty());
   EXPECT_EQ(fleet_checks(analysed(run_of(gpus), {.min_deviation_pct = 0.5})).size(), 1u);
 }
@@ -332,14 +350,14 @@ TEST(analysis, cpu_ranks_are_compared_as_nodes_never_as_ranks_of_one_node) {
   EXPECT_EQ(checks[0]["rule"], "below_median");
   EXPECT_EQ(checks[0]["worst_host"], "node4");
   EXPECT_DOUBLE_EQ(checks[0]["value"].get<double>(), 90);  // (60 + 100 × 3) / 4
-  EXPECT_EQ(only_metric(analysed_run)["devices"].size(), 7u);
+  EXPECT_EQ(gpu_count(analysed_run), 7u);
   EXPECT_NE(checks[0]["reason"].get<std::string>().find("of 4 nodes of AMD EPYC"), std::string::npos)
       << checks[0]["reason"];
 }
 
 TEST(analysis, one_gpu_has_no_fleet_to_be_compared_with) {
   const json run = analysed(run_of(fleet({10}, 1)), {.below_median_pct = 1});
-  EXPECT_TRUE(only_metric(run)["devices"][0]["robust_z"].is_null());
+  EXPECT_TRUE(gpu_of(run, 0)["robust_z"].is_null());
   EXPECT_TRUE(fleet_checks(run).empty());
 }
 
@@ -349,7 +367,7 @@ TEST(analysis, fleets_smaller_than_min_fleet_are_not_judged) {
   const json judged = analysed(run_of(gpus), {.below_median_pct = 10, .min_fleet = 3});
   ASSERT_EQ(fleet_checks(judged).size(), 1u);
   EXPECT_EQ(fleet_checks(judged)[0]["rule"], "below_median");
-  EXPECT_NE(only_metric(judged)["devices"][0]["robust_z"], nullptr);
+  EXPECT_NE(gpu_of(judged, 0)["robust_z"], nullptr);
 }
 
 TEST(analysis, below_median_rule_flags_what_robust_z_lets_pass) {
@@ -400,7 +418,7 @@ TEST(analysis, a_slow_node_is_an_outlier_even_when_each_of_its_gpus_is_not) {
   EXPECT_DOUBLE_EQ(checks[0]["value"].get<double>(), 90);
   EXPECT_NEAR(checks[0]["robust_z"].get<double>(), -10 / (1.2533 * 10.0 / 6), 1e-9);
   const json& m = only_metric(run);
-  EXPECT_DOUBLE_EQ(m["nodes"][5]["sum"].get<double>(), 180);
+  EXPECT_DOUBLE_EQ(m["nodes"]["sum"][5].get<double>(), 180);
   EXPECT_EQ(m["worst_node"]["host"], "node6");
 }
 

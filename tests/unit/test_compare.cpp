@@ -244,15 +244,15 @@ TEST(compare_devices, repeats_of_a_point_are_pooled_per_gpu) {
 
 TEST(compare_devices, devices_of_the_analysis_section_are_used_when_present) {
   json run = gpu_run({{"n1", 0, "a", 100}, {"n1", 0, "a", 100}});  // two ranks on one GPU
-  run["analysis"]["metrics"] = {
-      {{"case_id", "gemm-1234abcd"},
-       {"case", "gemm"},
-       {"benchmark", "gemm"},
-       {"params", {{"dtype", "bf16"}, {"m", 8192}}},
-       {"metric", "tflops"},
-       {"unit", "TFLOP/s"},
-       {"better", "higher"},
-       {"devices", {{{"host", "n1"}, {"gpu", 0}, {"uuid", "a"}, {"value", 200.0}}}}}};
+  run["analysis"]["metrics"] = {{{"case_id", "gemm-1234abcd"},
+                                 {"case", "gemm"},
+                                 {"benchmark", "gemm"},
+                                 {"params", {{"dtype", "bf16"}, {"m", 8192}}},
+                                 {"metric", "tflops"},
+                                 {"unit", "TFLOP/s"},
+                                 {"better", "higher"},
+                                 {"devices", {{"index", {0}}, {"rank", {0}}, {"value", {200.0}}}}}};
+  run["analysis"]["devices"] = {{{"host", "n1"}, {"gpu", 0}, {"uuid", "a"}}};
   const auto metrics = comparable_metrics_of_run(run);
   ASSERT_EQ(metrics.size(), 1u);
   ASSERT_EQ(metrics[0].devices.size(), 1u);

@@ -111,7 +111,7 @@ TEST(html_report, fleets_above_64_gpus_are_a_heatmap_smaller_ones_bars) {
   json run = fleet_run();
   EXPECT_EQ(count_of(html_of(run), "deviation from the fleet median</text>"), 5);
   for (auto& metric : run["analysis"]["metrics"])
-    metric["devices"].erase(metric["devices"].begin() + 8, metric["devices"].end());
+    for (auto& [name, column] : metric["devices"].items()) column.erase(column.begin() + 8, column.end());
   const std::string html = html_of(run);
   EXPECT_EQ(count_of(html, "deviation from the fleet median</text>"), 0);
   EXPECT_EQ(count_of(html, "class=\"bar outlier\""), 0);  // node007 GPU 2 (rank 26) is not among the first 8
@@ -141,17 +141,25 @@ TEST(html_report, a_run_without_analysis_still_renders_its_verdict_and_checks) {
 // outliers, and the page stays a few MB.
 TEST(html_report, a_2100_gpu_fleet_stays_a_few_megabytes) {
   json run = fleet_run();
+  const json first_gpu = run["analysis"]["devices"][0];
+  json table = json::array();
+  for (int n = 1; n <= 525; ++n)
+    for (int g = 0; g < 4; ++g) {
+      json gpu = first_gpu;
+      gpu["host"] = "node" + std::to_string(1000 + n).substr(1);
+      gpu["gpu"] = g;
+      table.push_back(gpu);
+    }
+  run["analysis"]["devices"] = table;
   for (auto& metric : run["analysis"]["metrics"]) {
-    const json first = metric["devices"][0];
-    json devices = json::array();
+    const double first = metric["devices"]["value"][0].get<double>();
+    json devices = {{"index", json::array()}, {"rank", json::array()}, {"value", json::array()}};
     for (int n = 1; n <= 525; ++n)
       for (int g = 0; g < 4; ++g) {
-        json device = first;
-        device["host"] = "node" + std::to_string(1000 + n).substr(1);
-        device["gpu"] = g;
-        device["rank"] = (n - 1) * 4 + g;
-        device["value"] = first["value"].get<double>() * (1 + 0.001 * ((n * 7 + g) % 11));
-        devices.push_back(device);
+        const int i = (n - 1) * 4 + g;
+        devices["index"].push_back(i);
+        devices["rank"].push_back(i);
+        devices["value"].push_back(first * (1 + 0.001 * ((n * 7 + g) % 11)));
       }
     metric["devices"] = devices;
   }

@@ -144,9 +144,9 @@ TEST(prometheus_metrics, per_gpu_values_come_from_the_analysis_section_when_the_
        {"metric", "tflops"},
        {"unit", "TFLOP/s"},
        {"statistic", "median"},
-       {"devices",
-        {{{"host", "node001"}, {"gpu", 0}, {"uuid", "GPU-aaaa"}, {"value", 1350.75}},
-         {{"host", "node002"}, {"gpu", 0}, {"uuid", "GPU-cccc"}, {"value", nullptr}}}}}};
+       {"devices", {{"index", {0, 1}}, {"rank", {0, 2}}, {"value", {1350.75, nullptr}}}}}};
+  run["analysis"]["devices"] = {{{"host", "node001"}, {"gpu", 0}, {"uuid", "GPU-aaaa"}},
+                                {{"host", "node002"}, {"gpu", 0}, {"uuid", "GPU-cccc"}}};
   const auto file = parse_prometheus_text(prom_of(run));
   const auto samples = file.find("exacheck_gemm_flops_per_second");
   ASSERT_EQ(samples.size(), 2u);
