@@ -33,32 +33,28 @@ class chunked_file {
   chunked_file& operator=(const chunked_file&) = delete;
   ~chunked_file() { ::close(m_fd); }
 
-  // True when there is a character at the position (reading the next chunk when the buffer is used up).
-  bool available() {
-    if (m_position < m_size) return true;
-    if (m_eof) return false;
+  // The next chunk as [begin, end); both null at the end of the file.
+  void next(const char*& begin, const char*& end) {
     for (;;) {
       const ssize_t n = ::read(m_fd, m_buffer.data(), m_buffer.size());
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) throw std::runtime_error("cannot read " + m_path + ": " + std::strerror(errno));
-      m_position = 0;
-      m_size = static_cast<std::size_t>(n);
-      m_eof = n == 0;
-      return n > 0;
+      begin = n > 0 ? m_buffer.data() : nullptr;
+      end = n > 0 ? m_buffer.data() + n : nullptr;
+      return;
     }
   }
-  char current() const { return m_buffer[m_position]; }
-  void advance() { ++m_position; }
 
  private:
   std::string m_path;
   int m_fd;
   std::vector<char> m_buffer = std::vector<char>(std::size_t{1} << 20);
-  std::size_t m_position = 0, m_size = 0;
-  bool m_eof = false;
 };
 
-// An input iterator over a chunked_file; the default-constructed one is the end.
+// An input iterator over a chunked_file; the default-constructed one is the end. The position is held in the
+// iterator itself, so that the lexer's per-character get (compare with the end, read, advance) is three
+// inline pointer operations; a call reads the next chunk once per MiB. Single pass: only the copy that
+// nlohmann's input adapter keeps is advanced.
 class chunk_iterator {
  public:
   using iterator_category = std::input_iterator_tag;
@@ -68,23 +64,26 @@ class chunk_iterator {
   using reference = char;
 
   chunk_iterator() = default;
-  explicit chunk_iterator(chunked_file& file) : m_file(&file) {}
-  char operator*() const { return m_file->current(); }
+  explicit chunk_iterator(chunked_file& file) : m_file(&file) { m_file->next(m_position, m_end); }
+  char operator*() const { return *m_position; }
   chunk_iterator& operator++() {
-    m_file->advance();
+    if (++m_position == m_end) m_file->next(m_position, m_end);
     return *this;
   }
   chunk_iterator operator++(int) {
     chunk_iterator before = *this;
-    m_file->advance();
+    ++*this;
     return before;
   }
-  bool operator==(const chunk_iterator& other) const { return at_end() == other.at_end(); }
+  bool operator==(const chunk_iterator& other) const {
+    return (m_position == nullptr) == (other.m_position == nullptr);
+  }
   bool operator!=(const chunk_iterator& other) const { return !(*this == other); }
 
  private:
-  bool at_end() const { return m_file == nullptr || !m_file->available(); }
   chunked_file* m_file = nullptr;
+  const char* m_position = nullptr;  // null: at the end
+  const char* m_end = nullptr;
 };
 
 }  // namespace
