@@ -8,6 +8,7 @@
 #include <ostream>
 #include <set>
 
+#include "reports/fleet_statistics.hpp"
 #include "reports/format.hpp"
 #include "reports/html.hpp"
 #include "reports/svg_chart.hpp"
@@ -187,6 +188,11 @@ std::vector<sweep_series> sweeps_of(const json& run, const std::string& benchmar
   return sweeps;
 }
 
+// A metric's point: its case and parameters.
+std::string point_key(const json& metric) {
+  return text_field(metric, "case_id") + '\x1f' + field(metric, "params").dump();
+}
+
 }  // namespace
 
 void write_gpu_charts(const json& run, std::ostream& out) {
@@ -194,11 +200,23 @@ void write_gpu_charts(const json& run, std::ostream& out) {
   const json& analysis = field(run, "analysis");
   const json& metrics = list_field(analysis, "metrics");
   if (metrics.empty()) out << "<p>No metric measured per GPU.</p>\n";
+  // At fleet scale a point's rate (TFLOP/s, GB/s) gets the heatmap and its other metrics (time, % of peak:
+  // the same GPUs in the same order) only their distribution: thousands of cells per metric are most of
+  // the page (52 → 31 MB at 2,100 GPUs of the acceptance plan).
+  std::set<std::string> points_with_rate;
+  for (const auto& metric : metrics)
+    if (is_rate_unit(text_field(metric, "unit"))) points_with_rate.insert(point_key(metric));
   for (const auto& metric : metrics) {
     out << "<h3>" << html_text(metric_title(metric)) << " " << badge(text_field(metric, "outcome"))
         << "</h3>\n";
     const metric_devices devices(analysis, metric);
-    out << gpu_chart(devices, metric, flagged_of(metric)) << distribution_chart(devices, metric);
+    if (devices.size() <= max_gpus_as_bars || is_rate_unit(text_field(metric, "unit")) ||
+        points_with_rate.count(point_key(metric)) == 0)
+      out << gpu_chart(devices, metric, flagged_of(metric));
+    else
+      out << "<p class=\"note\">Not drawn per GPU at this scale: the heatmap of this point's rate shows the "
+             "same GPUs. Every GPU's value is in results.csv and metrics.prom.</p>\n";
+    out << distribution_chart(devices, metric);
     write_outliers(metric, out);
   }
   out << "</section>\n";

@@ -118,6 +118,25 @@ TEST(html_report, fleets_above_64_gpus_are_a_heatmap_smaller_ones_bars) {
   EXPECT_GE(count_of(html, "class=\"bar\""), 5 * 8);
 }
 
+// At fleet scale only a point's rates get a heatmap; a point's other metrics (time, % of peak) keep their
+// distribution, and a point without any rate keeps its heatmap.
+TEST(html_report, a_fleet_heatmap_is_drawn_for_a_points_rate_not_for_its_other_metrics) {
+  json run = fleet_run();
+  json& metrics = run["analysis"]["metrics"];
+  json time = metrics[0];  // gemm bf16 tflops: the same point's time
+  time["metric"] = "time";
+  time["unit"] = "s";
+  time["better"] = "lower";
+  json alone = time;  // a point that has only a time
+  alone["params"]["dtype"] = "fp8";
+  metrics.push_back(time);
+  metrics.push_back(alone);
+  const std::string html = html_of(run);
+  EXPECT_EQ(count_of(html, "deviation from the fleet median</text>"), 6);
+  EXPECT_EQ(count_of(html, "the heatmap of this point's rate shows the same GPUs"), 1);
+  EXPECT_EQ(count_of(html, "distribution over GPUs</text>"), 7);
+}
+
 TEST(html_report, host_names_are_escaped_everywhere) {
   std::string text = fleet_run().dump();
   for (auto at = text.find("node007"); at != std::string::npos; at = text.find("node007", at))
