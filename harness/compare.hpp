@@ -84,7 +84,9 @@ struct export_reference_options {
   std::string contact;
   std::string notes;
 };
-// Writes a reference file (schema exacheck/reference/v1) with the run's per-GPU medians and provenance.
+// Writes a reference file (schema exacheck/reference/v1) with the run's per-GPU medians and provenance. The
+// file is loaded with the reference-file loader before it is renamed to `out_file`: when it would not load,
+// nothing is written there and std::runtime_error names what was wrong (exit code 3).
 int run_export_reference(const export_reference_options& options);
 
 }  // namespace exacheck

@@ -237,3 +237,55 @@ TEST_F(compare_cli, an_unknown_run_schema_is_a_usage_error_naming_both_known_one
   EXPECT_NE(report.output.find("schema 'exacheck/run/v9' is not exacheck/run/v2"), std::string::npos)
       << report.output;
 }
+
+// A real run of the collectives (slowest_rank_ratio is in "x"): what export-reference writes loads, and the
+// run compares with it as all SAME.
+TEST_F(compare_cli, export_reference_of_a_run_with_collectives_loads_and_compares_same) {
+  const auto run_dir = m_dir / "run";
+  const auto measured = run({"run", (fs::path(EXACHECK_SOURCE_DIR) / "configs/plans/quick.yaml").string(),
+                             "--case", "allreduce", "--out", run_dir.string()});
+  // 1: a sanity ceiling missed on a loaded machine; the measurements are there all the same.
+  ASSERT_TRUE(measured.exit_code == 0 || measured.exit_code == 1) << measured.output;
+  const auto reference = m_dir / "ref.yaml";
+  const auto exported =
+      run({"export-reference", run_dir.string(), "--out", reference.string(), "--who", "Example Vendor"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  const std::string yaml = slurp(reference);
+  EXPECT_NE(yaml.find("metric: slowest_rank_ratio\n    value: "), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("unit: x\n"), std::string::npos) << yaml;
+  const auto compared =
+      run({"compare", run_dir.string(), "--baseline", reference.string(), "--tolerance", "0%"});
+  EXPECT_EQ(compared.exit_code, 0) << compared.output;
+  EXPECT_EQ(compared.output.find("MISSING"), std::string::npos) << compared.output;
+}
+
+// A run whose reference file would not load (here a metric in a unit no reference can name) writes nothing:
+// exit 3, the entry and the unit named, --out as it was, no temporary file left beside it.
+TEST_F(compare_cli, export_reference_that_would_not_load_writes_nothing_and_names_the_problem) {
+  const auto run_dir = make_run_dir(m_dir, "run", [](nlohmann::json& run) {
+    run["cases"][2]["results"][0]["metrics"][0]["unit"] = "furlong/fortnight";
+  });
+  const auto out_dir = m_dir / "refs";
+  const auto result = run({"export-reference", run_dir.string(), "--out", (out_dir / "new.yaml").string(),
+                           "--who", "Example Vendor"});
+  EXPECT_EQ(result.exit_code, 3) << result.output;
+  EXPECT_NE(
+      result.output.find("would not load, so nothing was written to " + (out_dir / "new.yaml").string()),
+      std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("membw array_bytes=1073741824 threads=64 copy_bandwidth [furlong/fortnight]: "
+                               "entry #"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("unit 'furlong/fortnight' is not a unit exacheck knows"), std::string::npos)
+      << result.output;
+  EXPECT_FALSE(fs::exists(out_dir / "new.yaml"));
+  EXPECT_TRUE(fs::is_empty(out_dir));
+
+  write_text(out_dir / "old.yaml", "last week's reference\n");
+  const auto again = run({"export-reference", run_dir.string(), "--out", (out_dir / "old.yaml").string(),
+                          "--who", "Example Vendor"});
+  EXPECT_EQ(again.exit_code, 3) << again.output;
+  EXPECT_EQ(slurp(out_dir / "old.yaml"), "last week's reference\n");
+  EXPECT_EQ(std::distance(fs::directory_iterator(out_dir), fs::directory_iterator()), 1);
+}

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "../support/reanalyse.hpp"
 #include "harness/compare.hpp"
@@ -191,6 +192,39 @@ TEST_F(reference_file_test, export_then_compare_is_all_same) {
     EXPECT_DOUBLE_EQ(row["delta_pct"].get<double>(), 0.0) << row.dump();  // values read back exactly
   }
   EXPECT_EQ(result["exit_code"], 0);
+}
+
+// Every unit a benchmark reports can be exported and loaded back: a collective's slowest_rank_ratio ("x"),
+// the SM clock of a GPU flops run (MHz). Either used to make every export of such a run fail.
+TEST_F(reference_file_test, export_of_a_run_with_a_ratio_and_a_clock_loads_back) {
+  json run = small_run();
+  json& allreduce = run["cases"][1]["results"][1];
+  allreduce["metrics"].push_back({{"name", "slowest_rank_ratio"},
+                                  {"unit", "x"},
+                                  {"statistic", "max over ranks of each rank's median / their median"},
+                                  {"better", "lower"}});
+  allreduce["ranks"][0]["values"]["slowest_rank_ratio"] = 1.03;
+  json& gemm = run["cases"][0]["results"][0];
+  gemm["metrics"].push_back(
+      {{"name", "sm_clock_mhz"}, {"unit", "MHz"}, {"statistic", "median"}, {"better", "higher"}});
+  for (auto& rank : gemm["ranks"]) rank["values"]["sm_clock_mhz"] = 1980.0;
+  exacheck::testing::reanalyse(run);
+  const auto loaded = load_reference_file(write(reference_file_yaml(reference_from_run(run, "x", "", ""))));
+  std::map<std::string, std::string> unit_of;
+  for (const auto& e : loaded.entries) unit_of[e.metric] = e.unit;
+  EXPECT_EQ(unit_of["slowest_rank_ratio"], "x");
+  EXPECT_EQ(unit_of["sm_clock_mhz"], "MHz");
+}
+
+TEST_F(reference_file_test, export_leaves_out_values_the_loader_would_refuse_and_keeps_a_valid_date) {
+  json run = small_run();
+  run["provenance"]["started_at"] = "yesterday evening";  // not a date: the export is dated today
+  run["cases"][1]["results"][1]["ranks"][0]["values"]["time"] = -1.0;
+  exacheck::testing::reanalyse(run);
+  const auto reference = reference_from_run(run, "x", "", "");
+  const auto loaded = load_reference_file(write(reference_file_yaml(reference)));
+  EXPECT_EQ(loaded.date.size(), 10u);
+  EXPECT_EQ(loaded.entries.size(), 9u);  // the negative time is left out, as a zero one is
 }
 
 TEST_F(reference_file_test, exported_string_parameters_stay_strings) {
