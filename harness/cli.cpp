@@ -89,6 +89,10 @@ int cli_main(int argc, char** argv) {
       ->capture_default_str();
   compare_cmd->add_option("--out,-o", compare.out_dir,
                           "Where compare.md and compare.json go (default: RUN_DIR)");
+  compare_cmd->add_flag(
+      "--allow-missing", compare.allow_missing,
+      "Report GPUs, nodes, points and metrics of the baseline that this run lacks as MISSING "
+      "without failing (default: each is a regression, exit code 1)");
 
   export_reference_options export_reference;
   auto* export_cmd = app.add_subcommand(

@@ -146,11 +146,11 @@ int run_compare(const compare_options& options) {
   if (!fs::is_directory(options.baseline, error) && looks_like_reference_file(options.baseline)) {
     const reference_file reference = load_reference_file(options.baseline);
     comparison = compare_metrics(current_metrics, comparable_metrics_of_reference(reference), tolerance_pct,
-                                 false, run_info(current), reference_info(reference));
+                                 false, options.allow_missing, run_info(current), reference_info(reference));
   } else {
     const loaded_run baseline = load_run(options.baseline, "--baseline");
     comparison = compare_metrics(current_metrics, comparable_metrics_of_run(baseline.run), tolerance_pct,
-                                 true, run_info(current), run_info(baseline));
+                                 true, options.allow_missing, run_info(current), run_info(baseline));
   }
 
   const std::string out_dir = options.out_dir.empty() ? current.dir : options.out_dir;

@@ -185,7 +185,7 @@ TEST_F(reference_file_test, export_then_compare_is_all_same) {
   const auto loaded = load_reference_file(path);
   ASSERT_EQ(loaded.entries.size(), 10u);
   const json result = compare_metrics(comparable_metrics_of_run(run), comparable_metrics_of_reference(loaded),
-                                      0, false, json::object(), json::object());
+                                      0, false, false, json::object(), json::object());
   ASSERT_EQ(result["metrics"].size(), 10u);
   for (const auto& row : result["metrics"]) {
     EXPECT_EQ(row["verdict"], "SAME") << row.dump();
@@ -245,6 +245,28 @@ TEST_F(reference_file_test, exported_string_parameters_stay_strings) {
 
 // ---- compare against a reference ----
 
+TEST_F(reference_file_test, an_entry_for_a_point_this_run_did_not_measure_fails_unless_missing_is_allowed) {
+  const auto loaded = load_reference_file(
+      write(valid_header +
+            R"(  - {benchmark: gemm, where: {dtype: fp64}, metric: tflops, value: 1.669, unit: TFLOP/s}
+  - {benchmark: gemm, where: {dtype: fp8}, metric: tflops, value: 9, unit: TFLOP/s}
+  - {benchmark: allreduce, where: {bytes: 8}, metric: latency_max, value: 3, unit: us}
+)"));
+  const auto compare = [&](bool allow_missing) {
+    return compare_metrics(comparable_metrics_of_run(small_run()), comparable_metrics_of_reference(loaded), 5,
+                           false, allow_missing, json::object(), json::object());
+  };
+  const json result = compare(false);
+  EXPECT_EQ(result["counts"]["metrics"]["REGRESSION"], 0);
+  EXPECT_EQ(result["counts"]["metrics"]["MISSING"], 2);
+  EXPECT_EQ(result["exit_code"], 1);
+  ASSERT_EQ(result["missing"]["points"].size(), 1u);
+  EXPECT_EQ(result["missing"]["points"][0]["params"], (json{{"dtype", "fp8"}}));
+  ASSERT_EQ(result["missing"]["metrics"].size(), 1u);  // allreduce 8 B was measured, its latency_max not
+  EXPECT_EQ(result["missing"]["metrics"][0]["metric"], "latency_max");
+  EXPECT_EQ(compare(true)["exit_code"], 0);
+}
+
 TEST_F(reference_file_test, an_entry_naming_some_parameters_matches_every_such_point_in_its_unit) {
   const auto loaded = load_reference_file(
       write(valid_header +
@@ -253,7 +275,7 @@ TEST_F(reference_file_test, an_entry_naming_some_parameters_matches_every_such_p
 )"));
   const json result =
       compare_metrics(comparable_metrics_of_run(small_run()), comparable_metrics_of_reference(loaded), 5,
-                      false, json::object(), json::object());
+                      false, false, json::object(), json::object());
   int busbw_rows = 0;
   for (const auto& row : result["metrics"]) {
     if (row["metric"] == "busbw") {
