@@ -4,8 +4,10 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
 
 #include "exacheck_version.hpp"
+#include "harness/cli_suggest.hpp"
 #include "harness/compare.hpp"
 #include "harness/controller.hpp"
 #include "harness/errors.hpp"
@@ -15,6 +17,59 @@
 #include "harness/worker.hpp"
 
 namespace exacheck {
+namespace {
+
+// A count that must be positive. CLI11's PositiveNumber says "Value 0 not in range 0 to 1.79769e+308",
+// which names neither the rule nor the option.
+const CLI::Validator at_least_one(
+    [](std::string& text) -> std::string {
+      long long value = 0;
+      if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a whole number";
+      return value >= 1 ? "" : "must be at least 1, got " + text;
+    },
+    "INT>=1", "at least 1");
+
+std::vector<std::string> option_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::Option* option : app.get_options()) {
+    for (const auto& name : option->get_lnames()) names.push_back("--" + name);
+    for (const auto& name : option->get_snames()) names.push_back("-" + name);
+  }
+  return names;
+}
+
+// What CLI11 left over when it refused a command line, said with a did-you-mean: a misspelt subcommand
+// ("exacheck reprot") or option ("exacheck run plan.yaml --rank 2"). nullopt when nothing was unknown (a
+// missing argument, a value its check refused): CLI11's own message says that well enough.
+std::optional<std::string> unknown_argument_message(const CLI::App& app) {
+  const auto is_option = [](const std::string& token) { return token.size() > 1 && token[0] == '-'; };
+  const auto unknown_option = [&](const CLI::App& context,
+                                  const std::string& command) -> std::optional<std::string> {
+    for (const auto& token : context.remaining()) {
+      if (!is_option(token)) continue;
+      const std::string suggestion = did_you_mean_option(token, option_names(context));
+      return fmt::format("{}: unknown option '{}'{} ({} --help lists its options)", command,
+                         token.substr(0, token.find('=')),
+                         suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?", command);
+    }
+    return std::nullopt;
+  };
+  for (const CLI::App* sub : app.get_subcommands())
+    if (auto message = unknown_option(*sub, "exacheck " + sub->get_name())) return message;
+  if (auto message = unknown_option(app, "exacheck")) return message;
+  if (!app.get_subcommands().empty()) return std::nullopt;
+  for (const auto& token : app.remaining()) {
+    std::vector<std::string> commands;
+    for (const CLI::App* sub : app.get_subcommands({}))
+      if (!sub->get_group().empty()) commands.push_back(sub->get_name());  // not the internal worker
+    const std::string suggestion = did_you_mean(token, commands);
+    return fmt::format("exacheck: unknown command '{}'{} (exacheck --help lists the commands)", token,
+                       suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 int cli_main(int argc, char** argv) {
   CLI::App app{
@@ -45,7 +100,7 @@ int cli_main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   run_cmd->add_option("--launcher", run.launcher, "Launcher for every case")
       ->check(CLI::IsMember({"local", "mpirun", "srun"}));
-  run_cmd->add_option("--ranks", run.ranks, "Ranks for every case")->check(CLI::PositiveNumber);
+  run_cmd->add_option("--ranks", run.ranks, "Ranks for every case")->check(at_least_one);
   run_cmd->add_flag("--dry-run", run.dry_run, "Print every case and its exact launch command; run nothing");
 
   std::string validate_file, validate_system;
@@ -89,6 +144,10 @@ int cli_main(int argc, char** argv) {
       ->capture_default_str();
   compare_cmd->add_option("--out,-o", compare.out_dir,
                           "Where compare.md and compare.json go (default: RUN_DIR)");
+  compare_cmd->add_flag(
+      "--allow-missing", compare.allow_missing,
+      "Report GPUs, nodes, points and metrics of the baseline that this run lacks as MISSING "
+      "without failing (default: each is a regression, exit code 1)");
 
   export_reference_options export_reference;
   auto* export_cmd = app.add_subcommand(
@@ -104,10 +163,10 @@ int cli_main(int argc, char** argv) {
   simulate_options simulate;
   auto* simulate_cmd = app.add_subcommand(
       "simulate", "Write a SYNTHETIC run of N nodes × G GPUs (planted slow GPUs included), then its reports");
-  simulate_cmd->add_option("--nodes", simulate.nodes, "Nodes")->required()->check(CLI::PositiveNumber);
+  simulate_cmd->add_option("--nodes", simulate.nodes, "Nodes")->required()->check(at_least_one);
   simulate_cmd->add_option("--gpus-per-node", simulate.gpus_per_node, "GPUs per node")
       ->required()
-      ->check(CLI::PositiveNumber);
+      ->check(at_least_one);
   simulate_cmd->add_option("--system", simulate.system_file, "System file: peaks and references")
       ->required()
       ->check(CLI::ExistingFile);
@@ -133,6 +192,12 @@ int cli_main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0) {
+      if (const auto message = unknown_argument_message(app)) {
+        std::cerr << *message << "\n";
+        return exit_code::usage_error;
+      }
+    }
     const int code = app.exit(e);
     return code == 0 ? 0 : exit_code::usage_error;
   }

@@ -3,6 +3,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -29,7 +30,6 @@ nlohmann::json device_json(const device_value& d) {
           {"value", value_or_null(d.value)}};
 }
 
-// The fields every row of one metric shares.
 // The fields every row of one metric shares; values are in `unit`, the baseline's.
 nlohmann::json row_head(const comparable_metric& m, const std::string& unit) {
   return {{"benchmark", m.benchmark},
@@ -56,25 +56,53 @@ class comparer {
         current_used[i] = true;
         compare_metric(now, base);
       }
-      if (!matched) add_metric_row(base, nullptr, &base, {{}, "MISSING", "not measured in this run"});
+      if (!matched) add_missing_metric(base, current);
     }
     for (std::size_t i = 0; i < current.size(); ++i)
       if (!current_used[i])
         add_metric_row(current[i], &current[i], nullptr, {{}, "NEW", "not in the baseline"});
-    return {{"metrics", m_metrics}, {"devices", m_devices}, {"nodes", m_nodes}};
+    return {
+        {"metrics", m_metrics}, {"devices", m_devices}, {"nodes", m_nodes}, {"missing", missing_summary()}};
   }
 
  private:
+  // A point of the baseline that was not measured at all, or a metric missing from a point that was: both
+  // named in the summary, and both fail the comparison unless --allow-missing.
+  void add_missing_metric(const comparable_metric& base, const std::vector<comparable_metric>& current) {
+    const bool point_measured =
+        std::any_of(current.begin(), current.end(), [&](const comparable_metric& now) {
+          return now.benchmark == base.benchmark && params_match(base.params, now.params, m_exact);
+        });
+    add_metric_row(base, nullptr, &base,
+                   {{},
+                    "MISSING",
+                    point_measured ? "not measured in this run (its point was, this metric was not)"
+                                   : "not measured in this run (nor anything else of its point)"});
+    if (point_measured) {
+      m_missing_metrics.push_back(
+          {{"benchmark", base.benchmark}, {"params", base.params}, {"metric", base.metric}});
+      return;
+    }
+    const std::string key = base.benchmark + "\n" + base.params.dump();
+    auto [at, inserted] = m_missing_point_index.try_emplace(key, m_missing_points.size());
+    if (inserted)
+      m_missing_points.push_back(
+          {{"benchmark", base.benchmark}, {"params", base.params}, {"metrics", nlohmann::json::array()}});
+    m_missing_points[at->second]["metrics"].push_back(base.metric);
+  }
+
   void compare_metric(const comparable_metric& now, const comparable_metric& base) {
-    // Values in the baseline's unit; a unit of another quantity cannot be compared at all.
+    // Values in the baseline's unit. A unit of another quantity cannot be compared at all, so nothing says
+    // the value is not worse: a REGRESSION (fail closed), its value not shown in a unit it is not in.
     const auto factor =
         now.unit == base.unit ? std::optional<double>(1.0) : unit_conversion(now.unit, base.unit);
     if (!factor) {
       add_metric_row(
           now, &now, &base,
           {{},
-           "MISSING",
-           fmt::format("measured in {}, the baseline is in {}: not comparable", now.unit, base.unit)});
+           "REGRESSION",
+           fmt::format("measured in {}, the baseline is in {}: not comparable", now.unit, base.unit)},
+          std::nan(""));
       return;
     }
     comparable_metric judged_base = base;
@@ -167,10 +195,16 @@ class comparer {
       if (!note.empty()) j.note = note + (j.note.empty() ? "" : "; " + j.note);
       add_device_row(now, base.unit, &d, &b, match, j);
     }
-    for (std::size_t k = 0; k < base.devices.size(); ++k)
-      if (!base_used[k])
-        add_device_row(base, base.unit, nullptr, &base.devices[k], "",
-                       {{}, "MISSING", "not measured in this run"});
+    for (std::size_t k = 0; k < base.devices.size(); ++k) {
+      missing_tally& tally = tally_of(m_missing_gpus, m_missing_gpu_order, gpu_key(base.devices[k]));
+      ++tally.baseline_metrics;
+      if (base_used[k]) continue;
+      ++tally.missing_metrics;
+      tally.identity = device_json(base.devices[k]);
+      tally.identity.erase("value");
+      add_device_row(base, base.unit, nullptr, &base.devices[k], "",
+                     {{}, "MISSING", "not measured in this run"});
+    }
     compare_nodes(now, base, factor);
   }
 
@@ -229,7 +263,12 @@ class comparer {
       m_nodes.push_back(std::move(row));
     }
     for (const auto& [host, n] : base_nodes) {
+      missing_tally& tally = tally_of(m_missing_nodes, m_missing_node_order, host);
+      ++tally.baseline_metrics;
       if (now_nodes.count(host)) continue;
+      ++tally.missing_metrics;
+      const int gpus_before = tally.identity.is_object() ? tally.identity.value("gpus", 0) : 0;
+      tally.identity = {{"host", host}, {"gpus", std::max(n.gpus, gpus_before)}};
       nlohmann::json row = row_head(base, base.unit);
       row["host"] = host;
       row["current"] = nullptr;
@@ -239,10 +278,52 @@ class comparer {
     }
   }
 
+  // How often a GPU or node of the baseline was compared (one per per-GPU metric it has there) and how often
+  // it was missing: a GPU gone since the baseline is missing from every one.
+  struct missing_tally {
+    nlohmann::json identity;  // host, gpu, uuid, serial of a GPU; host and gpus of a node
+    int missing_metrics = 0, baseline_metrics = 0;
+  };
+
+  static std::string gpu_key(const device_value& d) {
+    return d.host + "\n" + d.gpu + "\n" + d.uuid + "\n" + d.serial;
+  }
+
+  static missing_tally& tally_of(std::map<std::string, missing_tally>& tallies,
+                                 std::vector<std::string>& order, const std::string& key) {
+    auto [at, inserted] = tallies.try_emplace(key);
+    if (inserted) order.push_back(key);
+    return at->second;
+  }
+
+  nlohmann::json missing_summary() const {
+    const auto list = [](const std::map<std::string, missing_tally>& tallies,
+                         const std::vector<std::string>& order) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& key : order) {
+        const missing_tally& t = tallies.at(key);
+        if (t.missing_metrics == 0) continue;
+        nlohmann::json item = t.identity;
+        item["missing_metrics"] = t.missing_metrics;
+        item["baseline_metrics"] = t.baseline_metrics;
+        out.push_back(std::move(item));
+      }
+      return out;
+    };
+    return {{"nodes", list(m_missing_nodes, m_missing_node_order)},
+            {"gpus", list(m_missing_gpus, m_missing_gpu_order)},
+            {"points", m_missing_points},
+            {"metrics", m_missing_metrics}};
+  }
+
   double m_tolerance_pct;
   bool m_exact;
   nlohmann::json m_metrics = nlohmann::json::array(), m_devices = nlohmann::json::array(),
                  m_nodes = nlohmann::json::array();
+  nlohmann::json m_missing_points = nlohmann::json::array(), m_missing_metrics = nlohmann::json::array();
+  std::map<std::string, std::size_t> m_missing_point_index;
+  std::map<std::string, missing_tally> m_missing_gpus, m_missing_nodes;
+  std::vector<std::string> m_missing_gpu_order, m_missing_node_order;
 };
 
 nlohmann::json counts_of(const nlohmann::json& rows) {
@@ -268,24 +349,32 @@ judgement judge(double current, double baseline, const std::string& better, doub
 
 nlohmann::json compare_metrics(const std::vector<comparable_metric>& current,
                                const std::vector<comparable_metric>& baseline, double tolerance_pct,
-                               bool exact_params, const nlohmann::json& current_info,
+                               bool exact_params, bool allow_missing, const nlohmann::json& current_info,
                                const nlohmann::json& baseline_info) {
   nlohmann::json rows = comparer(tolerance_pct, exact_params).compare(current, baseline);
   nlohmann::json counts = {{"metrics", counts_of(rows["metrics"])},
                            {"devices", counts_of(rows["devices"])},
                            {"nodes", counts_of(rows["nodes"])}};
-  int regressions = 0;
-  for (const auto& level : counts) regressions += level["REGRESSION"].get<int>();
-  return {{"schema", "exacheck/compare/v1"},
-          {"tolerance_pct", tolerance_pct},
-          {"current", current_info},
-          {"baseline", baseline_info},
-          {"verdict", regressions ? "REGRESSION" : "NO REGRESSION"},
-          {"exit_code", regressions ? 1 : 0},
-          {"counts", counts},
-          {"metrics", rows["metrics"]},
-          {"devices", rows["devices"]},
-          {"nodes", rows["nodes"]}};
+  int regressions = 0, missing = 0;
+  for (const auto& level : counts) {
+    regressions += level["REGRESSION"].get<int>();
+    missing += level["MISSING"].get<int>();
+  }
+  // Fail closed: what the baseline measured and tonight did not is unknown, not unchanged.
+  const bool failed = regressions > 0 || (missing > 0 && !allow_missing);
+  nlohmann::json comparison = {{"schema", "exacheck/compare/v1"},
+                               {"tolerance_pct", tolerance_pct},
+                               {"current", current_info},
+                               {"baseline", baseline_info},
+                               {"verdict", failed ? "REGRESSION" : "NO REGRESSION"},
+                               {"exit_code", failed ? 1 : 0},
+                               {"counts", counts},
+                               {"metrics", rows["metrics"]},
+                               {"devices", rows["devices"]},
+                               {"nodes", rows["nodes"]}};
+  comparison["allow_missing"] = allow_missing;
+  comparison["missing"] = rows["missing"];
+  return comparison;
 }
 
 }  // namespace exacheck

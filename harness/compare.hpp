@@ -58,11 +58,13 @@ double parse_tolerance_pct(const std::string& text);
 bool params_match(const nlohmann::json& where, const nlohmann::json& params, bool exact);
 
 // compare.json (schema exacheck/compare/v1). `exact_params`: run against run (points must be the same);
-// false for a reference file, whose `where` may name a subset. `current_info` and `baseline_info` describe
-// both sides for the report (kind, path, plan, dates, provenance).
+// false for a reference file, whose `where` may name a subset. A node, GPU, point or metric of the baseline
+// that this run did not measure is MISSING, named in "missing", and fails the comparison (exit code 1) unless
+// `allow_missing`. `current_info` and `baseline_info` describe both sides for the report (kind, path, plan,
+// dates, provenance).
 nlohmann::json compare_metrics(const std::vector<comparable_metric>& current,
                                const std::vector<comparable_metric>& baseline, double tolerance_pct,
-                               bool exact_params, const nlohmann::json& current_info,
+                               bool exact_params, bool allow_missing, const nlohmann::json& current_info,
                                const nlohmann::json& baseline_info);
 
 // ---- the subcommands (harness/compare_command.cpp) ----
@@ -72,8 +74,10 @@ struct compare_options {
   std::string baseline;  // a run directory, a run.json, or a reference file (YAML)
   std::string tolerance = "5%";
   std::string out_dir;  // default: run_dir
+  bool allow_missing = false;  // what the baseline has and this run lacks is reported, not failed
 };
-// Prints the comparison, writes compare.md and compare.json; returns 1 when any REGRESSION, else 0. Usage
+// Prints the comparison, writes compare.md and compare.json; returns 1 when any REGRESSION or (unless
+// allow_missing) anything of the baseline is MISSING, else 0. Usage
 // errors (a missing directory, a file that is no run or reference) throw usage_error or validation_error.
 int run_compare(const compare_options& options);
 
@@ -84,7 +88,9 @@ struct export_reference_options {
   std::string contact;
   std::string notes;
 };
-// Writes a reference file (schema exacheck/reference/v1) with the run's per-GPU medians and provenance.
+// Writes a reference file (schema exacheck/reference/v1) with the run's per-GPU medians and provenance. The
+// file is loaded with the reference-file loader before it is renamed to `out_file`: when it would not load,
+// nothing is written there and std::runtime_error names what was wrong (exit code 3).
 int run_export_reference(const export_reference_options& options);
 
 }  // namespace exacheck

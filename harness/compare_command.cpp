@@ -1,6 +1,7 @@
 // `exacheck compare` and `exacheck export-reference`: loading both sides, writing compare.md/compare.json and
 // reference files, printing, exit codes.
 #include <fmt/core.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "harness/reference_file.hpp"
 #include "harness/run_document.hpp"
 #include "reports/compare_render.hpp"
+#include "reports/format.hpp"
 
 namespace exacheck {
 namespace {
@@ -77,6 +79,59 @@ nlohmann::json reference_info(const reference_file& reference) {
           {"notes", reference.notes}};
 }
 
+// The entry of the generated text that `line` falls in ("" when none): its lines start at "- " after
+// "entries:" (reference_file_yaml's layout).
+std::string entry_at_line(const std::string& text, const reference_file& reference, int line) {
+  std::istringstream lines(text);
+  std::string content;
+  bool in_entries = false;
+  int number = 0, entry = -1;
+  while (std::getline(lines, content) && ++number <= line) {
+    if (content.rfind("entries:", 0) == 0) in_entries = true;
+    const auto first = content.find_first_not_of(' ');
+    if (in_entries && first != std::string::npos && content.compare(first, 2, "- ") == 0) ++entry;
+  }
+  if (entry < 0 || static_cast<std::size_t>(entry) >= reference.entries.size()) return "";
+  const reference_entry& e = reference.entries[static_cast<std::size_t>(entry)];
+  return fmt::format("{} {} {} [{}]", e.benchmark, reports::params_text(e.where), e.metric, e.unit);
+}
+
+// What is written must load as a reference file, or it is not written at all: a file its own loader refuses
+// helps no one, and one left at --out would pass for a good one. So the text goes to a temporary file beside
+// --out, is loaded from there, and only then renamed into place; an existing file at --out stays as it was.
+reference_file write_loadable_reference(const reference_file& reference, const std::string& out_file,
+                                        const std::string& run_file) {
+  const std::string text = reference_file_yaml(reference);
+  const fs::path out(out_file);
+  std::error_code error;
+  if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), error);
+  if (error)
+    throw usage_error(fmt::format("--out '{}': cannot create its directory: {}", out_file, error.message()));
+  const fs::path temporary =
+      out.parent_path() / fmt::format(".{}.export.{}", out.filename().string(), ::getpid());
+  write_file_atomically(temporary.string(), text);
+  try {
+    reference_file loaded = load_reference_file(temporary.string());
+    fs::rename(temporary, out);
+    return loaded;
+  } catch (const validation_error& e) {
+    fs::remove(temporary, error);
+    std::string problems;
+    for (validation_issue issue : e.issues()) {
+      // The temporary file is gone: its line numbers would point nowhere, the entry they fall in does not.
+      const std::string entry = entry_at_line(text, reference, issue.where.line);
+      issue.where = {};
+      problems += "\n  " + (entry.empty() ? "" : entry + ": ") + issue.to_string();
+    }
+    throw std::runtime_error(fmt::format(
+        "export-reference: the reference file made from {} would not load, so nothing was written to {}:{}",
+        run_file, out_file, problems));
+  } catch (...) {
+    fs::remove(temporary, error);
+    throw;
+  }
+}
+
 }  // namespace
 
 int run_compare(const compare_options& options) {
@@ -91,11 +146,11 @@ int run_compare(const compare_options& options) {
   if (!fs::is_directory(options.baseline, error) && looks_like_reference_file(options.baseline)) {
     const reference_file reference = load_reference_file(options.baseline);
     comparison = compare_metrics(current_metrics, comparable_metrics_of_reference(reference), tolerance_pct,
-                                 false, run_info(current), reference_info(reference));
+                                 false, options.allow_missing, run_info(current), reference_info(reference));
   } else {
     const loaded_run baseline = load_run(options.baseline, "--baseline");
     comparison = compare_metrics(current_metrics, comparable_metrics_of_run(baseline.run), tolerance_pct,
-                                 true, run_info(current), run_info(baseline));
+                                 true, options.allow_missing, run_info(current), run_info(baseline));
   }
 
   const std::string out_dir = options.out_dir.empty() ? current.dir : options.out_dir;
@@ -121,13 +176,7 @@ int run_export_reference(const export_reference_options& options) {
       reference_from_run(run.run, options.organisation, options.contact, options.notes);
   if (reference.entries.empty())
     throw usage_error(fmt::format("{} has no valid measured value to export", run.file));
-  const std::string text = reference_file_yaml(reference);
-  const fs::path parent = fs::path(options.out_file).parent_path();
-  std::error_code error;
-  if (!parent.empty()) fs::create_directories(parent, error);
-  write_file_atomically(options.out_file, text);
-  // What was written must load as a reference file: a file that its own reader refuses helps no one.
-  const reference_file written = load_reference_file(options.out_file);
+  const reference_file written = write_loadable_reference(reference, options.out_file, run.file);
   fmt::print("{} entries from {} ({} {}) written to {}\n", written.entries.size(), run.file,
              written.system.value("name", ""), written.date, options.out_file);
   return 0;

@@ -104,7 +104,8 @@ reference_file reference_from_run(const nlohmann::json& run, const std::string& 
   file.notes = notes;
   const nlohmann::json& provenance = field(run, "provenance");
   const std::string started = string_of(field(provenance, "started_at"));
-  file.date = started.size() >= 10 ? started.substr(0, 10) : today_utc();
+  const std::string started_day = started.substr(0, std::min<std::size_t>(started.size(), 10));
+  file.date = is_reference_date(started_day) ? started_day : today_utc();
 
   const nlohmann::json libraries = libraries_of(run);
   const nlohmann::json device = first_device(run);
@@ -129,7 +130,9 @@ reference_file reference_from_run(const nlohmann::json& run, const std::string& 
 
   std::size_t gpus = 0;
   for (const auto& m : comparable_metrics_of_run(run)) {
-    if (!is_valid_value(m.value)) continue;  // nothing to publish: the run has no valid value for it
+    // Nothing to publish: no valid value, or one below zero, which a difference in percent cannot use (the
+    // loader refuses both).
+    if (!is_valid_value(m.value) || m.value < 0) continue;
     reference_entry entry;
     entry.benchmark = m.benchmark;
     entry.metric = m.metric;

@@ -28,21 +28,15 @@ const std::vector<std::string> distribution_keys = {"count", "min", "p5", "media
 const std::vector<std::string> statistics = {"per_gpu_median", "median"};
 // For suggestions only; whether a unit is known is harness/verdicts' unit table's to say.
 const std::vector<std::string> common_units = {
-    "FLOP/s", "GFLOP/s", "TFLOP/s", "PFLOP/s", "EFLOP/s", "B/s", "MB/s", "GB/s",  "TB/s",  "s",    "ms",
-    "us",     "ns",      "B",       "KiB",     "MiB",     "GiB", "%",    "GOP/s", "TOP/s", "POP/s"};
+    "FLOP/s", "GFLOP/s", "TFLOP/s", "PFLOP/s", "EFLOP/s", "B/s", "MB/s", "GB/s", "TB/s",
+    "s",      "ms",      "us",      "ns",      "B",       "KiB", "MiB",  "GiB",  "%",
+    "GOP/s",  "TOP/s",   "POP/s",   "x",       "Hz",      "MHz", "GHz"};
 
 // Known when it converts to a unit of one of the quantities harness/verdicts' table knows.
 bool is_known_unit(const std::string& unit) {
-  for (const char* base : {"FLOP/s", "B/s", "s", "B", "%", "GOP/s"})
+  for (const char* base : {"FLOP/s", "B/s", "s", "B", "%", "GOP/s", "x", "Hz"})
     if (unit_conversion(unit, base)) return true;
   return false;
-}
-
-bool is_date(const std::string& text) {
-  int year = 0, month = 0, day = 0;
-  char tail = 0;
-  return text.size() == 10 && std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &year, &month, &day, &tail) == 3 &&
-         text[4] == '-' && text[7] == '-' && month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
 class reference_loader {
@@ -65,7 +59,7 @@ class reference_loader {
         read_who(e, file);
       } else if (e.key == "date") {
         const auto text = m_reader.read_string(e, "date");
-        if (text && !is_date(*text))
+        if (text && !is_reference_date(*text))
           m_reader.report(m_reader.location_of(e), "date is '" + *text + "'",
                           "the day the numbers were measured, as YYYY-MM-DD");
         else if (text)
@@ -210,6 +204,13 @@ class reference_loader {
 };
 
 }  // namespace
+
+bool is_reference_date(const std::string& text) {
+  int year = 0, month = 0, day = 0;
+  char tail = 0;
+  return text.size() == 10 && std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &year, &month, &day, &tail) == 3 &&
+         text[4] == '-' && text[7] == '-' && month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
 
 reference_file load_reference_file(const std::string& path) {
   return reference_loader(path).load();

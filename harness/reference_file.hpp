@@ -38,6 +38,9 @@ struct reference_file {
 // statistics, dates, duplicate entries), each with file:line:column.
 reference_file load_reference_file(const std::string& path);
 
+// Whether `text` is a date as a reference file's `date:` must be: YYYY-MM-DD.
+bool is_reference_date(const std::string& text);
+
 // Whether the file at `path` declares `schema: exacheck/reference/v1` (or is YAML rather than JSON at all):
 // how `compare --baseline` tells a reference file from a run.json.
 bool looks_like_reference_file(const std::string& path);

@@ -1,6 +1,8 @@
 // compare.md and the terminal summary of `exacheck compare`, from compare.json.
 #include <fmt/core.h>
 
+#include <tuple>
+
 #include "reports/compare_render.hpp"
 #include "reports/format.hpp"
 
@@ -8,7 +10,8 @@ namespace exacheck::reports {
 namespace {
 
 const std::vector<std::string> verdicts = {"REGRESSION", "IMPROVEMENT", "SAME", "NEW", "MISSING"};
-constexpr std::size_t max_printed_regressions = 50;
+constexpr std::size_t max_printed_regressions = 50;  // and as many missing items
+constexpr std::size_t max_listed_missing = 200;      // in compare.md; compare.json has them all
 
 // One side of a comparison for people: a run by plan and start, a reference by who, when and what system.
 std::string side_text(const nlohmann::json& side) {
@@ -38,14 +41,70 @@ std::string value_text(const nlohmann::json& side, const nlohmann::json& unit) {
   return readable_quantity(field(side, "value"), unit);
 }
 
+// "node001 GPU 0 (GPU-…, serial 1321…)": host, index and whatever identity the device told.
+std::string gpu_text(const nlohmann::json& d) {
+  std::string text = text_field(d, "host") + " GPU " + text_field(d, "gpu"), ids;
+  if (!text_field(d, "uuid").empty()) ids = text_field(d, "uuid");
+  if (!text_field(d, "serial").empty())
+    ids += (ids.empty() ? "" : ", ") + ("serial " + text_field(d, "serial"));
+  return ids.empty() ? text : text + " (" + ids + ")";
+}
+
 // "node001 GPU 0 (GPU-…)" for a device row, "node001" for a node row.
 std::string where_text(const nlohmann::json& row, const std::string& level) {
   if (level == "node") return text_field(row, "host");
-  const nlohmann::json& d =
-      field(row, "current").is_object() ? field(row, "current") : field(row, "baseline");
-  std::string text = text_field(d, "host") + " GPU " + text_field(d, "gpu");
-  if (!text_field(d, "uuid").empty()) text += " (" + text_field(d, "uuid") + ")";
+  return gpu_text(field(row, "current").is_object() ? field(row, "current") : field(row, "baseline"));
+}
+
+// What the baseline has and this run lacks (compare.json "missing"), one item per node, GPU, point or metric.
+struct missing_item {
+  std::string what, which, detail;
+};
+
+std::vector<missing_item> missing_items(const nlohmann::json& c) {
+  const nlohmann::json& missing = field(c, "missing");
+  const auto in_metrics = [](const nlohmann::json& item) {
+    return fmt::format("missing from {} of the {} per-GPU metrics it has in the baseline",
+                       text_field(item, "missing_metrics"), text_field(item, "baseline_metrics"));
+  };
+  std::vector<missing_item> items;
+  for (const auto& node : list_field(missing, "nodes"))
+    items.push_back(
+        {"node", text_field(node, "host"),
+         fmt::format("{} GPU(s) in the baseline; {}", text_field(node, "gpus"), in_metrics(node))});
+  for (const auto& gpu : list_field(missing, "gpus"))
+    items.push_back({"GPU", gpu_text(gpu), in_metrics(gpu)});
+  for (const auto& point : list_field(missing, "points")) {
+    std::string metrics;
+    for (const auto& metric : list_field(point, "metrics"))
+      metrics += (metrics.empty() ? "" : ", ") + scalar_text(metric);
+    items.push_back({"point", text_field(point, "benchmark") + " " + params_text(field(point, "params")),
+                     "nothing of it measured; the baseline has " + metrics});
+  }
+  for (const auto& metric : list_field(missing, "metrics"))
+    items.push_back({"metric",
+                     text_field(metric, "benchmark") + " " + params_text(field(metric, "params")) + " " +
+                         text_field(metric, "metric"),
+                     "its point was measured, this metric was not"});
+  return items;
+}
+
+// "1 node, 4 GPUs, 2 points"
+std::string missing_counts_text(const nlohmann::json& c) {
+  std::string text;
+  for (const auto& [key, one, many] : {std::tuple{"nodes", "node", "nodes"},
+                                       {"gpus", "GPU", "GPUs"},
+                                       {"points", "point", "points"},
+                                       {"metrics", "metric", "metrics"}}) {
+    const std::size_t n = list_field(field(c, "missing"), key).size();
+    if (n) text += fmt::format("{}{} {}", text.empty() ? "" : ", ", n, n == 1 ? one : many);
+  }
   return text;
+}
+
+std::string missing_consequence(const nlohmann::json& c) {
+  return field(c, "allow_missing") == true ? "reported, not failed: --allow-missing"
+                                           : "each fails the comparison unless --allow-missing";
 }
 
 std::string metric_where(const nlohmann::json& row) {
@@ -71,10 +130,14 @@ void render_compare_markdown(const nlohmann::json& c, std::ostream& out) {
   out << "# exacheck compare" << (synthetic ? " (SYNTHETIC)" : "") << ": " << text_field(c, "verdict")
       << "\n\n";
   const nlohmann::json& counts = field(c, "counts");
-  out << fmt::format("**{} regression(s)** · exit code {} · tolerance ±{}%\n\n",
+  const std::vector<missing_item> missing = missing_items(c);
+  out << fmt::format("**{} regression(s)**{} · exit code {} · tolerance ±{}%\n\n",
                      field(field(counts, "metrics"), "REGRESSION").get<int>() +
                          field(field(counts, "devices"), "REGRESSION").get<int>() +
                          field(field(counts, "nodes"), "REGRESSION").get<int>(),
+                     missing.empty() ? std::string()
+                                     : fmt::format(" · **missing tonight: {}** ({})", missing_counts_text(c),
+                                                   missing_consequence(c)),
                      text_field(c, "exit_code"), text_field(c, "tolerance_pct"));
   out << "- this run: " << markdown_cell(side_text(field(c, "current"))) << "\n";
   out << "- baseline: " << markdown_cell(side_text(field(c, "baseline"))) << "\n\n";
@@ -108,6 +171,21 @@ void render_compare_markdown(const nlohmann::json& c, std::ostream& out) {
             << " |\n";
       }
     }
+  }
+
+  out << "\n## Missing tonight\n\n";
+  if (missing.empty()) {
+    out << "None: this run measured everything the baseline has.\n";
+  } else {
+    out << fmt::format("In the baseline, not measured in this run: {} ({}).\n\n", missing_counts_text(c),
+                       missing_consequence(c));
+    out << "| what | which | detail |\n|---|---|---|\n";
+    for (std::size_t i = 0; i < missing.size() && i < max_listed_missing; ++i)
+      out << "| " << missing[i].what << " | " << markdown_cell(missing[i].which) << " | "
+          << markdown_cell(missing[i].detail) << " |\n";
+    if (missing.size() > max_listed_missing)
+      out << fmt::format("\n… and {} more in compare.json (\"missing\").\n",
+                         missing.size() - max_listed_missing);
   }
 
   out << "\n## Metrics\n\n";
@@ -191,6 +269,13 @@ void print_compare_summary(const nlohmann::json& c, std::ostream& out) {
     }
   }
   if (more) out << fmt::format("… and {} more regressions in compare.md\n", more);
+  const std::vector<missing_item> missing = missing_items(c);
+  for (std::size_t i = 0; i < missing.size() && i < max_printed_regressions; ++i)
+    out << fmt::format("MISSING {} {}: {}\n", missing[i].what, missing[i].which, missing[i].detail);
+  if (missing.size() > max_printed_regressions)
+    out << fmt::format("… and {} more missing in compare.md\n", missing.size() - max_printed_regressions);
+  if (!missing.empty())
+    out << fmt::format("missing tonight: {} ({})\n", missing_counts_text(c), missing_consequence(c));
 }
 
 }  // namespace exacheck::reports

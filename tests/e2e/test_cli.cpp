@@ -195,3 +195,47 @@ TEST(cli, list_info_validate_and_report_work) {
   r = run_cli({"report", (dir / "missing").string()}, dir / "report2.txt");
   EXPECT_EQ(r.exit_code, 2);
 }
+
+// CLI11 has no suggestions of its own: exacheck names the closest subcommand or option.
+TEST(cli, a_misspelt_subcommand_gets_a_did_you_mean_and_exits_2) {
+  const auto dir = fresh_temp_dir("misspelt-command");
+  const auto result = run_cli({"reprot", "runs/x"}, dir / "out.txt");
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("exacheck: unknown command 'reprot'; did you mean 'report'?"),
+            std::string::npos)
+      << result.output;
+}
+
+TEST(cli, a_misspelt_option_gets_a_did_you_mean_naming_the_closest_option_and_exits_2) {
+  const auto dir = fresh_temp_dir("misspelt-option");
+  const std::string plan = (source_dir / "configs/plans/quick.yaml").string();
+  struct expectation {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<expectation> cases = {
+      {{"run", plan, "--rank", "2"}, "exacheck run: unknown option '--rank'; did you mean '--ranks'?"},
+      {{"run", plan, "--out-dir", (dir / "run").string()},
+       "exacheck run: unknown option '--out-dir'; did you mean '--out'?"},
+      {{"run", plan, "--dryrun"}, "exacheck run: unknown option '--dryrun'; did you mean '--dry-run'?"},
+      {{"compare", "runs/a", "--baseline", "runs/b", "--allow-mising"},
+       "exacheck compare: unknown option '--allow-mising'; did you mean '--allow-missing'?"},
+      {{"--verison"}, "exacheck: unknown option '--verison'; did you mean '--version'?"},
+  };
+  for (const auto& c : cases) {
+    const auto result = run_cli(c.args, dir / "out.txt");
+    EXPECT_EQ(result.exit_code, 2) << result.output;
+    EXPECT_NE(result.output.find(c.message), std::string::npos) << result.output;
+  }
+  EXPECT_FALSE(fs::exists(dir / "run"));  // nothing ran
+}
+
+TEST(cli, ranks_0_says_at_least_1_and_exits_2) {
+  const auto dir = fresh_temp_dir("ranks-0");
+  const auto result = run_cli({"run", (source_dir / "configs/plans/quick.yaml").string(), "--ranks", "0",
+                               "--out", (dir / "run").string()},
+                              dir / "out.txt");
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.output.find("--ranks: must be at least 1, got 0"), std::string::npos) << result.output;
+  EXPECT_FALSE(fs::exists(dir / "run"));
+}

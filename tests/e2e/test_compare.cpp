@@ -3,6 +3,7 @@
 // errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "../support/cli_runner.hpp"
@@ -35,6 +36,19 @@ void plant_gemm_regression(nlohmann::json& run) {
     auto& tflops = rank["values"]["tflops"];
     tflops = tflops.get<double>() * 0.8;
   }
+}
+
+// node002 did not report tonight: its ranks are gone from every per-GPU point (the collectives' global values
+// are rank 0's, on node001).
+void remove_node002(nlohmann::json& run) {
+  for (auto& c : run["cases"])
+    for (auto& point : c["results"]) {
+      if (point.value("scope", "rank") == "global") continue;
+      auto& ranks = point["ranks"];
+      ranks.erase(std::remove_if(ranks.begin(), ranks.end(),
+                                 [](const nlohmann::json& rank) { return rank["host"] == "node002"; }),
+                  ranks.end());
+    }
 }
 
 class compare_cli : public ::testing::Test {
@@ -236,4 +250,111 @@ TEST_F(compare_cli, an_unknown_run_schema_is_a_usage_error_naming_both_known_one
   EXPECT_EQ(report.exit_code, 2) << report.output;
   EXPECT_NE(report.output.find("schema 'exacheck/run/v9' is not exacheck/run/v2"), std::string::npos)
       << report.output;
+}
+
+TEST_F(compare_cli, a_vanished_node_is_a_regression_named_in_every_output_unless_missing_is_allowed) {
+  const auto baseline = make_run_dir(m_dir, "baseline");
+  const auto current = make_run_dir(m_dir, "current", remove_node002);
+  const auto result = run({"compare", current.string(), "--baseline", baseline.string()});
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("exacheck compare: REGRESSION (exit code 1)"), std::string::npos)
+      << result.output;
+  // gemm fp64 and fp32 ran on both nodes; membw on node001 only.
+  EXPECT_NE(result.output.find("MISSING node node002: 1 GPU(s) in the baseline; missing from 2 of the 2 "
+                               "per-GPU metrics"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("MISSING GPU node002 GPU 0:"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("each fails the comparison unless --allow-missing"), std::string::npos)
+      << result.output;
+  const auto comparison = read_json(current / "compare.json");
+  ASSERT_EQ(comparison["missing"]["nodes"].size(), 1u) << comparison["missing"].dump();
+  EXPECT_EQ(comparison["missing"]["nodes"][0]["host"], "node002");
+  ASSERT_EQ(comparison["missing"]["gpus"].size(), 1u);
+  EXPECT_EQ(comparison["missing"]["gpus"][0]["host"], "node002");
+  const std::string markdown = slurp(current / "compare.md");
+  EXPECT_NE(markdown.find("**missing tonight: 1 node, 1 GPU**"), std::string::npos) << markdown;
+  EXPECT_NE(markdown.find("| node | node002 | 1 GPU(s) in the baseline;"), std::string::npos) << markdown;
+  EXPECT_LT(markdown.find("## Missing tonight"), markdown.find("## Metrics"));
+
+  const auto allowed = run({"compare", current.string(), "--baseline", baseline.string(), "--allow-missing"});
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.output;
+  EXPECT_NE(allowed.output.find("exacheck compare: NO REGRESSION (exit code 0)"), std::string::npos)
+      << allowed.output;
+  EXPECT_NE(allowed.output.find("MISSING node node002"), std::string::npos) << allowed.output;
+  EXPECT_NE(allowed.output.find("reported, not failed: --allow-missing"), std::string::npos)
+      << allowed.output;
+  EXPECT_EQ(read_json(current / "compare.json")["allow_missing"], true);
+}
+
+TEST_F(compare_cli, a_reference_entry_this_run_did_not_measure_fails_unless_missing_is_allowed) {
+  const auto current = make_run_dir(m_dir, "current");
+  const auto reference = m_dir / "ref.yaml";
+  write_text(reference,
+             "schema: exacheck/reference/v1\nwho: {organisation: Example Vendor}\ndate: 2026-11-24\n"
+             "system: {name: s}\nentries:\n"
+             "  - {benchmark: gemm, where: {dtype: fp64}, metric: tflops, value: 1.669, unit: TFLOP/s}\n"
+             "  - {benchmark: gemm, where: {dtype: fp8}, metric: tflops, value: 9, unit: TFLOP/s}\n");
+  const auto result = run({"compare", current.string(), "--baseline", reference.string()});
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(
+      result.output.find("MISSING point gemm dtype=fp8: nothing of it measured; the baseline has tflops"),
+      std::string::npos)
+      << result.output;
+  EXPECT_NE(slurp(current / "compare.md").find("| point | gemm dtype=fp8 |"), std::string::npos);
+  const auto allowed =
+      run({"compare", current.string(), "--baseline", reference.string(), "--allow-missing"});
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.output;
+}
+
+// A real run of the collectives (slowest_rank_ratio is in "x"): what export-reference writes loads, and the
+// run compares with it as all SAME.
+TEST_F(compare_cli, export_reference_of_a_run_with_collectives_loads_and_compares_same) {
+  const auto run_dir = m_dir / "run";
+  const auto measured = run({"run", (fs::path(EXACHECK_SOURCE_DIR) / "configs/plans/quick.yaml").string(),
+                             "--case", "allreduce", "--out", run_dir.string()});
+  // 1: a sanity ceiling missed on a loaded machine; the measurements are there all the same.
+  ASSERT_TRUE(measured.exit_code == 0 || measured.exit_code == 1) << measured.output;
+  const auto reference = m_dir / "ref.yaml";
+  const auto exported =
+      run({"export-reference", run_dir.string(), "--out", reference.string(), "--who", "Example Vendor"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  const std::string yaml = slurp(reference);
+  EXPECT_NE(yaml.find("metric: slowest_rank_ratio\n    value: "), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("unit: x\n"), std::string::npos) << yaml;
+  const auto compared =
+      run({"compare", run_dir.string(), "--baseline", reference.string(), "--tolerance", "0%"});
+  EXPECT_EQ(compared.exit_code, 0) << compared.output;
+  EXPECT_EQ(compared.output.find("MISSING"), std::string::npos) << compared.output;
+}
+
+// A run whose reference file would not load (here a metric in a unit no reference can name) writes nothing:
+// exit 3, the entry and the unit named, --out as it was, no temporary file left beside it.
+TEST_F(compare_cli, export_reference_that_would_not_load_writes_nothing_and_names_the_problem) {
+  const auto run_dir = make_run_dir(m_dir, "run", [](nlohmann::json& run) {
+    run["cases"][2]["results"][0]["metrics"][0]["unit"] = "furlong/fortnight";
+  });
+  const auto out_dir = m_dir / "refs";
+  const auto result = run({"export-reference", run_dir.string(), "--out", (out_dir / "new.yaml").string(),
+                           "--who", "Example Vendor"});
+  EXPECT_EQ(result.exit_code, 3) << result.output;
+  EXPECT_NE(
+      result.output.find("would not load, so nothing was written to " + (out_dir / "new.yaml").string()),
+      std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("membw array_bytes=1073741824 threads=64 copy_bandwidth [furlong/fortnight]: "
+                               "entry #"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("unit 'furlong/fortnight' is not a unit exacheck knows"), std::string::npos)
+      << result.output;
+  EXPECT_FALSE(fs::exists(out_dir / "new.yaml"));
+  EXPECT_TRUE(fs::is_empty(out_dir));
+
+  write_text(out_dir / "old.yaml", "last week's reference\n");
+  const auto again = run({"export-reference", run_dir.string(), "--out", (out_dir / "old.yaml").string(),
+                          "--who", "Example Vendor"});
+  EXPECT_EQ(again.exit_code, 3) << again.output;
+  EXPECT_EQ(slurp(out_dir / "old.yaml"), "last week's reference\n");
+  EXPECT_EQ(std::distance(fs::directory_iterator(out_dir), fs::directory_iterator()), 1);
 }

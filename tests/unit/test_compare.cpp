@@ -45,9 +45,10 @@ json gpu_run(const std::vector<gpu>& gpus, const std::string& case_name = "gemm"
   return {{"schema", exacheck::run_schema}, {"cases", {c}}};
 }
 
-json compare_runs(const json& current, const json& baseline, double tolerance_pct = 5) {
+json compare_runs(const json& current, const json& baseline, double tolerance_pct = 5,
+                  bool allow_missing = false) {
   return compare_metrics(comparable_metrics_of_run(current), comparable_metrics_of_run(baseline),
-                         tolerance_pct, true, json::object(), json::object());
+                         tolerance_pct, true, allow_missing, json::object(), json::object());
 }
 
 const json* find_row(const json& rows, const std::string& metric, const std::string& key,
@@ -127,7 +128,100 @@ TEST(compare_matching, a_point_only_in_this_run_is_new_and_one_only_in_the_basel
   EXPECT_EQ(find_row(result["metrics"], "triad_bandwidth", "threads", "64")->at("verdict"), "NEW");
   EXPECT_EQ(result["counts"]["metrics"]["MISSING"], 3);  // time, algbw, busbw
   EXPECT_EQ(result["counts"]["metrics"]["NEW"], 2);      // copy and triad bandwidth
-  EXPECT_EQ(result["exit_code"], 0);                     // NEW and MISSING are no regression
+  // The point is named once, with every metric it had in the baseline.
+  ASSERT_EQ(result["missing"]["points"].size(), 1u) << result["missing"].dump();
+  EXPECT_EQ(result["missing"]["points"][0]["benchmark"], "allreduce");
+  EXPECT_EQ(result["missing"]["points"][0]["params"], (json{{"bytes", 8}, {"dtype", "fp32"}}));
+  EXPECT_EQ(result["missing"]["points"][0]["metrics"], (json{"time", "algbw", "busbw"}));
+  EXPECT_TRUE(result["missing"]["metrics"].empty());
+}
+
+// Fail closed: what the baseline measured and this run did not may have got worse; only a NEW point is
+// harmless.
+TEST(compare_missing, a_point_of_the_baseline_not_measured_now_fails_unless_missing_is_allowed) {
+  json current = small_run();
+  current["cases"][1]["results"].erase(0);  // allreduce 8 bytes: not measured now
+  exacheck::testing::reanalyse(current);
+  const json failed = compare_runs(current, small_run());
+  EXPECT_EQ(failed["counts"]["metrics"]["REGRESSION"], 0);
+  EXPECT_EQ(failed["exit_code"], 1);
+  EXPECT_EQ(failed["verdict"], "REGRESSION");
+  EXPECT_EQ(failed["allow_missing"], false);
+  const json allowed = compare_runs(current, small_run(), 5, true);
+  EXPECT_EQ(allowed["exit_code"], 0);
+  EXPECT_EQ(allowed["verdict"], "NO REGRESSION");
+  EXPECT_EQ(allowed["allow_missing"], true);
+  EXPECT_EQ(allowed["counts"]["metrics"]["MISSING"], 3);  // still reported
+  EXPECT_EQ(allowed["missing"]["points"].size(), 1u);
+  // A NEW point alone never fails.
+  EXPECT_EQ(compare_runs(small_run(), current)["exit_code"], 0);
+}
+
+TEST(compare_missing, a_metric_missing_from_a_measured_point_is_named_as_a_metric) {
+  json current = small_run();
+  json& point = current["cases"][1]["results"][1];  // allreduce 1 MiB: algbw no longer reported
+  point["metrics"].erase(1);
+  ASSERT_EQ(point["metrics"].size(), 2u);
+  for (auto& rank : point["ranks"]) rank["values"].erase("algbw");
+  exacheck::testing::reanalyse(current);
+  const json result = compare_runs(current, small_run());
+  EXPECT_EQ(result["exit_code"], 1);
+  EXPECT_TRUE(result["missing"]["points"].empty());
+  ASSERT_EQ(result["missing"]["metrics"].size(), 1u);
+  EXPECT_EQ(result["missing"]["metrics"][0]["metric"], "algbw");
+  EXPECT_EQ(result["missing"]["metrics"][0]["params"]["bytes"], 1048576);
+  const json* row = find_row(result["metrics"], "algbw", "bytes", "1048576");
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->at("verdict"), "MISSING");
+}
+
+TEST(compare_missing, a_vanished_node_and_its_gpus_are_named_and_fail_unless_missing_is_allowed) {
+  const json baseline = gpu_run(
+      {{"n1", 0, "GPU-a", 700}, {"n1", 1, "GPU-b", 700}, {"n2", 0, "GPU-c", 700}, {"n2", 1, "", 700}});
+  const json current = gpu_run({{"n1", 0, "GPU-a", 700}, {"n1", 1, "GPU-b", 700}});
+  const json result = compare_runs(current, baseline);
+  EXPECT_EQ(result["counts"]["metrics"]["SAME"], 1);  // the median did not move
+  EXPECT_EQ(result["exit_code"], 1);
+  ASSERT_EQ(result["missing"]["nodes"].size(), 1u);
+  EXPECT_EQ(result["missing"]["nodes"][0],
+            (json{{"host", "n2"}, {"gpus", 2}, {"missing_metrics", 1}, {"baseline_metrics", 1}}));
+  ASSERT_EQ(result["missing"]["gpus"].size(), 2u);
+  EXPECT_EQ(result["missing"]["gpus"][0]["host"], "n2");
+  EXPECT_EQ(result["missing"]["gpus"][0]["gpu"], "0");
+  EXPECT_EQ(result["missing"]["gpus"][0]["uuid"], "GPU-c");
+  EXPECT_TRUE(result["missing"]["gpus"][1]["uuid"].is_null());  // unknown, not ""
+  EXPECT_EQ(result["missing"]["gpus"][1]["gpu"], "1");
+  EXPECT_EQ(compare_runs(current, baseline, 5, true)["exit_code"], 0);
+}
+
+TEST(compare_missing, a_gpu_gone_from_one_node_is_named_and_the_node_is_not) {
+  const json baseline = gpu_run({{"n1", 0, "GPU-a", 700}, {"n1", 1, "GPU-b", 700}, {"n2", 0, "GPU-c", 700}});
+  const json current = gpu_run({{"n1", 0, "GPU-a", 700}, {"n2", 0, "GPU-c", 700}});
+  const json result = compare_runs(current, baseline);
+  EXPECT_EQ(result["exit_code"], 1);
+  EXPECT_TRUE(result["missing"]["nodes"].empty());
+  ASSERT_EQ(result["missing"]["gpus"].size(), 1u);
+  EXPECT_EQ(result["missing"]["gpus"][0]["uuid"], "GPU-b");
+  EXPECT_EQ(result["missing"]["gpus"][0]["missing_metrics"], 1);
+}
+
+TEST(compare_missing, a_gpu_that_moved_to_another_slot_is_not_missing) {
+  const json baseline = gpu_run({{"n1", 0, "GPU-a", 700}, {"n1", 1, "GPU-b", 700}});
+  const json current = gpu_run({{"n1", 1, "GPU-a", 700}, {"n1", 0, "GPU-b", 700}});
+  const json result = compare_runs(current, baseline);
+  EXPECT_EQ(result["exit_code"], 0) << result.dump();
+  EXPECT_TRUE(result["missing"]["gpus"].empty());
+}
+
+TEST(compare_missing, a_unit_that_cannot_be_converted_is_a_regression_even_when_missing_is_allowed) {
+  json baseline = gpu_run({{"n1", 0, "GPU-a", 700}});
+  baseline["cases"][0]["results"][0]["metrics"][0]["unit"] = "us";  // a time: nothing to compare TFLOP/s with
+  const json result = compare_runs(gpu_run({{"n1", 0, "GPU-a", 700}}), baseline, 5, true);
+  ASSERT_EQ(result["metrics"].size(), 1u);
+  EXPECT_EQ(result["metrics"][0]["verdict"], "REGRESSION");
+  EXPECT_NE(result["metrics"][0]["note"].get<std::string>().find("not comparable"), std::string::npos);
+  EXPECT_TRUE(result["metrics"][0]["current"]["value"].is_null());  // never shown in a unit it is not in
+  EXPECT_EQ(result["exit_code"], 1);
 }
 
 TEST(compare_matching, different_point_parameters_do_not_match) {

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "../support/reanalyse.hpp"
 #include "harness/compare.hpp"
@@ -184,13 +185,46 @@ TEST_F(reference_file_test, export_then_compare_is_all_same) {
   const auto loaded = load_reference_file(path);
   ASSERT_EQ(loaded.entries.size(), 10u);
   const json result = compare_metrics(comparable_metrics_of_run(run), comparable_metrics_of_reference(loaded),
-                                      0, false, json::object(), json::object());
+                                      0, false, false, json::object(), json::object());
   ASSERT_EQ(result["metrics"].size(), 10u);
   for (const auto& row : result["metrics"]) {
     EXPECT_EQ(row["verdict"], "SAME") << row.dump();
     EXPECT_DOUBLE_EQ(row["delta_pct"].get<double>(), 0.0) << row.dump();  // values read back exactly
   }
   EXPECT_EQ(result["exit_code"], 0);
+}
+
+// Every unit a benchmark reports can be exported and loaded back: a collective's slowest_rank_ratio ("x"),
+// the SM clock of a GPU flops run (MHz). Either used to make every export of such a run fail.
+TEST_F(reference_file_test, export_of_a_run_with_a_ratio_and_a_clock_loads_back) {
+  json run = small_run();
+  json& allreduce = run["cases"][1]["results"][1];
+  allreduce["metrics"].push_back({{"name", "slowest_rank_ratio"},
+                                  {"unit", "x"},
+                                  {"statistic", "max over ranks of each rank's median / their median"},
+                                  {"better", "lower"}});
+  allreduce["ranks"][0]["values"]["slowest_rank_ratio"] = 1.03;
+  json& gemm = run["cases"][0]["results"][0];
+  gemm["metrics"].push_back(
+      {{"name", "sm_clock_mhz"}, {"unit", "MHz"}, {"statistic", "median"}, {"better", "higher"}});
+  for (auto& rank : gemm["ranks"]) rank["values"]["sm_clock_mhz"] = 1980.0;
+  exacheck::testing::reanalyse(run);
+  const auto loaded = load_reference_file(write(reference_file_yaml(reference_from_run(run, "x", "", ""))));
+  std::map<std::string, std::string> unit_of;
+  for (const auto& e : loaded.entries) unit_of[e.metric] = e.unit;
+  EXPECT_EQ(unit_of["slowest_rank_ratio"], "x");
+  EXPECT_EQ(unit_of["sm_clock_mhz"], "MHz");
+}
+
+TEST_F(reference_file_test, export_leaves_out_values_the_loader_would_refuse_and_keeps_a_valid_date) {
+  json run = small_run();
+  run["provenance"]["started_at"] = "yesterday evening";  // not a date: the export is dated today
+  run["cases"][1]["results"][1]["ranks"][0]["values"]["time"] = -1.0;
+  exacheck::testing::reanalyse(run);
+  const auto reference = reference_from_run(run, "x", "", "");
+  const auto loaded = load_reference_file(write(reference_file_yaml(reference)));
+  EXPECT_EQ(loaded.date.size(), 10u);
+  EXPECT_EQ(loaded.entries.size(), 9u);  // the negative time is left out, as a zero one is
 }
 
 TEST_F(reference_file_test, exported_string_parameters_stay_strings) {
@@ -211,6 +245,28 @@ TEST_F(reference_file_test, exported_string_parameters_stay_strings) {
 
 // ---- compare against a reference ----
 
+TEST_F(reference_file_test, an_entry_for_a_point_this_run_did_not_measure_fails_unless_missing_is_allowed) {
+  const auto loaded = load_reference_file(
+      write(valid_header +
+            R"(  - {benchmark: gemm, where: {dtype: fp64}, metric: tflops, value: 1.669, unit: TFLOP/s}
+  - {benchmark: gemm, where: {dtype: fp8}, metric: tflops, value: 9, unit: TFLOP/s}
+  - {benchmark: allreduce, where: {bytes: 8}, metric: latency_max, value: 3, unit: us}
+)"));
+  const auto compare = [&](bool allow_missing) {
+    return compare_metrics(comparable_metrics_of_run(small_run()), comparable_metrics_of_reference(loaded), 5,
+                           false, allow_missing, json::object(), json::object());
+  };
+  const json result = compare(false);
+  EXPECT_EQ(result["counts"]["metrics"]["REGRESSION"], 0);
+  EXPECT_EQ(result["counts"]["metrics"]["MISSING"], 2);
+  EXPECT_EQ(result["exit_code"], 1);
+  ASSERT_EQ(result["missing"]["points"].size(), 1u);
+  EXPECT_EQ(result["missing"]["points"][0]["params"], (json{{"dtype", "fp8"}}));
+  ASSERT_EQ(result["missing"]["metrics"].size(), 1u);  // allreduce 8 B was measured, its latency_max not
+  EXPECT_EQ(result["missing"]["metrics"][0]["metric"], "latency_max");
+  EXPECT_EQ(compare(true)["exit_code"], 0);
+}
+
 TEST_F(reference_file_test, an_entry_naming_some_parameters_matches_every_such_point_in_its_unit) {
   const auto loaded = load_reference_file(
       write(valid_header +
@@ -219,7 +275,7 @@ TEST_F(reference_file_test, an_entry_naming_some_parameters_matches_every_such_p
 )"));
   const json result =
       compare_metrics(comparable_metrics_of_run(small_run()), comparable_metrics_of_reference(loaded), 5,
-                      false, json::object(), json::object());
+                      false, false, json::object(), json::object());
   int busbw_rows = 0;
   for (const auto& row : result["metrics"]) {
     if (row["metric"] == "busbw") {
