@@ -78,7 +78,9 @@ int cli_main(int argc, char** argv) {
       "memory bandwidth, peak FLOPS), verifies every answer, compares against references, and writes "
       "reports.\n\n"
       "Start with:  exacheck run configs/plans/quick.yaml\n"
-      "Exit codes:  0 all passed · 1 a check failed · 2 plan/usage error · 3 incomplete · 130 interrupted",
+      "Exit codes (of run, and of report for the run it reads):\n"
+      "  0 all passed · 1 a check failed · 2 plan/usage error · 3 incomplete (a case errored, timed out or\n"
+      "  never finished) · 130 interrupted (Ctrl-C, SIGTERM, SIGHUP: results so far are written)",
       "exacheck"};
   app.set_version_flag("--version", fmt::format("exacheck {} ({})", version, git_revision));
   app.require_subcommand(1);
@@ -102,6 +104,9 @@ int cli_main(int argc, char** argv) {
       ->check(CLI::IsMember({"local", "mpirun", "srun"}));
   run_cmd->add_option("--ranks", run.ranks, "Ranks for every case")->check(at_least_one);
   run_cmd->add_flag("--dry-run", run.dry_run, "Print every case and its exact launch command; run nothing");
+  run_cmd->add_flag("--replace", run.replace,
+                    "The --out directory holds an earlier run: remove its files (run.json, reports, cases/) "
+                    "first instead of refusing");
 
   std::string validate_file, validate_system;
   auto* validate_cmd =
@@ -121,7 +126,8 @@ int cli_main(int argc, char** argv) {
   auto* report_cmd =
       app.add_subcommand("report",
                          "Re-analyse RUN_DIR/run.json (fleet outliers) and re-render report.md, "
-                         "junit.xml, results.csv, metrics.prom");
+                         "junit.xml, results.csv, metrics.prom; exits with the run's verdict code (0, 1, 3, "
+                         "130)");
   report_cmd->add_option("run_dir", report_dir, "Run directory")->required();
   report_cmd
       ->add_option(

@@ -13,12 +13,14 @@
 
 #include "harness/errors.hpp"
 #include "harness/files.hpp"
+#include "harness/guardian.hpp"
 #include "harness/launcher.hpp"
 #include "harness/outcome.hpp"
 #include "harness/plan.hpp"
 #include "harness/process.hpp"
 #include "harness/provenance.hpp"
 #include "harness/registry.hpp"
+#include "harness/run_directory.hpp"
 #include "harness/run_document.hpp"
 #include "harness/worker.hpp"
 #include "reports/aggregate.hpp"
@@ -142,13 +144,56 @@ void write_case_file(const prepared_case& pc) {
   write_file_atomically(pc.case_file, case_json.dump(2));
 }
 
+// A case never adopts what an earlier run left in its directory: its result and log go before it launches
+// (a symlink goes as a link, never followed).
+void remove_stale_case_files(const prepared_case& pc) {
+  fs::remove(pc.result_file);
+  fs::remove(pc.log_file);
+}
+
 void save_run(nlohmann::json& run, const std::string& run_dir, bool interrupted, bool complete) {
   update_summary(run, interrupted, complete);
   write_json_atomically(run_dir + "/run.json", run);
 }
 
+// Whether run.json's boolean `key` is true (false when absent or not a boolean).
+bool flag(const nlohmann::json& run, const char* key) {
+  const auto found = run.find(key);
+  return found != run.end() && *found == true;
+}
+
+// The cases that never finished (summary.unfinished_cases), or why a run whose cases all ended is still not
+// complete (`unsaved`: run.json could not be saved at the end); nothing for a complete run.
+void print_unfinished(const nlohmann::json& run, const std::string& run_dir, bool unsaved = false) {
+  if (flag(run, "complete")) return;
+  const nlohmann::json* unfinished = nullptr;
+  if (const auto summary = run.find("summary"); summary != run.end() && summary->is_object())
+    if (const auto list = summary->find("unfinished_cases"); list != summary->end() && list->is_array())
+      unfinished = &*list;
+  if (!unfinished || unfinished->empty()) {
+    if (unsaved)
+      fmt::print(
+          "not finished: every case was recorded, but run.json could not be saved at the end; once it can "
+          "be, `exacheck report {}` completes it\n",
+          run_dir);
+    else if (!flag(run, "interrupted"))
+      fmt::print(
+          "not finished: every case was recorded, but the run stopped before its final analysis and save; "
+          "`exacheck report {}` completes them\n",
+          run_dir);
+    return;
+  }
+  fmt::print("not finished: {} case(s) never finished:\n", unfinished->size());
+  std::size_t shown = 0;
+  for (const auto& c : *unfinished) {
+    if (++shown > 20) break;
+    fmt::print("  {:<24} {} ({})\n", c.value("id", ""), c.value("name", ""), c.value("status", ""));
+  }
+  if (unfinished->size() > 20) fmt::print("  … and {} more (see report.md)\n", unfinished->size() - 20);
+}
+
 void print_summary(const nlohmann::json& run, const std::vector<std::string>& report_paths,
-                   const std::string& run_dir) {
+                   const std::string& run_dir, const std::string& unsaved) {
   const auto& counts = run["summary"]["counts"];
   std::string line;
   for (const auto& [name, count] : counts.items())
@@ -166,13 +211,21 @@ void print_summary(const nlohmann::json& run, const std::vector<std::string>& re
                  check["reason"].get<std::string>());
     }
   if (shown > 20) fmt::print("  … and {} more (see report.md)\n", shown - 20);
+  print_unfinished(run, run_dir, !unsaved.empty());
   const auto& t = run["timing"];
   fmt::print(
       "time: total {:.1f} s = launch {:.1f} s + benchmarks {:.1f} s + aggregation {:.3f} s + reports {:.3f} "
       "s\n",
       t["total_s"].get<double>(), t["launch_s"].get<double>(), t["benchmark_s"].get<double>(),
       t["aggregation_s"].get<double>(), t["reports_s"].get<double>());
-  fmt::print("run directory: {}\n  {}/run.json\n", run_dir, run_dir);
+  fmt::print("run directory: {}\n", run_dir);
+  if (unsaved.empty())
+    fmt::print("  {}/run.json\n", run_dir);
+  else
+    fmt::print(
+        "  {}/run.json could not be saved at the end ({}): the one on disk is the last that could be written "
+        "and says the run did not finish; each case's measured result is in cases/<id>/result.json\n",
+        run_dir, unsaved);
   for (const auto& path : report_paths) fmt::print("  {}\n", path);
   fmt::print("exit code {}\n", run["exit_code"].get<int>());
 }
@@ -215,7 +268,15 @@ int run_plan(const run_options& options) {
   }
 
   fs::create_directories(run_dir);
+  const run_directory_lock lock(run_dir);  // held until the end: two runs never write one directory
+  claim_run_directory(run_dir, options.replace);
   const auto& interrupt = install_interrupt_handlers();
+  // Forked before any launch: it stops the launch that runs if this process dies, however it dies.
+  case_guardian guardian;
+  // After SIGHUP the terminal may be gone; the results so far are saved and rendered all the same.
+  const auto notice_interrupt = [] {
+    if (last_interrupt_signal() == SIGHUP) leave_hung_up_terminal();
+  };
   nlohmann::json run = make_run_header(p, system ? &*system : nullptr, options.command_line);
   for (const auto& pc : cases) run["cases"].push_back(make_case_entry(pc.spec, pc.command.argv));
   save_run(run, run_dir, false, false);
@@ -229,6 +290,7 @@ int run_plan(const run_options& options) {
     const auto& pc = cases[i];
     if (interrupt.load()) {
       interrupted = true;
+      notice_interrupt();
       entry["status"] = "skipped";
       entry["message"] = "not run: the run was interrupted";
       entry["outcome"] = "SKIPPED";
@@ -239,6 +301,7 @@ int run_plan(const run_options& options) {
     std::fflush(stdout);
     process_result ended;
     try {
+      remove_stale_case_files(pc);
       write_case_file(pc);
       // Long cases (acceptance sizes run for minutes) show they are alive once a minute, on the same line.
       double next_progress_s = 60;
@@ -249,7 +312,7 @@ int run_plan(const run_options& options) {
         next_progress_s += 60;
       };
       ended = run_process(pc.command.argv, pc.command.environment, pc.log_file, pc.spec.timeout_s, &interrupt,
-                          show_progress);
+                          show_progress, 3.0, &guardian);
     } catch (const std::exception& e) {
       ended.how = process_result::ending::failed_to_start;
       ended.error = e.what();
@@ -257,7 +320,10 @@ int run_plan(const run_options& options) {
     const auto aggregation_start = std::chrono::steady_clock::now();
     complete_case_entry(entry, ended, pc.result_file, pc.log_file, system ? &*system : nullptr,
                         pc.spec.ranks);
-    if (ended.how == process_result::ending::interrupted) interrupted = true;
+    if (ended.how == process_result::ending::interrupted) {
+      interrupted = true;
+      notice_interrupt();
+    }
     try {
       save_run(run, run_dir, interrupted, false);
     } catch (const std::exception& e) {
@@ -270,8 +336,7 @@ int run_plan(const run_options& options) {
     std::fflush(stdout);
   }
   if (interrupted)
-    fmt::print("\ninterrupted ({}): results measured so far are kept\n",
-               last_interrupt_signal() == SIGTERM ? "SIGTERM" : "SIGINT");
+    fmt::print("\ninterrupted ({}): results measured so far are kept\n", interrupt_signal_name());
 
   run["provenance"]["finished_at"] = utc_timestamp_now();
   update_summary(run, interrupted, !interrupted);
@@ -287,8 +352,29 @@ int run_plan(const run_options& options) {
   }
   run["timing"]["reports_s"] = seconds_since(reports_start);
   run["timing"]["total_s"] = seconds_since(run_start);
-  save_run(run, run_dir, interrupted, !interrupted);
-  print_summary(run, report_paths, run_dir);
+  // The final save: only from here on does run.json say that the run finished.
+  std::string unsaved;
+  try {
+    save_run(run, run_dir, interrupted, !interrupted);
+  } catch (const std::exception& e) {
+    unsaved = e.what();
+    fmt::print(stderr, "exacheck: could not save run.json: {}\n", unsaved);
+    // The run.json on disk is from before the end of the run and says it did not finish: so must the reports
+    // (rendered a moment ago as if it had) and the exit code.
+    update_summary(run, interrupted, false);
+    std::error_code ignored;
+    for (const auto& name : reports::report_file_names()) fs::remove(fs::path(run_dir) / name, ignored);
+    report_paths.clear();
+    try {
+      report_paths = reports::render_all(run, run_dir);
+    } catch (const std::exception& again) {
+      fmt::print(stderr, "exacheck: could not render the reports: {}\n", again.what());
+      for (const auto& name : reports::report_file_names())
+        if (fs::exists(fs::path(run_dir) / name, ignored)) report_paths.push_back(run_dir + "/" + name);
+    }
+  }
+  if (interrupt.load()) notice_interrupt();  // a SIGHUP after the last case
+  print_summary(run, report_paths, run_dir, unsaved);
   return run["exit_code"].get<int>();
 }
 
@@ -311,6 +397,8 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   const std::string path = run_dir + "/run.json";
   if (!fs::exists(path))
     throw usage_error(fmt::format("{} does not exist: is '{}' a run directory?", path, run_dir));
+  // Never while a run (or another report) writes the directory.
+  const run_directory_lock lock(run_dir);
   // Never freed, on purpose: the run of a machine of thousands of GPUs is millions of small allocations, and
   // freeing them one by one as the command ends costs ~0.8 s at 2,100 GPUs (scripts/bench/report_scale.sh);
   // the process exits right after and the OS takes the memory back at once.
@@ -364,24 +452,36 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   }
   if (z_threshold) rules.z_threshold = *z_threshold;
   const std::string previous_verdict = run.value("verdict", "");
-  const double analysis_s = analyse(run, rules);
+  const bool was_complete = flag(run, "complete");
+  // `report` finishes what the run's controller may not have: the analysis and the final save. The run is
+  // complete when every case was recorded (update_summary keeps it INCOMPLETE while one never finished); an
+  // interrupted run stays interrupted.
+  const auto analyse_to_the_end = [&](nlohmann::json& document) {
+    update_summary(document, flag(document, "interrupted"), true);
+    return analyse(document, rules);
+  };
+  const double analysis_s = analyse_to_the_end(run);
   // Rewriting a run.json of thousands of GPUs costs more than the analysis: only when the analysis changed
   // (by json_digest: a 64-bit digest over every value of it).
   const auto analysis = run.find("analysis");
   if (upgraded || analysis == run.end() || !had_analysis || json_digest(*analysis) != previous_hash ||
-      run.value("verdict", "") != previous_verdict) {
+      run.value("verdict", "") != previous_verdict || flag(run, "complete") != was_complete) {
     // The slow path (the analysis changed: another --z-threshold, a run.json of an older exacheck, or one in
     // schema v1): the whole document, series included, upgraded, analysed again and written; the reports are
     // rendered from it.
     run = parse(nullptr);
     upgrade_run_document(run);
-    analyse(run, rules);
+    analyse_to_the_end(run);
     write_json_atomically(path, run);
   }
   fmt::print("{}  (analysed in {:.3f} s: verdict {}, exit code {})\n", path, analysis_s,
              run.value("verdict", ""), run.value("exit_code", 0));
+  print_unfinished(run, run_dir);
+  if (!was_complete && flag(run, "complete"))
+    fmt::print("every case was recorded: the analysis its run did not finish is complete now\n");
   for (const auto& written : reports::render_all(run, run_dir)) fmt::print("{}\n", written);
-  return exit_code::all_passed;
+  // The verdict's exit code, as `exacheck run` would have returned it (0, 1, 3 or 130).
+  return run["exit_code"].get<int>();
 }
 
 }  // namespace exacheck

@@ -17,6 +17,7 @@ struct run_options {
   std::optional<std::string> launcher;
   std::optional<int> ranks;
   bool dry_run = false;
+  bool replace = false;  // a run directory that holds a run: remove its files first instead of refusing
   std::vector<std::string> command_line;
 };
 
@@ -27,7 +28,10 @@ int run_plan(const run_options& options);
 int validate_plan(const std::string& plan_file, const std::string& system_file);
 
 // `exacheck report RUN_DIR`: re-analyses RUN_DIR/run.json (with the rules stored in its "analysis", the z
-// threshold overridden when given), saves it, and re-renders every report from it. Returns 0 or 2.
+// threshold overridden when given), saves it, and re-renders every report from it, holding the run
+// directory's lock. A run whose controller died is completed when every case was recorded, and stays
+// INCOMPLETE (naming the cases that never finished) when not. Returns the verdict's exit code (0, 1, 3, 130),
+// or 2 for a usage error (no run.json, the directory in use).
 int rerender_reports(const std::string& run_dir, std::optional<double> z_threshold = std::nullopt);
 
 }  // namespace exacheck

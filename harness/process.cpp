@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +12,8 @@
 #include <deque>
 #include <fstream>
 #include <thread>
+
+#include "harness/guardian.hpp"
 
 namespace exacheck {
 namespace {
@@ -38,14 +41,17 @@ bool wait_for(pid_t pid, int& status, double seconds) {
   }
 }
 
+// The launcher first (mpirun stops its ranks when it is told to), then whatever is left of its session: Open
+// MPI puts each rank in a process group of its own, but every one stays in the launcher's session.
 void stop_group(pid_t pid, int& status, double grace_s) {
   ::kill(-pid, SIGTERM);
   if (!wait_for(pid, status, grace_s)) {
+    signal_session(pid, SIGKILL);
     ::kill(-pid, SIGKILL);
     wait_for(pid, status, 10.0);
   }
   // Ranks that outlived the launcher (it was killed first) go too.
-  ::kill(-pid, SIGKILL);
+  signal_session(pid, SIGKILL);
 }
 }  // namespace
 
@@ -55,6 +61,9 @@ const std::atomic<bool>& install_interrupt_handlers() {
   sigemptyset(&action.sa_mask);
   ::sigaction(SIGINT, &action, nullptr);
   ::sigaction(SIGTERM, &action, nullptr);
+  // A closed terminal or ssh session (SIGHUP) is one more way to be told to stop, not a reason to lose the
+  // run.
+  ::sigaction(SIGHUP, &action, nullptr);
   return g_interrupted;
 }
 
@@ -62,10 +71,35 @@ int last_interrupt_signal() {
   return g_interrupt_signal.load();
 }
 
+std::string interrupt_signal_name() {
+  switch (g_interrupt_signal.load()) {
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+    default:
+      return "signal " + std::to_string(g_interrupt_signal.load());
+  }
+}
+
+void leave_hung_up_terminal() {
+  const int null_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (null_fd < 0) return;
+  for (const int fd : {STDOUT_FILENO, STDERR_FILENO}) {
+    // A hung-up terminal answers EIO, to isatty as to write; a file or pipe keeps what follows.
+    errno = 0;
+    if (::isatty(fd) || errno == EIO) ::dup2(null_fd, fd);
+  }
+  ::close(null_fd);
+}
+
 process_result run_process(const std::vector<std::string>& argv,
                            const std::map<std::string, std::string>& environment, const std::string& log_path,
                            double timeout_s, const std::atomic<bool>* interrupt,
-                           const std::function<void(double elapsed_s)>& on_wait, double grace_s) {
+                           const std::function<void(double elapsed_s)>& on_wait, double grace_s,
+                           case_guardian* guardian) {
   process_result result;
   const auto start = std::chrono::steady_clock::now();
   int exec_error_pipe[2];
@@ -96,15 +130,23 @@ process_result run_process(const std::vector<std::string>& argv,
     return result;
   }
 
+  const pid_t controller = ::getpid();
   const pid_t pid = ::fork();
   if (pid == 0) {
-    ::setpgid(0, 0);
+    // The launcher hears of the controller's death at once (SIGTERM: mpirun then stops its ranks); the
+    // guardian stops whatever is left of the session.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != controller) ::_exit(127);  // the controller died before prctl
+    // A session of its own, which every rank the launcher starts stays in (harness/guardian.hpp); it is a
+    // process group of its own too, so a time-out or Ctrl-C can signal the launcher's group.
+    ::setsid();
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
     const int null_fd = ::open("/dev/null", O_RDONLY);
     if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
     ::execvpe(args[0], args.data(), envp.data());
     const int error = errno;
     [[maybe_unused]] auto ignored = ::write(exec_error_pipe[1], &error, sizeof error);
@@ -118,7 +160,16 @@ process_result run_process(const std::vector<std::string>& argv,
     ::close(exec_error_pipe[0]);
     return result;
   }
-  ::setpgid(pid, pid);  // also here: no window in which a signal to the group misses the child
+  // Told before the exec is known to have worked: a controller killed from here on leaves no launch behind.
+  // (No setpgid here as before: setsid fails in a process group leader. The launcher is signalled only after
+  // the read below, by which time it has exec'd, so in its own session.)
+  if (guardian) guardian->watch(pid);
+  struct unwatch {
+    case_guardian* guardian;
+    ~unwatch() {
+      if (guardian) guardian->watch(0);
+    }
+  } unwatch_when_done{guardian};
   int exec_error = 0;
   const ssize_t got = ::read(exec_error_pipe[0], &exec_error, sizeof exec_error);
   ::close(exec_error_pipe[0]);
@@ -147,8 +198,9 @@ process_result run_process(const std::vector<std::string>& argv,
       return result;
     }
   }
-  // The launcher is gone; anything it left behind in its group is an orphaned rank.
+  // The launcher is gone; anything it left behind in its group or session is an orphaned rank.
   ::kill(-pid, SIGKILL);
+  signal_session(pid, SIGKILL);
   result.elapsed_s = seconds_since(start);
   if (WIFEXITED(status)) {
     result.how = process_result::ending::exited;

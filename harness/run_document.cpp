@@ -96,8 +96,8 @@ nlohmann::json make_run_header(const plan& p, const system_spec* system,
   return {
       {"schema", run_schema},
       {"synthetic", false},
-      {"verdict", "PASS"},
-      {"exit_code", 0},
+      {"verdict", "INCOMPLETE"},  // until update_summary says otherwise: never green by default
+      {"exit_code", 3},
       {"interrupted", false},
       {"complete", false},
       {"plan", {{"name", p.name}, {"file", p.file}, {"sha256", p.sha256}, {"description", p.description}}},
@@ -255,6 +255,18 @@ void complete_case_entry(nlohmann::json& entry, const process_result& ended, con
   entry["outcome"] = to_string(case_outcome(entry["checks"]));
 }
 
+namespace {
+// A case has finished when its launch ended and was recorded (completed, error, timeout). Anything else —
+// pending (the controller stopped before it ended), interrupted, skipped because the run was interrupted, or
+// a status this exacheck does not know — never finished.
+bool case_finished(const nlohmann::json& c) {
+  const auto status = c.is_object() ? c.find("status") : c.end();
+  if (status == c.end() || !status->is_string()) return false;
+  const auto& text = status->get_ref<const std::string&>();
+  return text == "completed" || text == "error" || text == "timeout";
+}
+}  // namespace
+
 void update_summary(nlohmann::json& run, bool interrupted, bool complete) {
   constexpr std::array<outcome, 8> all{outcome::pass,    outcome::fail,    outcome::incorrect,
                                        outcome::outlier, outcome::error,   outcome::timeout,
@@ -265,6 +277,7 @@ void update_summary(nlohmann::json& run, bool interrupted, bool complete) {
   // A set: thousands of ranks on hundreds of hosts, at every point of every case.
   std::set<std::string> hosts;
   double launch_s = 0, benchmark_s = 0;
+  nlohmann::json unfinished = nlohmann::json::array();
   const nlohmann::json no_list = nlohmann::json::array();
   const nlohmann::json& cases = run.contains("cases") ? run["cases"] : no_list;
   // Read-only and tolerant of what a hand-made or synthetic run.json leaves out.
@@ -272,7 +285,14 @@ void update_summary(nlohmann::json& run, bool interrupted, bool complete) {
     const auto found = object.find(key);
     return found != object.end() && found->is_array() ? *found : no_list;
   };
+  const auto text = [](const nlohmann::json& object, const char* key) {
+    const auto found = object.is_object() ? object.find(key) : object.end();
+    return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+  };
   for (const auto& c : cases) {
+    if (!case_finished(c))
+      unfinished.push_back({{"id", text(c, "id")}, {"name", text(c, "name")}, {"status", text(c, "status")}});
+    if (!c.is_object()) continue;
     for (const auto& check : list(c, "checks")) {
       if (auto o = outcome_from_string(check.value("outcome", ""))) {
         outcomes.push_back(*o);
@@ -294,19 +314,30 @@ void update_summary(nlohmann::json& run, bool interrupted, bool complete) {
   run["provenance"]["hosts"] = hosts;
   run["timing"]["launch_s"] = launch_s;
   run["timing"]["benchmark_s"] = benchmark_s;
-  const int code =
-      outcomes.empty() && !interrupted ? exit_code::incomplete : exit_code_for(outcomes, interrupted);
+  // Finished only when the caller says so (the controller's final save, or `exacheck report` completing the
+  // analysis) and every case was recorded: a run whose controller was killed, or whose last save failed,
+  // stays unfinished on disk whatever its cases said so far.
+  complete = complete && !interrupted && unfinished.empty();
+  int code = exit_code_for(outcomes, interrupted);
+  if (!interrupted && (outcomes.empty() || !complete) && code == exit_code::all_passed)
+    code = exit_code::incomplete;
   run["exit_code"] = code;
-  // The run's verdict leads every report: PASS when nothing failed (RECORDED and SKIPPED alone pass).
+  // The run's verdict leads every report: PASS when nothing failed (RECORDED and SKIPPED alone pass) and the
+  // run finished; a run that did not finish is INCOMPLETE unless a check has already failed.
   if (interrupted)
     run["verdict"] = "INTERRUPTED";
   else if (code == exit_code::all_passed)
     run["verdict"] = to_string(outcome::pass);
+  else if (code == exit_code::check_failed)
+    run["verdict"] = to_string(worst_of(outcomes));
+  else if (!complete)
+    run["verdict"] = "INCOMPLETE";
   else
     run["verdict"] = outcomes.empty() ? to_string(outcome::error) : to_string(worst_of(outcomes));
   run["interrupted"] = interrupted;
   run["complete"] = complete;
-  run["summary"] = {{"counts", counts}, {"cases", cases.size()}, {"checks", checks}};
+  run["summary"] = {
+      {"counts", counts}, {"cases", cases.size()}, {"checks", checks}, {"unfinished_cases", unfinished}};
 }
 
 }  // namespace exacheck

@@ -49,7 +49,12 @@ void complete_case_entry(nlohmann::json& entry, const process_result& ended, con
 // RECORDED checks is a PASS. Used when a case ends and again when fleet checks are added (reports/aggregate).
 outcome case_outcome(const nlohmann::json& checks);
 
-// Recomputes verdict, exit code and counts from the cases (called after every case and at the end).
+// Recomputes verdict, exit code, counts and the list of unfinished cases from the cases (called after every
+// case and at the end): the one place they are derived. `complete` is whether the caller has finished the run
+// (recorded every case, analysed it, about to save it for the last time); the run counts as complete only
+// when also no case is unfinished (status other than completed, error, timeout) and it was not interrupted.
+// Not complete: verdict INCOMPLETE, exit code 3, unless a check already failed (its verdict, exit code 1);
+// interrupted: INTERRUPTED, 130. summary.unfinished_cases lists {id, name, status} of each unfinished case.
 void update_summary(nlohmann::json& run, bool interrupted, bool complete);
 
 }  // namespace exacheck

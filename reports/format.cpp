@@ -170,7 +170,7 @@ std::string exit_code_meaning(int code) {
     case exit_code::usage_error:
       return "plan or usage error, nothing ran";
     case exit_code::incomplete:
-      return "incomplete: a case errored or timed out, no check failed";
+      return "incomplete: a case errored, timed out or never finished; no check failed";
     case exit_code::interrupted:
       return "interrupted: results so far";
     default:

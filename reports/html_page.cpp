@@ -28,6 +28,7 @@ th{background:#f1f3f5}td.num,th.num{text-align:right;font-variant-numeric:tabula
 .o-PASS{color:#1b6e33;background:#e6f4ea}.o-RECORDED{color:#444;background:#f1f1f1}.o-SKIPPED{color:#666;background:#fafafa}
 .o-FAIL{color:#a50f15;background:#fde8e8}.o-INCORRECT{color:#6a1b9a;background:#f3e5f5}
 .o-OUTLIER{color:#a34700;background:#fff1e0}.o-ERROR,.o-TIMEOUT{color:#7f0000;background:#fbe9e7}
+.o-INCOMPLETE,.o-INTERRUPTED{color:#7f0000;background:#fbe9e7}
 .verdict{font-size:22px;font-weight:700;padding:10px 14px;border:3px solid;border-radius:6px;margin:10px 0}
 .synthetic{border:2px dashed #b8860b;background:#fff8e1;padding:8px 12px;font-weight:600}
 .note{color:#555;font-size:13px}
@@ -151,6 +152,29 @@ bool synthetic(const json& run) {
   return field(run, "synthetic") == true;
 }
 
+// Right under the verdict of a run that did not finish: the cases that never did (summary.unfinished_cases),
+// or, when every case was recorded, that the run's final analysis and save are missing.
+void write_unfinished_cases(const json& run, std::ostream& out) {
+  const json& unfinished = list_field(field(run, "summary"), "unfinished_cases");
+  if (unfinished.empty()) {
+    if (field(run, "complete") == false && field(run, "interrupted") != true)
+      out << "<p>Every case was recorded, but the run stopped before its final analysis and save: "
+             "<code>exacheck report RUN_DIR</code> completes them.</p>\n";
+    return;
+  }
+  out << fmt::format("<p><strong>{} case(s) never finished:</strong></p>\n<ul class=\"unfinished\">\n",
+                     unfinished.size());
+  constexpr std::size_t listed = 50;  // the rest are in run.json
+  for (std::size_t i = 0; i < unfinished.size() && i < listed; ++i)
+    out << fmt::format("<li>{} <code>{}</code> ({})</li>\n", html_text(text_field(unfinished[i], "name")),
+                       html_text(text_field(unfinished[i], "id")),
+                       html_text(text_field(unfinished[i], "status")));
+  if (unfinished.size() > listed)
+    out << fmt::format("<li>… and {} more (run.json: summary.unfinished_cases)</li>\n",
+                       unfinished.size() - listed);
+  out << "</ul>\n";
+}
+
 void write_verdict(const json& run, std::ostream& out) {
   const std::string verdict = text_field(run, "verdict");
   out << fmt::format("<div class=\"verdict o-{}\">Verdict: {}</div>\n", html_text(verdict),
@@ -164,6 +188,7 @@ void write_verdict(const json& run, std::ostream& out) {
            "stopped.</p>\n";
   else if (field(run, "complete") == false)
     out << "<p><strong>The run is not complete</strong>: what follows is what was measured so far.</p>\n";
+  write_unfinished_cases(run, out);
   const json& summary = field(run, "summary");
   out << fmt::format("<p>{} cases, {} checks.</p>\n", text_or_dash(text_field(summary, "cases")),
                      text_or_dash(text_field(summary, "checks")));

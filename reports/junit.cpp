@@ -1,9 +1,13 @@
 // junit.xml: one <testsuite> per case, one <testcase> per check, so that CI systems (Jenkins, GitLab) list
 // every failing metric by name. FAIL/INCORRECT/OUTLIER are <failure>, ERROR/TIMEOUT are <error>, SKIPPED is
-// <skipped>; PASS and RECORDED pass. Rendered from run.json alone.
+// <skipped>; PASS and RECORDED pass. A run that did not finish goes red too: a case that never finished
+// (summary.unfinished_cases) has an <error> testcase "run" when no check of its own is one, and a last
+// <testsuite name="run"> holds an <error> testcase saying why the run is not complete. Rendered from run.json
+// alone.
 #include <fmt/core.h>
 
 #include <ostream>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -94,12 +98,66 @@ void write_testcase(std::ostream& out, const json& test_case, const json& check)
   out << "    </testcase>\n";
 }
 
-void write_testsuite(std::ostream& out, const json& test_case) {
+// The ids of summary.unfinished_cases.
+std::set<std::string> unfinished_ids(const json& run) {
+  std::set<std::string> ids;
+  for (const auto& c : list_field(field(run, "summary"), "unfinished_cases")) ids.insert(text_field(c, "id"));
+  return ids;
+}
+
+// Whether a case gets the "never finished" <error> testcase: it never finished and no check of its own is an
+// <error> already (an interrupted case has its ERROR check).
+bool needs_unfinished_testcase(const json& test_case, const std::set<std::string>& unfinished) {
+  if (!unfinished.contains(text_field(test_case, "id"))) return false;
+  for (const auto& check : list_field(test_case, "checks"))
+    if (is_incomplete_check(text_field(check, "outcome"))) return false;
+  return true;
+}
+
+void write_unfinished_testcase(std::ostream& out, const json& test_case) {
+  const std::string message = text_field(test_case, "message");
+  const std::string reason =
+      fmt::format("never finished (status {}): the run ended before this case was recorded{}",
+                  text_field(test_case, "status"), message.empty() ? "" : "; " + message);
+  out << fmt::format("    <testcase classname=\"{}\" name=\"run\">\n",
+                     xml_attribute(text_field(test_case, "benchmark")));
+  out << fmt::format("      <error message=\"{}\" type=\"INCOMPLETE\">{}</error>\n", xml_attribute(reason),
+                     xml_text(reason));
+  out << "    </testcase>\n";
+}
+
+// Why a run that is not complete is not: for the run-level <error> testcase.
+std::string incomplete_run_reason(const json& run) {
+  const std::size_t unfinished = list_field(field(run, "summary"), "unfinished_cases").size();
+  const std::string cases = fmt::format("{} case(s) never finished", unfinished);
+  if (field(run, "interrupted") == true) return "the run was interrupted: " + cases;
+  if (unfinished > 0) return "the run did not finish: " + cases;
+  return "every case was recorded, but the run stopped before its final analysis and save (exacheck report "
+         "RUN_DIR completes them)";
+}
+
+void write_run_testsuite(std::ostream& out, const json& run) {
+  const std::string reason = incomplete_run_reason(run);
+  const std::string verdict = text_field(run, "verdict");
+  out << "  <testsuite name=\"run\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" time=\"0.000\">\n";
+  out << "    <testcase classname=\"exacheck\" name=\"run complete\">\n";
+  out << fmt::format("      <error message=\"{}\" type=\"{}\">{}</error>\n", xml_attribute(reason),
+                     xml_attribute(verdict.empty() ? "INCOMPLETE" : verdict), xml_text(reason));
+  out << "    </testcase>\n  </testsuite>\n";
+}
+
+void write_testsuite(std::ostream& out, const json& test_case, const std::set<std::string>& unfinished) {
   check_counts counts;
   bool has_error_testcase = false;
   for (const auto& check : list_field(test_case, "checks")) {
     counts.add(check);
     has_error_testcase = has_error_testcase || is_incomplete_check(text_field(check, "outcome"));
+  }
+  const bool never_finished = needs_unfinished_testcase(test_case, unfinished);
+  if (never_finished) {
+    ++counts.tests;
+    ++counts.errors;
+    has_error_testcase = true;
   }
   out << fmt::format("  <testsuite name=\"{}\" {} time=\"{}\">\n", xml_attribute(text_field(test_case, "id")),
                      counts.attributes(), seconds_attribute(field(test_case, "elapsed_s")));
@@ -115,6 +173,7 @@ void write_testsuite(std::ostream& out, const json& test_case) {
                     {"message", text_field(test_case, "message")}},
                    "    ");
   for (const auto& check : list_field(test_case, "checks")) write_testcase(out, test_case, check);
+  if (never_finished) write_unfinished_testcase(out, test_case);
   // A log tail with no ERROR/TIMEOUT testcase to carry it still reaches the reader, at the suite level.
   const std::string log_tail = text_field(test_case, "log_tail");
   if (!log_tail.empty() && !has_error_testcase)
@@ -126,8 +185,19 @@ void write_testsuite(std::ostream& out, const json& test_case) {
 
 void render_junit(const json& run, std::ostream& out) {
   check_counts totals;
-  for (const auto& test_case : list_field(run, "cases"))
+  const std::set<std::string> unfinished = unfinished_ids(run);
+  for (const auto& test_case : list_field(run, "cases")) {
     for (const auto& check : list_field(test_case, "checks")) totals.add(check);
+    if (needs_unfinished_testcase(test_case, unfinished)) {
+      ++totals.tests;
+      ++totals.errors;
+    }
+  }
+  const bool incomplete = field(run, "complete") == false;
+  if (incomplete) {
+    ++totals.tests;
+    ++totals.errors;
+  }
   const std::string plan = text_field(field(run, "plan"), "name");
   // A simulated run (exacheck simulate) says so in the name every CI system shows.
   const bool synthetic = field(run, "synthetic") == true;
@@ -136,7 +206,8 @@ void render_junit(const json& run, std::ostream& out) {
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out << fmt::format("<testsuites name=\"{}\" {} time=\"{}\">\n", xml_attribute(name), totals.attributes(),
                      seconds_attribute(field(field(run, "timing"), "total_s")));
-  for (const auto& test_case : list_field(run, "cases")) write_testsuite(out, test_case);
+  for (const auto& test_case : list_field(run, "cases")) write_testsuite(out, test_case, unfinished);
+  if (incomplete) write_run_testsuite(out, run);
   out << "</testsuites>\n";
 }
 

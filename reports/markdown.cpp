@@ -168,6 +168,27 @@ void write_title(const json& run, std::ostream& out) {
   if (!description.empty()) out << description << "\n\n";
 }
 
+// Right under the verdict of a run that did not finish: the cases that never did (summary.unfinished_cases),
+// or, when every case was recorded, that the run's final analysis and save are missing.
+void write_unfinished_cases(const json& run, std::ostream& out) {
+  const json& unfinished = list_field(field(run, "summary"), "unfinished_cases");
+  if (unfinished.empty()) {
+    if (field(run, "complete") == false && field(run, "interrupted") != true)
+      out << "Every case was recorded, but the run stopped before its final analysis and save: `exacheck "
+             "report RUN_DIR` completes them.\n\n";
+    return;
+  }
+  out << fmt::format("**{} case(s) never finished:**\n\n", unfinished.size());
+  constexpr std::size_t listed = 50;  // the rest are in run.json
+  for (std::size_t i = 0; i < unfinished.size() && i < listed; ++i)
+    out << fmt::format("- {} `{}` ({})\n", markdown_cell(text_field(unfinished[i], "name")),
+                       markdown_cell(text_field(unfinished[i], "id")),
+                       markdown_cell(text_field(unfinished[i], "status")));
+  if (unfinished.size() > listed)
+    out << fmt::format("- … and {} more (run.json: summary.unfinished_cases)\n", unfinished.size() - listed);
+  out << "\n";
+}
+
 void write_verdict(const json& run, std::ostream& out) {
   out << fmt::format("**Verdict: {}**\n\n", or_dash(text_field(run, "verdict")));
   const json& code = field(run, "exit_code");
@@ -177,6 +198,7 @@ void write_verdict(const json& run, std::ostream& out) {
     out << "The run was interrupted: what follows is what was measured before it stopped.\n\n";
   else if (field(run, "complete") == false)
     out << "The run is not complete: what follows is what was measured so far.\n\n";
+  write_unfinished_cases(run, out);
 }
 
 void write_counts(const json& run, std::ostream& out) {

@@ -98,6 +98,13 @@ class prometheus_renderer {
               "Exit code of the exacheck run: 0 all passed, 1 a check failed, 2 usage error, 3 incomplete, "
               "130 interrupted",
               run_labels(), number_or_nan(field(m_run, "exit_code")));
+    // An alert on "not complete" catches a run whose controller died: its last run.json says so.
+    m_out.add("exacheck_run_complete",
+              "1 when the run finished (every case recorded, analysed, saved), 0 while it runs or when it "
+              "stopped before",
+              run_labels(), field(m_run, "complete") == true ? 1.0 : 0.0);
+    m_out.add("exacheck_run_unfinished_cases", "Cases of the run that never finished", run_labels(),
+              static_cast<double>(list_field(field(m_run, "summary"), "unfinished_cases").size()));
     const nlohmann::json& provenance = field(m_run, "provenance");
     std::optional<double> when = epoch_seconds(text_field(provenance, "finished_at"));
     if (!when) when = epoch_seconds(text_field(provenance, "started_at"));

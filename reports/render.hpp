@@ -19,5 +19,7 @@ void render_prometheus(const nlohmann::json& run, std::ostream& out);  // metric
 // Writes report.md, report.html, junit.xml, results.csv and metrics.prom into `run_dir`, each atomically; returns their
 // paths.
 std::vector<std::string> render_all(const nlohmann::json& run, const std::string& run_dir);
+// The names of the files render_all writes, in the order of the paths it returns.
+std::vector<std::string> report_file_names();
 
 }  // namespace exacheck::reports

@@ -11,19 +11,27 @@
 #include "reports/render.hpp"
 
 namespace exacheck::reports {
+namespace {
+using renderer = void (*)(const nlohmann::json&, std::ostream&);
+struct report {
+  const char* file_name;
+  renderer render;
+};
+// In the order users read them (and the order of the paths returned).
+constexpr report reports[] = {{"report.md", render_markdown},
+                              {"report.html", render_html},
+                              {"junit.xml", render_junit},
+                              {"results.csv", render_csv},
+                              {"metrics.prom", render_prometheus}};
+}  // namespace
+
+std::vector<std::string> report_file_names() {
+  std::vector<std::string> names;
+  for (const auto& r : reports) names.emplace_back(r.file_name);
+  return names;
+}
 
 std::vector<std::string> render_all(const nlohmann::json& run, const std::string& run_dir) {
-  using renderer = void (*)(const nlohmann::json&, std::ostream&);
-  struct report {
-    const char* file_name;
-    renderer render;
-  };
-  // In the order users read them (and the order of the paths returned).
-  const report reports[] = {{"report.md", render_markdown},
-                            {"report.html", render_html},
-                            {"junit.xml", render_junit},
-                            {"results.csv", render_csv},
-                            {"metrics.prom", render_prometheus}};
   constexpr std::size_t count = std::size(reports);
   // Largest first (metrics.prom, report.html, results.csv), so that the last one a thread takes is short.
   constexpr std::size_t largest_first[count] = {4, 1, 3, 0, 2};

@@ -186,7 +186,7 @@ TEST(browser, report_html_loads_nothing_logs_no_error_and_prints) {
   fs::copy_file(fs::path(EXACHECK_TEST_DATA_DIR) / "golden" / "run_fleet.json", run_dir / "run.json");
   const auto rendered =
       exacheck::testing::run_cli({"report", run_dir.string()}, artifacts_dir / "report.log");
-  ASSERT_EQ(rendered.exit_code, 0) << rendered.output;
+  ASSERT_EQ(rendered.exit_code, 1) << rendered.output;  // the verdict's exit code: the fleet run FAILs
   const fs::path report = run_dir / "report.html";
   ASSERT_TRUE(fs::exists(report));
   const fs::path png = artifacts_dir / "report_fleet.png", pdf = artifacts_dir / "report_fleet.pdf";

@@ -218,7 +218,7 @@ TEST_F(compare_cli, report_on_a_v1_run_writes_run_json_back_as_v2) {
   fs::create_directories(dir);
   fs::copy_file(fs::path(EXACHECK_TEST_DATA_DIR) / "golden" / "run_small_v1.json", dir / "run.json");
   const auto result = run({"report", dir.string()});
-  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.exit_code, 1) << result.output;  // the verdict's exit code: the run has an INCORRECT check
   const std::string text = slurp(dir / "run.json");
   EXPECT_EQ(text.find('\n'), std::string::npos) << "run.json is written compact";
   const auto upgraded = nlohmann::json::parse(text);
@@ -230,7 +230,7 @@ TEST_F(compare_cli, report_on_a_v1_run_writes_run_json_back_as_v2) {
   EXPECT_FALSE(point["ranks"][0].contains("statistics"));
   // Its reports are those of the same run in v2.
   const fs::path v2_dir = make_run_dir(m_dir, "new-run");
-  ASSERT_EQ(run({"report", v2_dir.string()}).exit_code, 0);
+  ASSERT_EQ(run({"report", v2_dir.string()}).exit_code, 1);
   for (const char* report : {"report.md", "results.csv", "junit.xml", "metrics.prom", "report.html"})
     EXPECT_TRUE(slurp(dir / report) == slurp(v2_dir / report)) << report << " differs";
 }

@@ -56,7 +56,7 @@ TEST(cli_report, report_finds_fleet_outliers_and_z_threshold_overrides_the_rules
   fs::create_directories(dir / "run");
   write_text(dir / "run" / "run.json", unanalysed_fleet_run().dump());
   auto r = run_cli({"report", (dir / "run").string()}, dir / "report.txt");
-  EXPECT_EQ(r.exit_code, 0) << r.output;  // the report was written; the run's verdict is in run.json
+  EXPECT_EQ(r.exit_code, 1) << r.output;  // the verdict's exit code, as in run.json
   json run = read_json(dir / "run" / "run.json");
   EXPECT_EQ(run["verdict"], "OUTLIER");
   EXPECT_EQ(run["exit_code"], 1);

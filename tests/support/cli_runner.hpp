@@ -20,6 +20,7 @@ namespace exacheck::testing {
 struct cli_result {
   int exit_code = -1;
   std::string output;  // stdout and stderr together
+  pid_t pid = -1;      // of the exacheck process, which has ended
 };
 
 inline std::string slurp(const std::filesystem::path& path) {
@@ -59,6 +60,7 @@ inline cli_result run_cli(const std::vector<std::string>& args, const std::files
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   cli_result result;
+  result.pid = pid;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   result.output = slurp(output_file);
   return result;
