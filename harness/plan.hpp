@@ -125,6 +125,9 @@ struct case_filter {
 // Cartesian product of every listed parameter except swept_inside_worker ones, times repeats, filtered.
 std::vector<expanded_case> expand(const plan& p, const registry& suites, const case_filter& filter = {});
 
+// Whether two parameter values are the same point's: numbers by value (8, 8u and 8.0), the rest exactly.
+bool same_param_value(const nlohmann::json& a, const nlohmann::json& b);
+
 // The references that apply to a measured point, most specific first (most `where` keys matched).
 std::vector<const reference*> matching_references(const system_spec& system, const std::string& benchmark,
                                                   const std::string& metric, const nlohmann::json& point);

@@ -89,13 +89,13 @@ std::vector<nlohmann::json> outer_points(const nlohmann::json& params, const std
   return points;
 }
 
-bool values_equal(const nlohmann::json& a, const nlohmann::json& b) {
+}  // namespace
+
+bool same_param_value(const nlohmann::json& a, const nlohmann::json& b) {
   // 8, 8u and 8.0 are the same point: references written by hand rarely match the normalised type exactly.
   if (a.is_number() && b.is_number()) return a.get<double>() == b.get<double>();
   return a == b;
 }
-
-}  // namespace
 
 std::vector<expanded_case> expand(const plan& p, const registry& suites, const case_filter& filter) {
   std::vector<expanded_case> launches;
@@ -145,7 +145,8 @@ std::vector<const reference*> matching_references(const system_spec& system, con
     if (ref.benchmark != benchmark || ref.metric != metric) continue;
     bool all_match = true;
     for (const auto& [key, value] : ref.where.items())
-      all_match = all_match && point.is_object() && point.contains(key) && values_equal(point[key], value);
+      all_match =
+          all_match && point.is_object() && point.contains(key) && same_param_value(point[key], value);
     if (all_match) matches.push_back(&ref);
   }
   // Most specific first: a reference for {dtype: bf16, m: 8192} beats one for {dtype: bf16}; ties keep file
