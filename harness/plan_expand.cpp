@@ -138,17 +138,28 @@ std::vector<expanded_case> expand(const plan& p, const registry& suites, const c
   return launches;
 }
 
-std::vector<const reference*> matching_references(const system_spec& system, const std::string& benchmark,
-                                                  const std::string& metric, const nlohmann::json& point) {
-  std::vector<const reference*> matches;
-  for (const auto& ref : system.references) {
-    if (ref.benchmark != benchmark || ref.metric != metric) continue;
-    bool all_match = true;
-    for (const auto& [key, value] : ref.where.items())
-      all_match =
-          all_match && point.is_object() && point.contains(key) && same_param_value(point[key], value);
-    if (all_match) matches.push_back(&ref);
+bool where_matches_point(const nlohmann::json& where, const nlohmann::json& point,
+                         const nlohmann::json& requested) {
+  if (!where.is_object()) return false;
+  for (const auto& [key, value] : where.items()) {
+    const bool measured = point.is_object() && point.contains(key) && same_param_value(point[key], value);
+    // A value the plan asked for that the worker recorded resolved (flops' engine auto → cpu_simd): a
+    // reference is written in the plan's terms. Lists (swept inside the worker) name no single point.
+    const bool asked = requested.is_object() && requested.contains(key) && !requested[key].is_array() &&
+                       same_param_value(requested[key], value);
+    if (!measured && !asked) return false;
   }
+  return true;
+}
+
+std::vector<const reference*> matching_references(const system_spec& system, const std::string& benchmark,
+                                                  const std::string& metric, const nlohmann::json& point,
+                                                  const nlohmann::json& requested) {
+  std::vector<const reference*> matches;
+  for (const auto& ref : system.references)
+    if (ref.benchmark == benchmark && ref.metric == metric &&
+        where_matches_point(ref.where, point, requested))
+      matches.push_back(&ref);
   // Most specific first: a reference for {dtype: bf16, m: 8192} beats one for {dtype: bf16}; ties keep file
   // order.
   std::stable_sort(matches.begin(), matches.end(),

@@ -113,6 +113,18 @@ class plan_files : public ::testing::Test {
     return {};
   }
 
+  // The same with the registry: references are also checked against the benchmarks' metrics and parameters.
+  std::vector<validation_issue> system_issues_against_suites(const std::string& yaml) {
+    const std::string path = write("system.yaml", yaml);
+    try {
+      load_system(path, m_registry);
+    } catch (const validation_error& e) {
+      return e.issues();
+    }
+    ADD_FAILURE() << "the system file loaded, but validation should have failed:\n" << yaml;
+    return {};
+  }
+
   plan load(const std::string& yaml) { return load_plan(write("plan.yaml", yaml), m_registry); }
 
   std::filesystem::path m_dir;
