@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "harness/commitments.hpp"
 #include "harness/errors.hpp"
 #include "harness/files.hpp"
 #include "harness/launcher.hpp"
@@ -275,6 +276,7 @@ int run_plan(const run_options& options) {
                last_interrupt_signal() == SIGTERM ? "SIGTERM" : "SIGINT");
 
   run["provenance"]["finished_at"] = utc_timestamp_now();
+  if (system) add_unmeasured_commitments(run, *system, registry::instance());
   update_summary(run, interrupted, !interrupted);
   aggregation_s += analyse(run, p.outliers.value_or(reports::outlier_rules{}));
   const auto reports_start = std::chrono::steady_clock::now();
