@@ -28,15 +28,6 @@ std::string text_of(const nlohmann::json& object, const char* key) {
   return found != object.end() && found->is_string() ? found->get<std::string>() : "";
 }
 
-// The values a point must have for `ref` to judge it: its where, and where its metric is reported.
-nlohmann::json required_values(const reference& ref, const metric_spec* metric) {
-  nlohmann::json required = ref.where.is_object() ? ref.where : nlohmann::json::object();
-  if (metric)
-    for (const auto& [key, value] : metric->only_where.items())
-      if (!required.contains(key)) required[key] = value;
-  return required;
-}
-
 // A check of the reference's metric at a point it applies to that judged it (it carries a reference) or
 // already fails the run for that metric (a zero, a NaN, a missing rank).
 bool judged(const nlohmann::json& test_case, const reference& ref, const nlohmann::json& required) {
@@ -148,7 +139,8 @@ std::size_t add_unmeasured_commitments(nlohmann::json& run, const system_spec& s
       if (ref.benchmark != benchmark) continue;
       const metric_spec* metric = find_metric_spec(metrics, ref.metric);
       if (!reference_applies_to_launch(ref, metric, params)) continue;
-      const nlohmann::json required = required_values(ref, metric);
+      // Applies, so its where and its metric's condition agree.
+      const nlohmann::json required = required_values(ref, metric).value_or(nlohmann::json::object());
       if (judged(test_case, ref, required)) continue;
       checks.push_back(unmeasured_check(test_case, ref, metric, required));
       changed = true;

@@ -23,18 +23,6 @@ bool launch_has(const nlohmann::json& params, const std::string& key, const nloh
                      [&](const nlohmann::json& item) { return same_param_value(item, value); });
 }
 
-// The values a point must have for the reference to judge it: its `where`, and the values its metric is
-// reported at; nullopt when the two contradict (no point can have both).
-std::optional<nlohmann::json> required_values(const reference& ref, const metric_spec* metric) {
-  nlohmann::json required = ref.where.is_object() ? ref.where : nlohmann::json::object();
-  if (!metric) return required;
-  for (const auto& [key, value] : metric->only_where.items()) {
-    if (required.contains(key) && !same_param_value(required[key], value)) return std::nullopt;
-    required[key] = value;
-  }
-  return required;
-}
-
 std::string value_text(const param_spec* spec, const nlohmann::json& value) {
   if (spec && spec->type == param_type::bytes && value.is_number_integer() && value.get<double>() >= 0)
     return format_bytes(value.get<std::uint64_t>());
@@ -120,6 +108,16 @@ validation_issue unmatched_issue(std::size_t index, const reference& ref, const 
 }
 
 }  // namespace
+
+std::optional<nlohmann::json> required_values(const reference& ref, const metric_spec* metric) {
+  nlohmann::json required = ref.where.is_object() ? ref.where : nlohmann::json::object();
+  if (!metric) return required;
+  for (const auto& [key, value] : metric->only_where.items()) {
+    if (required.contains(key) && !same_param_value(required[key], value)) return std::nullopt;
+    required[key] = value;
+  }
+  return required;
+}
 
 std::string where_text(const nlohmann::json& where) {
   std::vector<std::string> items;

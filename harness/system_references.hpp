@@ -4,6 +4,7 @@
 // a benchmark it runs must match at least one point the plan can produce, or it is a typo that would make a
 // commitment silently go unjudged.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ struct reference_coverage {
   std::size_t apply = 0;                 // for a benchmark the plan runs, matching some point of it
   std::size_t for_other_benchmarks = 0;  // for benchmarks the plan does not run (not an error)
 };
+
+// The parameter values a point must have for `ref` to judge it: its `where`, and those its metric is reported
+// at (metric_spec::only_where; `metric` may be null); nullopt when the two contradict (no point has both).
+std::optional<nlohmann::json> required_values(const reference& ref, const metric_spec* metric);
 
 // Whether `ref` applies to a point of a launch: its `where` and the metric's reporting condition
 // (metric_spec::only_where; `metric` may be null) name values that one point of the launch has. `params` is
