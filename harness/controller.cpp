@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "harness/commitments.hpp"
 #include "harness/errors.hpp"
 #include "harness/files.hpp"
 #include "harness/guardian.hpp"
@@ -22,6 +23,7 @@
 #include "harness/registry.hpp"
 #include "harness/run_directory.hpp"
 #include "harness/run_document.hpp"
+#include "harness/system_references.hpp"
 #include "harness/worker.hpp"
 #include "reports/aggregate.hpp"
 #include "reports/render.hpp"
@@ -250,7 +252,7 @@ int run_plan(const run_options& options) {
   std::optional<system_spec> system;
   const std::string system_file =
       !options.system_file.empty() ? options.system_file : p.system_file.value_or("");
-  if (!system_file.empty()) system = load_system(system_file);
+  if (!system_file.empty()) system = load_system_for_plan(system_file, p, registry::instance()).system;
   const std::string run_dir = options.out_dir.empty() ? default_run_dir(p.name) : options.out_dir;
   auto cases = prepare_cases(p, options, run_dir);
 
@@ -339,6 +341,7 @@ int run_plan(const run_options& options) {
     fmt::print("\ninterrupted ({}): results measured so far are kept\n", interrupt_signal_name());
 
   run["provenance"]["finished_at"] = utc_timestamp_now();
+  if (system) add_unmeasured_commitments(run, *system, registry::instance());
   update_summary(run, interrupted, !interrupted);
   aggregation_s += analyse(run, p.outliers.value_or(reports::outlier_rules{}));
   const auto reports_start = std::chrono::steady_clock::now();
@@ -381,12 +384,18 @@ int run_plan(const run_options& options) {
 int validate_plan(const std::string& plan_file, const std::string& system_file) {
   const plan p = load_plan(plan_file, registry::instance());
   const std::string system_path = !system_file.empty() ? system_file : p.system_file.value_or("");
-  std::optional<system_spec> system;
-  if (!system_path.empty()) system = load_system(system_path);
+  std::optional<checked_system> system;
+  if (!system_path.empty()) system = load_system_for_plan(system_path, p, registry::instance());
   const auto cases = expand(p, registry::instance());
   fmt::print("{}: valid plan '{}' — {} case(s) in {} launch(es)", plan_file, p.name, p.cases.size(),
              cases.size());
-  if (system) fmt::print(", system '{}' with {} reference(s)", system->name, system->references.size());
+  if (system)
+    fmt::print(", system '{}' with {} reference(s): {} apply to this plan{}", system->system.name,
+               system->references.total, system->references.apply,
+               system->references.for_other_benchmarks == 0
+                   ? ""
+                   : fmt::format(", {} for benchmarks it does not run",
+                                 system->references.for_other_benchmarks));
   fmt::print("\n");
   for (const auto& c : cases)
     fmt::print("  {:<24} {} · {} rank(s)\n", c.id, compact_params(c.params), c.ranks);

@@ -8,6 +8,7 @@
 #include "exacheck_version.hpp"
 #include "harness/errors.hpp"
 #include "harness/nvml.hpp"
+#include "harness/peak_table.hpp"
 #include "harness/plan.hpp"
 #include "harness/provenance.hpp"
 #include "harness/registry.hpp"
@@ -66,8 +67,18 @@ int print_benchmark_list(const std::string& only_benchmark) {
       fmt::print("  {:<16} {:<9} {:<10} {:<22} {}{}\n", p.name, to_string(p.type),
                  p.unit.empty() ? "-" : p.unit, shown_default(p), allowed, p.doc);
     }
+    fmt::print("  {:<24} {:<8} {:<7} {}\n", "metric", "unit", "better", "description");
+    for (const auto& m : reported_metrics(*s, name)) {
+      const std::string condition = reporting_condition(m);
+      fmt::print("  {:<24} {:<8} {:<7} {} [{}, {}{}]\n", m.name, m.unit, to_string(m.better_is),
+                 m.description, m.scope == metric_scope::global ? "global" : "per rank", m.statistic,
+                 condition.empty() ? "" : "; " + condition);
+    }
     fmt::print("\n");
   }
+  fmt::print(
+      "Metric names are what a system file's references (`metric:`) and a plan's `outliers: spread:` rules "
+      "name; a reference's unit must be the metric's or one that converts to it (GB/s ↔ TB/s, us ↔ ms).\n");
   fmt::print("backends in this build: cpu{}\n", cuda::built() ? ", cuda (every benchmark but selftest)" : "");
   return 0;
 }

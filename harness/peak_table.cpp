@@ -6,6 +6,7 @@
 
 #include "harness/plan.hpp"
 #include "harness/run_document.hpp"
+#include "harness/suite.hpp"
 #include "harness/verdicts.hpp"
 
 namespace exacheck {
@@ -64,6 +65,22 @@ std::optional<datasheet_peak> find_peak(std::string_view benchmark, const nlohma
   const std::string unit = text_param(peak_per_gpu, "unit");
   if (unit.empty() || !unit_conversion(metric_unit, unit)) return std::nullopt;
   return datasheet_peak{*key, peak_per_gpu.at(*key).get<double>(), unit};
+}
+
+std::vector<metric_spec> reported_metrics(const suite& s, std::string_view benchmark) {
+  std::vector<metric_spec> specs = s.metrics(benchmark);
+  const metric_spec* rate = find_metric_spec(specs, peak_rate_metric);
+  if (rate && (benchmark == "gemm" || benchmark == "flops") && !find_metric_spec(specs, pct_of_peak_metric))
+    specs.push_back({.name = std::string(pct_of_peak_metric),
+                     .unit = "%",
+                     .better_is = better::higher,
+                     .statistic = rate->statistic,
+                     .scope = rate->scope,
+                     .description = fmt::format("{} as a percentage of the system file's datasheet peak "
+                                                "(peak_per_gpu) for the point's precision",
+                                                peak_rate_metric),
+                     .derived = true});
+  return specs;
 }
 
 void add_pct_of_peak(nlohmann::json& results, std::string_view benchmark, const system_spec* system) {

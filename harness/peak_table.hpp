@@ -8,9 +8,12 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/metric_spec.hpp"
+
 namespace exacheck {
 
 struct system_spec;
+class suite;
 
 // The peak_per_gpu keys a point's rate is judged against, preferred first; empty when none applies.
 //  gemm: dtype fp64 → fp64_tensor, then fp64 (cuBLAS runs DGEMM on the FP64 tensor cores where they exist);
@@ -39,6 +42,11 @@ std::optional<datasheet_peak> find_peak(std::string_view benchmark, const nlohma
 // Name of the metric whose value is divided by the peak, and of the metric added.
 inline constexpr std::string_view peak_rate_metric = "tflops";
 inline constexpr std::string_view pct_of_peak_metric = "pct_of_peak";
+
+// The metrics a benchmark's points can carry in run.json: the suite's own (suite::metrics), then the one
+// the controller derives from the system file — pct_of_peak next to tflops, for benchmarks whose points have
+// datasheet peaks (gemm, flops).
+std::vector<metric_spec> reported_metrics(const suite& s, std::string_view benchmark);
 
 // Adds to every rank of every point in `results` (run.json's point-major "results") that reports `tflops` a
 // `pct_of_peak` metric: 100 · tflops / peak (the tflops value converted to the peak's unit), unit "%", better

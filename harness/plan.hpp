@@ -1,6 +1,7 @@
 #pragma once
 // Plan and system files (YAML, schema-versioned): the model, loading with strict validation, and expansion
 // into the cases a run launches. See docs/plan-schema.md.
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -33,6 +34,9 @@ struct reference {
   std::optional<better> better_is;        // absent: the metric's own direction
   std::string source;                     // provenance: "contract annex B, 2025-03"
   source_location where_defined;
+  // Where its keys are written ("benchmark", "metric", "unit", "where", and "where.<key>" for each key of
+  // `where`), so that checks against the suites and the plan name the exact spot.
+  std::map<std::string, source_location> located;
 };
 
 struct system_spec {
@@ -110,7 +114,11 @@ struct expanded_case {
 // Loading validates strictly and throws validation_error with every issue (file:line:column, expected,
 // did-you-mean). Unknown benchmarks and parameters are checked against `suites`.
 plan load_plan(const std::string& path, const registry& suites);
+// Without `suites`, a system file's references are checked for form only (keys, numbers, tolerances). With
+// them, also against the benchmarks: a known benchmark, one of its metrics, `where:` keys that are its
+// parameters with valid values (normalised as in plans: 64MiB → bytes), and a unit of the metric's quantity.
 system_spec load_system(const std::string& path);
+system_spec load_system(const std::string& path, const registry& suites);
 
 // Byte sizes and durations as written in plans. Throw std::invalid_argument with a message on bad text.
 std::uint64_t parse_bytes(const std::string& text);  // "64MiB", "8 GiB", "1GB", "4096", "1e6"
@@ -125,8 +133,19 @@ struct case_filter {
 // Cartesian product of every listed parameter except swept_inside_worker ones, times repeats, filtered.
 std::vector<expanded_case> expand(const plan& p, const registry& suites, const case_filter& filter = {});
 
-// The references that apply to a measured point, most specific first (most `where` keys matched).
+// Whether two parameter values are the same point's: numbers by value (8, 8u and 8.0), the rest exactly.
+bool same_param_value(const nlohmann::json& a, const nlohmann::json& b);
+
+// Whether every value of a reference's `where` is the point's (its parameters as measured) or, where the
+// worker recorded a parameter resolved, the one `requested` (the launch's parameters, as the plan gave them)
+// has.
+bool where_matches_point(const nlohmann::json& where, const nlohmann::json& point,
+                         const nlohmann::json& requested = nlohmann::json());
+
+// The references that apply to a measured point, most specific first (most `where` keys matched); `requested`
+// as for where_matches_point.
 std::vector<const reference*> matching_references(const system_spec& system, const std::string& benchmark,
-                                                  const std::string& metric, const nlohmann::json& point);
+                                                  const std::string& metric, const nlohmann::json& point,
+                                                  const nlohmann::json& requested = nlohmann::json());
 
 }  // namespace exacheck

@@ -89,13 +89,13 @@ std::vector<nlohmann::json> outer_points(const nlohmann::json& params, const std
   return points;
 }
 
-bool values_equal(const nlohmann::json& a, const nlohmann::json& b) {
+}  // namespace
+
+bool same_param_value(const nlohmann::json& a, const nlohmann::json& b) {
   // 8, 8u and 8.0 are the same point: references written by hand rarely match the normalised type exactly.
   if (a.is_number() && b.is_number()) return a.get<double>() == b.get<double>();
   return a == b;
 }
-
-}  // namespace
 
 std::vector<expanded_case> expand(const plan& p, const registry& suites, const case_filter& filter) {
   std::vector<expanded_case> launches;
@@ -138,16 +138,28 @@ std::vector<expanded_case> expand(const plan& p, const registry& suites, const c
   return launches;
 }
 
-std::vector<const reference*> matching_references(const system_spec& system, const std::string& benchmark,
-                                                  const std::string& metric, const nlohmann::json& point) {
-  std::vector<const reference*> matches;
-  for (const auto& ref : system.references) {
-    if (ref.benchmark != benchmark || ref.metric != metric) continue;
-    bool all_match = true;
-    for (const auto& [key, value] : ref.where.items())
-      all_match = all_match && point.is_object() && point.contains(key) && values_equal(point[key], value);
-    if (all_match) matches.push_back(&ref);
+bool where_matches_point(const nlohmann::json& where, const nlohmann::json& point,
+                         const nlohmann::json& requested) {
+  if (!where.is_object()) return false;
+  for (const auto& [key, value] : where.items()) {
+    const bool measured = point.is_object() && point.contains(key) && same_param_value(point[key], value);
+    // A value the plan asked for that the worker recorded resolved (flops' engine auto → cpu_simd): a
+    // reference is written in the plan's terms. Lists (swept inside the worker) name no single point.
+    const bool asked = requested.is_object() && requested.contains(key) && !requested[key].is_array() &&
+                       same_param_value(requested[key], value);
+    if (!measured && !asked) return false;
   }
+  return true;
+}
+
+std::vector<const reference*> matching_references(const system_spec& system, const std::string& benchmark,
+                                                  const std::string& metric, const nlohmann::json& point,
+                                                  const nlohmann::json& requested) {
+  std::vector<const reference*> matches;
+  for (const auto& ref : system.references)
+    if (ref.benchmark == benchmark && ref.metric == metric &&
+        where_matches_point(ref.where, point, requested))
+      matches.push_back(&ref);
   // Most specific first: a reference for {dtype: bf16, m: 8192} beats one for {dtype: bf16}; ties keep file
   // order.
   std::stable_sort(matches.begin(), matches.end(),

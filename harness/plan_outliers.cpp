@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include "harness/peak_table.hpp"
 #include "harness/registry.hpp"
 
 namespace exacheck {
@@ -47,7 +48,6 @@ std::optional<reports::outlier_rules::spread_rule> read_spread_rule(yaml_reader&
         ok = false;
       }
     } else if (e.key == "metric") {
-      // Metrics are named by the suites' results, not declared ahead: any non-empty name is accepted.
       const auto metric = reader.read_string(e, what + ": metric");
       if (metric && !metric->empty())
         rule.metric = *metric;
@@ -59,6 +59,19 @@ std::optional<reports::outlier_rules::spread_rule> read_spread_rule(yaml_reader&
         rule.max_pct = *pct;
       else
         ok = false;
+    }
+  }
+  // A metric the benchmark does not report would make the rule silently do nothing.
+  if (const suite* s = rule.benchmark.empty() ? nullptr : suites.find(rule.benchmark);
+      s && !rule.metric.empty()) {
+    const auto metrics = reported_metrics(*s, rule.benchmark);
+    if (!find_metric_spec(metrics, rule.metric)) {
+      const auto names = metric_names(metrics);
+      reader.report(reader.location_of(*map->find("metric")),
+                    fmt::format("{}: benchmark '{}' has no metric '{}'", what, rule.benchmark, rule.metric),
+                    "one of: " + join_choices(names, ", ") + " (exacheck list " + rule.benchmark + ")",
+                    did_you_mean(rule.metric, names));
+      ok = false;
     }
   }
   return ok ? std::optional(rule) : std::nullopt;

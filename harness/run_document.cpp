@@ -219,8 +219,8 @@ void fill_case_entry(nlohmann::json& entry, const process_result& ended, const s
   entry["results"] = results_by_point(case_result);
   // Derived before the checks, so a reference on pct_of_peak is judged like any metric.
   add_pct_of_peak(entry["results"], entry["benchmark"].get<std::string>(), system);
-  entry["checks"] =
-      evaluate_checks(entry["results"], entry["benchmark"].get<std::string>(), system, ranks_expected);
+  entry["checks"] = evaluate_checks(entry["results"], entry["benchmark"].get<std::string>(), system,
+                                    ranks_expected, entry["params"]);
   if (!rank_errors.empty()) {
     rank_errors.resize(rank_errors.size() - 2);
     mark_not_completed(entry, "error", outcome::error, rank_errors, log_file);

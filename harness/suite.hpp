@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/measure.hpp"
+#include "harness/metric_spec.hpp"
 #include "harness/param_spec.hpp"
 #include "harness/result.hpp"
 
@@ -37,6 +38,8 @@ class suite {
   virtual std::vector<std::string> benchmarks() const = 0;
   virtual std::string description(std::string_view benchmark) const = 0;
   virtual std::vector<param_spec> parameters(std::string_view benchmark) const = 0;
+  // Every metric the benchmark reports (name, unit, better, statistic, scope, when), as run() reports them.
+  virtual std::vector<metric_spec> metrics(std::string_view benchmark) const = 0;
   // Backends this build can run the benchmark on ("cpu", "cuda").
   virtual std::vector<std::string> backends() const = 0;
   // Runs one case on this rank. `params` holds every declared parameter (defaults filled in); parameters

@@ -1,12 +1,16 @@
 // Loading a system file: the machine's size and datasheet peaks, and the reference numbers its results are
-// judged against. Validated as strictly as plans; benchmark names are not checked here (no registry is needed
-// to read a system file), but every key, number, tolerance and direction is.
+// judged against. Validated as strictly as plans: every key, number, tolerance and direction, and — given the
+// registry — each reference's benchmark, metric, `where:` parameters and values, and unit against what the
+// benchmark declares (harness/system_references.cpp then checks the references against a plan's points).
 #include <fmt/format.h>
 
 #include <filesystem>
 
+#include "harness/peak_table.hpp"
 #include "harness/plan.hpp"
 #include "harness/plan_params.hpp"
+#include "harness/registry.hpp"
+#include "harness/verdicts.hpp"
 #include "harness/yaml_reader.hpp"
 
 namespace exacheck {
@@ -46,7 +50,8 @@ std::optional<tolerance> read_tolerance(yaml_reader& reader, const yaml_entry& e
 
 class system_loader {
  public:
-  explicit system_loader(const std::string& path) : m_reader(path), m_path(path) {}
+  system_loader(const std::string& path, const registry* suites)
+      : m_reader(path), m_path(path), m_suites(suites) {}
 
   system_spec load() {
     std::string bytes;
@@ -135,6 +140,7 @@ class system_loader {
     };
     for (const auto& e : map->entries) {
       const std::string name = what + " " + e.key;
+      ref.located[e.key] = m_reader.location_of(e);
       if (e.key == "benchmark") {
         ref.benchmark = keep(m_reader.read_string(e, name)).value_or("");
       } else if (e.key == "metric") {
@@ -156,6 +162,75 @@ class system_loader {
         ok = read_where(e, what, ref) && ok;
       }
     }
+    if (m_suites && !ref.benchmark.empty()) ok = check_against_suite(*map, what, ref) && ok;
+    return ok;
+  }
+
+  // The reference against what its benchmark declares: its metrics (with the derived pct_of_peak), its
+  // parameters for `where:` (values read as a plan reads them), and the metric's unit for `unit`.
+  bool check_against_suite(const yaml_map& map, const std::string& what, reference& ref) {
+    const suite* s = m_suites->find(ref.benchmark);
+    if (!s) {
+      const auto names = m_suites->benchmark_names();
+      m_reader.report(ref.located["benchmark"], what + ": unknown benchmark '" + ref.benchmark + "'",
+                      "one of: " + join_choices(names, ", "), did_you_mean(ref.benchmark, names));
+      return false;
+    }
+    bool ok = true;
+    const auto metrics = reported_metrics(*s, ref.benchmark);
+    const metric_spec* metric = find_metric_spec(metrics, ref.metric);
+    if (!metric && !ref.metric.empty()) {
+      const auto names = metric_names(metrics);
+      m_reader.report(ref.located["metric"],
+                      fmt::format("{}: benchmark '{}' has no metric '{}'", what, ref.benchmark, ref.metric),
+                      "one of: " + join_choices(names, ", ") + " (exacheck list " + ref.benchmark + ")",
+                      did_you_mean(ref.metric, names));
+      ok = false;
+    }
+    if (const auto* where = map.find("where"); where && where->value.IsMap())
+      ok = check_where(*where, what, *s, ref) && ok;
+    if (metric && !ref.unit.empty() && !unit_conversion(metric->unit, ref.unit)) {
+      const auto units = units_like(metric->unit);
+      const auto quantity = unit_quantity(ref.unit);
+      const std::string measured_in =
+          fmt::format("{} {} is measured in {}", ref.benchmark, ref.metric, metric->unit);
+      m_reader.report(
+          ref.located["unit"],
+          quantity
+              ? fmt::format("{} unit '{}' is a unit of {}, but {}", what, ref.unit, *quantity, measured_in)
+              : fmt::format("{} unit '{}' is not a unit exacheck knows ({})", what, ref.unit, measured_in),
+          "one of: " + join_choices(units, ", "), did_you_mean(ref.unit, units));
+      ok = false;
+    }
+    return ok;
+  }
+
+  bool check_where(const yaml_entry& entry, const std::string& what, const suite& s, reference& ref) {
+    const auto params = s.parameters(ref.benchmark);
+    std::vector<std::string> names;
+    for (const auto& p : params) names.push_back(p.name);
+    bool ok = true;
+    for (auto it = entry.value.begin(); it != entry.value.end(); ++it) {
+      if (!it->first.IsScalar() || !it->second.IsScalar()) continue;  // reported by read_where_point
+      const std::string key = it->first.Scalar();
+      const yaml_entry item{key, it->first, it->second};
+      ref.located["where." + key] = m_reader.location_of(item);
+      const param_spec* spec = find_param(params, key);
+      if (!spec) {
+        m_reader.report(
+            m_reader.location_of(it->first),
+            fmt::format("{} where: '{}' is not a parameter of benchmark '{}'", what, key, ref.benchmark),
+            "one of: " + join_choices(names, ", "), did_you_mean(key, names));
+        ok = false;
+        continue;
+      }
+      auto value = read_param_scalar(m_reader, it->second, m_reader.location_of(item), *spec,
+                                     fmt::format("{} where {}", what, key));
+      if (value)
+        ref.where[key] = std::move(*value);  // normalised as in plans, so that it matches the points
+      else
+        ok = false;
+    }
     return ok;
   }
 
@@ -166,12 +241,17 @@ class system_loader {
 
   yaml_reader m_reader;
   std::string m_path;
+  const registry* m_suites = nullptr;  // null: references are checked for form only
 };
 
 }  // namespace
 
 system_spec load_system(const std::string& path) {
-  return system_loader(path).load();
+  return system_loader(path, nullptr).load();
+}
+
+system_spec load_system(const std::string& path, const registry& suites) {
+  return system_loader(path, &suites).load();
 }
 
 }  // namespace exacheck

@@ -68,7 +68,8 @@ bool is_worse(const metric& candidate, const metric& current) {
 
 // The metric check: pick the value (worst rank or global), fail closed, compare with the reference.
 nlohmann::json metric_check(const nlohmann::json& point, const std::string& name,
-                            const std::string& benchmark, const system_spec* system, int ranks_expected) {
+                            const std::string& benchmark, const system_spec* system, int ranks_expected,
+                            const nlohmann::json& requested) {
   const bool global = point.value("scope", "rank") == "global";
   std::optional<metric> chosen;
   int chosen_rank = -1, measured = 0;
@@ -121,7 +122,7 @@ nlohmann::json metric_check(const nlohmann::json& point, const std::string& name
                                   chosen_rank, name, std::isfinite(chosen->value) ? "0" : "NaN/inf");
     return check;
   }
-  const auto refs = system ? matching_references(*system, benchmark, name, point.at("params"))
+  const auto refs = system ? matching_references(*system, benchmark, name, point.at("params"), requested)
                            : std::vector<const reference*>{};
   if (refs.empty()) {
     check["reason"] = "no reference for this metric";
@@ -192,6 +193,24 @@ std::optional<double> unit_conversion(const std::string& from, const std::string
   return a->to_base / b->to_base;
 }
 
+std::optional<std::string> unit_quantity(const std::string& unit) {
+  if (const unit_scale* u = find_unit(unit)) return std::string(u->quantity);
+  return std::nullopt;
+}
+
+std::vector<std::string> units_like(const std::string& unit) {
+  const unit_scale* known = find_unit(unit);
+  if (!known) return {unit};
+  std::vector<const unit_scale*> same;
+  for (const auto& u : unit_scales)
+    if (u.quantity == known->quantity) same.push_back(&u);
+  std::stable_sort(same.begin(), same.end(),
+                   [](const unit_scale* a, const unit_scale* b) { return a->to_base < b->to_base; });
+  std::vector<std::string> units;
+  for (const auto* u : same) units.emplace_back(u->unit);
+  return units;
+}
+
 reference_bounds bounds_of(const reference& ref) {
   // A tolerance is a distance from the reference: the lower bound lies below it, the upper above, whatever
   // sign it was written with ("-5%" and "5%" mean the same lower bound).
@@ -236,7 +255,8 @@ nlohmann::json results_by_point(const nlohmann::json& case_result) {
 }
 
 nlohmann::json evaluate_checks(const nlohmann::json& results, const std::string& benchmark,
-                               const system_spec* system, int ranks_expected) {
+                               const system_spec* system, int ranks_expected,
+                               const nlohmann::json& requested) {
   nlohmann::json checks = nlohmann::json::array();
   for (const auto& point : results) {
     const auto& ranks = point.at("ranks");
@@ -275,7 +295,7 @@ nlohmann::json evaluate_checks(const nlohmann::json& results, const std::string&
     if (names.empty() && verified == 0)
       checks.push_back(make_check("run", params, outcome::fail, "the point produced no metric and no check"));
     for (const auto& name : names)
-      checks.push_back(metric_check(point, name, benchmark, system, ranks_expected));
+      checks.push_back(metric_check(point, name, benchmark, system, ranks_expected, requested));
   }
   return checks;
 }

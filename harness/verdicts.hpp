@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/outcome.hpp"
 #include "harness/plan.hpp"
@@ -14,9 +15,10 @@ namespace exacheck {
 nlohmann::json results_by_point(const nlohmann::json& case_result);
 
 // One check per (point, metric), plus correctness and skipped points. `system` may be null (no references:
-// every metric is RECORDED).
+// every metric is RECORDED). `requested`: the case's parameters as the plan gave them (matching_references).
 nlohmann::json evaluate_checks(const nlohmann::json& results, const std::string& benchmark,
-                               const system_spec* system, int ranks_expected);
+                               const system_spec* system, int ranks_expected,
+                               const nlohmann::json& requested = nlohmann::json());
 
 // A reference's acceptable range, in the reference's unit.
 struct reference_bounds {
@@ -27,6 +29,13 @@ reference_bounds bounds_of(const reference& ref);
 // Factor that converts a value in `from` into `to` (e.g. "GFLOP/s" → "TFLOP/s" is 1e-3); nullopt when the
 // units are not the same quantity.
 std::optional<double> unit_conversion(const std::string& from, const std::string& to);
+
+// The quantity a unit of the unit table measures ("flops", "bandwidth", "time", ...); nullopt for a unit the
+// table does not know.
+std::optional<std::string> unit_quantity(const std::string& unit);
+// `unit` and every unit it converts to (the same quantity), smallest first; just `unit` when the table does
+// not know it (a metric's own unit, such as "x" or "MHz", is always valid for it).
+std::vector<std::string> units_like(const std::string& unit);
 
 // A check record with no measured value (correctness, run, skipped checks); metric checks fill in the rest.
 nlohmann::json make_check(const std::string& metric_name, const nlohmann::json& params, outcome result,

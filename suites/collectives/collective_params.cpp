@@ -125,6 +125,38 @@ std::vector<param_spec> collective_parameters(collective op) {
   return specs;
 }
 
+std::vector<metric_spec> collective_metrics(collective op) {
+  const std::string slowest_per_iteration = "median of per-iteration max over ranks";
+  const auto global = [](std::string name, std::string unit, better direction, std::string statistic,
+                         std::string description) {
+    return metric_spec{.name = std::move(name),
+                       .unit = std::move(unit),
+                       .better_is = direction,
+                       .statistic = std::move(statistic),
+                       .scope = metric_scope::global,
+                       .description = std::move(description)};
+  };
+  metric_spec busbw = global("busbw", "GB/s", better::higher, slowest_per_iteration,
+                             fmt::format("bus bandwidth: algbw × {} (nccl-tests)", factor_formula(op)));
+  // The factor (n−1)/n or 2(n−1)/n is 0 on one rank: nothing crosses a bus, and busbw is not reported.
+  if (bus_bandwidth_factor(op, 1) == 0) busbw.min_ranks = 2;
+  return {
+      global("time", "us", better::lower, slowest_per_iteration,
+             "slowest rank's time per blocking call (untimed barrier before each sample)"),
+      global("algbw", "GB/s", better::higher, slowest_per_iteration,
+             "algorithm bandwidth: bytes / time, GB = 1e9 B (nccl-tests)"),
+      std::move(busbw),
+      global("latency_min", "us", better::lower, "min over ranks of each rank's median",
+             "fastest rank's median time of one call"),
+      global("latency_avg", "us", better::lower, "mean over ranks of each rank's median",
+             "average over ranks of each rank's median time of one call"),
+      global("latency_max", "us", better::lower, "max over ranks of each rank's median",
+             "slowest rank's median time of one call"),
+      global("slowest_rank_ratio", "x", better::lower, "max over ranks of each rank's median / their median",
+             "the slowest rank's median time / the median over ranks of each rank's median (≥ 1)"),
+  };
+}
+
 std::string correctness_method(element_type dtype, bool in_place) {
   return fmt::format(
       "every output element compared exactly with the known result of inputs {}{}",

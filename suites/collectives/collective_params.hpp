@@ -1,10 +1,12 @@
 #pragma once
-// The collectives' parameters and texts as data: the parameter table (`exacheck list`, plan validation and
-// docs read it), each benchmark's description, and the correctness method recorded with each point.
+// The collectives' parameters, metrics and texts as data: the parameter and metric tables (`exacheck list`,
+// plan validation and docs read it), each benchmark's description, and the correctness method recorded with
+// each point.
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "harness/metric_spec.hpp"
 #include "harness/param_spec.hpp"
 #include "suites/collectives/collective_formulas.hpp"
 
@@ -19,6 +21,9 @@ std::string factor_formula(collective op);
 std::string collective_description(collective op);
 // bytes, dtype, in_place, cuda_graph (and root for broadcast and reduce).
 std::vector<param_spec> collective_parameters(collective op);
+// time, algbw, busbw (not on one rank where its factor is 0), latency_min/avg/max, slowest_rank_ratio: every
+// one global (the same on every rank).
+std::vector<metric_spec> collective_metrics(collective op);
 // How a point's output was checked, for its correctness record.
 std::string correctness_method(element_type dtype, bool in_place);
 

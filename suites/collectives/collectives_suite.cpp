@@ -71,6 +71,10 @@ class collectives_suite final : public suite {
     return collective_parameters(parse(benchmark));
   }
 
+  std::vector<metric_spec> metrics(std::string_view benchmark) const override {
+    return collective_metrics(parse(benchmark));
+  }
+
   std::vector<std::string> backends() const override {
     return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
   }

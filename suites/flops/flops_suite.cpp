@@ -184,6 +184,32 @@ class flops_suite final : public suite {
     };
   }
 
+  std::vector<metric_spec> metrics(std::string_view) const override {
+    return {
+        {.name = "tflops",
+         .unit = "TFLOP/s",
+         .better_is = better::higher,
+         .statistic = "median",
+         .scope = metric_scope::rank,
+         .description = "operations of one run (FMA = 2, MMA = 2·M·N·K) / median time"},
+        {.name = "sm_clock_mhz",
+         .unit = "MHz",
+         .better_is = better::higher,
+         .statistic = "median",
+         .scope = metric_scope::rank,
+         .description = "SM clock measured during the timed kernel (clock64 cycles / globaltimer ns)",
+         .backends = {"cuda"}},
+        {.name = "pct_of_peak_at_clock",
+         .unit = "%",
+         .better_is = better::higher,
+         .statistic = "median",
+         .scope = metric_scope::rank,
+         .description = "achieved / (SMs × ops per clock per SM × measured clock), where the GPU's per-clock "
+                        "peak is known (suites/flops/peak_per_clock.hpp)",
+         .backends = {"cuda"}},
+    };
+  }
+
   std::vector<std::string> backends() const override {
     return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
   }

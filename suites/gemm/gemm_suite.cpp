@@ -100,6 +100,23 @@ class gemm_suite final : public suite {
     };
   }
 
+  std::vector<metric_spec> metrics(std::string_view) const override {
+    return {
+        {.name = "tflops",
+         .unit = "TFLOP/s",
+         .better_is = better::higher,
+         .statistic = "median",
+         .scope = metric_scope::rank,
+         .description = "2·M·N·K·batch / median time of one call"},
+        {.name = "time",
+         .unit = "s",
+         .better_is = better::lower,
+         .statistic = "median",
+         .scope = metric_scope::rank,
+         .description = "median time of one call (of `batch` products)"},
+    };
+  }
+
   std::vector<std::string> backends() const override {
     return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
   }

@@ -93,6 +93,20 @@ std::vector<copy_metric_spec> copy_metrics(copy_direction direction) {
   return {};
 }
 
+std::vector<metric_spec> copybw_metrics() {
+  std::vector<metric_spec> specs;
+  for (auto direction : {copy_direction::h2d, copy_direction::d2h, copy_direction::d2d, copy_direction::p2p})
+    for (auto& copy : copy_metrics(direction))
+      specs.push_back({.name = std::move(copy.name),
+                       .unit = "GB/s",
+                       .better_is = better::higher,
+                       .statistic = "median",
+                       .scope = metric_scope::rank,
+                       .description = std::move(copy.meaning),
+                       .only_where = {{"direction", to_string(direction)}}});
+  return specs;
+}
+
 std::uint64_t copy_seed(std::uint64_t run_seed, int rank, std::uint64_t bytes, int src_device,
                         int dst_device) {
   std::uint64_t seed = copy_pattern_word(static_cast<std::uint64_t>(rank), run_seed);

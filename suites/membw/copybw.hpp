@@ -26,6 +26,8 @@ struct copy_metric_spec {
   std::string meaning;
 };
 std::vector<copy_metric_spec> copy_metrics(copy_direction direction);
+// Every direction's metrics as the suite declares them: each reported only where `direction` is its own.
+std::vector<metric_spec> copybw_metrics();
 
 // The pattern seed of one copy: from the run's seed, the rank, the size and the GPU pair (0, 0 outside p2p),
 // so that no two points share a pattern and a stale destination from an earlier point never passes. Never 0.

@@ -107,6 +107,21 @@ class membw_suite final : public suite {
     };
   }
 
+  std::vector<metric_spec> metrics(std::string_view benchmark) const override {
+    if (benchmark == "copybw") return copybw_metrics();
+    std::vector<metric_spec> specs;
+    for (const auto& info : stream_kernels)
+      specs.push_back({.name = fmt::format("{}_bandwidth", info.label),
+                       .unit = "GB/s",
+                       .better_is = better::higher,
+                       .statistic = "best_excluding_first",
+                       .scope = metric_scope::rank,
+                       .description = fmt::format("STREAM {} ({}): {} arrays × array bytes / best time "
+                                                  "excluding the first iteration",
+                                                  info.label, info.formula, info.arrays_moved)});
+    return specs;
+  }
+
   std::vector<std::string> backends() const override {
     return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
   }

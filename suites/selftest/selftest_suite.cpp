@@ -51,6 +51,15 @@ class selftest_suite final : public suite {
     };
   }
 
+  std::vector<metric_spec> metrics(std::string_view) const override {
+    return {{.name = "loop_rate",
+             .unit = "GOP/s",
+             .better_is = better::higher,
+             .statistic = "median",
+             .scope = metric_scope::rank,
+             .description = "iterations of the timed loop per second / 1e9"}};
+  }
+
   std::vector<std::string> backends() const override { return {"cpu"}; }
 
   std::vector<point_result> run(const run_context& ctx, std::string_view,

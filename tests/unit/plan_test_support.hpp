@@ -17,7 +17,7 @@
 namespace exacheck::testing {
 
 // Benchmarks: "gemm" (string enum, integers with bounds, a required integer, number, boolean, duration) and
-// "allreduce" (a byte size swept inside the worker, an enum, a boolean).
+// "allreduce" (a byte size swept inside the worker, an enum, a boolean), each with a few metrics.
 class fake_suite : public suite {
  public:
   std::vector<std::string> benchmarks() const override { return {"gemm", "allreduce"}; }
@@ -41,6 +41,23 @@ class fake_suite : public suite {
         {"dtype", param_type::string, "", "fp32", {"int32", "fp32", "fp64"}, {}, {}, false, "element type"},
         {"in_place", param_type::boolean, "", false, {}, {}, {}, false, "in-place operation"},
     };
+  }
+  // gemm: tflops and time per rank; allreduce: busbw (2 or more ranks) and time, global.
+  std::vector<metric_spec> metrics(std::string_view benchmark) const override {
+    if (benchmark == "gemm")
+      return {{.name = "tflops", .unit = "TFLOP/s", .better_is = better::higher, .statistic = "median"},
+              {.name = "time", .unit = "s", .better_is = better::lower, .statistic = "median"}};
+    return {{.name = "busbw",
+             .unit = "GB/s",
+             .better_is = better::higher,
+             .statistic = "median",
+             .scope = metric_scope::global,
+             .min_ranks = 2},
+            {.name = "time",
+             .unit = "us",
+             .better_is = better::lower,
+             .statistic = "median",
+             .scope = metric_scope::global}};
   }
   std::vector<std::string> backends() const override { return {"cpu"}; }
   std::vector<point_result> run(const run_context&, std::string_view, const param_values&) override {
@@ -89,6 +106,18 @@ class plan_files : public ::testing::Test {
     const std::string path = write("system.yaml", yaml);
     try {
       load_system(path);
+    } catch (const validation_error& e) {
+      return e.issues();
+    }
+    ADD_FAILURE() << "the system file loaded, but validation should have failed:\n" << yaml;
+    return {};
+  }
+
+  // The same with the registry: references are also checked against the benchmarks' metrics and parameters.
+  std::vector<validation_issue> system_issues_against_suites(const std::string& yaml) {
+    const std::string path = write("system.yaml", yaml);
+    try {
+      load_system(path, m_registry);
     } catch (const validation_error& e) {
       return e.issues();
     }

@@ -231,5 +231,19 @@ TEST(matching_references, numbers_compare_numerically_and_missing_keys_never_mat
   EXPECT_EQ(found[0]->value, 1);
 }
 
+TEST(matching_references, a_parameter_the_worker_resolved_matches_the_value_the_plan_gave) {
+  system_spec system;
+  system.references = {make_reference("flops", "tflops", {{"dtype", "fp64"}, {"engine", "auto"}}, 1),
+                       make_reference("allreduce", "busbw", {{"bytes", 16}}, 2)};
+  const nlohmann::json point = {{"dtype", "fp64"}, {"engine", "cpu_simd"}};
+  EXPECT_TRUE(matching_references(system, "flops", "tflops", point).empty());
+  ASSERT_EQ(
+      matching_references(system, "flops", "tflops", point, {{"dtype", "fp64"}, {"engine", "auto"}}).size(),
+      1u);
+  // A list swept inside the worker names no single point: bytes 8 is not bytes 16.
+  EXPECT_TRUE(
+      matching_references(system, "allreduce", "busbw", {{"bytes", 8}}, {{"bytes", {8, 16}}}).empty());
+}
+
 }  // namespace
 }  // namespace exacheck

@@ -98,5 +98,17 @@ TEST_F(plan_outliers, spread_rule_needs_a_known_benchmark_a_metric_and_a_positiv
             std::string::npos);
 }
 
+TEST_F(plan_outliers, spread_rule_names_a_metric_its_benchmark_declares) {
+  const auto issues = plan_issues(header + R"(outliers:
+  spread:
+    - {benchmark: gemm, metric: tflop, max_pct: 5}
+    - {benchmark: allreduce, metric: busbw, max_pct: 5}
+)");
+  ASSERT_EQ(issues.size(), 1u);
+  const auto metric = issue_with(issues, "outliers spread #1: benchmark 'gemm' has no metric 'tflop'");
+  EXPECT_EQ(metric.suggestion, "tflops");
+  EXPECT_EQ(metric.where.line, 6);
+}
+
 }  // namespace
 }  // namespace exacheck

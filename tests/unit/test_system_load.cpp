@@ -90,6 +90,64 @@ references:
   issue_with(issues, "reference #3 where dtype is a list");
 }
 
+TEST_F(system_load, references_name_a_known_benchmark_metric_and_parameters) {
+  const auto issues = system_issues_against_suites(R"(schema: exacheck/system/v1
+name: box
+references:
+  - {benchmark: gemmm, metric: tflops, value: 1, unit: TFLOP/s}
+  - {benchmark: gemm, metric: tflop, value: 1, unit: TFLOP/s}
+  - {benchmark: gemm, metric: tflops, where: {dtpye: bf16}, value: 1, unit: TFLOP/s}
+  - {benchmark: gemm, metric: tflops, where: {dtype: bf61, m: big, settle: 90s}, value: 1, unit: TFLOP/s}
+)");
+  const auto benchmark = issue_with(issues, "reference #1: unknown benchmark 'gemmm'");
+  EXPECT_EQ(benchmark.suggestion, "gemm");
+  EXPECT_EQ(benchmark.where.line, 4);
+  EXPECT_EQ(benchmark.where.column, 17);
+  const auto metric = issue_with(issues, "reference #2: benchmark 'gemm' has no metric 'tflop'");
+  EXPECT_EQ(metric.suggestion, "tflops");
+  EXPECT_NE(metric.expected.find("tflops, time, pct_of_peak"), std::string::npos) << metric.expected;
+  EXPECT_EQ(metric.where.line, 5);
+  const auto key = issue_with(issues, "reference #3 where: 'dtpye' is not a parameter of benchmark 'gemm'");
+  EXPECT_EQ(key.suggestion, "dtype");
+  EXPECT_EQ(key.where.line, 6);
+  // Values are checked as a plan's are: allowed values, types, bounds.
+  EXPECT_EQ(issue_with(issues, "reference #4 where dtype is 'bf61'").suggestion, "bf16");
+  issue_with(issues, "reference #4 where m is 'big', not an integer");
+  EXPECT_NE(issue_with(issues, "reference #4 where settle is '90s', out of range").expected.find("60s"),
+            std::string::npos);
+  EXPECT_EQ(issues.size(), 6u);
+}
+
+TEST_F(system_load, reference_units_must_be_of_the_metrics_quantity) {
+  const auto issues = system_issues_against_suites(R"(schema: exacheck/system/v1
+name: box
+references:
+  - {benchmark: gemm, metric: tflops, value: 1, unit: TFLOPS}
+  - {benchmark: gemm, metric: tflops, value: 1, unit: GB/s}
+  - {benchmark: gemm, metric: time, value: 1, unit: ms}
+  - {benchmark: allreduce, metric: time, value: 12.5, unit: us}
+)");
+  ASSERT_EQ(issues.size(), 2u);
+  const auto unknown = issue_with(issues, "reference #1 unit 'TFLOPS' is not a unit exacheck knows");
+  EXPECT_EQ(unknown.suggestion, "TFLOP/s");
+  EXPECT_NE(unknown.message.find("gemm tflops is measured in TFLOP/s"), std::string::npos);
+  EXPECT_EQ(unknown.where.line, 4);
+  const auto other = issue_with(issues, "reference #2 unit 'GB/s' is a unit of bandwidth");
+  EXPECT_NE(other.expected.find("GFLOP/s, TFLOP/s"), std::string::npos) << other.expected;
+}
+
+TEST_F(system_load, where_values_are_normalised_like_plan_parameters) {
+  const std::string path = write("box.yaml", R"(schema: exacheck/system/v1
+name: box
+references:
+  - {benchmark: gemm, metric: time, where: {settle: 500ms, workspace: 1MiB, alpha: 2}, value: 1, unit: s}
+)");
+  const system_spec s = load_system(path, m_registry);
+  ASSERT_EQ(s.references.size(), 1u);
+  EXPECT_EQ(s.references[0].where, nlohmann::json({{"settle", 0.5}, {"workspace", 1 << 20}, {"alpha", 2.0}}));
+  EXPECT_EQ(s.references[0].located.at("where.settle").line, 4);
+}
+
 TEST_F(system_load, sizes_and_peaks_are_checked) {
   const auto issues = system_issues(R"(schema: exacheck/system/v1
 name: box
