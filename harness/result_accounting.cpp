@@ -8,7 +8,6 @@
 #include <map>
 #include <optional>
 #include <random>
-#include <tuple>
 
 #include "harness/physical_limits.hpp"
 
@@ -73,7 +72,26 @@ struct metric_tally {
   int highest_rank = -1;
   std::string unit;
   rate_ceiling ceiling;
+  // Its ceilings, one per unit and kind of host: the same one or two for thousands of ranks.
+  struct cached_ceiling {
+    std::string unit;
+    std::optional<cpu_capacity> cpu;
+    std::optional<rate_ceiling> ceiling;
+  };
+  std::vector<cached_ceiling> ceilings;
 };
+
+bool same_host_kind(const std::optional<cpu_capacity>& a, const std::optional<cpu_capacity>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  return !a || (a->logical_cpus == b->logical_cpus && a->max_clock_hz == b->max_clock_hz &&
+                a->vector_bits == b->vector_bits);
+}
+
+const std::string& string_member(const nlohmann::json& object, const char* key) {
+  static const std::string none;
+  const auto& value = member(object, key);
+  return value.is_string() ? value.get_ref<const std::string&>() : none;
+}
 
 class point_accountant {
  public:
@@ -94,7 +112,6 @@ class point_accountant {
 
  private:
   void account_point(const std::vector<rank_view>& ranks, std::size_t index, std::size_t count) {
-    m_ceilings.clear();
     std::vector<const nlohmann::json*> points(ranks.size(), nullptr);
     std::vector<int> without;
     const nlohmann::json* first = nullptr;
@@ -123,7 +140,8 @@ class point_accountant {
     for (std::size_t r = 0; r < ranks.size(); ++r) {
       const auto& list = member(*points[r], "metrics");
       if (list.is_array())
-        for (const auto& m : list) tally(metrics, ranks, r, *points[r], m, scope == "global");
+        for (std::size_t j = 0; j < list.size(); ++j)
+          tally(metrics, ranks, r, *points[r], j, list[j], scope == "global");
       if (member(member(*points[r], "correctness"), "checked") != true) unverified.push_back(ranks[r].rank);
     }
     if (metrics.empty() && unverified.size() == ranks.size()) {
@@ -153,16 +171,20 @@ class point_accountant {
   // memory — a collective of one rank moves nothing at all — so only the absolute ceilings apply to it, not
   // the host's.
   void tally(std::vector<metric_tally>& metrics, const std::vector<rank_view>& ranks, std::size_t r,
-             const nlohmann::json& point, const nlohmann::json& m, bool global) {
-    const std::string name = text(m, "name");
+             const nlohmann::json& point, std::size_t position, const nlohmann::json& m, bool global) {
+    const std::string& name = string_member(m, "name");
     if (name.empty()) return;
-    auto found = std::find_if(metrics.begin(), metrics.end(), [&](const auto& t) { return t.name == name; });
-    if (found == metrics.end()) {
+    // Ranks list a point's metrics in the same order: the one at the same position is nearly always it.
+    metric_tally* found =
+        position < metrics.size() && metrics[position].name == name ? &metrics[position] : nullptr;
+    for (std::size_t i = 0; !found && i < metrics.size(); ++i)
+      if (metrics[i].name == name) found = &metrics[i];
+    if (!found) {
       metric_tally added;
       added.name = name;
       added.reported.assign(ranks.size(), 0);
       metrics.push_back(std::move(added));
-      found = std::prev(metrics.end());
+      found = &metrics.back();
     }
     found->reported[r] = 1;
     const auto& value = member(m, "value");
@@ -171,8 +193,8 @@ class point_accountant {
       return;
     }
     const double number = value.get<double>();
-    const std::string unit = text(m, "unit");
-    const auto ceiling = ceiling_of(name, unit, point, global ? std::nullopt : ranks[r].cpu);
+    const std::string& unit = string_member(m, "unit");
+    const auto& ceiling = ceiling_of(*found, unit, point, global ? std::nullopt : ranks[r].cpu);
     if (!ceiling || number <= ceiling->value) return;
     found->above.push_back(ranks[r].rank);
     if (found->highest_rank < 0 || number > found->highest) {
@@ -219,25 +241,19 @@ class point_accountant {
     }
   }
 
-  // The ceiling of a metric of the point being accounted for, once per metric and kind of host, not per rank:
-  // the same few figures for thousands of ranks (the cache is the point's: account_point clears it).
-  std::optional<rate_ceiling> ceiling_of(const std::string& name, const std::string& unit,
-                                         const nlohmann::json& point,
-                                         const std::optional<cpu_capacity>& cpu) {
-    const auto key = std::make_tuple(name, unit, cpu.has_value(), cpu ? cpu->logical_cpus : 0,
-                                     cpu ? cpu->max_clock_hz : 0.0, cpu ? cpu->vector_bits : 0);
-    const auto cached = m_ceilings.find(key);
-    if (cached != m_ceilings.end()) return cached->second;
-    auto ceiling = ceiling_for(m_launched.benchmark, member(point, "params"), unit, m_peak_per_gpu, cpu);
-    m_ceilings.emplace(key, ceiling);
-    return ceiling;
+  const std::optional<rate_ceiling>& ceiling_of(metric_tally& metric, const std::string& unit,
+                                                const nlohmann::json& point,
+                                                const std::optional<cpu_capacity>& cpu) {
+    for (const auto& c : metric.ceilings)
+      if (c.unit == unit && same_host_kind(c.cpu, cpu)) return c.ceiling;
+    metric.ceilings.push_back(
+        {unit, cpu, ceiling_for(m_launched.benchmark, member(point, "params"), unit, m_peak_per_gpu, cpu)});
+    return metric.ceilings.back().ceiling;
   }
 
   const launched_case& m_launched;
   const nlohmann::json* m_peak_per_gpu;
   std::vector<std::string>& m_problems;
-  std::map<std::tuple<std::string, std::string, bool, int, double, int>, std::optional<rate_ceiling>>
-      m_ceilings;
 };
 
 // The result's identity: this case, this launch. A foreign file says nothing about this case.
