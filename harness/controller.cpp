@@ -21,6 +21,7 @@
 #include "harness/process.hpp"
 #include "harness/provenance.hpp"
 #include "harness/registry.hpp"
+#include "harness/result_accounting.hpp"
 #include "harness/run_directory.hpp"
 #include "harness/run_document.hpp"
 #include "harness/system_references.hpp"
@@ -128,9 +129,12 @@ std::vector<prepared_case> prepare_cases(const plan& p, const run_options& optio
   return prepared;
 }
 
-void write_case_file(const prepared_case& pc) {
+// Returns the launch's token: random, written in case.json for the worker to echo in its result, so that a
+// result file this launch did not write is never taken for its own (harness/result_accounting.hpp).
+std::string write_case_file(const prepared_case& pc) {
   fs::create_directories(pc.dir);
   const auto& c = pc.spec;
+  const std::string token = new_launch_token();
   const nlohmann::json case_json = {{"schema", "exacheck/case/v1"},
                                     {"id", c.id},
                                     {"name", c.name},
@@ -142,8 +146,10 @@ void write_case_file(const prepared_case& pc) {
                                     {"measurement", c.measurement},
                                     {"seed", std::hash<std::string>{}(c.id) & 0xffffffffu},
                                     {"threads", pc.threads},
-                                    {"ranks", c.ranks}};
+                                    {"ranks", c.ranks},
+                                    {"token", token}};
   write_file_atomically(pc.case_file, case_json.dump(2));
+  return token;
 }
 
 // A case never adopts what an earlier run left in its directory: its result and log go before it launches
@@ -302,9 +308,10 @@ int run_plan(const run_options& options) {
                compact_params(pc.spec.params), pc.spec.ranks);
     std::fflush(stdout);
     process_result ended;
+    std::string token;
     try {
       remove_stale_case_files(pc);
-      write_case_file(pc);
+      token = write_case_file(pc);
       // Long cases (acceptance sizes run for minutes) show they are alive once a minute, on the same line.
       double next_progress_s = 60;
       const auto show_progress = [&](double elapsed_s) {
@@ -320,8 +327,8 @@ int run_plan(const run_options& options) {
       ended.error = e.what();
     }
     const auto aggregation_start = std::chrono::steady_clock::now();
-    complete_case_entry(entry, ended, pc.result_file, pc.log_file, system ? &*system : nullptr,
-                        pc.spec.ranks);
+    complete_case_entry(entry, ended, pc.result_file, pc.log_file, system ? &*system : nullptr, pc.spec.ranks,
+                        token);
     if (ended.how == process_result::ending::interrupted) {
       interrupted = true;
       notice_interrupt();

@@ -7,9 +7,11 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "exacheck_version.hpp"
@@ -75,15 +77,44 @@ std::uint64_t last_level_cache_bytes() {
   return best_size;
 }
 
+int widest_vector_bits(const std::string& cpu_flags) {
+  // SVE's length is the implementation's, up to 2048 bits: the most it can be.
+  static constexpr std::pair<std::string_view, int> widths[] = {
+      {"sve", 2048}, {"avx512f", 512}, {"avx", 256}, {"avx2", 256},
+      {"sse2", 128}, {"asimd", 128},   {"neon", 128}};
+  std::istringstream words(cpu_flags);
+  int widest = 0;
+  for (std::string flag; words >> flag;)
+    for (const auto& [name, bits] : widths)
+      if (flag == name) widest = std::max(widest, bits);
+  return widest;
+}
+
 cpu_info read_cpu_info() {
   cpu_info info;
   std::ifstream cpuinfo("/proc/cpuinfo");
+  double highest_mhz = 0;
   for (std::string line; std::getline(cpuinfo, line);) {
-    if (line.rfind("model name", 0) == 0) {
-      info.model = trim(line.substr(line.find(':') + 1));
-      break;
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const std::string key = trim(line.substr(0, colon)), value = trim(line.substr(colon + 1));
+    if (key == "model name" && info.model.empty()) {
+      info.model = value;
+    } else if (key == "cpu MHz") {
+      try {
+        highest_mhz = std::max(highest_mhz, std::stod(value));
+      } catch (const std::exception&) {
+      }
+    } else if ((key == "flags" || key == "Features") && info.vector_bits == 0) {
+      info.vector_bits = widest_vector_bits(value);
     }
   }
+  std::ifstream max_freq("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq");  // kHz
+  double max_khz = 0;
+  if (max_freq >> max_khz && max_khz > 0)
+    info.max_clock_hz = max_khz * 1e3;
+  else
+    info.max_clock_hz = highest_mhz * 1e6;
   info.logical_cpus = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
   cpu_set_t mask;
   CPU_ZERO(&mask);
@@ -104,7 +135,9 @@ nlohmann::json to_json(const cpu_info& info) {
           {"logical_cpus", info.logical_cpus},
           {"allowed_cpus", info.allowed_cpus},
           {"memory_bytes", info.memory_bytes},
-          {"llc_bytes", info.llc_bytes}};
+          {"llc_bytes", info.llc_bytes},
+          {"max_clock_hz", info.max_clock_hz},
+          {"vector_bits", info.vector_bits}};
 }
 
 nlohmann::json library_versions() {

@@ -12,6 +12,7 @@
 #include "harness/outcome.hpp"
 #include "harness/peak_table.hpp"
 #include "harness/provenance.hpp"
+#include "harness/result_accounting.hpp"
 #include "harness/verdicts.hpp"
 #include "reports/aggregate.hpp"
 
@@ -134,6 +135,7 @@ nlohmann::json make_case_entry(const expanded_case& c, const std::vector<std::st
           {"ranks", c.ranks},
           {"launcher", c.launcher},
           {"backend", c.backend},
+          {"verify", c.verify},
           {"command", command},
           {"status", "pending"},
           {"outcome", nullptr},
@@ -163,7 +165,8 @@ std::string describe_signal(int signal_number) {
 
 namespace {
 void fill_case_entry(nlohmann::json& entry, const process_result& ended, const std::string& result_file,
-                     const std::string& log_file, const system_spec* system, int ranks_expected) {
+                     const std::string& log_file, const system_spec* system, int ranks_expected,
+                     const std::string& launch_token, bool global_points_from_rank_zero) {
   entry["elapsed_s"] = ended.elapsed_s;
   entry["timing"]["launch_s"] = ended.elapsed_s;
   switch (ended.how) {
@@ -205,14 +208,33 @@ void fill_case_entry(nlohmann::json& entry, const process_result& ended, const s
     return;
   }
   std::string rank_errors;
-  double benchmark_s = 0;
-  for (const auto& r : case_result.value("rank_results", nlohmann::json::array())) {
-    if (r.contains("error"))
+  const auto& records = case_result.is_object() ? case_result.value("rank_results", nlohmann::json::array())
+                                                : nlohmann::json::array();
+  for (const auto& r : records)
+    if (r.is_object() && r.contains("error"))
       rank_errors += fmt::format("rank {} on {}: {}; ", r.value("rank", -1), r.value("host", ""),
-                                 r["error"].get<std::string>());
+                                 r["error"].is_string() ? r["error"].get<std::string>() : r["error"].dump());
+  if (!rank_errors.empty()) rank_errors.resize(rank_errors.size() - 2);
+  // Accounted for before anything is judged: a result that is not this launch's, or that misses, repeats or
+  // invents a rank, or holds an impossible number, is ERROR, and none of its numbers reaches run.json's
+  // results (they stay in the case's result.json).
+  const launched_case launched{.case_id = entry.value("id", ""),
+                               .token = launch_token,
+                               .benchmark = entry.value("benchmark", ""),
+                               .ranks = ranks_expected,
+                               .verify = entry.value("verify", true),
+                               .global_points_from_rank_zero = global_points_from_rank_zero};
+  const auto problems = account_for_result(case_result, launched, system ? &system->peak_per_gpu : nullptr);
+  if (!problems.empty()) {
+    std::string message = describe_problems(problems);
+    if (!rank_errors.empty()) message += "; " + rank_errors;
+    mark_not_completed(entry, "error", outcome::error, message, log_file);
+    return;
+  }
+  double benchmark_s = 0;
+  for (const auto& r : records)
     benchmark_s =
         std::max(benchmark_s, r.value("timing", nlohmann::json::object()).value("benchmark_s", 0.0));
-  }
   entry["timing"]["benchmark_s"] = benchmark_s;
   entry["timing"]["launch_s"] = std::max(0.0, ended.elapsed_s - benchmark_s);
   entry["libraries"] = case_result.value("libraries", nlohmann::json::object());
@@ -222,11 +244,13 @@ void fill_case_entry(nlohmann::json& entry, const process_result& ended, const s
   entry["checks"] = evaluate_checks(entry["results"], entry["benchmark"].get<std::string>(), system,
                                     ranks_expected, entry["params"]);
   if (!rank_errors.empty()) {
-    rank_errors.resize(rank_errors.size() - 2);
     mark_not_completed(entry, "error", outcome::error, rank_errors, log_file);
   } else if (ended.exit_code != 0) {
     mark_not_completed(entry, "error", outcome::error,
                        fmt::format("the worker exited with status {}", ended.exit_code), log_file);
+  } else if (entry["checks"].empty()) {
+    mark_not_completed(entry, "error", outcome::error, "the case produced no check: no checks is not a pass",
+                       log_file);
   } else {
     entry["status"] = "completed";
   }
@@ -234,7 +258,8 @@ void fill_case_entry(nlohmann::json& entry, const process_result& ended, const s
 }  // namespace
 
 // Failures and errors first; a case whose answers were verified and whose metrics were all measured, some
-// without a reference, is a PASS (RECORDED only when nothing at all was judged).
+// without a reference, is a PASS (RECORDED only when nothing at all was judged). No checks at all is ERROR:
+// nothing was shown to be right.
 outcome case_outcome(const nlohmann::json& checks) {
   const outcome worst = worst_check_outcome(checks);
   if (worst != outcome::recorded) return worst;
@@ -244,9 +269,11 @@ outcome case_outcome(const nlohmann::json& checks) {
 }
 
 void complete_case_entry(nlohmann::json& entry, const process_result& ended, const std::string& result_file,
-                         const std::string& log_file, const system_spec* system, int ranks_expected) {
+                         const std::string& log_file, const system_spec* system, int ranks_expected,
+                         const std::string& launch_token, bool global_points_from_rank_zero) {
   try {
-    fill_case_entry(entry, ended, result_file, log_file, system, ranks_expected);
+    fill_case_entry(entry, ended, result_file, log_file, system, ranks_expected, launch_token,
+                    global_points_from_rank_zero);
   } catch (const std::exception& e) {
     // A malformed result must cost this case only, never the run.
     mark_not_completed(entry, "error", outcome::error,

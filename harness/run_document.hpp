@@ -42,11 +42,16 @@ nlohmann::json make_run_header(const plan& p, const system_spec* system,
 nlohmann::json make_case_entry(const expanded_case& c, const std::vector<std::string>& command);
 
 // Fills a case entry from how its worker launch ended and the worker's result file (absent when it crashed).
+// The result is accounted for first (harness/result_accounting.hpp): it must carry `launch_token`, the token
+// this launch wrote in its case.json, and account for every one of `ranks_expected` ranks
+// (`global_points_from_rank_zero`: exacheck simulate's collectives, see launched_case).
 void complete_case_entry(nlohmann::json& entry, const process_result& ended, const std::string& result_file,
-                         const std::string& log_file, const system_spec* system, int ranks_expected);
+                         const std::string& log_file, const system_spec* system, int ranks_expected,
+                         const std::string& launch_token, bool global_points_from_rank_zero = false);
 
 // A case's one-word outcome from its checks: the worst, except that a case with some PASS and otherwise only
-// RECORDED checks is a PASS. Used when a case ends and again when fleet checks are added (reports/aggregate).
+// RECORDED checks is a PASS; no checks at all is ERROR, never a pass. Used when a case ends and again when
+// fleet checks are added (reports/aggregate).
 outcome case_outcome(const nlohmann::json& checks);
 
 // Recomputes verdict, exit code, counts and the list of unfinished cases from the cases (called after every

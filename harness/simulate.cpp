@@ -14,6 +14,7 @@
 #include "harness/outcome.hpp"
 #include "harness/process.hpp"
 #include "harness/registry.hpp"
+#include "harness/result_accounting.hpp"
 #include "harness/run_document.hpp"
 #include "reports/aggregate.hpp"
 #include "reports/render.hpp"
@@ -76,13 +77,16 @@ nlohmann::json simulate_run(const plan& p, const system_spec& system, const synt
     const auto& c = cases[i];
     const fs::path dir = fs::path(run_dir) / "cases" / c.id;
     fs::create_directories(dir);
-    const nlohmann::json result = simulate_case_result(c, system, fleet);
+    nlohmann::json result = simulate_case_result(c, system, fleet);
+    // As a worker echoes its case.json's: the simulated result is this launch's.
+    const std::string token = new_launch_token();
+    result["token"] = token;
     process_result ended;
     for (const auto& r : result["rank_results"])
       ended.elapsed_s = std::max(ended.elapsed_s, r["timing"].value("benchmark_s", 0.0));
     write_file_atomically((dir / "result.json").string(), result.dump());
     complete_case_entry(run["cases"][i], ended, (dir / "result.json").string(), (dir / "worker.log").string(),
-                        &system, c.ranks);
+                        &system, c.ranks, token, /*global_points_from_rank_zero=*/true);
   }
   run["provenance"]["finished_at"] = run["provenance"]["started_at"];
   update_summary(run, false, true);

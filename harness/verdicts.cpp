@@ -293,7 +293,9 @@ nlohmann::json evaluate_checks(const nlohmann::json& results, const std::string&
     for (const auto& m : point.value("metrics", nlohmann::json::array()))
       names.push_back(m.value("name", ""));
     if (names.empty() && verified == 0)
-      checks.push_back(make_check("run", params, outcome::fail, "the point produced no metric and no check"));
+      checks.push_back(
+          make_check("run", params, outcome::error,
+                     "the point produced no metric and no correctness check: no checks is not a pass"));
     for (const auto& name : names)
       checks.push_back(metric_check(point, name, benchmark, system, ranks_expected, requested));
   }
@@ -304,7 +306,8 @@ outcome worst_check_outcome(const nlohmann::json& checks) {
   std::vector<outcome> outcomes;
   for (const auto& c : checks)
     if (auto o = outcome_from_string(c.value("outcome", ""))) outcomes.push_back(*o);
-  return outcomes.empty() ? outcome::pass : worst_of(outcomes);
+  // Nothing judged is nothing shown to be right: never a pass.
+  return outcomes.empty() ? outcome::error : worst_of(outcomes);
 }
 
 }  // namespace exacheck

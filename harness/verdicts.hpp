@@ -41,7 +41,7 @@ std::vector<std::string> units_like(const std::string& unit);
 nlohmann::json make_check(const std::string& metric_name, const nlohmann::json& params, outcome result,
                           std::string reason);
 
-// Worst outcome over a list of checks (PASS when empty).
+// Worst outcome over a list of checks; ERROR when there is none (no checks is not a pass).
 outcome worst_check_outcome(const nlohmann::json& checks);
 
 }  // namespace exacheck

@@ -55,8 +55,16 @@ nlohmann::json all_library_versions() {
   return versions;
 }
 
+// With what the host can do at most (logical CPUs, clock, vector width): the controller checks a CPU rank's
+// rates against its own host's ceiling (harness/physical_limits.hpp), not the controller's.
 nlohmann::json cpu_device_description(const cpu_info& cpu, int threads) {
-  return {{"kind", "cpu"}, {"name", cpu.model}, {"threads", threads}, {"llc_bytes", cpu.llc_bytes}};
+  return {{"kind", "cpu"},
+          {"name", cpu.model},
+          {"threads", threads},
+          {"llc_bytes", cpu.llc_bytes},
+          {"logical_cpus", cpu.logical_cpus},
+          {"max_clock_hz", cpu.max_clock_hz},
+          {"vector_bits", cpu.vector_bits}};
 }
 
 }  // namespace
@@ -147,8 +155,10 @@ int run_worker(const worker_options& options) {
   const auto texts = gather_text(rank_record.dump(), MPI_COMM_WORLD, ctx.rank, ctx.ranks);
   int exit_status = rank_record.contains("error") ? 3 : 0;
   if (ctx.rank == 0) {
+    // `token`: the controller's for this launch, echoed: the proof that this launch wrote the file.
     nlohmann::json result = {{"schema", "exacheck/case-result/v1"},
                              {"case_id", case_json.value("id", "")},
+                             {"token", case_json.value("token", "")},
                              {"benchmark", case_json.value("benchmark", "")},
                              {"ranks", ctx.ranks},
                              {"exacheck_version", version},

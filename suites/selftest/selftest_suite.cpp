@@ -11,6 +11,18 @@
 namespace exacheck {
 namespace {
 
+// Tells the compiler that x may have changed, in a register and at no cost: the loop cannot be folded,
+// vectorised or shortened, so `loop` iterations take time in proportion to `loop`.
+inline void opaque(double& x) {
+#if defined(__x86_64__)
+  asm volatile("" : "+x"(x));
+#elif defined(__aarch64__)
+  asm volatile("" : "+w"(x));
+#else
+  asm volatile("" : "+m"(x));
+#endif
+}
+
 class selftest_suite final : public suite {
  public:
   std::vector<std::string> benchmarks() const override { return {"selftest"}; }
@@ -74,10 +86,16 @@ class selftest_suite final : public suite {
 
     const auto loop = params.at("loop").get<long long>();
     volatile double sink = 0;
+    // Read back from a volatile: the compiler cannot know the start value. From 1.0 it could prove x never
+    // changes (1.0 is the recurrence's fixed point in double) and drop the whole loop.
+    volatile double start_value = 1.0;
     const auto result = measure(ctx.measurement, [&] {
       const auto start = std::chrono::steady_clock::now();
-      double x = 1.0;
-      for (long long i = 0; i < loop; ++i) x = x * 0.999999 + 1e-6;
+      double x = start_value;
+      for (long long i = 0; i < loop; ++i) {
+        x = x * 0.999999 + 1e-6;
+        opaque(x);  // each iteration's x is needed by the next: one dependent step per iteration, none folded
+      }
       sink = x;
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     });

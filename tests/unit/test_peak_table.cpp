@@ -173,18 +173,25 @@ TEST(peak_table, the_controller_adds_pct_of_peak_and_judges_a_reference_on_it) {
                                 {"correctness", {{"checked", false}}}};
   nlohmann::json slow_point = point;
   slow_point["metrics"] = slow;
-  const nlohmann::json worker_result = {{"rank_results",
+  // A result as the worker writes it: of this case and launch (case_id, token), answers not verified (the
+  // case's `verify` is off).
+  const nlohmann::json worker_result = {{"schema", "exacheck/case-result/v1"},
+                                        {"case_id", "gemm-1"},
+                                        {"token", "launch-1"},
+                                        {"rank_results",
                                          {{{"rank", 0}, {"host", "node1"}, {"points", {point}}},
                                           {{"rank", 1}, {"host", "node1"}, {"points", {slow_point}}}}}};
   std::ofstream(result_file) << worker_result.dump();
 
-  nlohmann::json entry = {{"benchmark", "gemm"},
+  nlohmann::json entry = {{"id", "gemm-1"},
+                          {"benchmark", "gemm"},
                           {"params", {{"dtype", "bf16"}}},
                           {"ranks", 2},
+                          {"verify", false},
                           {"checks", nlohmann::json::array()},
                           {"timing", nlohmann::json::object()}};
   process_result ended;
-  complete_case_entry(entry, ended, result_file, (dir / "log.txt").string(), &system, 2);
+  complete_case_entry(entry, ended, result_file, (dir / "log.txt").string(), &system, 2, "launch-1");
   std::filesystem::remove_all(dir);
 
   ASSERT_EQ(entry["results"].size(), 1u);

@@ -4,6 +4,7 @@
 
 #include "../support/rank_records.hpp"
 #include "harness/plan.hpp"
+#include "harness/run_document.hpp"
 #include "harness/verdicts.hpp"
 
 using namespace exacheck;
@@ -216,4 +217,20 @@ TEST(verdicts, a_point_describes_its_metrics_once_and_its_ranks_hold_the_numbers
   const auto& triad = check_for(checks, "triad");
   EXPECT_EQ(triad["ranks_measured"], 1);
   EXPECT_EQ(triad["outcome"], "FAIL");  // only 1 of 2 ranks reported it
+}
+
+TEST(verdicts, no_checks_is_not_a_pass) {
+  EXPECT_EQ(worst_check_outcome(json::array()), outcome::error);
+  EXPECT_EQ(case_outcome(json::array()), outcome::error);
+  // Checks whose outcome nobody can read judged nothing either.
+  EXPECT_EQ(worst_check_outcome(json::array({{{"outcome", "GREEN"}}})), outcome::error);
+  // A point that produced no metric and no correctness check: its one check is ERROR, not a pass.
+  json r0 = rank_entry(0, "tflops", 5);
+  r0["metrics"] = json::array();
+  r0["correctness"] = {{"checked", false}};
+  const auto checks = evaluate_checks(json::array({point_of({r0})}), "gemm", nullptr, 1);
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0]["metric"], "run");
+  EXPECT_EQ(checks[0]["outcome"], "ERROR");
+  EXPECT_EQ(case_outcome(checks), outcome::error);
 }

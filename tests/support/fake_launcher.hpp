@@ -1,0 +1,46 @@
+#pragma once
+// A fake `mpirun` for e2e tests: while a fake_launcher lives, `mpirun` found on PATH (by this process and the
+// exacheck it starts) is a script in a temporary directory that runs tests/support/fake_worker.cpp, which
+// writes a crafted result.json — correct (`ok`) or with the fault the scenario names (see fake_worker.cpp:
+// missing_rank, duplicate_rank, extra_rank, foreign_case, wrong_token, no_token, nan_value, impossible_value,
+// no_points, no_checks, unverified_rank) — to the --result path of the worker command it is given.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace exacheck::testing {
+
+class fake_launcher {
+ public:
+  explicit fake_launcher(const std::string& scenario)
+      : m_dir(std::filesystem::temp_directory_path() /
+              ("exacheck-fake-launcher-" + scenario + "-" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(m_dir);
+    std::filesystem::create_directories(m_dir);
+    const auto script = m_dir / "mpirun";
+    std::ofstream(script) << "#!/bin/sh\nexec '" << EXACHECK_FAKE_WORKER << "' '" << scenario
+                          << "' mpirun \"$@\"\n";
+    std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+    const char* path = std::getenv("PATH");
+    m_saved_path = path ? path : "";
+    ::setenv("PATH", (m_dir.string() + ":" + m_saved_path).c_str(), 1);
+  }
+  ~fake_launcher() {
+    ::setenv("PATH", m_saved_path.c_str(), 1);
+    std::error_code ignored;
+    std::filesystem::remove_all(m_dir, ignored);
+  }
+  // Changes PATH for the whole process: one at a time, never copied.
+  fake_launcher(const fake_launcher&) = delete;
+  fake_launcher& operator=(const fake_launcher&) = delete;
+
+ private:
+  std::filesystem::path m_dir;
+  std::string m_saved_path;
+};
+
+}  // namespace exacheck::testing

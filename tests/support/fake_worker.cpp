@@ -1,0 +1,121 @@
+// A stand-in for `mpirun … exacheck worker …` (tests/support/fake_launcher.hpp): it runs no benchmark and
+// writes a crafted result.json to the worker command's --result path — a correct one for scenario `ok`, else
+// one with the fault the scenario names.
+//
+//   fake_worker SCENARIO mpirun -np N … exacheck worker --case CASE.json --result RESULT.json …
+//
+// The result is built as the real worker writes it (exacheck/case-result/v1), copying the case id and launch
+// token from CASE.json unless the scenario is about them.
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+nlohmann::json rank_record(int rank, const nlohmann::json& params) {
+  const nlohmann::json point = {
+      {"params", params},
+      {"scope", "rank"},
+      {"metrics",
+       {{{"name", "loop_rate"},
+         {"value", 0.5},
+         {"unit", "GOP/s"},
+         {"statistic", "median"},
+         {"better", "higher"},
+         {"description", "loop iterations per second (fake)"}}}},
+      {"samples", {{{"name", "time"}, {"unit", "s"}, {"values", {0.001, 0.001, 0.001}}}}},
+      {"correctness", {{"checked", true}, {"passed", true}, {"method", "fake"}, {"detail", "x = 1"}}},
+      {"skipped", nullptr},
+      {"warnings", nlohmann::json::array()}};
+  return {{"rank", rank},
+          {"host", "fakehost"},
+          {"local_rank", rank},
+          {"backend", "cpu"},
+          {"device",
+           {{"kind", "cpu"},
+            {"name", "fake CPU"},
+            {"threads", 1},
+            {"logical_cpus", 2},
+            {"max_clock_hz", 3e9},
+            {"vector_bits", 256}}},
+          {"points", {point}},
+          {"timing", {{"benchmark_s", 0.003}}}};
+}
+
+// The fault of each scenario, applied to a correct result of `ranks` ranks.
+bool apply(const std::string& scenario, nlohmann::json& result, int ranks) {
+  auto& records = result["rank_results"];
+  auto& last = records.back();
+  if (scenario == "ok") return true;
+  if (scenario == "missing_rank")
+    records.erase(records.size() - 1);
+  else if (scenario == "duplicate_rank")
+    records.push_back(nlohmann::json(last));
+  else if (scenario == "extra_rank")
+    records.push_back(rank_record(ranks, last["points"][0]["params"]));
+  else if (scenario == "foreign_case")
+    result["case_id"] = "someone-elses-case";
+  else if (scenario == "wrong_token")
+    result["token"] = "not-this-launchs-token";
+  else if (scenario == "no_token")
+    result.erase("token");
+  else if (scenario == "nan_value")
+    last["points"][0]["metrics"][0]["value"] = nullptr;  // NaN, as JSON has it
+  else if (scenario == "impossible_value")
+    last["points"][0]["metrics"][0]["value"] = 4e15;  // 4e24 OP/s
+  else if (scenario == "no_points")
+    for (auto& r : records) r["points"] = nlohmann::json::array();
+  else if (scenario == "no_checks")
+    for (auto& r : records) {
+      r["points"][0]["metrics"] = nlohmann::json::array();
+      r["points"][0]["correctness"]["checked"] = false;
+    }
+  else if (scenario == "unverified_rank")
+    last["points"][0]["correctness"]["checked"] = false;
+  else
+    return false;
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: fake_worker SCENARIO LAUNCH-ARGV...\n";
+    return 2;
+  }
+  const std::string scenario = argv[1];
+  int ranks = 1;
+  std::string case_file, result_file;
+  for (int i = 2; i + 1 < argc; ++i) {
+    const std::string word = argv[i];
+    if (word == "-np") ranks = std::atoi(argv[i + 1]);
+    if (word == "--case") case_file = argv[i + 1];
+    if (word == "--result") result_file = argv[i + 1];
+  }
+  std::ifstream in(case_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto case_json = nlohmann::json::parse(text.str());
+  nlohmann::json result = {{"schema", "exacheck/case-result/v1"},
+                           {"case_id", case_json.value("id", "")},
+                           {"token", case_json.value("token", "")},
+                           {"benchmark", case_json.value("benchmark", "")},
+                           {"ranks", ranks},
+                           {"exacheck_version", "fake"},
+                           {"libraries", nlohmann::json::object()},
+                           {"rank_results", nlohmann::json::array()}};
+  for (int r = 0; r < ranks; ++r) result["rank_results"].push_back(rank_record(r, case_json["params"]));
+  if (!apply(scenario, result, ranks)) {
+    std::cerr << "fake_worker: unknown scenario '" << scenario << "'\n";
+    return 2;
+  }
+  std::ofstream(result_file) << result.dump();
+  std::cout << "fake_worker: wrote a '" << scenario << "' result of " << ranks << " rank(s) to "
+            << result_file << "\n";
+  return 0;
+}
