@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "harness/plan_params.hpp"
+#include "harness/point_identity.hpp"
 #include "harness/verdicts.hpp"
 #include "harness/yaml_reader.hpp"
 
@@ -232,6 +233,9 @@ std::vector<comparable_metric> comparable_metrics_of_reference(const reference_f
     m.benchmark = entry.benchmark;
     m.metric = entry.metric;
     m.params = entry.where;
+    // A file exported by an older exacheck names derived values (array_bytes_used, requested_bytes, flops'
+    // isa and threads) in `where`: matched on the identity today's runs have.
+    split_legacy_derived(entry.benchmark, m.params, nullptr);
     m.unit = entry.unit;
     m.better = entry.better.value_or("");  // "": the run's metric decides
     m.per_gpu = entry.statistic == "per_gpu_median";

@@ -88,10 +88,13 @@ void to_json(nlohmann::json& out, const point_result& v) {
          {"warnings", v.warnings}};
   // Only where a suite sets it: the other suites' results (and their golden files) stay as they were.
   if (v.slowest_rank) out["slowest_rank"] = *v.slowest_rank;
+  if (v.derived.is_object() && !v.derived.empty()) out["derived"] = v.derived;
 }
 
 void from_json(const nlohmann::json& in, point_result& v) {
   v.params = in.value("params", nlohmann::json::object());
+  const auto derived = in.find("derived");
+  v.derived = derived != in.end() && derived->is_object() ? *derived : nlohmann::json::object();
   v.scope = in.value("scope", "rank") == "global" ? metric_scope::global : metric_scope::rank;
   v.metrics = in.value("metrics", std::vector<metric>{});
   v.samples = in.value("samples", std::vector<sample_series>{});

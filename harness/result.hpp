@@ -53,7 +53,14 @@ enum class metric_scope { rank, global };
 
 // One parameter point measured by one rank.
 struct point_result {
-  param_values params = nlohmann::json::object();  // the full point, every parameter scalar
+  // The point's identity: every declared parameter as the plan asked for it (defaults filled in, a sweep
+  // inside the worker expanded to this point's value). Compare, references, Prometheus series, JUnit names
+  // and check keys all match points on it, so nothing measured or sized at run time belongs here.
+  param_values params = nlohmann::json::object();
+  // What the suite derived or sized while it ran (flops' auto-sized inner_iterations, its isa and threads;
+  // the bytes a collective actually moved; the array size STREAM used): recorded, shown, never an identity.
+  // A key named like a parameter is the value used in its place (docs/run-json.md "derived").
+  nlohmann::json derived = nlohmann::json::object();
   metric_scope scope = metric_scope::rank;
   std::vector<metric> metrics;
   std::vector<sample_series> samples;

@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "exacheck_version.hpp"
 #include "harness/files.hpp"
 #include "harness/outcome.hpp"
 #include "harness/peak_table.hpp"
+#include "harness/point_identity.hpp"
 #include "harness/provenance.hpp"
 #include "harness/result_accounting.hpp"
 #include "harness/verdicts.hpp"
@@ -50,15 +52,78 @@ void add_rank_metrics(nlohmann::json& point, nlohmann::json& rank, const nlohman
   }
 }
 
+namespace {
+
+std::string text_member(const nlohmann::json& object, const char* key) {
+  const auto found = object.is_object() ? object.find(key) : object.end();
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+const nlohmann::json* member(const nlohmann::json& object, const char* key) {
+  const auto found = object.is_object() ? object.find(key) : object.end();
+  return found != object.end() ? &*found : nullptr;
+}
+
+// Points, checks and analysis entries of an exacheck that kept derived values in `params`
+// (point_identity.hpp): their params become the identity today's exacheck writes, a point's derived values
+// its `derived`. True when anything moved.
+bool split_legacy_params(nlohmann::json& run) {
+  bool moved = false;
+  const auto cases = run.find("cases");
+  if (cases == run.end() || !cases->is_array()) return false;
+  std::map<std::string, const nlohmann::json*> case_params_by_id;
+  for (auto& c : *cases) {
+    if (!c.is_object()) continue;
+    const std::string benchmark = text_member(c, "benchmark");
+    const nlohmann::json* case_params = member(c, "params");
+    case_params_by_id[text_member(c, "id")] = case_params;
+    for (const char* list : {"results", "checks"}) {
+      const auto entries = c.find(list);
+      if (entries == c.end() || !entries->is_array()) continue;
+      for (auto& entry : *entries) {
+        const auto params = entry.is_object() ? entry.find("params") : entry.end();
+        if (params == entry.end()) continue;
+        nlohmann::json derived = split_legacy_derived(benchmark, *params, case_params);
+        if (derived.empty()) continue;
+        moved = true;
+        if (std::string_view(list) == "checks") continue;  // a check names its point by params alone
+        nlohmann::json& into = entry["derived"];
+        if (!into.is_object()) into = nlohmann::json::object();
+        into.update(derived);
+      }
+    }
+  }
+  // The analysis names points by params too (compare reads a baseline's analysis as it is).
+  const auto analysis = run.find("analysis");
+  if (analysis == run.end() || !analysis->is_object()) return moved;
+  for (const char* list : {"metrics", "collectives"}) {
+    const auto entries = analysis->find(list);
+    if (entries == analysis->end() || !entries->is_array()) continue;
+    for (auto& entry : *entries) {
+      const auto params = entry.is_object() ? entry.find("params") : entry.end();
+      if (params == entry.end()) continue;
+      const auto owner = case_params_by_id.find(text_member(entry, "case_id"));
+      split_legacy_derived(text_member(entry, "benchmark"), *params,
+                           owner != case_params_by_id.end() ? owner->second : nullptr);
+    }
+  }
+  return moved;
+}
+
+}  // namespace
+
 bool upgrade_run_document(nlohmann::json& run) {
   if (!run.is_object()) return false;
   // The analysis of an exacheck before the compact one listed one object per GPU per metric; today's form is
   // left as it is. Whatever the schema says: tests and tools may pair a v2 run with an older analysis.
   if (const auto analysis = run.find("analysis"); analysis != run.end())
     reports::upgrade_analysis_v1(*analysis);
+  // Derived values in params (any schema: v2 files were written with them too). A run that held some differs
+  // from its file: `report` writes it back in today's form.
+  const bool split = split_legacy_params(run);
   const auto schema = run.find("schema");
   if (schema == run.end() || !schema->is_string() || schema->get_ref<const std::string&>() != run_schema_v1)
-    return false;
+    return split;
   const auto cases = run.find("cases");
   if (cases != run.end() && cases->is_array())
     for (auto& c : *cases) {

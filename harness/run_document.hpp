@@ -21,9 +21,14 @@ inline constexpr std::string_view run_schema_v1 = "exacheck/run/v1";
 
 // Brings a parsed run.json to `run_schema` in place: an exacheck/run/v1 document is converted (true is
 // returned: it differs from its file); a v2 one, or anything else, is left as it is (false) — the caller
-// then checks `schema` and names what it got. An `analysis` in the old per-GPU-object form is made compact
-// in any document (reports::upgrade_analysis_v1), which alone does not count as converted. Called right after every parse of a run.json, so that every
-// reader knows v2 only. Tolerant of what a filtered parse left out (without_unreported_rank_fields).
+// then checks `schema` and names what it got. In any document, derived values an older exacheck wrote into
+// a point's `params` (flops' inner_iterations, isa, threads; a collective's moved bytes beside
+// requested_bytes; membw's array_bytes_used) move to the point's `derived`, and the params of its checks
+// and analysis entries become the same identity (point_identity.hpp); that counts as converted. An
+// `analysis` in the old per-GPU-object form is made compact in any document (reports::upgrade_analysis_v1),
+// which alone does not count as converted. Called right after every parse of a run.json, so that every
+// reader knows today's form only. Tolerant of what a filtered parse left out
+// (without_unreported_rank_fields).
 bool upgrade_run_document(nlohmann::json& run);
 
 // Adds one worker-form metric list (a point_result's `metrics`: name, value, unit, statistic, better,

@@ -118,7 +118,9 @@ point_result flops_point(const expanded_case& c, const system_spec& system, cons
   const double tflops =
       *peak_tflops * efficiency(fleet.seed(), "flops:" + dtype, 0.88, 0.95) * fleet.factor(rank, "flops");
   point_result point;
-  point.params = {{"dtype", dtype}, {"inner_iterations", 1 << 20}, {"isa", "simulated"}, {"threads", 1}};
+  // The plan's point, as the suite records it; what the suite would size or find on the node is derived.
+  point.params = c.params;
+  point.derived = {{"inner_iterations", 1 << 20}, {"isa", "simulated"}, {"threads", 1}};
   const auto times = draw_times(stream, flops_per_run / (tflops * 1e12), k_samples);
   point.metrics.push_back({"tflops", flops_per_run / median(times) / 1e12, "TFLOP/s", "median",
                            better::higher, "flops of one run / median time (simulated)"});
@@ -142,7 +144,7 @@ point_result membw_point(const expanded_case& c, const system_spec& system, cons
   static constexpr std::array<double, 5> kernel_efficiency{0.89, 0.89, 0.91, 0.91, 0.86};
   point_result point;
   point.params = c.params;
-  point.params["array_bytes_used"] = array_bytes;
+  point.derived["array_bytes_used"] = array_bytes;
   for (std::size_t i = 0; i < membw::stream_kernels.size(); ++i) {
     const auto& info = membw::stream_kernels[i];
     const auto bytes = membw::stream_bytes(info.kernel, elements, element_bytes);
@@ -226,10 +228,6 @@ point_result collective_point(collectives::collective op, collectives::element_t
     skipped.scope = metric_scope::global;  // as the suite marks it
     return skipped;
   }
-  if (layout->bytes != requested_bytes) {
-    params["bytes"] = layout->bytes;
-    params["requested_bytes"] = requested_bytes;
-  }
   const double factor = bus_bandwidth_factor(op, ranks);
   const double latency_s = (10.0 + 4.0 * std::log2(static_cast<double>(ranks))) * 1e-6;
   const double model_s =
@@ -241,6 +239,7 @@ point_result collective_point(collectives::collective op, collectives::element_t
   point_result point;
   point.scope = metric_scope::global;
   point.params = params;
+  point.derived["bytes"] = layout->bytes;  // what a worker moves at this rank count; the point is the plan's
   const std::string statistic = "median of per-iteration max over ranks";
   point.metrics.push_back({"time", time_s * 1e6, "us", statistic, better::lower,
                            "slowest rank's time of one blocking call (simulated)"});

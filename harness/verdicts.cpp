@@ -164,6 +164,37 @@ nlohmann::json metric_check(const nlohmann::json& point, const std::string& name
   return check;
 }
 
+// A point's derived values (docs/run-json.md "derived"): what every rank of it recorded alike is said once,
+// by the point; a key on which ranks differ (threads on unlike nodes) stays with each rank that recorded it.
+void gather_derived(nlohmann::json& point) {
+  nlohmann::json& ranks = point["ranks"];
+  const nlohmann::json none = nlohmann::json::object();
+  nlohmann::json agreed;  // the values every rank recorded alike
+  for (const auto& rank : ranks) {
+    const auto derived = rank.find("derived");
+    const nlohmann::json& mine = derived != rank.end() ? *derived : none;
+    if (agreed.is_null()) {
+      agreed = mine;
+      continue;
+    }
+    for (auto item = agreed.begin(); item != agreed.end();) {
+      const auto other = mine.find(item.key());
+      if (other != mine.end() && *other == item.value())
+        ++item;
+      else
+        item = agreed.erase(item);
+    }
+  }
+  if (agreed.is_null()) return;
+  for (auto& rank : ranks) {
+    const auto derived = rank.find("derived");
+    if (derived == rank.end()) continue;
+    for (const auto& item : agreed.items()) derived->erase(item.key());
+    if (derived->empty()) rank.erase(derived);
+  }
+  if (!agreed.empty()) point["derived"] = std::move(agreed);
+}
+
 }  // namespace
 
 nlohmann::json make_check(const std::string& metric_name, const nlohmann::json& params, outcome result,
@@ -247,10 +278,14 @@ nlohmann::json results_by_point(const nlohmann::json& case_result) {
                               {"skipped", p.value("skipped", nlohmann::json(nullptr))},
                               {"warnings", p.value("warnings", nlohmann::json::array())}};
       if (p.contains("slowest_rank")) entry["slowest_rank"] = p["slowest_rank"];  // collectives
+      if (const auto derived = p.find("derived");
+          derived != p.end() && derived->is_object() && !derived->empty())
+        entry["derived"] = *derived;
       add_rank_metrics(points[i], entry, p.value("metrics", nlohmann::json::array()));
       points[i]["ranks"].push_back(std::move(entry));
     }
   }
+  for (auto& point : points) gather_derived(point);
   return points;
 }
 

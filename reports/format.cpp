@@ -140,6 +140,24 @@ std::string params_text(const nlohmann::json& params, std::string_view separator
   return text;
 }
 
+std::string derived_text(const nlohmann::json& point, std::string_view separator) {
+  const nlohmann::json& params = field(point, "params");
+  nlohmann::json shown = nlohmann::json::object();
+  for (const auto& item : field(point, "derived").items())
+    // The value used where it is the one asked for (a collective's size already whole) says nothing new.
+    if (field(params, item.key()) != item.value()) shown[item.key()] = item.value();
+  for (const auto& rank : list_field(point, "ranks"))
+    for (const auto& item : field(rank, "derived").items())
+      if (!shown.contains(item.key())) shown[item.key()] = "per rank";
+  return shown.empty() ? std::string() : params_text(shown, separator);
+}
+
+const nlohmann::json* point_with_params(const nlohmann::json& test_case, const nlohmann::json& params) {
+  for (const auto& point : list_field(test_case, "results"))
+    if (field(point, "params") == params) return &point;
+  return nullptr;
+}
+
 const std::vector<std::string>& outcome_order() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> result;

@@ -50,6 +50,13 @@ inline constexpr std::string_view missing_mark = "—";
 // "dtype=fp64 m=2048 n=2048 k=2048" with `separator` " " (markdown, junit) or ";" (csv). Keys come in a fixed
 // order: dtype, m, n, k first (a GEMM shape reads M×N×K), then the rest alphabetically. Lists read "[a,b]".
 std::string params_text(const nlohmann::json& params, std::string_view separator = " ");
+// A point's derived values (docs/run-json.md "derived": what its suite sized or found while it ran, never
+// part of its identity) as "inner_iterations=1048576 isa=avx2 threads=per rank": the point's own, less those
+// equal to the parameter of their name, then each key that only its ranks hold, as "per rank"; "" when none
+// is left.
+std::string derived_text(const nlohmann::json& point, std::string_view separator = " ");
+// The point of `test_case` whose params are `params` (a check's point), or nullptr.
+const nlohmann::json* point_with_params(const nlohmann::json& test_case, const nlohmann::json& params);
 
 // ---- outcomes ----
 

@@ -144,9 +144,17 @@ void for_each_check(const json& run, const std::function<void(const case_check&)
     for (const auto& check : list_field(test_case, "checks")) visit({test_case, check});
 }
 
+// The check's point, and beside it what its suite derived while it ran (shown, never part of the point).
+std::string point_cell(const case_check& c) {
+  const std::string params = or_dash(params_text(field(c.check, "params")));
+  const json* point = point_with_params(c.test_case, field(c.check, "params"));
+  const std::string derived = point ? derived_text(*point) : std::string();
+  return derived.empty() ? params : params + " (derived: " + derived + ")";
+}
+
 std::vector<std::string> check_cells(const case_check& c) {
   return {text_field(c.test_case, "id"),
-          or_dash(params_text(field(c.check, "params"))),
+          point_cell(c),
           text_field(c.check, "metric"),
           readable_quantity(field(c.check, "value"), field(c.check, "unit")),
           reference_cell(field(c.check, "reference")),

@@ -133,6 +133,14 @@ class prometheus_renderer {
     labels.emplace_back("outcome", text_field(c, "outcome"));
     m_out.add("exacheck_case_outcome", "One sample per case, value 1; outcome is the worst of its checks",
               labels, 1.0);
+    // The rank count is a value, not a label: a case run tonight on fewer nodes stays the same series.
+    if (const auto& ranks = field(c, "ranks"); ranks.is_number()) {
+      label_list ranks_labels = case_labels(c);
+      ranks_labels.emplace_back("case_id", text_field(c, "id"));
+      m_out.add("exacheck_case_ranks",
+                "MPI ranks the case ran on (its collectives' metrics are at this count)",
+                std::move(ranks_labels), ranks.get<double>());
+    }
     for (const auto& check : list_field(c, "checks")) {
       label_list check_labels = case_labels(c);
       check_labels.emplace_back("check", text_field(check, "metric"));
@@ -246,7 +254,6 @@ class prometheus_renderer {
         const double value = number_or_nan(*measured) * factor;
         if (global) {
           label_list labels = case_labels(c);
-          labels.emplace_back("ranks", text_field(c, "ranks"));
           add_param_labels(field(point, "params"), labels);
           m_out.add(name, help, std::move(labels), value);
         } else {

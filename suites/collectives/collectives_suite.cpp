@@ -146,10 +146,9 @@ class collectives_suite final : public suite {
       point.skipped_reason = std::move(refused);
       return point;
     }
-    if (layout->bytes != requested_bytes) {
-      point.params["bytes"] = layout->bytes;  // what was moved; the plan's value stays visible next to it
-      point.params["requested_bytes"] = requested_bytes;
-    }
+    // What was moved (rounded to whole elements, and for chunked collectives to the rank count): algbw and
+    // busbw are computed from it, but the point stays the plan's size at any rank count.
+    point.derived["bytes"] = layout->bytes;
     for (auto& note : backend.notes(*layout)) point.warnings.push_back(std::move(note));
     const bool graph = options.cuda_graph && backend.supports_graphs();
     if (options.cuda_graph && !graph)

@@ -224,6 +224,8 @@ class flops_suite final : public suite {
 
     point_result point;
     point.scope = metric_scope::rank;
+    // The identity is what the plan asked for (inner_iterations 0 = auto), with `engine: auto` resolved: that
+    // depends on the backend and dtype alone, never on the machine's speed, and the peak table keys on it.
     point.params = {{"dtype", dtype}, {"engine", engine}, {"inner_iterations", requested_steps}};
     if (const auto reason = backend->unsupported_reason(dtype, engine)) {
       point.skipped_reason = *reason;
@@ -232,9 +234,10 @@ class flops_suite final : public suite {
     const std::uint64_t steps =
         requested_steps > 0 ? requested_steps : calibrate_steps(ctx, *backend, dtype, engine);
     backend->prepare(dtype, engine, steps);
-    point.params["inner_iterations"] = steps;
-    point.params["isa"] = backend->implementation();
-    point.params["threads"] = backend->threads();
+    // Sized by the machine's speed, or facts of this rank: recorded, but a faster night or another thread
+    // count must still be the same point.
+    point.derived = {
+        {"inner_iterations", steps}, {"isa", backend->implementation()}, {"threads", backend->threads()}};
 
     // Ranks of a node share its power and thermal budget: all keep loading the cores until every rank is
     // done.

@@ -62,7 +62,7 @@ void expect_measured_and_correct(const point_result& point, const dtype_engine& 
   const std::string what = pair.dtype + " on " + pair.engine;
   EXPECT_EQ(point.params.at("engine"), pair.engine) << what;
   EXPECT_TRUE(point.check.checked) << what;
-  EXPECT_TRUE(point.check.passed) << what << ": " << point.check.detail << " (" << point.params.at("isa")
+  EXPECT_TRUE(point.check.passed) << what << ": " << point.check.detail << " (" << point.derived.at("isa")
                                   << ")";
   const metric* tflops = find_metric(point, "tflops");
   ASSERT_NE(tflops, nullptr) << what;
@@ -81,7 +81,7 @@ void expect_measured_and_correct(const point_result& point, const dtype_engine& 
   }
   std::cout << "[ measured ] " << what << ": " << tflops->value << " TFLOP/s at " << clock->value << " MHz"
             << (pct ? ", " + std::to_string(pct->value) + "% of peak at that clock" : std::string()) << " — "
-            << point.params.at("isa").get<std::string>() << "\n";
+            << point.derived.at("isa").get<std::string>() << "\n";
 }
 
 // The CUDA backend with a fault planted in one chain's final value in device memory after each run.
@@ -156,7 +156,7 @@ TEST(cuda_flops, hopper_runs_wgmma_and_the_mma_sync_fallback_correctly) {
       if (pair.engine != "tensor_core" || pair.dtype == "fp64") continue;
       const point_result point = run_point(*s, pair, 2001);
       ASSERT_FALSE(point.skipped_reason) << *point.skipped_reason;
-      const std::string isa = point.params.at("isa");
+      const std::string isa = point.derived.at("isa");
       if (allow_wgmma && isa.find("not built for sm_90a") == std::string::npos) {
         EXPECT_NE(isa.find("wgmma.mma_async.m64n256k"), std::string::npos) << isa;
       }

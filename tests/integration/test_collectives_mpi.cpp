@@ -75,7 +75,9 @@ void check_point(driver_state& s, collective op, element_type dtype, std::size_t
     return;
   }
   if (point.skipped_reason) return s.fail(where + "unexpectedly skipped: " + *point.skipped_reason);
-  if (point.params.at("bytes") != layout->bytes) s.fail(where + "params.bytes is not the bytes moved");
+  if (point.params.at("bytes") != bytes) s.fail(where + "params.bytes is not the plan's size");
+  if (point.derived.value("bytes", std::size_t{0}) != layout->bytes)
+    s.fail(where + "derived.bytes is not the bytes moved");
   if (fault_planted) {
     const std::string expected_text = "rank " + std::to_string(s.ctx.ranks - 1) +
                                       ": first wrong element at index " + std::to_string(k_fault_index);
@@ -162,7 +164,7 @@ void check_flops(driver_state& s) {
   const point_result& point = points[0];
   if (!point.check.passed) s.fail("flops: incorrect: " + point.check.detail);
   if (point.metrics.empty() || !(point.metrics[0].value > 0)) s.fail("flops: no positive tflops");
-  const auto steps = static_cast<double>(point.params.at("inner_iterations").get<std::uint64_t>());
+  const auto steps = static_cast<double>(point.derived.at("inner_iterations").get<std::uint64_t>());
   if (!same_on_every_rank(steps, s.ctx.comm)) s.fail("flops: inner_iterations differ between ranks");
   if (!same_on_every_rank(static_cast<double>(point.samples.at(0).values.size()), s.ctx.comm))
     s.fail("flops: ranks ran different sample counts");

@@ -43,7 +43,7 @@ double peak_gflops(exacheck::suite& suite, const exacheck::run_context& ctx, con
     isa = "skipped: " + *point.skipped_reason;
     return 0;
   }
-  isa = point.params.at("isa").get<std::string>() + (point.check.passed ? "" : " INCORRECT");
+  isa = point.derived.at("isa").get<std::string>() + (point.check.passed ? "" : " INCORRECT");
   return point.metrics.at(0).value * 1e3;
 }
 

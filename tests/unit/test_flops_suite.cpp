@@ -119,8 +119,8 @@ TEST(flops_suite, fp64_and_fp32_are_measured_and_correct) {
     EXPECT_TRUE(std::isfinite(tflops->value));
     EXPECT_EQ(tflops->unit, "TFLOP/s");
     EXPECT_EQ(tflops->better_is, better::higher);
-    EXPECT_EQ(point.params.at("isa"), std::string(to_string(*best_cpu_isa(dtype))));
-    EXPECT_EQ(point.params.at("inner_iterations"), 20000);
+    EXPECT_EQ(point.derived.at("isa"), std::string(to_string(*best_cpu_isa(dtype))));
+    EXPECT_EQ(point.derived.at("inner_iterations"), 20000);
     ASSERT_EQ(point.samples.size(), 1u);
     EXPECT_GE(point.samples[0].values.size(), 3u);
   }
@@ -132,7 +132,7 @@ TEST(flops_suite, bf16_runs_where_the_cpu_has_avx512_bf16_else_is_skipped) {
   if (cpu_supports(cpu_isa::avx512_bf16)) {
     EXPECT_FALSE(point.skipped_reason);
     EXPECT_TRUE(point.check.passed) << point.check.detail;
-    EXPECT_EQ(point.params.at("isa"), "avx512_bf16");
+    EXPECT_EQ(point.derived.at("isa"), "avx512_bf16");
   } else {
     ASSERT_TRUE(point.skipped_reason);
     EXPECT_NE(point.skipped_reason->find("AVX512_BF16"), std::string::npos);
@@ -154,7 +154,7 @@ TEST(flops_suite, auto_inner_iterations_sizes_one_iteration_near_50_ms) {
   const auto s = make_flops_suite();
   const point_result point = run_one(*s, quick_context(), "fp64", 0);
   EXPECT_TRUE(point.check.passed) << point.check.detail;
-  EXPECT_GT(point.params.at("inner_iterations").get<std::uint64_t>(), 0u);
+  EXPECT_GT(point.derived.at("inner_iterations").get<std::uint64_t>(), 0u);
   const double one_iteration_s = point.samples.at(0).values.at(1);
   EXPECT_GT(one_iteration_s, 0.005);  // generous: the machine is shared
   EXPECT_LT(one_iteration_s, 1.0);
@@ -164,7 +164,29 @@ TEST(flops_suite, uses_every_thread_it_is_given) {
   const auto s = make_flops_suite();
   const point_result point = run_one(*s, quick_context(2), "fp32");
   EXPECT_TRUE(point.check.passed) << point.check.detail;
-  EXPECT_EQ(point.params.at("threads"), 2);
+  EXPECT_EQ(point.derived.at("threads"), 2);
+}
+
+// The point is what the plan asked for (inner_iterations 0 = auto): what the suite sized or found on this
+// rank is derived, so that another night's sizing or another thread count is still the same point.
+TEST(flops_suite, auto_sized_steps_isa_and_threads_are_derived_never_the_points_identity) {
+  const auto s = make_flops_suite();
+  const point_result one_thread = run_one(*s, quick_context(1), "fp64", 0);
+  const point_result two_threads = run_one(*s, quick_context(2), "fp64", 0);
+  for (const point_result* point : {&one_thread, &two_threads}) {
+    EXPECT_TRUE(point->check.passed) << point->check.detail;
+    EXPECT_EQ(point->params,
+              nlohmann::json({{"dtype", "fp64"}, {"engine", "cpu_simd"}, {"inner_iterations", 0}}));
+    EXPECT_GT(point->derived.at("inner_iterations").get<std::uint64_t>(), 0u);
+    EXPECT_TRUE(point->derived.contains("isa"));
+  }
+  EXPECT_EQ(one_thread.derived.at("threads"), 1);
+  EXPECT_EQ(two_threads.derived.at("threads"), 2);
+  // The worker's result file carries both, apart.
+  const nlohmann::json written = two_threads;
+  EXPECT_EQ(written.at("params"), two_threads.params);
+  EXPECT_EQ(written.at("derived"), two_threads.derived);
+  EXPECT_EQ(written.get<point_result>().derived, two_threads.derived);
 }
 
 TEST(flops_suite, planted_wrong_chain_value_is_incorrect_and_named) {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "../support/cli_runner.hpp"
@@ -111,11 +112,43 @@ TEST(prometheus_metrics, rank_scoped_metrics_have_one_sample_per_device_and_glob
   const auto fp32 = file.find("exacheck_gemm_flops_per_second", {{"dtype", "fp32"}});
   ASSERT_EQ(fp32.size(), 2u);  // node001 and node002
   EXPECT_NE(fp32[0].labels.at("host"), fp32[1].labels.at("host"));
-  for (const auto& s : file.find("exacheck_allreduce_busbw_bytes_per_second")) {
+  const auto busbw = file.find("exacheck_allreduce_busbw_bytes_per_second");
+  ASSERT_FALSE(busbw.empty());
+  for (const auto& s : busbw) {
     EXPECT_EQ(s.labels.count("gpu"), 0u);
     EXPECT_EQ(s.labels.count("host"), 0u);
-    EXPECT_EQ(s.labels.at("ranks"), "2");
   }
+}
+
+// A night on fewer nodes, or a size rounded differently to the rank count, continues the same series: the
+// rank count is a value of its own, and a point's labels are its identity, never what its suite derived.
+TEST(prometheus_metrics, series_keep_their_labels_at_another_rank_count_and_derived_values_are_no_labels) {
+  json run = small_run();
+  json& allreduce = run["cases"][1];
+  ASSERT_EQ(allreduce["benchmark"], "allreduce");
+  json other = run;
+  other["cases"][1]["ranks"] = 3;
+  for (auto& point : other["cases"][1]["results"]) point["derived"] = {{"bytes", 1048572}};
+  const auto before = parse_prometheus_text(prom_of(run));
+  const auto after = parse_prometheus_text(prom_of(other));
+  const auto label_sets = [](const exacheck::testing::prom_file& file) {
+    std::set<std::string> sets;
+    for (const auto& s : file.samples) {
+      std::string text = s.name;
+      for (const auto& [name, value] : s.labels) text += " " + name + "=" + value;
+      sets.insert(text);
+    }
+    return sets;
+  };
+  EXPECT_EQ(label_sets(before), label_sets(after));
+  for (const auto& s : after.find("exacheck_allreduce_busbw_bytes_per_second")) {
+    EXPECT_EQ(s.labels.count("ranks"), 0u);
+    EXPECT_NE(s.labels.at("bytes"), "1048572");
+  }
+  const auto ranks = after.find("exacheck_case_ranks", {{"case", "allreduce"}});
+  ASSERT_EQ(ranks.size(), 1u);
+  EXPECT_EQ(ranks[0].value, 3);
+  EXPECT_EQ(ranks[0].labels.at("case_id"), allreduce["id"]);
 }
 
 TEST(prometheus_metrics, gpu_samples_carry_host_gpu_uuid_benchmark_case_and_params) {

@@ -295,3 +295,28 @@ TEST_F(reference_file_test, an_entry_naming_some_parameters_matches_every_such_p
 }
 
 }  // namespace
+
+// A file exported by an exacheck that kept derived values in params names them in `where` (membw's
+// array_bytes_used, a collective's moved bytes beside requested_bytes): it still matches today's points,
+// which hold the plan's values only.
+TEST_F(reference_file_test, an_older_export_naming_derived_values_in_where_matches_todays_points) {
+  json run = small_run();
+  json& membw = run["cases"][2];
+  ASSERT_EQ(membw["benchmark"], "membw");
+  membw["results"][0]["derived"] = {{"array_bytes_used", 1073741824}};
+  const auto loaded = load_reference_file(write(
+      valid_header +
+      R"(  - {benchmark: membw, where: {array_bytes: 1073741824, threads: 64, array_bytes_used: 1073741824},
+     metric: triad_bandwidth, value: 1, unit: GB/s, better: higher}
+  - {benchmark: allreduce, where: {bytes: 1048572, dtype: fp32, requested_bytes: 1048576}, metric: time,
+     value: 1, unit: us, better: lower}
+)"));
+  const json result = compare_metrics(comparable_metrics_of_run(run), comparable_metrics_of_reference(loaded),
+                                      5, false, json::object(), json::object());
+  int matched = 0;
+  for (const auto& row : result["metrics"]) {
+    EXPECT_NE(row["verdict"], "MISSING") << row.dump();
+    if (row["verdict"] != "NEW") ++matched;
+  }
+  EXPECT_EQ(matched, 2);
+}

@@ -266,6 +266,23 @@ TEST(report_format, params_read_dtype_and_gemm_shape_first_then_alphabetically) 
   EXPECT_EQ(reports::params_text(params, ";"), "dtype=fp64;m=1;n=2;k=3;bytes=[8,16]");
 }
 
+// What a suite derived is shown next to its point in report.md, and names nothing: the JUnit test names and
+// the check rows' params stay the point's identity.
+TEST(markdown_report, shows_derived_values_next_to_the_point_and_keeps_names_to_the_identity) {
+  json run = small_run();
+  json& allreduce = run["cases"][1];
+  ASSERT_EQ(allreduce["benchmark"], "allreduce");
+  allreduce["results"][1]["derived"] = {{"bytes", 1048572}};
+  allreduce["results"][1]["ranks"][0]["derived"] = {{"threads", 2}};
+  allreduce["results"][0]["derived"] = {{"bytes", 8}};  // moved as asked: nothing to add
+  const std::string md = markdown_of(run);
+  EXPECT_NE(md.find("| dtype=fp32 bytes=8 | busbw |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| dtype=fp32 bytes=1048576 (derived: bytes=1048572 threads=per rank) | busbw |"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(junit_of(run), junit_of(small_run()));
+}
+
 // ---- render_all ----
 
 TEST(render_all, writes_markdown_html_junit_csv_and_prometheus_into_the_run_directory) {
@@ -288,7 +305,8 @@ TEST(render_all, writes_markdown_html_junit_csv_and_prometheus_into_the_run_dire
 }
 
 TEST(render_all, writes_every_other_report_when_one_cannot_be_written_and_then_throws) {
-  const fs::path dir = fs::temp_directory_path() / ("exacheck_test_reports_fail_" + std::to_string(::getpid()));
+  const fs::path dir =
+      fs::temp_directory_path() / ("exacheck_test_reports_fail_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "report.html" / "in the way");  // rename onto a non-empty directory fails
   const json run = small_run();

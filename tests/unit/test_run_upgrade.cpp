@@ -108,3 +108,98 @@ TEST(run_upgrade, a_v2_or_unknown_document_is_left_as_it_is) {
 }
 
 }  // namespace
+
+namespace {
+
+json legacy_case(const std::string& id, const std::string& benchmark, json case_params, json point_params) {
+  return {{"id", id},
+          {"benchmark", benchmark},
+          {"params", std::move(case_params)},
+          {"results", {{{"params", point_params}, {"scope", "rank"}, {"metrics", json::array()}}}},
+          {"checks", {{{"metric", "m"}, {"params", point_params}, {"outcome", "PASS"}}}}};
+}
+
+// A run.json as exacheck wrote it while derived values were part of a point's params.
+json legacy_run(const std::string& schema) {
+  const json flops_old = {{"dtype", "fp64"},
+                          {"engine", "cpu_simd"},
+                          {"inner_iterations", 123456},
+                          {"isa", "avx2"},
+                          {"threads", 2}};
+  const json fixed_old = {
+      {"dtype", "fp64"}, {"engine", "cpu_simd"}, {"inner_iterations", 5000}, {"isa", "avx2"}, {"threads", 2}};
+  const json allgather_old = {{"bytes", 1048572},
+                              {"dtype", "fp32"},
+                              {"in_place", false},
+                              {"cuda_graph", false},
+                              {"requested_bytes", 1048576}};
+  const json membw_old = {{"array_bytes", 0}, {"dtype", "fp64"}, {"array_bytes_used", 134217728}};
+  json run = {
+      {"schema", schema},
+      {"cases",
+       {legacy_case("flops-1", "flops", {{"dtype", "fp64"}, {"engine", "auto"}, {"inner_iterations", 0}},
+                    flops_old),
+        legacy_case("flops-2", "flops", {{"dtype", "fp64"}, {"engine", "auto"}, {"inner_iterations", 5000}},
+                    fixed_old),
+        legacy_case("allgather-1", "allgather", {{"bytes", 1048576}, {"dtype", "fp32"}}, allgather_old),
+        legacy_case("membw-1", "membw", {{"array_bytes", 0}, {"dtype", "fp64"}}, membw_old)}},
+      {"analysis",
+       {{"metrics",
+         {{{"case_id", "flops-1"}, {"benchmark", "flops"}, {"params", flops_old}, {"metric", "tflops"}},
+          {{"case_id", "membw-1"}, {"benchmark", "membw"}, {"params", membw_old}, {"metric", "copy"}}}},
+        {"collectives",
+         {{{"case_id", "allgather-1"}, {"benchmark", "allgather"}, {"params", allgather_old}}}}}}};
+  return run;
+}
+
+}  // namespace
+
+TEST(run_upgrade, derived_values_in_an_older_runs_params_move_to_derived_everywhere_the_point_is_named) {
+  for (const std::string schema : {"exacheck/run/v2", "exacheck/run/v1"}) {
+    SCOPED_TRACE(schema);
+    json run = legacy_run(schema);
+    EXPECT_TRUE(exacheck::upgrade_run_document(run));
+    const json flops = {{"dtype", "fp64"}, {"engine", "cpu_simd"}, {"inner_iterations", 0}};
+    const json fixed = {{"dtype", "fp64"}, {"engine", "cpu_simd"}, {"inner_iterations", 5000}};
+    const json allgather = {
+        {"bytes", 1048576}, {"dtype", "fp32"}, {"in_place", false}, {"cuda_graph", false}};
+    const json membw = {{"array_bytes", 0}, {"dtype", "fp64"}};
+    const json expected[] = {flops, fixed, allgather, membw};
+    const json derived[] = {{{"inner_iterations", 123456}, {"isa", "avx2"}, {"threads", 2}},
+                            {{"inner_iterations", 5000}, {"isa", "avx2"}, {"threads", 2}},
+                            {{"bytes", 1048572}},
+                            {{"array_bytes_used", 134217728}}};
+    for (std::size_t i = 0; i < 4; ++i) {
+      const json& c = run["cases"][i];
+      EXPECT_EQ(c["results"][0]["params"], expected[i]) << c["id"];
+      EXPECT_EQ(c["results"][0]["derived"], derived[i]) << c["id"];
+      EXPECT_EQ(c["checks"][0]["params"], expected[i]) << c["id"];
+      EXPECT_FALSE(c["checks"][0].contains("derived")) << c["id"];
+    }
+    EXPECT_EQ(run["analysis"]["metrics"][0]["params"], flops);
+    EXPECT_EQ(run["analysis"]["metrics"][1]["params"], membw);
+    EXPECT_EQ(run["analysis"]["collectives"][0]["params"], allgather);
+    // Today's form is left as it is: upgrading twice changes nothing more.
+    const json once = run;
+    EXPECT_FALSE(exacheck::upgrade_run_document(run));
+    EXPECT_EQ(run, once);
+  }
+}
+
+TEST(run_upgrade, todays_points_a_skipped_flops_point_and_other_benchmarks_threads_are_left_as_they_are) {
+  json run = {
+      {"schema", "exacheck/run/v2"},
+      {"cases",
+       {// A skipped flops point had the plan's values only (no isa, no threads).
+        legacy_case("flops-1", "flops", {{"dtype", "int8"}, {"engine", "auto"}, {"inner_iterations", 0}},
+                    {{"dtype", "int8"}, {"engine", "cpu_simd"}, {"inner_iterations", 0}}),
+        legacy_case("allgather-1", "allgather", {{"bytes", 1048576}, {"dtype", "fp32"}},
+                    {{"bytes", 1048576}, {"dtype", "fp32"}}),
+        // `threads` is derived for flops only: another benchmark may declare a parameter of that name.
+        legacy_case("membw-1", "membw", {{"array_bytes", 1024}, {"threads", 64}},
+                    {{"array_bytes", 1024}, {"threads", 64}})}}};
+  run["cases"][1]["results"][0]["derived"] = {{"bytes", 1048572}};
+  const json before = run;
+  EXPECT_FALSE(exacheck::upgrade_run_document(run));
+  EXPECT_EQ(run, before);
+}

@@ -234,3 +234,65 @@ TEST(verdicts, no_checks_is_not_a_pass) {
   EXPECT_EQ(checks[0]["outcome"], "ERROR");
   EXPECT_EQ(case_outcome(checks), outcome::error);
 }
+
+namespace {
+// A worker's rank record with one all-gather point of 1 MiB asked; `moved` bytes and `threads` derived.
+json allgather_rank(int rank, std::uint64_t moved, int threads, double busbw) {
+  return {
+      {"rank", rank},
+      {"host", "node0"},
+      {"points",
+       {{{"params", {{"bytes", 1048576}, {"dtype", "fp32"}}},
+         {"derived", {{"bytes", moved}, {"threads", threads}}},
+         {"scope", "global"},
+         {"metrics", {{{"name", "busbw"}, {"value", busbw}, {"unit", "GB/s"}, {"statistic", "median"}}}}}}}};
+}
+}  // namespace
+
+// What every rank derived alike is said once, by the point; what differs stays with each rank.
+TEST(verdicts, derived_values_are_the_points_where_ranks_agree_and_each_ranks_where_they_differ) {
+  const json case_result = {{"rank_results",
+                             {allgather_rank(0, 1048572, 2, 5.0), allgather_rank(1, 1048572, 2, 5.0),
+                              allgather_rank(2, 1048572, 1, 5.0)}}};
+  const json points = results_by_point(case_result);
+  ASSERT_EQ(points.size(), 1u);
+  EXPECT_EQ(points[0]["params"], json({{"bytes", 1048576}, {"dtype", "fp32"}}));
+  EXPECT_EQ(points[0]["derived"], json({{"bytes", 1048572}}));
+  EXPECT_EQ(points[0]["ranks"][0]["derived"], json({{"threads", 2}}));
+  EXPECT_EQ(points[0]["ranks"][2]["derived"], json({{"threads", 1}}));
+  // All alike: nothing left on the ranks.
+  const json alike =
+      results_by_point({{"rank_results", {allgather_rank(0, 8, 1, 5.0), allgather_rank(1, 8, 1, 5.0)}}});
+  EXPECT_EQ(alike[0]["derived"], json({{"bytes", 8}, {"threads", 1}}));
+  EXPECT_FALSE(alike[0]["ranks"][0].contains("derived"));
+  EXPECT_FALSE(alike[0]["ranks"][1].contains("derived"));
+}
+
+// At 2 ranks all-gather moves the 1 MiB asked, at 3 ranks 1048572 B: the same point, judged against the same
+// reference `where: {bytes: 1MiB}`, with the same check identity.
+TEST(verdicts, a_reference_on_the_plans_size_applies_whatever_the_rank_count_rounded_it_to) {
+  reference ref;
+  ref.benchmark = "allgather";
+  ref.metric = "busbw";
+  ref.where = {{"bytes", 1048576}};
+  ref.value = 1;
+  ref.unit = "GB/s";
+  ref.lower = tolerance{-10, true};
+  system_spec system;
+  system.name = "test";
+  system.references.push_back(ref);
+  const json two_ranks = results_by_point(
+      {{"rank_results", {allgather_rank(0, 1048576, 2, 5.0), allgather_rank(1, 1048576, 2, 5.0)}}});
+  const json three_ranks =
+      results_by_point({{"rank_results",
+                         {allgather_rank(0, 1048572, 1, 5.0), allgather_rank(1, 1048572, 1, 5.0),
+                          allgather_rank(2, 1048572, 1, 5.0)}}});
+  const json at_two = evaluate_checks(two_ranks, "allgather", &system, 2);
+  const json at_three = evaluate_checks(three_ranks, "allgather", &system, 3);
+  for (const json* checks : {&at_two, &at_three}) {
+    const json& busbw = check_for(*checks, "busbw");
+    EXPECT_EQ(busbw["outcome"], "PASS") << busbw.dump();
+    EXPECT_FALSE(busbw["reference"].is_null());
+    EXPECT_EQ(busbw["params"], json({{"bytes", 1048576}, {"dtype", "fp32"}}));
+  }
+}
