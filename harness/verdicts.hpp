@@ -32,6 +32,11 @@ std::optional<double> unit_conversion(const std::string& from, const std::string
 nlohmann::json make_check(const std::string& metric_name, const nlohmann::json& params, outcome result,
                           std::string reason);
 
+// One entry of a check's "failed_ranks" (docs/run-json.md "Checks"): the rank, its host and device (kind,
+// gpu: its index, or the local rank on the cpu backend; uuid) and what went wrong there, from a run.json or
+// worker rank record.
+nlohmann::json failed_rank(const nlohmann::json& rank, const std::string& reason);
+
 // Worst outcome over a list of checks (PASS when empty).
 outcome worst_check_outcome(const nlohmann::json& checks);
 
