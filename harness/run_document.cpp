@@ -205,11 +205,14 @@ void fill_case_entry(nlohmann::json& entry, const process_result& ended, const s
     return;
   }
   std::string rank_errors;
+  nlohmann::json failed_ranks = nlohmann::json::array();  // the ranks that errored, with their devices
   double benchmark_s = 0;
   for (const auto& r : case_result.value("rank_results", nlohmann::json::array())) {
-    if (r.contains("error"))
+    if (r.contains("error")) {
       rank_errors += fmt::format("rank {} on {}: {}; ", r.value("rank", -1), r.value("host", ""),
                                  r["error"].get<std::string>());
+      failed_ranks.push_back(failed_rank(r, r["error"].get<std::string>()));
+    }
     benchmark_s =
         std::max(benchmark_s, r.value("timing", nlohmann::json::object()).value("benchmark_s", 0.0));
   }
@@ -224,6 +227,7 @@ void fill_case_entry(nlohmann::json& entry, const process_result& ended, const s
   if (!rank_errors.empty()) {
     rank_errors.resize(rank_errors.size() - 2);
     mark_not_completed(entry, "error", outcome::error, rank_errors, log_file);
+    entry["checks"].back()["failed_ranks"] = std::move(failed_ranks);
   } else if (ended.exit_code != 0) {
     mark_not_completed(entry, "error", outcome::error,
                        fmt::format("the worker exited with status {}", ended.exit_code), log_file);
@@ -254,6 +258,22 @@ void complete_case_entry(nlohmann::json& entry, const process_result& ended, con
   }
   entry["outcome"] = to_string(case_outcome(entry["checks"]));
 }
+
+namespace {
+// GPUs and nodes the run expected (provenance.expected_hosts) that never reported, as the analysis found.
+std::size_t missing_devices(const nlohmann::json& run) {
+  const auto analysis = run.find("analysis");
+  if (analysis == run.end() || !analysis->is_object()) return 0;
+  const auto verdicts = analysis->find("device_verdicts");
+  if (verdicts == analysis->end() || !verdicts->is_object()) return 0;
+  const nlohmann::json::json_pointer path("/summary/missing");
+  if (!verdicts->contains(path) || !verdicts->at(path).is_object()) return 0;
+  std::size_t count = 0;
+  for (const auto& [what, number] : verdicts->at(path).items())
+    if (number.is_number_integer() && number.get<long long>() > 0) count += number.get<std::size_t>();
+  return count;
+}
+}  // namespace
 
 void update_summary(nlohmann::json& run, bool interrupted, bool complete) {
   constexpr std::array<outcome, 8> all{outcome::pass,    outcome::fail,    outcome::incorrect,
@@ -294,12 +314,17 @@ void update_summary(nlohmann::json& run, bool interrupted, bool complete) {
   run["provenance"]["hosts"] = hosts;
   run["timing"]["launch_s"] = launch_s;
   run["timing"]["benchmark_s"] = benchmark_s;
-  const int code =
-      outcomes.empty() && !interrupted ? exit_code::incomplete : exit_code_for(outcomes, interrupted);
+  int code = outcomes.empty() && !interrupted ? exit_code::incomplete : exit_code_for(outcomes, interrupted);
+  // A device that was expected and never reported (analysis.device_verdicts) was not tested: never a PASS.
+  const bool devices_missing = missing_devices(run) > 0;
+  if (code == exit_code::all_passed && devices_missing) code = exit_code::incomplete;
   run["exit_code"] = code;
   // The run's verdict leads every report: PASS when nothing failed (RECORDED and SKIPPED alone pass).
   if (interrupted)
     run["verdict"] = "INTERRUPTED";
+  else if (code == exit_code::incomplete && devices_missing && !outcomes.empty() &&
+           exit_code_for(outcomes, false) == exit_code::all_passed)
+    run["verdict"] = "INCOMPLETE";
   else if (code == exit_code::all_passed)
     run["verdict"] = to_string(outcome::pass);
   else
