@@ -149,23 +149,10 @@ void save_run(nlohmann::json& run, const std::string& run_dir, bool interrupted,
 
 void print_summary(const nlohmann::json& run, const std::vector<std::string>& report_paths,
                    const std::string& run_dir) {
-  const auto& counts = run["summary"]["counts"];
-  std::string line;
-  for (const auto& [name, count] : counts.items())
-    if (count.get<int>() > 0) line += fmt::format("{} {}  ", count.get<int>(), name);
-  fmt::print("\nverdict: {}   ({}checks in {} cases)\n", run["verdict"].get<std::string>(), line,
-             run["cases"].size());
-  int shown = 0;
-  for (const auto& c : run["cases"])
-    for (const auto& check : c["checks"]) {
-      const auto o = outcome_from_string(check.value("outcome", "")).value_or(outcome::error);
-      if (severity(o) < severity(outcome::timeout)) continue;
-      if (++shown > 20) continue;
-      fmt::print("  {:<9} {} {} [{}]: {}\n", to_string(o), c["name"].get<std::string>(),
-                 check["metric"].get<std::string>(), compact_params(check["params"]),
-                 check["reason"].get<std::string>());
-    }
-  if (shown > 20) fmt::print("  … and {} more (see report.md)\n", shown - 20);
+  // The verdict, then the devices that need attention by host and GPU (reports/console.cpp).
+  std::fflush(stdout);
+  reports::render_console_verdict(run, std::cout);
+  std::cout.flush();
   const auto& t = run["timing"];
   fmt::print(
       "time: total {:.1f} s = launch {:.1f} s + benchmarks {:.1f} s + aggregation {:.3f} s + reports {:.3f} "
@@ -380,6 +367,9 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   }
   fmt::print("{}  (analysed in {:.3f} s: verdict {}, exit code {})\n", path, analysis_s,
              run.value("verdict", ""), run.value("exit_code", 0));
+  std::fflush(stdout);
+  reports::render_console_devices(run, std::cout);
+  std::cout.flush();
   for (const auto& written : reports::render_all(run, run_dir)) fmt::print("{}\n", written);
   return exit_code::all_passed;
 }
