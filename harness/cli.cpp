@@ -186,6 +186,11 @@ int cli_main(int argc, char** argv) {
   simulate_cmd->add_option("--slow", simulate.slow_gpus, "Planted slow GPUs")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  simulate_cmd
+      ->add_option("--missing-nodes", simulate.missing_nodes,
+                   "Planted nodes that are expected but never report (MISSING)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   // ---- end simulate ----
 
   worker_options worker;

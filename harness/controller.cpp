@@ -202,23 +202,10 @@ void print_unfinished(const nlohmann::json& run, const std::string& run_dir, boo
 
 void print_summary(const nlohmann::json& run, const std::vector<std::string>& report_paths,
                    const std::string& run_dir, const std::string& unsaved) {
-  const auto& counts = run["summary"]["counts"];
-  std::string line;
-  for (const auto& [name, count] : counts.items())
-    if (count.get<int>() > 0) line += fmt::format("{} {}  ", count.get<int>(), name);
-  fmt::print("\nverdict: {}   ({}checks in {} cases)\n", run["verdict"].get<std::string>(), line,
-             run["cases"].size());
-  int shown = 0;
-  for (const auto& c : run["cases"])
-    for (const auto& check : c["checks"]) {
-      const auto o = outcome_from_string(check.value("outcome", "")).value_or(outcome::error);
-      if (severity(o) < severity(outcome::timeout)) continue;
-      if (++shown > 20) continue;
-      fmt::print("  {:<9} {} {} [{}]: {}\n", to_string(o), c["name"].get<std::string>(),
-                 check["metric"].get<std::string>(), compact_params(check["params"]),
-                 check["reason"].get<std::string>());
-    }
-  if (shown > 20) fmt::print("  … and {} more (see report.md)\n", shown - 20);
+  // The verdict, then the devices that need attention by host and GPU (reports/console.cpp).
+  std::fflush(stdout);
+  reports::render_console_verdict(run, std::cout);
+  std::cout.flush();
   print_unfinished(run, run_dir, !unsaved.empty());
   const auto& t = run["timing"];
   fmt::print(
@@ -495,6 +482,9 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   print_unfinished(run, run_dir);
   if (!was_complete && flag(run, "complete"))
     fmt::print("every case was recorded: the analysis its run did not finish is complete now\n");
+  std::fflush(stdout);
+  reports::render_console_devices(run, std::cout);
+  std::cout.flush();
   for (const auto& written : reports::render_all(run, run_dir)) fmt::print("{}\n", written);
   // The verdict's exit code, as `exacheck run` would have returned it (0, 1, 3 or 130).
   return run["exit_code"].get<int>();

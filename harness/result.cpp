@@ -80,7 +80,9 @@ void from_json(const nlohmann::json& in, slowest_rank_record& v) {
 
 void to_json(nlohmann::json& out, const point_result& v) {
   out = {{"params", v.params},
-         {"scope", v.scope == metric_scope::rank ? "rank" : "global"},
+         {"scope", v.scope == metric_scope::global ? "global"
+                   : v.scope == metric_scope::node ? "node"
+                                                   : "rank"},
          {"metrics", v.metrics},
          {"samples", v.samples},
          {"correctness", v.check},
@@ -95,7 +97,10 @@ void from_json(const nlohmann::json& in, point_result& v) {
   v.params = in.value("params", nlohmann::json::object());
   const auto derived = in.find("derived");
   v.derived = derived != in.end() && derived->is_object() ? *derived : nlohmann::json::object();
-  v.scope = in.value("scope", "rank") == "global" ? metric_scope::global : metric_scope::rank;
+  const std::string scope = in.value("scope", "rank");
+  v.scope = scope == "global" ? metric_scope::global
+            : scope == "node" ? metric_scope::node
+                              : metric_scope::rank;
   v.metrics = in.value("metrics", std::vector<metric>{});
   v.samples = in.value("samples", std::vector<sample_series>{});
   v.check = in.value("correctness", correctness{});

@@ -47,9 +47,11 @@ struct slowest_rank_record {
   double ratio = 0;                     // median_s / median_of_rank_medians_s (≥ 1)
 };
 
-// Scope of a point's metrics: per rank (every rank is a device: gemm, membw, flops) or global
-// (the same value on every rank, already reduced across ranks: collectives).
-enum class metric_scope { rank, global };
+// Scope of a point's metrics: per rank (every rank is a device: gemm, membw, flops), per node (every rank of
+// a node reports its node's value: copybw's p2p matrix) or global (the same value on every rank, already
+// reduced across ranks: collectives). Rank and node values are judged rank by rank alike; only the analysis
+// tells them apart (a node's value is never compared GPU against GPU, nor repeated per rank in results.csv).
+enum class metric_scope { rank, node, global };
 
 // One parameter point measured by one rank.
 struct point_result {

@@ -273,12 +273,15 @@ void fill_case_entry(nlohmann::json& entry, const process_result& ended, const s
     return;
   }
   std::string rank_errors;
+  nlohmann::json failed_ranks = nlohmann::json::array();  // the ranks that errored, with their devices
   const auto& records = case_result.is_object() ? case_result.value("rank_results", nlohmann::json::array())
                                                 : nlohmann::json::array();
   for (const auto& r : records)
-    if (r.is_object() && r.contains("error"))
-      rank_errors += fmt::format("rank {} on {}: {}; ", r.value("rank", -1), r.value("host", ""),
-                                 r["error"].is_string() ? r["error"].get<std::string>() : r["error"].dump());
+    if (r.is_object() && r.contains("error")) {
+      const std::string error = r["error"].is_string() ? r["error"].get<std::string>() : r["error"].dump();
+      rank_errors += fmt::format("rank {} on {}: {}; ", r.value("rank", -1), r.value("host", ""), error);
+      failed_ranks.push_back(failed_rank(r, error));
+    }
   if (!rank_errors.empty()) rank_errors.resize(rank_errors.size() - 2);
   // Accounted for before anything is judged: a result that is not this launch's, or that misses, repeats or
   // invents a rank, or holds an impossible number, is ERROR, and none of its numbers reaches run.json's
@@ -294,6 +297,7 @@ void fill_case_entry(nlohmann::json& entry, const process_result& ended, const s
     std::string message = describe_problems(problems);
     if (!rank_errors.empty()) message += "; " + rank_errors;
     mark_not_completed(entry, "error", outcome::error, message, log_file);
+    if (!failed_ranks.empty()) entry["checks"].back()["failed_ranks"] = std::move(failed_ranks);
     return;
   }
   double benchmark_s = 0;
@@ -310,6 +314,7 @@ void fill_case_entry(nlohmann::json& entry, const process_result& ended, const s
                                     ranks_expected, entry["params"]);
   if (!rank_errors.empty()) {
     mark_not_completed(entry, "error", outcome::error, rank_errors, log_file);
+    entry["checks"].back()["failed_ranks"] = std::move(failed_ranks);
   } else if (ended.exit_code != 0) {
     mark_not_completed(entry, "error", outcome::error,
                        fmt::format("the worker exited with status {}", ended.exit_code), log_file);
@@ -356,6 +361,20 @@ bool case_finished(const nlohmann::json& c) {
   if (status == c.end() || !status->is_string()) return false;
   const auto& text = status->get_ref<const std::string&>();
   return text == "completed" || text == "error" || text == "timeout";
+}
+
+// GPUs and nodes the run expected (provenance.expected_hosts) that never reported, as the analysis found.
+std::size_t missing_devices(const nlohmann::json& run) {
+  const auto analysis = run.find("analysis");
+  if (analysis == run.end() || !analysis->is_object()) return 0;
+  const auto verdicts = analysis->find("device_verdicts");
+  if (verdicts == analysis->end() || !verdicts->is_object()) return 0;
+  const nlohmann::json::json_pointer path("/summary/missing");
+  if (!verdicts->contains(path) || !verdicts->at(path).is_object()) return 0;
+  std::size_t count = 0;
+  for (const auto& [what, number] : verdicts->at(path).items())
+    if (number.is_number_integer() && number.get<long long>() > 0) count += number.get<std::size_t>();
+  return count;
 }
 }  // namespace
 
@@ -411,7 +430,9 @@ void update_summary(nlohmann::json& run, bool interrupted, bool complete) {
   // stays unfinished on disk whatever its cases said so far.
   complete = complete && !interrupted && unfinished.empty();
   int code = exit_code_for(outcomes, interrupted);
-  if (!interrupted && (outcomes.empty() || !complete) && code == exit_code::all_passed)
+  // A device that was expected and never reported (analysis.device_verdicts) was not tested: never a PASS.
+  const bool devices_missing = missing_devices(run) > 0;
+  if (!interrupted && (outcomes.empty() || !complete || devices_missing) && code == exit_code::all_passed)
     code = exit_code::incomplete;
   run["exit_code"] = code;
   // The run's verdict leads every report: PASS when nothing failed (RECORDED and SKIPPED alone pass) and the
@@ -424,8 +445,11 @@ void update_summary(nlohmann::json& run, bool interrupted, bool complete) {
     run["verdict"] = to_string(worst_of(outcomes));
   else if (!complete)
     run["verdict"] = "INCOMPLETE";
-  else
-    run["verdict"] = outcomes.empty() ? to_string(outcome::error) : to_string(worst_of(outcomes));
+  else if (outcomes.empty())
+    run["verdict"] = to_string(outcome::error);
+  else  // errors or time-outs; or every check passed but an expected device never reported
+    run["verdict"] = exit_code_for(outcomes, false) == exit_code::all_passed ? std::string("INCOMPLETE")
+                                                                             : std::string(to_string(worst_of(outcomes)));
   run["interrupted"] = interrupted;
   run["complete"] = complete;
   run["summary"] = {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 
 #include "harness/errors.hpp"
 #include "harness/files.hpp"
@@ -49,11 +50,9 @@ nlohmann::json synthetic_detail(const synthetic_fleet& fleet) {
                        {"uuid", fleet.gpus()[static_cast<std::size_t>(slow.rank)].uuid},
                        {"benchmark", slow.benchmark},
                        {"factor", slow.factor}});
-  return {{"nodes", fleet.nodes()},
-          {"gpus_per_node", fleet.gpus_per_node()},
-          {"gpus", fleet.gpus().size()},
-          {"seed", fleet.seed()},
-          {"planted", std::move(planted)}};
+  return {{"nodes", fleet.nodes()},        {"gpus_per_node", fleet.gpus_per_node()},
+          {"gpus", fleet.gpus().size()},   {"seed", fleet.seed()},
+          {"planted", std::move(planted)}, {"missing_nodes", fleet.missing_hosts()}};
 }
 
 }  // namespace
@@ -64,7 +63,10 @@ nlohmann::json simulate_run(const plan& p, const system_spec& system, const synt
   nlohmann::json run = make_run_header(p, &system, command_line);
   run["synthetic"] = true;
   run["synthetic_detail"] = synthetic_detail(fleet);
-  const int gpus = fleet.nodes() * fleet.gpus_per_node();
+  // The machine the run was given: every node and its GPUs must report, or be MISSING.
+  run["provenance"]["expected_hosts"] = fleet.hosts();
+  run["provenance"]["expected_gpus_per_host"] = fleet.gpus_per_node();
+  const int gpus = static_cast<int>(fleet.gpus().size());
   for (auto& c : cases) {
     // The whole machine, one rank per GPU, every case (the plan's rank counts are for the partition it was
     // written for).
@@ -116,7 +118,8 @@ int run_simulate(const simulate_options& options) {
   const system_spec system = load_system(options.system_file);
   std::optional<synthetic_fleet> fleet;
   try {
-    fleet.emplace(options.nodes, options.gpus_per_node, options.seed, options.slow_gpus);
+    fleet.emplace(options.nodes, options.gpus_per_node, options.seed, options.slow_gpus,
+                  options.missing_nodes);
   } catch (const std::invalid_argument& e) {
     throw usage_error(fmt::format("simulate: {}", e.what()));
   }
@@ -142,8 +145,12 @@ int run_simulate(const simulate_options& options) {
   for (const auto& slow : fleet->planted())
     fmt::print("  planted: {} GPU {} (rank {}) at {:.2f}× on {}\n", slow.host, slow.gpu, slow.rank,
                slow.factor, slow.benchmark);
+  for (const auto& host : fleet->missing_hosts()) fmt::print("  planted: {} never reports\n", host);
   fmt::print("verdict: {} (exit code {}) in {:.2f} s\n", run["verdict"].get<std::string>(),
              run["exit_code"].get<int>(), simulate_s + seconds_since(reports_start));
+  std::fflush(stdout);
+  reports::render_console_devices(run, std::cout);
+  std::cout.flush();
   fmt::print("run directory: {}\n  {}/run.json\n", options.out_dir, options.out_dir);
   for (const auto& path : report_paths) fmt::print("  {}\n", path);
   return run["exit_code"].get<int>();

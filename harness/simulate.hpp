@@ -22,7 +22,8 @@ struct simulate_options {
       plan_file;  // "" → configs/plans/acceptance.yaml, from the working directory or beside the binary
   std::string out_dir;  // required
   std::uint64_t seed = 1;
-  int slow_gpus = 3;  // planted slow GPUs
+  int slow_gpus = 3;      // planted slow GPUs
+  int missing_nodes = 0;  // nodes that are expected (provenance.expected_hosts) but never report
   std::vector<std::string> command_line;
 };
 
@@ -60,13 +61,17 @@ struct planted_slow_gpu {
   double factor = 1.0;    // 0.70–0.80
 };
 
-// The machine: identities, per-GPU spread, and the planted slow GPUs (distinct GPUs, the benchmark rotating
-// gemm → membw → flops), all fixed by the seed.
+// The machine: identities, per-GPU spread, the planted slow GPUs (distinct GPUs, the benchmark rotating
+// gemm → membw → flops) and the nodes that never report (missing_nodes), all fixed by the seed. Only the
+// nodes that report have GPUs in gpus(), ranked one after the other; with no missing node every GPU, rank
+// and value is the same as without the option.
 class synthetic_fleet {
  public:
-  synthetic_fleet(int nodes, int gpus_per_node, std::uint64_t seed, int slow_gpus);
-  const std::vector<simulated_gpu>& gpus() const { return m_gpus; }
+  synthetic_fleet(int nodes, int gpus_per_node, std::uint64_t seed, int slow_gpus, int missing_nodes = 0);
+  const std::vector<simulated_gpu>& gpus() const { return m_gpus; }           // the GPUs that report
   const std::vector<planted_slow_gpu>& planted() const { return m_planted; }  // by rank
+  const std::vector<std::string>& hosts() const { return m_hosts; }  // every node, the missing ones too
+  const std::vector<std::string>& missing_hosts() const { return m_missing_hosts; }
   int nodes() const { return m_nodes; }
   int gpus_per_node() const { return m_gpus_per_node; }
   std::uint64_t seed() const { return m_seed; }
@@ -78,6 +83,7 @@ class synthetic_fleet {
   std::uint64_t m_seed;
   std::vector<simulated_gpu> m_gpus;
   std::vector<planted_slow_gpu> m_planted;
+  std::vector<std::string> m_hosts, m_missing_hosts;
 };
 
 // What a worker would have written for case `c` (schema exacheck/case-result/v1): one rank record per GPU for

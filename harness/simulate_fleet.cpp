@@ -61,7 +61,8 @@ std::string fake_uuid(random_stream& stream) {
 
 }  // namespace
 
-synthetic_fleet::synthetic_fleet(int nodes, int gpus_per_node, std::uint64_t seed, int slow_gpus)
+synthetic_fleet::synthetic_fleet(int nodes, int gpus_per_node, std::uint64_t seed, int slow_gpus,
+                                 int missing_nodes)
     : m_nodes(nodes), m_gpus_per_node(gpus_per_node), m_seed(seed) {
   if (nodes < 1 || gpus_per_node < 1)
     throw std::invalid_argument(fmt::format(
@@ -70,19 +71,39 @@ synthetic_fleet::synthetic_fleet(int nodes, int gpus_per_node, std::uint64_t see
   if (total > 1'000'000)
     throw std::invalid_argument(
         fmt::format("{} × {} = {} GPUs: at most 1,000,000 can be simulated", nodes, gpus_per_node, total));
-  if (slow_gpus < 0 || slow_gpus > total)
+  if (missing_nodes < 0 || missing_nodes >= nodes)
+    throw std::invalid_argument(fmt::format(
+        "--missing-nodes {}: between 0 and {} of the machine's {} nodes can be missing (one must report)",
+        missing_nodes, nodes - 1, nodes));
+  const long long reporting = static_cast<long long>(nodes - missing_nodes) * gpus_per_node;
+  if (slow_gpus < 0 || slow_gpus > reporting)
     throw std::invalid_argument(
-        fmt::format("--slow {}: between 0 and the machine's {} GPUs can be planted", slow_gpus, total));
+        fmt::format("--slow {}: between 0 and the {} GPUs that report can be planted", slow_gpus, reporting));
+  // The missing nodes (a partial Fisher–Yates shuffle of the nodes), drawn apart from everything else.
+  std::vector<char> missing(static_cast<std::size_t>(nodes), 0);
+  {
+    random_stream vanishing(mix_seed(seed, "missing"));
+    std::vector<int> order(static_cast<std::size_t>(nodes));
+    for (int n = 0; n < nodes; ++n) order[static_cast<std::size_t>(n)] = n;
+    for (int i = 0; i < missing_nodes; ++i) {
+      const auto pick = static_cast<std::size_t>(i) +
+                        static_cast<std::size_t>(vanishing.next() % static_cast<std::uint64_t>(nodes - i));
+      std::swap(order[static_cast<std::size_t>(i)], order[pick]);
+      missing[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = 1;
+    }
+  }
   const int width = std::max(3, static_cast<int>(std::to_string(nodes).size()));
   random_stream identity(mix_seed(seed, "identity"));
   random_stream spread(mix_seed(seed, "spread"));
-  m_gpus.reserve(static_cast<std::size_t>(total));
-  for (int node = 0; node < nodes; ++node)
+  m_gpus.reserve(static_cast<std::size_t>(reporting));
+  for (int node = 0; node < nodes; ++node) {
+    m_hosts.push_back(fmt::format("node{:0{}}", node + 1, width));
+    if (missing[static_cast<std::size_t>(node)]) m_missing_hosts.push_back(m_hosts.back());
     for (int index = 0; index < gpus_per_node; ++index) {
       simulated_gpu gpu;
-      gpu.host = fmt::format("node{:0{}}", node + 1, width);
+      gpu.host = m_hosts.back();
       gpu.index = index;
-      gpu.rank = node * gpus_per_node + index;
+      gpu.rank = static_cast<int>(m_gpus.size());
       gpu.uuid = fake_uuid(identity);
       // NVIDIA board serials are 13 digits.
       gpu.serial = fmt::format("{:013}", identity.next() % 10'000'000'000'000ull);
@@ -91,17 +112,19 @@ synthetic_fleet::synthetic_fleet(int nodes, int gpus_per_node, std::uint64_t see
                           : 0x20 + index;
       gpu.pci_bus_id = fmt::format("00000000:{:02X}:00.0", bus % 256);
       gpu.speed = 1.0 + k_gpu_spread * spread.truncated_normal(k_spread_limit_sigma);
-      m_gpus.push_back(std::move(gpu));
+      // A missing node's GPUs are drawn all the same, so that every other GPU is as without the option.
+      if (!missing[static_cast<std::size_t>(node)]) m_gpus.push_back(std::move(gpu));
     }
+  }
 
   // Distinct slow GPUs (a partial Fisher–Yates shuffle of the ranks), each slow at one benchmark.
   static constexpr std::array<std::string_view, 3> slow_at{"gemm", "membw", "flops"};
   random_stream planting(mix_seed(seed, "planted"));
-  std::vector<int> ranks(static_cast<std::size_t>(total));
-  for (int r = 0; r < total; ++r) ranks[static_cast<std::size_t>(r)] = r;
+  std::vector<int> ranks(static_cast<std::size_t>(reporting));
+  for (int r = 0; r < reporting; ++r) ranks[static_cast<std::size_t>(r)] = r;
   for (int i = 0; i < slow_gpus; ++i) {
     const auto pick = static_cast<std::size_t>(i) +
-                      static_cast<std::size_t>(planting.next() % static_cast<std::uint64_t>(total - i));
+                      static_cast<std::size_t>(planting.next() % static_cast<std::uint64_t>(reporting - i));
     std::swap(ranks[static_cast<std::size_t>(i)], ranks[pick]);
     const simulated_gpu& gpu = m_gpus[static_cast<std::size_t>(ranks[static_cast<std::size_t>(i)])];
     m_planted.push_back({gpu.host, gpu.index, gpu.rank, std::string(slow_at[static_cast<std::size_t>(i) % 3]),

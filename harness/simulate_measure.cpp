@@ -295,7 +295,7 @@ nlohmann::json simulate_case_result(const expanded_case& c, const system_spec& s
     const auto dtype = collectives::element_type_from_string(c.params.value("dtype", std::string("fp32")));
     if (!dtype) throw std::invalid_argument(fmt::format("{}: unknown dtype", c.id));
     random_stream stream(mix_seed(fleet.seed(), c.id));
-    const int ranks = fleet.nodes() * fleet.gpus_per_node();
+    const int ranks = static_cast<int>(fleet.gpus().size());
     std::vector<point_result> points;
     const nlohmann::json& sizes = c.params.at("bytes");
     for (const auto& size : sizes.is_array() ? sizes : nlohmann::json::array({sizes}))
@@ -331,7 +331,7 @@ nlohmann::json simulate_case_result(const expanded_case& c, const system_spec& s
   return {{"schema", "exacheck/case-result/v1"},
           {"case_id", c.id},
           {"benchmark", c.benchmark},
-          {"ranks", fleet.nodes() * fleet.gpus_per_node()},
+          {"ranks", fleet.gpus().size()},
           {"exacheck_version", "simulated"},
           {"libraries", nlohmann::json::object()},
           {"rank_results", std::move(rank_results)}};

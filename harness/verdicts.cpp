@@ -197,6 +197,18 @@ void gather_derived(nlohmann::json& point) {
 
 }  // namespace
 
+nlohmann::json failed_rank(const nlohmann::json& rank, const std::string& reason) {
+  const nlohmann::json device = rank.value("device", nlohmann::json::object());
+  const bool gpu = device.value("kind", "") == "gpu";
+  // The device as the analysis tells GPUs apart (reports/metric_fleet.hpp): its index on the host for a GPU,
+  // the local rank for a cpu rank.
+  const nlohmann::json index =
+      gpu && device.contains("index") ? device["index"] : rank.value("local_rank", nlohmann::json(nullptr));
+  return {{"rank", rank.value("rank", nlohmann::json(nullptr))},   {"host", rank.value("host", "")},
+          {"kind", device.value("kind", nlohmann::json(nullptr))}, {"gpu", index},
+          {"uuid", device.value("uuid", nlohmann::json(nullptr))}, {"reason", reason}};
+}
+
 nlohmann::json make_check(const std::string& metric_name, const nlohmann::json& params, outcome result,
                           std::string reason) {
   return {{"metric", metric_name},
@@ -304,17 +316,20 @@ nlohmann::json evaluate_checks(const nlohmann::json& results, const std::string&
       checks.push_back(make_check("skipped", params, outcome::skipped, skipped));
       continue;
     }
-    // Correctness: one wrong rank makes the point INCORRECT.
+    // Correctness: one wrong rank makes the point INCORRECT; every wrong rank is named, with its device.
     int verified = 0;
     std::string failure;
     std::string method;
+    nlohmann::json failed_ranks = nlohmann::json::array();
     for (const auto& r : ranks) {
       const auto c = r.value("correctness", nlohmann::json::object()).get<correctness>();
       if (!c.checked) continue;
       ++verified;
       method = c.method;
-      if (!c.passed && failure.empty())
+      if (c.passed) continue;
+      if (failure.empty())
         failure = fmt::format("rank {} on {}: {}", r.value("rank", -1), r.value("host", ""), c.detail);
+      failed_ranks.push_back(failed_rank(r, c.detail));
     }
     if (verified > 0) {
       nlohmann::json check =
@@ -322,6 +337,7 @@ nlohmann::json evaluate_checks(const nlohmann::json& results, const std::string&
                      failure.empty() ? fmt::format("verified on {} rank(s): {}", verified, method) : failure);
       check["ranks_measured"] = verified;
       check["ranks_expected"] = ranks_expected;
+      if (!failed_ranks.empty()) check["failed_ranks"] = std::move(failed_ranks);
       checks.push_back(std::move(check));
     }
     std::vector<std::string> names;  // the point's metrics, in the order its ranks first reported them

@@ -41,6 +41,11 @@ std::vector<std::string> units_like(const std::string& unit);
 nlohmann::json make_check(const std::string& metric_name, const nlohmann::json& params, outcome result,
                           std::string reason);
 
+// One entry of a check's "failed_ranks" (docs/run-json.md "Checks"): the rank, its host and device (kind,
+// gpu: its index, or the local rank on the cpu backend; uuid) and what went wrong there, from a run.json or
+// worker rank record.
+nlohmann::json failed_rank(const nlohmann::json& rank, const std::string& reason);
+
 // Worst outcome over a list of checks; ERROR when there is none (no checks is not a pass).
 outcome worst_check_outcome(const nlohmann::json& checks);
 

@@ -9,6 +9,7 @@
 
 #include "harness/run_document.hpp"
 #include "reports/aggregate_json.hpp"
+#include "reports/device_verdicts.hpp"
 #include "reports/format.hpp"
 
 namespace exacheck::reports {
@@ -188,10 +189,16 @@ class analyser {
     for (std::size_t i = 0; i < cases.size(); ++i) analyse_case(i, cases[i]);
     const auto order = m_table.order();
     number_devices(order);
-    json analysis = {
-        {"rules", to_json(m_rules)},       {"system_size", m_size},
-        {"measured", measured_json()},     {"devices", detail::device_table_json(m_table.entries(), order)},
-        {"metrics", std::move(m_metrics)}, {"collectives", collectives_json()}};
+    std::vector<const device_identity*> table;
+    table.reserve(order.size());
+    for (const std::size_t i : order) table.push_back(&m_table.entries()[i]);
+    json analysis = {{"rules", to_json(m_rules)},
+                     {"system_size", m_size},
+                     {"measured", measured_json()},
+                     {"devices", detail::device_table_json(m_table.entries(), order)},
+                     {"metrics", std::move(m_metrics)},
+                     {"collectives", collectives_json()},
+                     {"device_verdicts", m_verdicts.to_json(table, field(m_run, "provenance"))}};
     m_run["analysis"] = std::move(analysis);
     const bool interrupted = field(m_run, "interrupted") == true;
     const json& complete = field(m_run, "complete");
@@ -201,26 +208,38 @@ class analyser {
  private:
   void analyse_case(std::size_t case_index, json& test_case) {
     // Each (metric, point)'s own checks (reference, fail-closed) before this analysis replaces the fleet
-    // ones.
-    std::unordered_map<std::string, const json*> metric_checks;
+    // ones; what an earlier analysis said of their devices goes, and is said again below.
+    std::unordered_map<std::string, json*> metric_checks;
     bool had_fleet_checks = false;
-    for (const auto& check : list_field(test_case, "checks")) {
-      if (text_field(check, "aggregation") == "fleet")
-        had_fleet_checks = true;
-      else
+    if (json* checks = mutable_list(test_case, "checks"))
+      for (auto& check : *checks) {
+        if (text_field(check, "aggregation") == "fleet") {
+          had_fleet_checks = true;
+          continue;
+        }
+        for (const char* annotation : {"devices", "device_count", "slowest_rank"}) check.erase(annotation);
         metric_checks.emplace(check_key(text_field(check, "metric"), field(check, "params")), &check);
-    }
+      }
     detail::fleet_checks found;
     const int ranks_expected = integer_or(field(test_case, "ranks"), 0);
+    std::unordered_map<std::string, json> slowest_ranks;  // global points: params → their slowest rank
+    bool devices_listed = false;
     for (const auto& point : list_field(test_case, "results")) {
       const json& ranks = list_field(point, "ranks");
       if (text_field(point, "scope") == "global") {
         consider_collective(case_index, test_case, point);
+        // Every point of a case ran on the same ranks: one of them lists its GPUs (a run of collectives
+        // alone has GPUs too, and they reported).
+        if (!devices_listed) m_table.devices_of(ranks);
+        devices_listed = true;
+        if (const json* slowest = slowest_rank_of(ranks))
+          slowest_ranks.emplace(field(point, "params").dump(), *slowest);
         continue;
       }
       const auto columns = columns_of(point);
-      if (columns.empty()) continue;
+      if (columns.empty() && devices_listed) continue;
       const auto devices = m_table.devices_of(ranks);
+      devices_listed = true;
       for (const auto& column : columns) {
         const std::string key = check_key(column.name, field(point, "params"));
         const auto own = metric_checks.find(key);
@@ -228,14 +247,32 @@ class analyser {
                        ranks_expected > 0 ? ranks_expected : static_cast<int>(ranks.size()), key, found);
       }
     }
+    if (json* checks = mutable_list(test_case, "checks"))
+      for (auto& check : *checks) detail::attribute_described(test_case, check, m_verdicts);
     if (had_fleet_checks || !found.empty()) {
       detail::replace_fleet_checks(test_case["checks"], std::move(found));
       test_case["outcome"] = std::string(to_string(case_outcome(test_case["checks"])));
     }
+    if (json* checks = mutable_list(test_case, "checks"))
+      for (auto& check : *checks) detail::list_if_untied(test_case, check, slowest_ranks, m_verdicts);
+  }
+
+  static json* mutable_list(json& object, const char* key) {
+    const auto found = object.find(key);
+    return found != object.end() && found->is_array() ? &*found : nullptr;
+  }
+
+  // {rank, host, ratio} of the slowest rank a collective point names, or nullptr.
+  static const json* slowest_rank_of(const json& ranks) {
+    for (const auto& rank : ranks) {
+      const json& slowest = field(rank, "slowest_rank");
+      if (slowest.is_object()) return &slowest;
+    }
+    return nullptr;
   }
 
   void analyse_metric(const json& test_case, const json& point, const metric_column& column,
-                      const std::vector<point_device>& devices, const json* own_check, int ranks_expected,
+                      const std::vector<point_device>& devices, json* own_check, int ranks_expected,
                       const std::string& key, detail::fleet_checks& found) {
     metric_fleet fleet;
     fleet.benchmark = text_field(test_case, "benchmark");
@@ -243,6 +280,7 @@ class analyser {
     fleet.unit = column.unit;
     fleet.higher_is_better = column.higher_is_better;
     fleet.rate = is_rate_unit(column.unit);
+    fleet.node_scoped = text_field(point, "scope") == "node";
     fleet.identities = &m_table.entries();
     fleet.devices.reserve(devices.size());
     m_measured.resize(m_table.entries().size(), false);
@@ -258,7 +296,23 @@ class analyser {
     const auto outliers = find_outliers(fleet, m_rules);
     const detail::metric_context context{
         test_case, point, column.statistic, column.ranks_reported, ranks_expected, own_check, m_size};
-    for (const auto& outlier : outliers) found.add(key, detail::outlier_check(fleet, outlier, context));
+    std::vector<json> outlier_checks;
+    outlier_checks.reserve(outliers.size());
+    for (const auto& outlier : outliers)
+      outlier_checks.push_back(detail::outlier_check(fleet, outlier, context));
+    detail::metric_attribution attribution{fleet,     test_case, field(point, "params"), fleet.node_scoped,
+                                           own_check, {}};
+    // Every GPU's own ranks are read again only when the point's check failed: the usual run pays nothing.
+    if (own_check && text_field(*own_check, "outcome") == to_string(outcome::fail)) {
+      const json& ranks = list_field(point, "ranks");
+      attribution.rank_values.resize(devices.size());
+      for (std::size_t d = 0; d < devices.size(); ++d)
+        for (const std::size_t r : devices[d].ranks)
+          attribution.rank_values[d].push_back(
+              {integer_or(field(ranks[r], "rank"), static_cast<int>(r)), column.per_rank[r]});
+    }
+    detail::attribute_metric(attribution, outliers, outlier_checks, m_verdicts);
+    for (auto& check : outlier_checks) found.add(key, std::move(check));
     m_metrics.push_back(detail::metric_json(fleet, outliers, context));
   }
 
@@ -315,6 +369,7 @@ class analyser {
   std::vector<bool> m_measured;  // per table entry: has a valid value somewhere
   std::vector<collective_pick> m_collectives;
   std::unordered_map<std::string, std::size_t> m_collective_index;
+  detail::device_verdicts m_verdicts;
 };
 
 }  // namespace

@@ -1,7 +1,9 @@
-// results.csv: one row per metric per rank (what every rank measured), with its check's reference and
-// outcome, plus one row per check that has no per-rank metric (correctness, skipped points, cases that did
-// not run). RFC 4180 quoting; lines end in "\n" so that grep, cut and awk read it (RFC 4180 readers accept it
-// too). Numbers are written with every digit (shortest round-trip text). Rendered from run.json alone.
+// results.csv: one row per metric per rank (what every rank measured), with the rank's GPU (index and UUID)
+// and its check's reference and outcome, plus one row per check that has no per-rank metric (correctness,
+// skipped points, cases that did not run, fleet outliers). A node-scoped point (every rank of a node reports
+// the node's value: copybw's p2p matrix) gives one row per node, not one per rank. RFC 4180 quoting; lines
+// end in "\n" so that grep, cut and awk read it (RFC 4180 readers accept it too). Numbers are written with
+// every digit (shortest round-trip text). Rendered from run.json alone.
 //
 // At 2,100 GPUs it is ~400,000 rows: the rows are formatted into one buffer flushed to the stream in chunks,
 // and what is the same on every rank of a point (the case's fields, the params, each metric's descriptor,
@@ -12,6 +14,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "reports/format.hpp"
@@ -23,9 +26,9 @@ namespace {
 using nlohmann::json;
 
 const std::vector<std::string> columns{
-    "case_id",        "case_name",   "benchmark",   "params",    "rank",    "host",
-    "metric",         "value",       "unit",        "statistic", "better",  "reference",
-    "reference_unit", "lower_bound", "upper_bound", "delta_pct", "outcome", "reason"};
+    "case_id",        "case_name",   "benchmark",   "params",    "rank",      "host",   "gpu",
+    "uuid",           "metric",      "value",       "unit",      "statistic", "better", "reference",
+    "reference_unit", "lower_bound", "upper_bound", "delta_pct", "outcome",   "reason"};
 
 // Rows go to `m_buffer` and from there to the stream once it holds `flush_bytes`.
 class csv_writer {
@@ -117,8 +120,10 @@ std::string row_suffix(const std::string& unit, const std::string& statistic, co
 
 void write_check_row(csv_writer& out, const json& test_case, const json& check) {
   out.raw(row_prefix(test_case, params_text(field(check, "params"), ";")));
+  // A fleet check names its GPU (gpu, uuid); a node's, or any other check's, has none.
   out.raw(joined_fields({text_field(check, "worst_rank"), text_field(check, "worst_host"),
-                         text_field(check, "metric"), exact_number(field(check, "value"))}));
+                         text_field(check, "gpu"), text_field(check, "uuid"), text_field(check, "metric"),
+                         exact_number(field(check, "value"))}));
   out.raw(row_suffix(text_field(check, "unit"), text_field(check, "statistic"), text_field(check, "better"),
                      check, true));
   out.end_line();
@@ -157,19 +162,31 @@ void write_point(csv_writer& out, const json& test_case, const json& point, std:
     c.other_suffix = row_suffix(unit, statistic, better, check, false);
     metrics.push_back(std::move(c));
   }
-  // Rank-major, each rank's metrics in the point's order, as the ranks reported them.
+  // Rank-major, each rank's metrics in the point's order, as the ranks reported them; a node's value once,
+  // from the first of its ranks, with no GPU (it is the node's).
+  const bool node_scoped = text_field(point, "scope") == "node";
+  std::unordered_set<std::string> nodes_written;
+  static const json none;
   for (const auto& rank : list_field(point, "ranks")) {
     const json& rank_number = field(rank, "rank");
     const json& host = field(rank, "host");
+    if (node_scoped && !nodes_written.insert(scalar_text(host)).second) continue;
+    const json& device = field(rank, "device");
+    const bool gpu = !node_scoped && field(device, "kind") == "gpu";
     for (std::size_t i = 0; i < metrics.size(); ++i) {
       const metric_columns& m = metrics[i];
       const json* value = rank_value(rank, m.name);
       if (!value) continue;
-      const bool judged = m.check && field(*m.check, "worst_rank") == rank_number;
+      const bool judged = m.check && (node_scoped ? field(*m.check, "worst_host") == host
+                                                  : field(*m.check, "worst_rank") == rank_number);
       out.raw(prefix);
       out.scalar(rank_number);
       out.separator();
       out.scalar(host);
+      out.separator();
+      out.scalar(gpu ? field(device, "index") : none);
+      out.separator();
+      out.scalar(node_scoped ? none : field(device, "uuid"));
       out.separator();
       out.field(m.name);
       out.separator();

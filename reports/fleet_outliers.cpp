@@ -176,8 +176,8 @@ std::vector<fleet_outlier> find_outliers(const metric_fleet& f, const outlier_ru
     const device_value& d = f.devices[i];
     const device_identity& id = f.identity_of(d);
     // A cpu "device" is a rank sharing its node's memory and cores with the others there: its differences are
-    // the sharing's, so only nodes are judged.
-    if (id.kind == "cpu") continue;
+    // the sharing's, so only nodes are judged; so are the values of a node-scoped point.
+    if (id.kind == "cpu" || f.node_scoped) continue;
     const auto rule = broken_rule(d.robust_z, d.pct_from_median, f.higher_is_better, rules);
     if (!rule) continue;
     found.push_back({"gpu", *rule, i, *d.value, d.robust_z, *d.pct_from_median, std::nullopt, std::nullopt,
@@ -205,7 +205,7 @@ std::vector<fleet_outlier> find_outliers(const metric_fleet& f, const outlier_ru
   const bool cpu_ranks = std::any_of(f.devices.begin(), f.devices.end(),
                                      [&](const device_value& d) { return f.identity_of(d).kind == "cpu"; });
   for (const auto& spread : rules.spread) {
-    if (spread.benchmark != f.benchmark || spread.metric != f.metric || cpu_ranks) continue;
+    if (spread.benchmark != f.benchmark || spread.metric != f.metric || cpu_ranks || f.node_scoped) continue;
     if (dist.count < static_cast<std::size_t>(std::max(rules.min_fleet, 1)) || !dist.spread_pct ||
         *dist.spread_pct <= spread.max_pct)
       continue;

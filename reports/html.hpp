@@ -39,6 +39,9 @@ bool synthetic(const json& run);
 // commitments, detail tables; html_charts.cpp: per-GPU and collective charts) ----
 
 void write_verdict(const json& run, std::ostream& out);
+// html_devices.cpp: "Devices needing attention", with every failing check under its device or as tied to
+// none; false (nothing written) when run.json has no device verdicts: write_failing_checks lists them then.
+bool write_devices(const json& run, std::ostream& out);
 void write_failing_checks(const json& run, std::ostream& out);
 void write_totals(const json& run, std::ostream& out);
 void write_commitments(const json& run, std::ostream& out);

@@ -6,6 +6,7 @@
 
 #include <ostream>
 
+#include "reports/device_text.hpp"
 #include "reports/format.hpp"
 #include "reports/html.hpp"
 #include "reports/render.hpp"
@@ -74,10 +75,12 @@ void write_head(const json& run, std::ostream& out) {
   if (!description.empty()) out << "<p>" << html_text(description) << "</p>\n";
 }
 
-void write_contents(std::ostream& out) {
+void write_contents(const json& run, std::ostream& out) {
   out << "<nav><ol>"
-         "<li><a href=\"#verdict\">Verdict</a></li><li><a href=\"#failing\">Failing checks</a></li>"
-         "<li><a href=\"#totals\">System totals</a></li><li><a href=\"#commitments\">Commitments</a></li>"
+         "<li><a href=\"#verdict\">Verdict</a></li>"
+      << (device_verdicts_of(run).is_object() ? "<li><a href=\"#devices\">Devices needing attention</a></li>"
+                                              : "<li><a href=\"#failing\">Failing checks</a></li>")
+      << "<li><a href=\"#totals\">System totals</a></li><li><a href=\"#commitments\">Commitments</a></li>"
          "<li><a href=\"#per-gpu\">Per-GPU results</a></li><li><a href=\"#collectives\">Collectives</a></li>"
          "<li><a href=\"#details\">Details</a></li><li><a href=\"#errors\">Errors and time-outs</a></li>"
          "<li><a href=\"#provenance\">Provenance</a></li></ol></nav>\n";
@@ -311,9 +314,9 @@ void write_provenance(const json& run, std::ostream& out) {
 void render_html(const nlohmann::json& run, std::ostream& out) {
   html::write_head(run, out);
   html::write_verdict(run, out);
-  html::write_contents(out);
+  html::write_contents(run, out);
   out << "</section>\n";
-  html::write_failing_checks(run, out);
+  if (!html::write_devices(run, out)) html::write_failing_checks(run, out);
   html::write_totals(run, out);
   html::write_commitments(run, out);
   html::write_gpu_charts(run, out);

@@ -6,12 +6,14 @@
 // alone.
 #include <fmt/core.h>
 
+#include <limits>
 #include <ostream>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "reports/device_text.hpp"
 #include "reports/format.hpp"
 #include "reports/render.hpp"
 
@@ -60,10 +62,21 @@ std::string testcase_name(const json& check) {
   return params.empty() ? metric : metric + " " + params;
 }
 
+// What a failing check's <failure>/<error> says: who failed it first (the devices the analysis attributes it
+// to, each with its own reason, or "not tied to one device"), then, for a check tied to none, why.
+std::string failure_text(const json& check, std::size_t devices_listed) {
+  const std::string reason = text_field(check, "reason");
+  const std::string culprits = check_culprits(check, devices_listed);
+  if (culprits.empty()) return reason;
+  return count_in(field(check, "device_count")).value_or(0) > 0 ? culprits : culprits + ": " + reason;
+}
+
 void write_testcase(std::ostream& out, const json& test_case, const json& check) {
   const json& reference = field(check, "reference");
   const std::string outcome = text_field(check, "outcome");
   const std::string reason = text_field(check, "reason");
+  const std::string message = failure_text(check, 5);
+  const std::string body = failure_text(check, std::numeric_limits<std::size_t>::max());  // all listed
   out << fmt::format("    <testcase classname=\"{}\" name=\"{}\">\n",
                      xml_attribute(text_field(test_case, "benchmark")), xml_attribute(testcase_name(check)));
   write_properties(out,
@@ -81,16 +94,19 @@ void write_testcase(std::ostream& out, const json& test_case, const json& check)
                     {"delta_pct", exact_number(field(check, "delta_pct"))},
                     {"worst_rank", text_field(check, "worst_rank")},
                     {"worst_host", text_field(check, "worst_host")},
+                    {"gpu", text_field(check, "gpu")},
+                    {"uuid", text_field(check, "uuid")},
+                    {"devices_failing", text_field(check, "device_count")},
                     {"ranks_measured", text_field(check, "ranks_measured")},
                     {"ranks_expected", text_field(check, "ranks_expected")},
                     {"reason", reason}},
                    "      ");
   if (is_failed_check(outcome))
-    out << fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_attribute(reason),
-                       xml_attribute(outcome), xml_text(reason));
+    out << fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_attribute(message),
+                       xml_attribute(outcome), xml_text(body));
   if (is_incomplete_check(outcome)) {
-    out << fmt::format("      <error message=\"{}\" type=\"{}\">{}</error>\n", xml_attribute(reason),
-                       xml_attribute(outcome), xml_text(reason));
+    out << fmt::format("      <error message=\"{}\" type=\"{}\">{}</error>\n", xml_attribute(message),
+                       xml_attribute(outcome), xml_text(body));
     const std::string log_tail = text_field(test_case, "log_tail");
     if (!log_tail.empty()) out << fmt::format("      <system-out>{}</system-out>\n", xml_text(log_tail));
   }

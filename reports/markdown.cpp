@@ -390,7 +390,9 @@ void render_markdown(const json& run, std::ostream& out) {
   write_title(run, out);
   write_verdict(run, out);
   write_counts(run, out);
-  write_failing_checks(run, out);
+  // Every failing check is listed under its device, or as tied to none; an older run.json without device
+  // verdicts gets the flat list.
+  if (!markdown::write_devices_needing_attention(run, out)) write_failing_checks(run, out);
   markdown::write_system_totals(run, out);
   markdown::write_commitments(run, out);
   markdown::write_collectives(run, out);

@@ -13,6 +13,12 @@ void write_table_header(std::ostream& out, const std::vector<std::string>& names
 // "700 TFLOP/s (≥ 665)": a check's reference with its bounds, or "—".
 std::string reference_cell(const nlohmann::json& reference);
 
+// "Devices needing attention" from run.json analysis.device_verdicts: the table of devices, each one's
+// failing checks, the checks tied to no device. False (nothing written) when run.json has no device verdicts.
+bool write_devices_needing_attention(const nlohmann::json& run, std::ostream& out);
+// At most this many devices get their failing checks listed under their name (the table lists them all).
+inline constexpr std::size_t max_devices_detailed = 50;
+
 // Measured totals over GPUs per metric (rates only), beside the projection to the system's size.
 void write_system_totals(const nlohmann::json& run, std::ostream& out);
 // Every metric with a reference: reference vs measured median, worst GPU, worst node, verdict.

@@ -62,6 +62,9 @@ struct metric_fleet {
   std::string benchmark, metric, unit;
   bool higher_is_better = true;
   bool rate = false;
+  // The point's values are its nodes' (run.json scope "node": every rank of a node reports the node's
+  // value, e.g. copybw's p2p matrix): only nodes are judged, never one GPU against another.
+  bool node_scoped = false;
   const std::vector<device_identity>* identities = nullptr;
   std::vector<device_value> devices;  // ordered by host, then gpu
   std::vector<node_value> nodes;      // ordered by host

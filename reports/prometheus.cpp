@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "reports/analysis_devices.hpp"
+#include "reports/device_text.hpp"
 #include "reports/format.hpp"
 #include "reports/prometheus_exposition.hpp"
 #include "reports/render.hpp"
@@ -72,6 +73,7 @@ class prometheus_renderer {
 
   void render(std::ostream& out) {
     add_run_metrics();
+    add_device_health();
     for (const auto& c : list_field(m_run, "cases")) add_case_outcomes(c);
     const nlohmann::json& analysis = field(m_run, "analysis");
     const nlohmann::json& analysis_metrics = field(analysis, "metrics");
@@ -122,6 +124,28 @@ class prometheus_renderer {
       labels.emplace_back("outcome", name);
       m_out.add("exacheck_run_checks", "Number of checks of the run with this outcome", labels,
                 field(counts, name).is_number() ? field(counts, name).get<double>() : 0.0);
+    }
+  }
+
+  // One gauge per device and per node from the analysis' device verdicts: 1 healthy, 0 needs attention.
+  void add_device_health() {
+    const nlohmann::json& verdicts = device_verdicts_of(m_run);
+    label_list labels = {{"plan", m_plan}, {"host", ""}, {"gpu", ""}, {"uuid", ""}};
+    for (const auto& gpu : list_field(verdicts, "gpus")) {
+      set_device(labels, field(gpu, "host"), field(gpu, "gpu"), field(gpu, "uuid"));
+      m_out.add(
+          "exacheck_device_healthy",
+          "1 when the device (a GPU; a CPU rank on the cpu backend) passed every check that concerns it, "
+          "0 when it needs attention: FAIL, INCORRECT, OUTLIER, MISSING (expected, never reported) or "
+          "ERROR (report.md, Devices needing attention, says why)",
+          labels, text_field(gpu, "verdict") == "PASS" ? 1.0 : 0.0);
+    }
+    label_list node_labels = {{"plan", m_plan}, {"host", ""}};
+    for (const auto& node : list_field(verdicts, "nodes")) {
+      node_labels[1].second = text_field(node, "host");
+      m_out.add("exacheck_node_healthy",
+                "1 when the node and every GPU of it passed every check that concerns them, 0 otherwise",
+                node_labels, text_field(node, "verdict") == "PASS" ? 1.0 : 0.0);
     }
   }
 

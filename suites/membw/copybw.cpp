@@ -235,6 +235,7 @@ class node_group {
 point_result p2p_point(std::uint64_t bytes, int src, int dst) {
   point_result point;
   point.params = {{"direction", "p2p"}, {"bytes", bytes}, {"src_gpu", src}, {"dst_gpu", dst}};
+  point.scope = metric_scope::node;  // local rank 0 measures, every rank of the node reports it
   return point;
 }
 

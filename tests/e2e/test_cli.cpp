@@ -122,6 +122,16 @@ TEST(cli, wrong_answer_is_incorrect_and_exits_1) {
   const auto run = read_json(dir / "run" / "run.json");
   EXPECT_EQ(run["verdict"], "INCORRECT");
   EXPECT_EQ(case_named(run, "wrong")["outcome"], "INCORRECT");
+  // The wrong rank's device is named: in run.json's device verdicts, on the console, in junit.xml.
+  const auto& verdicts = run["analysis"]["device_verdicts"];
+  ASSERT_EQ(verdicts["attention"].size(), 1u) << verdicts.dump();
+  const auto& wrong = verdicts["gpus"][verdicts["attention"][0]["gpu"].get<std::size_t>()];
+  EXPECT_EQ(wrong["verdict"], "INCORRECT");
+  EXPECT_EQ(wrong["gpu"], 1);  // rank 1's slot on its host (cpu backend: its local rank)
+  const std::string name = wrong["host"].get<std::string>() + " CPU 1";
+  EXPECT_NE(result.output.find("INCORRECT " + name + ": selftest correctness"), std::string::npos)
+      << result.output;
+  EXPECT_NE(slurp(dir / "run" / "junit.xml").find("<failure message=\"" + name + ": "), std::string::npos);
 }
 
 TEST(cli, ctrl_c_stops_the_running_case_keeps_results_and_exits_130) {

@@ -64,14 +64,19 @@ TEST(cli_report, report_finds_fleet_outliers_and_z_threshold_overrides_the_rules
   ASSERT_EQ(run["analysis"]["metrics"].size(), 1u);
   EXPECT_EQ(run["analysis"]["metrics"][0]["outliers"][0]["host"], "node002");
   const std::string md = slurp(dir / "run" / "report.md");
-  EXPECT_NE(md.find("| OUTLIER | rank 7 on node002 | node002 GPU 3 (GPU-7)"), std::string::npos) << md;
+  EXPECT_NE(md.find("| node002 | 3 | GPU-7 |"), std::string::npos) << md;  // the devices needing attention
+  EXPECT_NE(md.find("| OUTLIER | gemm-1 | dtype=bf16 | tflops | 75 TFLOP/s | 75 TFLOP/s is 25.0% below"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(r.output.find("OUTLIER   node002 GPU 3 (GPU-7"), std::string::npos) << r.output;
 
   r = run_cli({"report", (dir / "run").string(), "--z-threshold", "50"}, dir / "report2.txt");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   run = read_json(dir / "run" / "run.json");
   EXPECT_EQ(run["verdict"], "PASS");
   EXPECT_EQ(run["analysis"]["rules"]["z_threshold"], 50.0);
-  EXPECT_EQ(slurp(dir / "run" / "report.md").find("| OUTLIER | rank"), std::string::npos);
+  EXPECT_EQ(slurp(dir / "run" / "report.md").find("| OUTLIER | gemm-1"), std::string::npos);
+  EXPECT_NE(r.output.find("devices needing attention: None"), std::string::npos) << r.output;
 
   r = run_cli({"report", (dir / "run").string(), "--z-threshold", "-1"}, dir / "report3.txt");
   EXPECT_EQ(r.exit_code, 2) << r.output;

@@ -104,6 +104,43 @@ TEST(simulate_cli, machine_of_2100_gpus_reports_exactly_the_planted_outliers) {
         EXPECT_TRUE(planted_hosts.count(check["worst_host"].get<std::string>())) << check.dump();
       }
 
+  // Every report leads with those GPUs: device verdicts, report.md's table, the console, Prometheus.
+  const auto& verdicts = run["analysis"]["device_verdicts"];
+  EXPECT_EQ(verdicts["summary"]["gpus"], 2100);
+  EXPECT_EQ(verdicts["summary"]["gpus_needing_attention"], 3);
+  EXPECT_EQ(verdicts["summary"]["nodes_listed"], 0);  // their nodes are slow because of them only
+  EXPECT_EQ(verdicts["summary"]["missing"], nlohmann::json({{"gpus", 0}, {"nodes", 0}}));
+  std::set<std::pair<std::string, int>> named, planted_slots;
+  for (const auto& p : planted) planted_slots.insert({p["host"].get<std::string>(), p["gpu"].get<int>()});
+  ASSERT_EQ(verdicts["attention"].size(), 3u);
+  for (const auto& entry : verdicts["attention"]) {
+    ASSERT_TRUE(entry.contains("gpu")) << entry.dump();
+    const auto& gpu = verdicts["gpus"][entry["gpu"].get<std::size_t>()];
+    named.insert({gpu["host"].get<std::string>(), gpu["gpu"].get<int>()});
+    EXPECT_NE(gpu["verdict"], "PASS");
+  }
+  EXPECT_EQ(named, planted_slots);
+  const std::string md = slurp(dir / "run" / "report.md");
+  const auto section = md.find("## Devices needing attention");
+  ASSERT_NE(section, std::string::npos);
+  EXPECT_LT(section, md.find("## System totals"));
+  const std::string table = md.substr(section, md.find("\n\n###", section) - section);
+  EXPECT_NE(table.find("3 of 2100 GPU(s) need attention, on 3 of 525 node(s)"), std::string::npos) << table;
+  int rows = 0;
+  for (auto at = table.find("\n| node"); at != std::string::npos; at = table.find("\n| node", at + 1)) ++rows;
+  EXPECT_EQ(rows, 3) << table;
+  for (const auto& [host, gpu] : planted_slots)
+    EXPECT_NE(table.find("| " + host + " | " + std::to_string(gpu) + " | GPU-"), std::string::npos) << host;
+  for (const auto& [host, gpu] : planted_slots)
+    EXPECT_NE(result.output.find(host + " GPU " + std::to_string(gpu) + " (GPU-"), std::string::npos)
+        << result.output;
+  const std::string prom = slurp(dir / "run" / "metrics.prom");
+  int unhealthy = 0;
+  for (auto at = prom.find("exacheck_device_healthy{"); at != std::string::npos;
+       at = prom.find("exacheck_device_healthy{", at + 1))
+    if (prom.compare(prom.find('}', at), 3, "} 0") == 0) ++unhealthy;
+  EXPECT_EQ(unhealthy, 3);
+
   EXPECT_EQ(first_line(dir / "run" / "report.md"), "# exacheck report: acceptance — SYNTHETIC on h100-sxm");
   EXPECT_NE(slurp(dir / "run" / "junit.xml").find("<testsuites name=\"exacheck acceptance (SYNTHETIC)\""),
             std::string::npos);
@@ -124,6 +161,36 @@ TEST(simulate_cli, healthy_machine_passes_with_no_outlier) {
   EXPECT_TRUE(run["synthetic_detail"]["planted"].empty());
   const found outliers = outlier_checks(run);
   EXPECT_TRUE(outliers.gpus.empty() && outliers.nodes.empty());
+  fs::remove_all(dir);
+}
+
+TEST(simulate_cli, nodes_that_never_report_are_missing_and_the_run_is_incomplete) {
+  const auto dir = fresh_temp_dir("simulate-missing");
+  const auto result = run_cli({"simulate", "--nodes", "16", "--gpus-per-node", "4", "--system",
+                               (source_dir / "configs/systems/h100-sxm.yaml").string(), "--slow", "0",
+                               "--missing-nodes", "2", "--out", (dir / "run").string()},
+                              dir / "output.txt");
+  EXPECT_EQ(result.exit_code, 3) << result.output;
+  const auto run = read_json(dir / "run" / "run.json");
+  EXPECT_EQ(run["verdict"], "INCOMPLETE");
+  const auto& missing = run["synthetic_detail"]["missing_nodes"];
+  ASSERT_EQ(missing.size(), 2u);
+  EXPECT_EQ(run["provenance"]["expected_hosts"].size(), 16u);
+  EXPECT_EQ(run["analysis"]["measured"]["gpus"], 56);
+  const auto& verdicts = run["analysis"]["device_verdicts"];
+  EXPECT_EQ(verdicts["summary"]["missing"], nlohmann::json({{"gpus", 8}, {"nodes", 2}}));
+  std::set<std::string> named;
+  for (const auto& entry : verdicts["attention"]) {
+    ASSERT_TRUE(entry.contains("node")) << entry.dump();  // a missing node's GPUs are its row's
+    named.insert(verdicts["nodes"][entry["node"].get<std::size_t>()]["host"].get<std::string>());
+  }
+  EXPECT_EQ(named, std::set<std::string>(missing.begin(), missing.end()));
+  const std::string md = slurp(dir / "run" / "report.md");
+  for (const auto& host : missing)
+    EXPECT_NE(md.find("| " + host.get<std::string>() + " | (node) | — | — | MISSING |"), std::string::npos)
+        << md;
+  EXPECT_NE(result.output.find("MISSING   " + missing[0].get<std::string>() + " (node)"), std::string::npos)
+      << result.output;
   fs::remove_all(dir);
 }
 

@@ -23,11 +23,14 @@ json read_json(const fs::path& path) {
   return json::parse(exacheck::read_file(path.string()));
 }
 
-// The golden run analysed now with the rules its old-form analysis was computed with.
+// The golden run analysed now with the rules its old-form analysis was computed with, without the device
+// verdicts: the old form had none (upgrade_analysis_v1 cannot make them from an analysis alone; `exacheck
+// report` recomputes them from the cases).
 json analysed_now(const std::string& golden, const json& old_analysis) {
   json run = read_json(data_dir / "golden" / golden);
   run.erase("analysis");
   reports::analyse_run(run, reports::rules_from_json(old_analysis.at("rules")));
+  run.at("analysis").erase("device_verdicts");
   return run.at("analysis");
 }
 

@@ -54,7 +54,7 @@ TEST(html_report_golden, fleet_run_matches_golden) {
 TEST(html_report, sections_come_in_the_order_of_the_answer) {
   const std::string html = html_of(fleet_run());
   std::size_t previous = 0;
-  for (const std::string id : {"verdict", "failing", "totals", "commitments", "per-gpu", "collectives",
+  for (const std::string id : {"verdict", "devices", "totals", "commitments", "per-gpu", "collectives",
                                "details", "errors", "provenance"}) {
     const auto at = html.find("<section class=\"lead\" id=\"" + id + "\"") != std::string::npos
                         ? html.find("<section class=\"lead\" id=\"" + id + "\"")
@@ -73,8 +73,45 @@ TEST(html_report, title_says_synthetic_only_for_synthetic_runs) {
   EXPECT_EQ(html_of(run).find("SYNTHETIC"), std::string::npos);
 }
 
-TEST(html_report, every_failing_check_is_listed_with_its_reason_before_the_totals) {
+TEST(html_report, devices_needing_attention_come_right_after_the_verdict_with_every_failing_check) {
   const std::string html = html_of(fleet_run());
+  const auto devices = html.find("<section class=\"lead\" id=\"devices\">");
+  const auto totals = html.find("id=\"totals\"");
+  ASSERT_NE(devices, std::string::npos);
+  EXPECT_EQ(html.find("id=\"failing\""), std::string::npos);  // every failing check is in the section
+  EXPECT_NE(html.find("<a href=\"#devices\">Devices needing attention</a>"), std::string::npos);
+  const std::string section = html.substr(devices, totals - devices);
+  EXPECT_NE(
+      section.find("6 of 72 GPU(s) need attention, on 3 of 18 node(s); 2 failing check(s) not tied to one "
+                   "device."),
+      std::string::npos)
+      << section;
+  // The devices table: one row per GPU, linked to its failing checks below.
+  const auto table_end = section.find("</table>");
+  EXPECT_EQ(count_of(section.substr(0, table_end), "<tr><td><a href=\"#device-"), 6);
+  EXPECT_NE(section.find("<tr><td><a href=\"#device-node007-2\">node007</a></td><td>2</td><td>GPU-00070002-"),
+            std::string::npos)
+      << section;
+  EXPECT_NE(
+      section.find("<h3 id=\"device-node007-2\">node007 GPU 2 <span class=\"badge o-FAIL\">FAIL</span></h3>"),
+      std::string::npos);
+  // Below the table, every failing check of the run under its device or as tied to none: the 11 OUTLIER
+  // checks; the 4 FAIL checks of references as 7 reasons of GPUs (node007 GPU 2's gemm bf16 and fp64, each of
+  // node012's GPUs' membw triad, node015 GPU 1's flops); the TIMEOUT and the ERROR of two collectives.
+  const std::string listed = section.substr(table_end);
+  EXPECT_EQ(count_of(listed, "<span class=\"badge o-OUTLIER\">"), 11);
+  EXPECT_EQ(count_of(listed, "<td><span class=\"badge o-FAIL\">"), 7);
+  EXPECT_EQ(count_of(listed, "<span class=\"badge o-TIMEOUT\">"), 1);
+  EXPECT_EQ(count_of(listed, "<span class=\"badge o-ERROR\">"), 1);
+  EXPECT_NE(section.find("543 TFLOP/s is 26.8% below the fleet median"), std::string::npos);
+  EXPECT_NE(section.find("worker exited with signal 11"), std::string::npos);
+}
+
+TEST(html_report, a_run_without_device_verdicts_lists_its_failing_checks) {
+  json run = fleet_run();
+  run["analysis"].erase("device_verdicts");
+  const std::string html = html_of(run);
+  EXPECT_EQ(html.find("id=\"devices\""), std::string::npos);
   const auto failing = html.find("id=\"failing\"");
   const auto totals = html.find("id=\"totals\"");
   const std::string section = html.substr(failing, totals - failing);
@@ -82,8 +119,7 @@ TEST(html_report, every_failing_check_is_listed_with_its_reason_before_the_total
   EXPECT_EQ(count_of(section, "<span class=\"badge o-FAIL\">"), 4);
   EXPECT_EQ(count_of(section, "<span class=\"badge o-TIMEOUT\">"), 1);
   EXPECT_EQ(count_of(section, "<span class=\"badge o-ERROR\">"), 1);
-  EXPECT_NE(section.find("543 TFLOP/s is 26.8% below the fleet median"), std::string::npos);
-  EXPECT_NE(section.find("worker exited with signal 11"), std::string::npos);
+  EXPECT_NE(html.find("<a href=\"#failing\">Failing checks</a>"), std::string::npos);
 }
 
 TEST(html_report, totals_are_rescaled_and_the_projection_is_apart_and_labelled) {

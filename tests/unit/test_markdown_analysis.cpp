@@ -83,20 +83,25 @@ TEST(report_format, rates_are_rescaled_by_si_prefix) {
   EXPECT_EQ(reports::readable_rate(nullptr, "GB/s"), "—");
 }
 
-TEST(markdown_analysis, outliers_are_failing_checks_with_their_reason) {
-  const std::string failing = section(markdown_of(analysed_fleet_run()), "Failing checks");
+TEST(markdown_analysis, outliers_are_listed_under_their_gpu_with_their_reason) {
+  const std::string devices = section(markdown_of(analysed_fleet_run()), "Devices needing attention");
   EXPECT_NE(
-      failing.find(
-          "| OUTLIER | rank 7 on node002 | node002 GPU 3 (GPU-7): 75 TFLOP/s is 25.0% below the "
-          "fleet median 100 TFLOP/s of 8 H100; robust z -33.7 (limit \\|z\\| > 4 and 5% from the median) |"),
+      devices.find("| node002 | 3 | GPU-7 | — | FAIL | gemm tflops dtype=bf16: 75 TFLOP/s < 85.5 TFLOP/s, "
+                   "the lower bound of reference 90 TFLOP/s | 2 |"),
       std::string::npos)
-      << failing;
+      << devices;
+  EXPECT_NE(
+      devices.find("| OUTLIER | gemm-1 | dtype=bf16 | tflops | 75 TFLOP/s | 75 TFLOP/s is 25.0% below the "
+                   "fleet median 100 TFLOP/s of 8 H100; robust z -33.7 (limit \\|z\\| > 4 and 5% from the "
+                   "median) |"),
+      std::string::npos)
+      << devices;
 }
 
 TEST(markdown_analysis, system_totals_show_the_measured_sum_beside_the_labelled_projection) {
   const std::string md = markdown_of(analysed_fleet_run());
   const std::string totals = section(md, "System totals");
-  EXPECT_LT(md.find("## Failing checks"), md.find("## System totals"));
+  EXPECT_LT(md.find("## Devices needing attention"), md.find("## System totals"));
   EXPECT_LT(md.find("## System totals"), md.find("## Commitments"));
   EXPECT_LT(md.find("## Commitments"), md.find("## Results by benchmark"));
   EXPECT_NE(totals.find("525 nodes × 4 GPUs = 2100 GPUs"), std::string::npos) << totals;

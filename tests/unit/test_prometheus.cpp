@@ -188,6 +188,30 @@ TEST(prometheus_metrics, per_gpu_values_come_from_the_analysis_section_when_the_
   EXPECT_EQ(file.find("exacheck_gemm_flops_per_second", {{"uuid", "GPU-bbbb"}}).size(), 0u);
 }
 
+TEST(prometheus_metrics, one_health_gauge_per_device_and_per_node_from_the_device_verdicts) {
+  const auto file = parse_prometheus_text(prom_of(small_run()));
+  const auto devices = file.find("exacheck_device_healthy");
+  ASSERT_EQ(devices.size(), 2u);
+  EXPECT_EQ(devices[0].labels.at("host"), "node001");
+  EXPECT_EQ(devices[0].labels.at("gpu"), "0");
+  EXPECT_EQ(devices[0].labels.at("uuid"), "");
+  EXPECT_EQ(devices[0].value, 0);  // INCORRECT
+  EXPECT_EQ(devices[1].labels.at("host"), "node002");
+  EXPECT_EQ(devices[1].value, 1);
+  const auto nodes = file.find("exacheck_node_healthy");
+  ASSERT_EQ(nodes.size(), 2u);
+  EXPECT_EQ(nodes[0].labels.at("host"), "node001");
+  EXPECT_EQ(nodes[0].value, 0);  // its GPU needs attention
+  EXPECT_EQ(nodes[1].value, 1);
+  // A GPU's UUID is its label; a run.json without device verdicts has no such gauge.
+  json run = small_run();
+  run["analysis"]["device_verdicts"]["gpus"][1]["uuid"] = "GPU-1234";
+  EXPECT_EQ(
+      parse_prometheus_text(prom_of(run)).find("exacheck_device_healthy", {{"uuid", "GPU-1234"}}).size(), 1u);
+  run["analysis"].erase("device_verdicts");
+  EXPECT_TRUE(parse_prometheus_text(prom_of(run)).find("exacheck_device_healthy").empty());
+}
+
 TEST(prometheus_metrics, run_level_exit_code_timestamp_synthetic_and_check_counts) {
   json run = small_run();
   run["synthetic"] = true;

@@ -96,23 +96,57 @@ TEST(reports_golden, same_run_renders_the_same_bytes_after_a_json_round_trip) {
 
 // ---- markdown ----
 
-TEST(markdown_report, leads_with_verdict_exit_code_and_failing_checks_before_any_table_of_results) {
+TEST(markdown_report, leads_with_verdict_exit_code_and_the_devices_needing_attention_before_any_result) {
   const std::string md = markdown_of(small_run());
   const auto verdict = md.find("**Verdict: INCORRECT**");
   const auto exit_code = md.find("Exit code 1:");
-  const auto failing = md.find("## Failing checks");
+  const auto devices = md.find("## Devices needing attention");
+  const auto totals = md.find("## System totals");
   const auto tables = md.find("## Results by benchmark");
   ASSERT_NE(verdict, std::string::npos);
   ASSERT_NE(exit_code, std::string::npos);
-  ASSERT_NE(failing, std::string::npos);
+  ASSERT_NE(devices, std::string::npos);
   ASSERT_NE(tables, std::string::npos);
   EXPECT_LT(verdict, md.find("\n|"));  // before the first table of any kind
-  EXPECT_LT(exit_code, failing);
-  EXPECT_LT(failing, tables);
+  EXPECT_LT(exit_code, devices);
+  EXPECT_LT(devices, totals);
+  EXPECT_LT(totals, tables);
+  EXPECT_EQ(md.find("## Failing checks"),
+            std::string::npos);  // every one is under its device, or tied to none
 }
 
-TEST(markdown_report, failing_section_names_every_fail_incorrect_error_and_timeout_check) {
+TEST(markdown_report, names_each_device_and_lists_every_failing_check_under_it_or_as_tied_to_none) {
   const std::string md = markdown_of(small_run());
+  const std::string devices =
+      md.substr(md.find("## Devices needing attention"), md.find("## System totals") - md.find("## Devices"));
+  EXPECT_NE(
+      devices.find("1 of 2 GPU(s) need attention, on 1 of 2 node(s); 3 failing check(s) not tied to one "
+                   "device."),
+      std::string::npos)
+      << devices;
+  EXPECT_NE(devices.find("| node001 | CPU 0 | — | — | INCORRECT | membw correctness "), std::string::npos)
+      << devices;
+  const auto device = devices.find("### node001 CPU 0: INCORRECT");
+  const auto not_tied = devices.find("### Not tied to one device");
+  ASSERT_NE(device, std::string::npos);
+  ASSERT_NE(not_tied, std::string::npos);
+  EXPECT_NE(devices.find("| INCORRECT | membw-8e4f2b19 |", device), std::string::npos);
+  const std::string untied = devices.substr(not_tied);
+  EXPECT_NE(untied.find("| FAIL | allreduce-5b21d0c4 | dtype=fp32 bytes=1048576 | busbw | 3.2 GB/s | slowest "
+                        "rank 1 on node002, 1.04× the median rank |"),
+            std::string::npos)
+      << untied;
+  EXPECT_NE(untied.find("| ERROR | flops-c0d1e2f3 |"), std::string::npos);
+  EXPECT_NE(untied.find("| TIMEOUT | alltoall-a4b5c6d7 |"), std::string::npos);
+  EXPECT_EQ(devices.find("| PASS |"), std::string::npos);
+  EXPECT_EQ(devices.find("| SKIPPED |"), std::string::npos);
+}
+
+TEST(markdown_report, a_run_without_device_verdicts_lists_every_failing_check) {
+  json run = small_run();
+  run["analysis"].erase("device_verdicts");  // as an older exacheck wrote it
+  const std::string md = markdown_of(run);
+  EXPECT_EQ(md.find("## Devices needing attention"), std::string::npos);
   const std::string failing =
       md.substr(md.find("## Failing checks"), md.find("## System totals") - md.find("## Failing checks"));
   EXPECT_NE(failing.find("| allreduce-5b21d0c4 | dtype=fp32 bytes=1048576 | busbw |"), std::string::npos)
@@ -123,12 +157,20 @@ TEST(markdown_report, failing_section_names_every_fail_incorrect_error_and_timeo
   EXPECT_NE(failing.find("| TIMEOUT |"), std::string::npos);
   EXPECT_EQ(failing.find("| PASS |"), std::string::npos);
   EXPECT_EQ(failing.find("| SKIPPED |"), std::string::npos);
-}
-
-TEST(markdown_report, says_none_when_nothing_failed) {
-  json run = small_run();
   run["cases"] = json::array({run["cases"][0]});
   EXPECT_NE(markdown_of(run).find("## Failing checks\n\nNone.\n"), std::string::npos);
+}
+
+TEST(markdown_report, says_none_when_no_device_needs_attention) {
+  json run = small_run();
+  run["analysis"]["device_verdicts"] = {
+      {"summary",
+       {{"gpus", 2}, {"gpus_needing_attention", 0}, {"nodes", 2}, {"nodes_needing_attention", 0}}}};
+  EXPECT_NE(
+      markdown_of(run).find("## Devices needing attention\n\nNone: all 2 GPU(s) on 2 node(s) passed every "
+                            "check that concerns them.\n\n## System totals"),
+      std::string::npos)
+      << markdown_of(run);
 }
 
 TEST(markdown_report, marks_a_synthetic_run_in_its_title) {
@@ -165,6 +207,34 @@ TEST(junit_report, newlines_survive_in_attributes_and_control_characters_are_rep
   EXPECT_EQ(reports::xml_text("\x1b[31mred"), "\xEF\xBF\xBD[31mred");
 }
 
+TEST(junit_report, failure_messages_name_the_devices_first_or_say_tied_to_none) {
+  const std::string xml = junit_of(small_run());
+  EXPECT_NE(xml.find("<failure message=\"node001 CPU 0: triad: a[1048576] = 4.5"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<failure message=\"not tied to one device; slowest rank 1 on node002, 1.04× the median "
+                     "rank: 3.2 GB/s &lt; 9 GB/s"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<error message=\"not tied to one device: the worker was killed by signal 11"),
+            std::string::npos);
+  // A check that names five or more devices lists five, and counts the rest.
+  json run = small_run();
+  json& check = run["cases"][1]["checks"].back();
+  check["device_count"] = 7;
+  check["devices"] = json::array();
+  for (int g = 0; g < 7; ++g)
+    check["devices"].push_back({{"host", "node00" + std::to_string(g)},
+                                {"gpu", g},
+                                {"uuid", "GPU-" + std::to_string(g)},
+                                {"reason", "slow"}});
+  const std::string seven = junit_of(run);
+  EXPECT_NE(
+      seven.find("message=\"node000 GPU 0 (GPU-0): slow; node001 GPU 1 (GPU-1): slow; node002 GPU 2 (GPU-2): "
+                 "slow; node003 GPU 3 (GPU-3): slow; node004 GPU 4 (GPU-4): slow; and 2 more\""),
+      std::string::npos)
+      << seven;
+  EXPECT_NE(seven.find("node006 GPU 6 (GPU-6): slow</failure>"), std::string::npos);  // the body has them all
+}
+
 TEST(junit_report, counts_failures_errors_and_skips_per_case_and_in_total) {
   const std::string xml = junit_of(small_run());
   EXPECT_NE(xml.find("<testsuites name=\"exacheck nightly-small\" tests=\"18\" failures=\"2\" errors=\"2\" "
@@ -199,17 +269,54 @@ TEST(csv_report, quotes_fields_with_commas_quotes_and_newlines_as_rfc_4180_says)
 
 TEST(csv_report, has_one_row_per_metric_per_rank_and_the_check_delta_on_the_judged_rank_only) {
   const std::string csv = csv_of(small_run());
-  EXPECT_EQ(csv.rfind("case_id,case_name,benchmark,params,rank,host,metric,value,unit,", 0), 0u);
+  EXPECT_EQ(csv.rfind("case_id,case_name,benchmark,params,rank,host,gpu,uuid,metric,value,unit,", 0), 0u);
   const std::string point = "gemm-3f9c1a7e,gemm,gemm,dtype=fp64;m=2048;n=2048;k=2048;transa=n;transb=n,";
   EXPECT_EQ(count_of(csv, point), 3);  // two ranks' tflops and the correctness check
-  EXPECT_NE(csv.find(point + "0,node001,tflops,1.69762,TFLOP/s,median,higher,1.6,TFLOP/s,1.52,,,PASS,\n"),
+  // A CPU rank has no GPU index or UUID.
+  EXPECT_NE(csv.find(point + "0,node001,,,tflops,1.69762,TFLOP/s,median,higher,1.6,TFLOP/s,1.52,,,PASS,\n"),
             std::string::npos)
       << csv;
   EXPECT_NE(
       csv.find(point +
-               "1,node002,tflops,1.64087,TFLOP/s,median,higher,1.6,TFLOP/s,1.52,,2.5543749999999976,PASS,"
+               "1,node002,,,tflops,1.64087,TFLOP/s,median,higher,1.6,TFLOP/s,1.52,,2.5543749999999976,PASS,"
                "1.641 TFLOP/s within bounds"),
       std::string::npos)
+      << csv;
+}
+
+// Two nodes of two GPUs; `scope` of the point. Rank r on node (1 + r / 2), GPU r % 2, value 10 + r.
+json two_node_run(const std::string& scope) {
+  json ranks = json::array();
+  for (int r = 0; r < 4; ++r)
+    ranks.push_back({{"rank", r},
+                     {"host", "node" + std::to_string(1 + r / 2)},
+                     {"local_rank", r % 2},
+                     {"device", {{"kind", "gpu"}, {"index", r % 2}, {"uuid", "GPU-" + std::to_string(r)}}},
+                     {"values", {{"p2p_bandwidth", scope == "node" ? 10 + r / 2 : 10 + r}}}});
+  const json point = {{"params", {{"direction", "p2p"}}},
+                      {"scope", scope},
+                      {"metrics", {{{"name", "p2p_bandwidth"}, {"unit", "GB/s"}}}},
+                      {"ranks", ranks}};
+  return {
+      {"cases", {{{"id", "copybw-1"}, {"name", "copybw"}, {"benchmark", "copybw"}, {"results", {point}}}}}};
+}
+
+TEST(csv_report, a_rank_row_names_its_gpu_index_and_uuid) {
+  const std::string csv = csv_of(two_node_run("rank"));
+  EXPECT_NE(csv.find("copybw-1,copybw,copybw,direction=p2p,3,node2,1,GPU-3,p2p_bandwidth,13,GB/s,"),
+            std::string::npos)
+      << csv;
+  EXPECT_EQ(count_of(csv, "p2p_bandwidth,"), 4);
+}
+
+TEST(csv_report, a_node_scoped_value_is_one_row_per_node_not_repeated_per_rank) {
+  const std::string csv = csv_of(two_node_run("node"));
+  EXPECT_EQ(count_of(csv, "p2p_bandwidth,"), 2) << csv;
+  EXPECT_NE(csv.find("copybw-1,copybw,copybw,direction=p2p,0,node1,,,p2p_bandwidth,10,GB/s,"),
+            std::string::npos)
+      << csv;
+  EXPECT_NE(csv.find("copybw-1,copybw,copybw,direction=p2p,2,node2,,,p2p_bandwidth,11,GB/s,"),
+            std::string::npos)
       << csv;
 }
 
@@ -221,7 +328,8 @@ TEST(csv_report, doubles_read_back_to_the_same_value) {
 
 TEST(csv_report, missing_reference_and_delta_are_empty_fields) {
   const std::string csv = csv_of(run_with_text_everywhere("x"));
-  EXPECT_NE(csv.find("case-x,x,allreduce,note=x,,,busbw,1.5,GB/s,,,,,,,,FAIL,x\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("case-x,x,allreduce,note=x,,,,,busbw,1.5,GB/s,,,,,,,,FAIL,x\n"), std::string::npos)
+      << csv;
 }
 
 // ---- every renderer ----

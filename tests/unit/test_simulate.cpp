@@ -78,6 +78,37 @@ TEST(simulate, same_seed_same_machine_other_seed_other_machine) {
   }
 }
 
+TEST(simulate, missing_nodes_leave_every_other_gpu_as_it_was_and_ranks_in_a_row) {
+  const synthetic_fleet all(10, 4, 9, 0), some(10, 4, 9, 0, 3);
+  ASSERT_EQ(some.missing_hosts().size(), 3u);
+  EXPECT_EQ(some.hosts(), all.hosts());
+  ASSERT_EQ(some.gpus().size(), 28u);
+  const std::set<std::string> missing(some.missing_hosts().begin(), some.missing_hosts().end());
+  std::size_t next = 0;
+  for (const auto& gpu : all.gpus()) {
+    if (missing.count(gpu.host)) continue;
+    const auto& kept = some.gpus()[next];
+    EXPECT_EQ(kept.rank, static_cast<int>(next));
+    EXPECT_EQ(kept.uuid, gpu.uuid);
+    EXPECT_EQ(kept.speed, gpu.speed);
+    ++next;
+  }
+  EXPECT_EQ(next, some.gpus().size());
+  EXPECT_THROW(synthetic_fleet(2, 2, 1, 0, 2), std::invalid_argument);  // one node must report
+  EXPECT_THROW(synthetic_fleet(2, 2, 1, 3, 1), std::invalid_argument);  // 3 slow of the 2 that report
+}
+
+TEST(simulate, the_run_expects_every_node_of_the_machine) {
+  const fs::path dir = fs::temp_directory_path() / ("exacheck-unit-simulate-x-" + std::to_string(::getpid()));
+  const synthetic_fleet fleet(6, 2, 3, 0, 1);
+  const auto run = simulate_run(acceptance(), h100(), fleet, {"exacheck", "simulate"}, dir.string());
+  fs::remove_all(dir);
+  EXPECT_EQ(run["provenance"]["expected_hosts"], nlohmann::json(fleet.hosts()));
+  EXPECT_EQ(run["provenance"]["expected_gpus_per_host"], 2);
+  EXPECT_EQ(run["synthetic_detail"]["missing_nodes"], nlohmann::json(fleet.missing_hosts()));
+  for (const auto& c : run["cases"]) EXPECT_EQ(c["ranks"], 10) << c["id"];
+}
+
 TEST(simulate, planted_gpus_are_distinct_slow_at_one_benchmark_each) {
   const synthetic_fleet fleet(4, 2, 5, 6);
   ASSERT_EQ(fleet.planted().size(), 6u);
