@@ -312,7 +312,7 @@ TEST_F(reference_file_test, an_older_export_naming_derived_values_in_where_match
      value: 1, unit: us, better: lower}
 )"));
   const json result = compare_metrics(comparable_metrics_of_run(run), comparable_metrics_of_reference(loaded),
-                                      5, false, json::object(), json::object());
+                                      5, false, false, json::object(), json::object());
   int matched = 0;
   for (const auto& row : result["metrics"]) {
     EXPECT_NE(row["verdict"], "MISSING") << row.dump();
