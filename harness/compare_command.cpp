@@ -35,13 +35,10 @@ loaded_run load_run(const std::string& path, const std::string& what) {
   loaded.dir = directory ? path : fs::path(path).parent_path().string();
   if (loaded.dir.empty()) loaded.dir = ".";
   loaded.file = directory ? (fs::path(path) / "run.json").string() : path;
-  if (!fs::exists(loaded.file, error))
+  if (!fs::exists(fs::symlink_status(loaded.file, error)))
     throw usage_error(fmt::format("{} '{}' has no run.json: is it a run directory?", what, path));
-  try {
-    loaded.run = nlohmann::json::parse(read_file(loaded.file));
-  } catch (const nlohmann::json::exception& e) {
-    throw usage_error(fmt::format("{} is not valid JSON: {}", loaded.file, e.what()));
-  }
+  // A regular file only (never a FIFO, device or symbolic link), nested no deeper than run.json can be.
+  loaded.run = parse_json_file(loaded.file);
   // A run of an older exacheck (a baseline kept for months) is read as one of this version.
   upgrade_run_document(loaded.run);
   const auto schema = loaded.run.is_object() ? loaded.run.find("schema") : loaded.run.end();
@@ -49,6 +46,8 @@ loaded_run load_run(const std::string& path, const std::string& what) {
       schema->get_ref<const std::string&>() != run_schema)
     throw usage_error(fmt::format("{}: not an exacheck run (schema {} or {} expected)", loaded.file,
                                   run_schema, run_schema_v1));
+  if (const auto problem = run_document_problem(loaded.run))
+    throw usage_error(fmt::format("{}: {}", loaded.file, *problem));
   return loaded;
 }
 
@@ -160,7 +159,7 @@ int run_compare(const compare_options& options) {
   reports::render_compare_markdown(comparison, markdown);
   const std::string md_path = (fs::path(out_dir) / "compare.md").string();
   const std::string json_path = (fs::path(out_dir) / "compare.json").string();
-  write_file_atomically(json_path, comparison.dump(2) + "\n");
+  write_file_atomically(json_path, json_dump(comparison, 2) + "\n");
   write_file_atomically(md_path, markdown.str());
 
   reports::print_compare_summary(comparison, std::cout);

@@ -132,7 +132,9 @@ std::vector<prepared_case> prepare_cases(const plan& p, const run_options& optio
 // Returns the launch's token: random, written in case.json for the worker to echo in its result, so that a
 // result file this launch did not write is never taken for its own (harness/result_accounting.hpp).
 std::string write_case_file(const prepared_case& pc) {
-  fs::create_directories(pc.dir);
+  // cases/<id> inside the run directory, never through a link planted there.
+  const fs::path dir(pc.dir);
+  create_directories_inside(dir.parent_path().parent_path().string(), "cases/" + dir.filename().string());
   const auto& c = pc.spec;
   const std::string token = new_launch_token();
   const nlohmann::json case_json = {{"schema", "exacheck/case/v1"},
@@ -148,7 +150,7 @@ std::string write_case_file(const prepared_case& pc) {
                                     {"threads", pc.threads},
                                     {"ranks", c.ranks},
                                     {"token", token}};
-  write_file_atomically(pc.case_file, case_json.dump(2));
+  write_file_atomically(pc.case_file, json_dump(case_json, 2));
   return token;
 }
 
@@ -398,7 +400,8 @@ int validate_plan(const std::string& plan_file, const std::string& system_file) 
 
 int rerender_reports(const std::string& run_dir, std::optional<double> z_threshold) {
   const std::string path = run_dir + "/run.json";
-  if (!fs::exists(path))
+  std::error_code missing;
+  if (!fs::exists(fs::symlink_status(path, missing)))
     throw usage_error(fmt::format("{} does not exist: is '{}' a run directory?", path, run_dir));
   // Never while a run (or another report) writes the directory.
   const run_directory_lock lock(run_dir);
@@ -439,8 +442,14 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   const std::string schema_text =
       schema != run.end() && schema->is_string() ? schema->get<std::string>() : "";
   if (schema_text != run_schema)
-    throw usage_error(fmt::format("{}: schema '{}' is not {} (nor {}, which is read too)", path, schema_text,
-                                  run_schema, run_schema_v1));
+    throw usage_error(fmt::format("{}: schema {} is not {} (nor {}, which is read too)", path,
+                                  quoted_text(schema_text), run_schema, run_schema_v1));
+  // What cannot be read whole is neither rendered in part nor written back with less than it had.
+  const auto refuse_malformed = [&](const nlohmann::json& document) {
+    if (const auto problem = run_document_problem(document))
+      throw usage_error(fmt::format("{}: {}; nothing was rendered or rewritten", path, *problem));
+  };
+  refuse_malformed(run);
   if (const auto other = run.find("analysis"); other != run.end()) {  // not an object: no rules in it
     had_analysis = true;
     previous_hash = json_digest(*other);
@@ -466,16 +475,19 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   const double analysis_s = analyse_to_the_end(run);
   // Rewriting a run.json of thousands of GPUs costs more than the analysis: only when the analysis changed
   // (by json_digest: a 64-bit digest over every value of it).
+  // No analysis after analysing: it failed (said above); run.json keeps the one it has rather than lose it.
   const auto analysis = run.find("analysis");
-  if (upgraded || analysis == run.end() || !had_analysis || json_digest(*analysis) != previous_hash ||
-      run.value("verdict", "") != previous_verdict || flag(run, "complete") != was_complete) {
+  if (analysis != run.end() &&
+      (upgraded || !had_analysis || json_digest(*analysis) != previous_hash ||
+       run.value("verdict", "") != previous_verdict || flag(run, "complete") != was_complete)) {
     // The slow path (the analysis changed: another --z-threshold, a run.json of an older exacheck, or one in
     // schema v1): the whole document, series included, upgraded, analysed again and written; the reports are
     // rendered from it.
     run = parse(nullptr);
     upgrade_run_document(run);
+    refuse_malformed(run);
     analyse_to_the_end(run);
-    write_json_atomically(path, run);
+    if (run.contains("analysis")) write_json_atomically(path, run);
   }
   fmt::print("{}  (analysed in {:.3f} s: verdict {}, exit code {})\n", path, analysis_s,
              run.value("verdict", ""), run.value("exit_code", 0));

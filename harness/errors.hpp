@@ -1,7 +1,10 @@
 #pragma once
 // Typed errors. Plan and system files: file:line:column, what was expected, and a did-you-mean.
+#include <cstddef>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace exacheck {
@@ -39,7 +42,24 @@ class usage_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The closest candidate to `word` by edit distance, or "" when none is close enough to suggest.
+// The closest candidate to `word` by edit distance, or "" when none is close enough to suggest. Bounded: a
+// word longer than max_suggestion_chars gets no suggestion (no keyword is that long), a candidate whose
+// length differs from the word's by more than the typos allowed is skipped, and the distance is computed in a
+// band of that width, so a 1 MB misspelt value costs time linear in its length and no more memory than the
+// word.
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+inline constexpr std::size_t max_suggestion_chars = 128;
+
+// User text inside a message: between single quotes, control characters and bytes that are not UTF-8 escaped
+// (\n, \x01: one issue stays one line, and a message is valid UTF-8 whatever the file held), and cut after
+// `max_chars` characters with "…" and the full length, so that a 1 MB value does not make a 1 MB message.
+std::string quoted_text(std::string_view text, std::size_t max_chars = 64);
+// The same without the quotes and the length: for text that is not the user's own words (a parser's message
+// quoting what it read).
+std::string printable(std::string_view text, std::size_t max_chars);
+
+// The byte offset of the first byte of `text` that is not part of a well-formed UTF-8 sequence (RFC 3629: no
+// overlong forms, no surrogates, nothing above U+10FFFF), or nullopt when all of it is UTF-8.
+std::optional<std::size_t> first_invalid_utf8(std::string_view text);
 
 }  // namespace exacheck

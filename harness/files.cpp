@@ -1,11 +1,14 @@
 #include "harness/files.hpp"
 
 #include <fcntl.h>
+#include <fmt/core.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -18,17 +21,30 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/errors.hpp"
+
 namespace exacheck {
 namespace {
+
+std::string errno_text(int error) {
+  return std::strerror(error);
+}
+
+// What a file that is not a regular one is, for messages.
+std::string kind_of_file(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISREG(mode)) return "a regular file";
+  return "not a regular file";
+}
 
 // The file read in chunks, for nlohmann's iterator input: the lexer takes one character at a time, and an
 // std::istream costs a virtual call per character (measured 20% slower than parsing a string).
 class chunked_file {
  public:
-  explicit chunked_file(const std::string& path)
-      : m_path(path), m_fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
-    if (m_fd < 0) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
-  }
+  explicit chunked_file(const std::string& path) : m_path(path), m_fd(open_regular_file(path)) {}
   chunked_file(const chunked_file&) = delete;
   chunked_file& operator=(const chunked_file&) = delete;
   ~chunked_file() { ::close(m_fd); }
@@ -38,7 +54,7 @@ class chunked_file {
     for (;;) {
       const ssize_t n = ::read(m_fd, m_buffer.data(), m_buffer.size());
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw std::runtime_error("cannot read " + m_path + ": " + std::strerror(errno));
+      if (n < 0) throw file_error(m_path, errno_text(errno));
       begin = n > 0 ? m_buffer.data() : nullptr;
       end = n > 0 ? m_buffer.data() + n : nullptr;
       return;
@@ -86,100 +102,194 @@ class chunk_iterator {
   const char* m_end = nullptr;
 };
 
+// Thrown by depth_limited_sax, turned into a usage_error with the place by parse_json_file.
+struct nested_too_deep {};
+
+// nlohmann's DOM builders (with or without a parse callback) behind a SAX front that refuses nesting deeper
+// than max_json_nesting: the parse itself is iterative, but copying, comparing, serialising and destroying a
+// document recurse once per level, and run.json of 200,000 nested brackets overflowed the stack.
+template <class Builder>
+class depth_limited_sax {
+ public:
+  using json = nlohmann::json;
+  explicit depth_limited_sax(Builder& builder) : m_builder(builder) {}
+
+  bool null() { return m_builder.null(); }
+  bool boolean(bool value) { return m_builder.boolean(value); }
+  bool number_integer(json::number_integer_t value) { return m_builder.number_integer(value); }
+  bool number_unsigned(json::number_unsigned_t value) { return m_builder.number_unsigned(value); }
+  bool number_float(json::number_float_t value, const json::string_t& text) {
+    return m_builder.number_float(value, text);
+  }
+  bool string(json::string_t& value) { return m_builder.string(value); }
+  bool binary(json::binary_t& value) { return m_builder.binary(value); }
+  bool start_object(std::size_t elements) {
+    deeper();
+    return m_builder.start_object(elements);
+  }
+  bool key(json::string_t& value) { return m_builder.key(value); }
+  bool end_object() {
+    --m_depth;
+    return m_builder.end_object();
+  }
+  bool start_array(std::size_t elements) {
+    deeper();
+    return m_builder.start_array(elements);
+  }
+  bool end_array() {
+    --m_depth;
+    return m_builder.end_array();
+  }
+  // A template as the builders' is: they throw `error` by its static type (parse_error, out_of_range).
+  template <class Exception>
+  bool parse_error(std::size_t position, const std::string& last_token, const Exception& error) {
+    return m_builder.parse_error(position, last_token, error);
+  }
+
+ private:
+  void deeper() {
+    if (++m_depth > max_json_nesting) throw nested_too_deep{};
+  }
+
+  Builder& m_builder;
+  std::size_t m_depth = 0;
+};
+
+// Line and column (1-based) of the first bracket that opens level max_json_nesting + 1 of the JSON text in
+// `path`, found again after the parse stopped there (an error path only: the parse does not count bytes).
+std::pair<std::size_t, std::size_t> where_too_deep(const std::string& path) {
+  chunked_file file(path);
+  std::size_t line = 1, column = 0, depth = 0;
+  bool in_string = false, escaped = false;
+  for (chunk_iterator it(file), end; it != end; ++it) {
+    const char c = *it;
+    ++column;
+    if (c == '\n') {
+      ++line;
+      column = 0;
+    }
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_json_nesting) break;
+    } else if (c == ']' || c == '}') {
+      if (depth > 0) --depth;
+    }
+  }
+  return {line, column};
+}
+
+// "parse error at line 3, column 7: syntax error while parsing object - ..." → "3:7" and the reason, made one
+// line of valid UTF-8 (nlohmann quotes the bytes it read last, whatever they were).
+std::string describe_parse_error(const std::string& path, const nlohmann::json::parse_error& error) {
+  std::string text = error.what();
+  std::string place = path;
+  unsigned line = 0, column = 0;
+  if (const auto at = text.find(" at line ");
+      at != std::string::npos &&
+      std::sscanf(text.c_str() + at, " at line %u, column %u", &line, &column) == 2)
+    place += ":" + std::to_string(line) + ":" + std::to_string(column);
+  else
+    place += ": byte " + std::to_string(error.byte);
+  if (const auto colon = text.find(": ", text.find(']')); colon != std::string::npos)
+    text.erase(0, colon + 2);
+  return place + ": the file is not valid JSON: " + printable(text, 200);
+}
+
 }  // namespace
 
-void write_file_atomically(const std::string& path, const std::string& content) {
-  const std::filesystem::path target(path);
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot write " + temporary + ": " + std::strerror(errno));
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int saved = errno;
-      ::close(fd);
-      ::unlink(temporary.c_str());
-      throw std::runtime_error("cannot write " + temporary + ": " + std::strerror(saved));
-    }
-    written += static_cast<std::size_t>(n);
+int open_regular_file(const std::string& path) {
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, for ever.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) {
+    const int error = errno;
+    if (error == ELOOP) throw file_error(path, "it is a symbolic link (never followed)");
+    throw file_error(path, errno_text(error));
   }
-  // fsync before rename: after a node crash the file is the old one or the whole new one.
-  ::fsync(fd);
-  ::close(fd);
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int saved = errno;
-    ::unlink(temporary.c_str());
-    throw std::runtime_error("cannot rename " + temporary + " to " + path + ": " + std::strerror(saved));
-  }
-}
-
-void write_stream_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
-  const std::string temporary = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + temporary + ": " + std::strerror(errno));
-    try {
-      write(out);
-    } catch (...) {
-      out.close();
-      ::unlink(temporary.c_str());
-      throw;
-    }
-    out.flush();
-    if (!out) {
-      const int saved = errno;
-      ::unlink(temporary.c_str());
-      throw std::runtime_error("cannot write " + temporary + ": " + std::strerror(saved));
-    }
-  }
-  // fsync before rename, as write_file_atomically does.
-  const int fd = ::open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
+  struct stat status {};
+  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+    const std::string kind = kind_of_file(status.st_mode);
     ::close(fd);
+    throw file_error(path, "it is " + kind + ", not a regular file");
   }
-  if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    const int saved = errno;
-    ::unlink(temporary.c_str());
-    throw std::runtime_error("cannot rename " + temporary + " to " + path + ": " + std::strerror(saved));
-  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return fd;
 }
 
-void write_json_atomically(const std::string& path, const nlohmann::json& value, int indent) {
-  write_stream_atomically(path, [&](std::ostream& out) {
-    if (indent >= 0)
-      out << std::setw(indent) << value;
-    else
-      out << value;
-  });
+void create_directories_inside(const std::string& base, const std::string& relative) {
+  std::filesystem::path path(base);
+  for (const auto& component : std::filesystem::path(relative)) {
+    if (component.empty() || component == "." || component == "..")
+      throw std::runtime_error("cannot create " + (path / relative).string() + ": '" + component.string() +
+                               "' is not a directory name");
+    path /= component;
+    if (::mkdir(path.c_str(), 0755) == 0) continue;
+    const int error = errno;
+    struct stat status {};
+    if (error == EEXIST && ::lstat(path.c_str(), &status) == 0) {
+      if (S_ISDIR(status.st_mode)) continue;
+      throw std::runtime_error("cannot create " + path.string() + ": it exists as " +
+                               (S_ISLNK(status.st_mode) ? std::string("a symbolic link (never followed)")
+                                                        : kind_of_file(status.st_mode)));
+    }
+    throw std::runtime_error("cannot create " + path.string() + ": " + errno_text(error));
+  }
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path + ": " + std::strerror(errno));
+  const int fd = open_regular_file(path);
   // Straight into a string of the file's size: run.json of a big machine is hundreds of MB, and a
   // stringstream would hold it twice (its buffer, then the copy str() returns).
-  std::error_code error;
-  const auto size = std::filesystem::file_size(path, error);
-  if (!error) {
-    std::string content(size, '\0');
-    in.read(content.data(), static_cast<std::streamsize>(size));
-    content.resize(static_cast<std::size_t>(in.gcount()));
-    if (in.gcount() == static_cast<std::streamsize>(size) && in.peek() == std::char_traits<char>::eof())
-      return content;
-    in.clear();
-    in.seekg(0);  // it changed while being read (or is not a regular file): read it as a stream
+  struct stat status {};
+  ::fstat(fd, &status);
+  std::string content;
+  content.reserve(static_cast<std::size_t>(status.st_size));
+  std::array<char, 1 << 16> chunk;
+  for (;;) {
+    const ssize_t n = ::read(fd, chunk.data(), chunk.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      ::close(fd);
+      throw file_error(path, errno_text(error));
+    }
+    if (n == 0) break;
+    content.append(chunk.data(), static_cast<std::size_t>(n));
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  ::close(fd);
+  return content;
 }
 
 nlohmann::json parse_json_file(const std::string& path, const nlohmann::json::parser_callback_t& callback) {
   chunked_file file(path);
-  return nlohmann::json::parse(chunk_iterator(file), chunk_iterator(), callback);
+  nlohmann::json result;
+  try {
+    if (callback) {
+      nlohmann::detail::json_sax_dom_callback_parser<nlohmann::json> builder(result, callback, true);
+      depth_limited_sax sax(builder);
+      nlohmann::json::sax_parse(chunk_iterator(file), chunk_iterator(), &sax);
+    } else {
+      nlohmann::detail::json_sax_dom_parser<nlohmann::json> builder(result, true);
+      depth_limited_sax sax(builder);
+      nlohmann::json::sax_parse(chunk_iterator(file), chunk_iterator(), &sax);
+    }
+  } catch (const nested_too_deep&) {
+    const auto [line, column] = where_too_deep(path);
+    throw usage_error(fmt::format("{}:{}:{}: nested deeper than {} levels of arrays and objects", path, line,
+                                  column, max_json_nesting));
+  } catch (const nlohmann::json::parse_error& error) {
+    throw usage_error(describe_parse_error(path, error));
+  } catch (const nlohmann::json::exception& error) {  // out_of_range: a number too large for a double
+    throw usage_error(fmt::format("{}: the file is not valid JSON: {}", path, printable(error.what(), 200)));
+  }
+  return result;
 }
 
 namespace {

@@ -60,9 +60,15 @@ int print_benchmark_list(const std::string& only_benchmark) {
     for (const auto& p : s->parameters(name)) {
       std::string allowed;
       if (!p.allowed.empty()) allowed = fmt::format("{{{}}} ", fmt::join(p.allowed, ", "));
+      // Bounds as a plan writes them: 16TiB, 2147483647 (not 1.75922e+13, 2.14748e+09).
+      const auto bound = [&](double value) {
+        if (p.type == param_type::bytes && value >= 0 && value < 1.8e19)
+          return format_bytes(static_cast<std::uint64_t>(value));
+        if (value == static_cast<double>(static_cast<long long>(value))) return fmt::format("{:.0f}", value);
+        return fmt::format("{:g}", value);
+      };
       if (p.min || p.max)
-        allowed += fmt::format("[{} … {}] ", p.min ? fmt::format("{:g}", *p.min) : "",
-                               p.max ? fmt::format("{:g}", *p.max) : "");
+        allowed += fmt::format("[{} … {}] ", p.min ? bound(*p.min) : "", p.max ? bound(*p.max) : "");
       if (p.swept_inside_worker) allowed += "(a list runs in one launch) ";
       fmt::print("  {:<16} {:<9} {:<10} {:<22} {}{}\n", p.name, to_string(p.type),
                  p.unit.empty() ? "-" : p.unit, shown_default(p), allowed, p.doc);

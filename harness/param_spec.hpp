@@ -30,6 +30,12 @@ struct param_spec {
   std::string doc;
 };
 
+// Bounds the suites' size parameters share (docs/plan-schema.md, "Limits"). Memory: no node holds 64 TiB,
+// so a size per rank above it is a typo that would only fail later, or wrap around a 64-bit product on the
+// way. Counts: BLAS, MPI and cuBLASLt take dimensions and counts as 32-bit integers.
+inline constexpr double max_bytes_per_rank = 70368744177664.0;  // 2^46 B = 64 TiB
+inline constexpr double max_int32_value = 2147483647.0;         // 2^31 − 1
+
 // Parameter values are JSON scalars after validation (bytes → integer, duration → seconds).
 using param_values =
     nlohmann::json;  // an object: name → value (or, for swept_inside_worker, a list of values)

@@ -124,7 +124,17 @@ std::vector<expanded_case> expand(const plan& p, const registry& suites, const c
     base.allow_gpu_sharing = c.allow_gpu_sharing.value_or(p.defaults.allow_gpu_sharing);
     base.measurement = p.defaults.measurement;
     apply_measure_overrides(c.measure, base.measurement);
+    bool unrunnable_reported = false;  // one issue per case, not one per point of its sweep
     for (const auto& point : outer_points(params, specs)) {
+      if (const auto why = s->why_unrunnable(c.benchmark, point); why && !unrunnable_reported) {
+        issues.push_back(
+            {c.where, fmt::format("case '{}': {}", c.name, *why),
+             fmt::format("sizes within what a node holds ({:.0f} TiB per rank) and counts within "
+                         "64 bits (docs/plan-schema.md, Limits)",
+                         max_bytes_per_rank / 1099511627776.0),
+             ""});
+        unrunnable_reported = true;
+      }
       for (int repeat = 0; repeat < std::max(c.repeats, 1); ++repeat) {
         expanded_case launch = base;
         launch.params = point;

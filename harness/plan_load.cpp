@@ -21,8 +21,10 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* plan_schema = "exacheck/plan/v1";
-// A plan that expands into more launches than this is a typo in a sweep, not a plan anyone means to run.
-constexpr std::size_t max_launches_per_case = 100000;
+// A plan that expands into more worker launches than this (all its cases together, repeats included) is a
+// typo in a sweep, not a plan anyone means to run: at a second each it would run for three hours.
+// docs/plan-schema.md states it.
+constexpr std::size_t max_launches_per_plan = 10000;
 
 const std::vector<std::string> plan_keys = {"schema",   "name",  "description", "system",
                                             "defaults", "cases", "outliers"};
@@ -36,12 +38,16 @@ const std::vector<std::string> backend_names = {"auto", "cpu", "cuda"};
 const std::vector<std::string> launcher_names = {"local", "mpirun", "srun"};
 constexpr std::int64_t int_max = std::numeric_limits<int>::max();
 
-// Case names become directory names and ids in reports: keep them to characters that are safe everywhere.
+// Case names become directory names and ids in reports: keep them to characters that are safe everywhere,
+// short enough for any file system and for a table column, and never hidden (leading '.'), "." or "..".
+constexpr std::size_t max_name_chars = 64;
+const std::string safe_name_expected =
+    "1 to 64 letters, digits, '_', '-' and '.', not starting with '.' (it names a directory)";
+
 bool is_safe_name(const std::string& name) {
-  return !name.empty() &&
+  return !name.empty() && name.size() <= max_name_chars && name.front() != '.' &&
          std::all_of(name.begin(), name.end(),
-                     [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-' || c == '.'; }) &&
-         name != "." && name != "..";
+                     [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-' || c == '.'; });
 }
 
 class plan_loader {
@@ -66,8 +72,8 @@ class plan_loader {
           // The name becomes part of the default run directory.
           if (!is_safe_name(*v))
             m_reader.report(m_reader.location_of(entry),
-                            "plan name '" + *v + "' cannot be used in a directory name",
-                            "letters, digits, '_', '-' and '.'");
+                            "plan name " + quoted_text(*v) + " cannot be used in a directory name",
+                            safe_name_expected);
           p.name = *v;
         }
       } else if (entry.key == "description") {
@@ -100,7 +106,8 @@ class plan_loader {
     std::error_code error;
     if (!fs::is_regular_file(path, error)) {
       m_reader.report(m_reader.location_of(entry),
-                      "system file '" + *text + "' does not exist (looked for " + path.string() + ")",
+                      "system file " + quoted_text(*text) + " does not exist (looked for " +
+                          quoted_text(path.string(), 200) + ")",
                       "a path to an exacheck/system/v1 file, relative to the plan file");
       return std::nullopt;
     }
@@ -154,7 +161,7 @@ class plan_loader {
     c.where = m_reader.location_of(node);
     // Name the case in every message about it, even before its map has been checked.
     std::string what = fmt::format("case #{}", index + 1);
-    if (const auto name = scalar_child(node, "name")) what = "case '" + name->Scalar() + "'";
+    if (const auto name = scalar_child(node, "name")) what = "case " + quoted_text(name->Scalar());
     const auto map = m_reader.read_map(node, c.where, what, case_keys, {"name", "benchmark"});
     if (!map) return false;
     if (const auto* e = map->find("name")) read_case_name(*e, what, first_line_of_name, c);
@@ -201,8 +208,9 @@ class plan_loader {
     const auto name = m_reader.read_string(e, what + ": name");
     if (!name) return;
     if (!is_safe_name(*name)) {
-      m_reader.report(m_reader.location_of(e), "case name '" + *name + "' cannot be used as a directory name",
-                      "letters, digits, '_', '-' and '.'");
+      m_reader.report(m_reader.location_of(e),
+                      "case name " + quoted_text(*name) + " cannot be used as a directory name",
+                      safe_name_expected);
       return;
     }
     const auto [it, inserted] = first_line_of_name.emplace(*name, m_reader.location_of(e).line);
@@ -220,7 +228,7 @@ class plan_loader {
     const suite* s = m_suites.find(*benchmark);
     if (!s) {
       const auto names = m_suites.benchmark_names();
-      m_reader.report(m_reader.location_of(e), what + ": unknown benchmark '" + *benchmark + "'",
+      m_reader.report(m_reader.location_of(e), what + ": unknown benchmark " + quoted_text(*benchmark),
                       "one of: " + join_choices(names, ", "), did_you_mean(*benchmark, names));
     }
     return s;
@@ -242,7 +250,7 @@ class plan_loader {
         if (!spec) {
           m_reader.report(
               m_reader.location_of(param.key_node),
-              what + ": unknown parameter '" + param.key + "' for benchmark '" + c.benchmark + "'",
+              what + ": unknown parameter " + quoted_text(param.key) + " for benchmark '" + c.benchmark + "'",
               "one of: " + join_choices(names, ", "), did_you_mean(param.key, names));
           continue;
         }
@@ -269,21 +277,34 @@ class plan_loader {
       it = it->is_null() ? c.params.erase(it) : std::next(it);
   }
 
+  // Counts the case's launches (repeats × the length of every list of a parameter that is not swept inside
+  // the worker, given or default) into the plan's total, saturating just past the limit so that no product
+  // can overflow and nothing is expanded: a sweep of 10^12 points costs a few multiplications here.
   void check_launch_count(const suite& s, const std::string& what, const case_spec& c) {
-    std::size_t launches = static_cast<std::size_t>(c.repeats);
+    constexpr std::size_t over = max_launches_per_plan + 1;
+    const auto times = [](std::size_t a, std::size_t b) { return b != 0 && a > over / b ? over : a * b; };
+    std::size_t launches = std::min<std::size_t>(static_cast<std::size_t>(c.repeats), over);
     for (const auto& spec : s.parameters(c.benchmark)) {
+      if (spec.swept_inside_worker) continue;
       const auto it = c.params.find(spec.name);
-      if (it == c.params.end() || !it->is_array() || spec.swept_inside_worker) continue;
-      launches = std::min(launches * it->size(), max_launches_per_case + 1);
+      const nlohmann::json& value = it != c.params.end() ? *it : spec.default_value;
+      if (value.is_array()) launches = std::min(times(launches, value.size()), over);
     }
-    if (launches > max_launches_per_case)
+    const std::size_t before = m_launches;
+    m_launches = std::min(m_launches + launches, over);
+    if (m_launches > max_launches_per_plan && before <= max_launches_per_plan)
       m_reader.report(c.where,
-                      fmt::format("{} expands into more than {} launches", what, max_launches_per_case),
-                      "fewer sweep values");
+                      fmt::format("{} takes the plan past {} worker launches ({} before it, {}{} in it)",
+                                  what, max_launches_per_plan, before, launches >= over ? "more than " : "",
+                                  std::min(launches, max_launches_per_plan)),
+                      fmt::format("at most {} launches per plan: fewer sweep values or repeats, or a sweep "
+                                  "inside the worker where the benchmark has one",
+                                  max_launches_per_plan));
   }
 
   yaml_reader m_reader;
   std::string m_path;
+  std::size_t m_launches = 0;  // of the cases read so far, at most max_launches_per_plan + 1
   const registry& m_suites;
 };
 

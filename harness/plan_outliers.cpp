@@ -39,7 +39,7 @@ std::optional<reports::outlier_rules::spread_rule> read_spread_rule(yaml_reader&
       const auto benchmark = reader.read_string(e, what + ": benchmark");
       if (benchmark && !suites.find(*benchmark)) {
         const auto names = suites.benchmark_names();
-        reader.report(reader.location_of(e), what + ": unknown benchmark '" + *benchmark + "'",
+        reader.report(reader.location_of(e), what + ": unknown benchmark " + quoted_text(*benchmark),
                       "one of: " + join_choices(names, ", "), did_you_mean(*benchmark, names));
         ok = false;
       } else if (benchmark) {

@@ -34,6 +34,8 @@ std::string bound_text(const param_spec& spec, double bound) {
   if (spec.type == param_type::bytes && bound >= 0 && bound < 1.8e19)
     return format_bytes(static_cast<std::uint64_t>(bound));
   if (spec.type == param_type::duration) return fmt::format("{:g}s", bound);
+  // Whole bounds in full: "2147483647", not "2.14748e+09".
+  if (std::floor(bound) == bound && std::fabs(bound) < 1e18) return fmt::format("{:.0f}", bound);
   return fmt::format("{:g}", bound);
 }
 
@@ -172,7 +174,7 @@ std::optional<nlohmann::json> read_param_scalar(yaml_reader& reader, const YAML:
   }
   const std::string text = value.Scalar();
   const auto wrong = [&](const std::string& why) -> std::optional<nlohmann::json> {
-    reader.report(where, what + " is '" + text + "'" + why, expected);
+    reader.report(where, what + " is " + quoted_text(text) + why, expected);
     return std::nullopt;
   };
   nlohmann::json result;
@@ -212,7 +214,7 @@ std::optional<nlohmann::json> read_param_scalar(yaml_reader& reader, const YAML:
     case param_type::string:
       if (!spec.allowed.empty() &&
           std::find(spec.allowed.begin(), spec.allowed.end(), text) == spec.allowed.end()) {
-        reader.report(where, what + " is '" + text + "'", expected, did_you_mean(text, spec.allowed));
+        reader.report(where, what + " is " + quoted_text(text), expected, did_you_mean(text, spec.allowed));
         return std::nullopt;
       }
       result = text;

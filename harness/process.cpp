@@ -121,7 +121,8 @@ process_result run_process(const std::vector<std::string>& argv,
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
-  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  // O_NOFOLLOW: a symbolic link planted at the log's name never sends the worker's output elsewhere.
+  const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (log_fd < 0) {
     result.how = process_result::ending::failed_to_start;
     result.error = "cannot open log " + log_path + ": " + std::strerror(errno);

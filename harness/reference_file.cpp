@@ -2,13 +2,15 @@
 #include "harness/reference_file.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <limits>
 
+#include "harness/files.hpp"
 #include "harness/plan_params.hpp"
 #include "harness/point_identity.hpp"
 #include "harness/verdicts.hpp"
@@ -61,7 +63,7 @@ class reference_loader {
       } else if (e.key == "date") {
         const auto text = m_reader.read_string(e, "date");
         if (text && !is_reference_date(*text))
-          m_reader.report(m_reader.location_of(e), "date is '" + *text + "'",
+          m_reader.report(m_reader.location_of(e), "date is " + quoted_text(*text),
                           "the day the numbers were measured, as YYYY-MM-DD");
         else if (text)
           file.date = *text;
@@ -156,7 +158,8 @@ class reference_loader {
       } else if (e.key == "unit") {
         const auto unit = keep(m_reader.read_string(e, name));
         if (unit && !is_known_unit(*unit)) {
-          m_reader.report(m_reader.location_of(e), name + " '" + *unit + "' is not a unit exacheck knows",
+          m_reader.report(m_reader.location_of(e),
+                          name + " " + quoted_text(*unit) + " is not a unit exacheck knows",
                           "one of: " + join_choices(common_units, ", "), did_you_mean(*unit, common_units));
           ok = false;
         }
@@ -218,10 +221,19 @@ reference_file load_reference_file(const std::string& path) {
 }
 
 bool looks_like_reference_file(const std::string& path) {
-  std::ifstream in(path);
+  // A regular file only: a FIFO would block here for ever, a symbolic link is not followed (usage_error).
+  const int fd = open_regular_file(path);
   char first = 0;
-  while (in.get(first) && std::isspace(static_cast<unsigned char>(first))) {
+  for (char c = 0;;) {
+    const ssize_t n = ::read(fd, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (!std::isspace(static_cast<unsigned char>(c))) {
+      first = c;
+      break;
+    }
   }
+  ::close(fd);
   // run.json is a JSON object; anything else is read as YAML, whose loader names what is wrong with it.
   return first != '{';
 }

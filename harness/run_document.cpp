@@ -259,7 +259,7 @@ void fill_case_entry(nlohmann::json& entry, const process_result& ended, const s
   nlohmann::json case_result;
   if (std::filesystem::exists(result_file)) {
     try {
-      case_result = nlohmann::json::parse(read_file(result_file));
+      case_result = parse_json_file(result_file);  // regular file, bounded nesting
     } catch (const std::exception& e) {
       mark_not_completed(entry, "error", outcome::error,
                          fmt::format("unreadable result file {}: {}", result_file, e.what()), log_file);

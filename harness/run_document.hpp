@@ -1,6 +1,7 @@
 #pragma once
 // Builds run.json (docs/run-json.md) as a run goes: header and provenance, one entry per case, summary.
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,14 @@ inline constexpr std::string_view run_schema_v1 = "exacheck/run/v1";
 // reader knows today's form only. Tolerant of what a filtered parse left out
 // (without_unreported_rank_fields).
 bool upgrade_run_document(nlohmann::json& run);
+
+// The first place where a parsed (and upgraded) run.json is not the shape its readers rely on, as
+// ".cases[3].results[0].ranks is a string, where a list is expected", or nullopt when there is none. A member
+// that is present must have its type (docs/run-json.md); an absent one is left to the readers' defaults, and
+// unknown members are ignored. `.analysis` is only checked to be an object (`report` recomputes it).
+// `exacheck report`, `compare` and `export-reference` refuse a document with a problem (exit 2) rather than
+// render part of it or write it back with less than it had. harness/run_document_check.cpp.
+std::optional<std::string> run_document_problem(const nlohmann::json& run);
 
 // Adds one worker-form metric list (a point_result's `metrics`: name, value, unit, statistic, better,
 // description per entry) to a run.json point and one of its rank records: the descriptors go to the point's

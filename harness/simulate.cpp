@@ -86,7 +86,7 @@ nlohmann::json simulate_run(const plan& p, const system_spec& system, const synt
     process_result ended;
     for (const auto& r : result["rank_results"])
       ended.elapsed_s = std::max(ended.elapsed_s, r["timing"].value("benchmark_s", 0.0));
-    write_file_atomically((dir / "result.json").string(), result.dump());
+    write_file_atomically((dir / "result.json").string(), json_dump(result));
     complete_case_entry(run["cases"][i], ended, (dir / "result.json").string(), (dir / "worker.log").string(),
                         &system, c.ranks, token, /*global_points_from_rank_zero=*/true);
   }

@@ -5,6 +5,7 @@
 #include <mpi.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,15 @@ class suite {
   virtual std::vector<param_spec> parameters(std::string_view benchmark) const = 0;
   // Every metric the benchmark reports (name, unit, better, statistic, scope, when), as run() reports them.
   virtual std::vector<metric_spec> metrics(std::string_view benchmark) const = 0;
+  // Why a point cannot run, beyond each parameter's own bounds: sizes whose bytes or operations together
+  // overflow 64 bits or exceed max_bytes_per_rank ("matrices A, B and C of fp64 at m=n=k=2097152 are 96 TiB,
+  // above the 64 TiB per rank any node holds"). nullopt when it can. Plan validation asks it for every launch
+  // (exit 2, nothing run) and run() again before allocating, so that a worker never trusts its case file.
+  // `point` as run() gets it.
+  virtual std::optional<std::string> why_unrunnable(std::string_view /*benchmark*/,
+                                                    const param_values& /*point*/) const {
+    return std::nullopt;
+  }
   // Backends this build can run the benchmark on ("cpu", "cuda").
   virtual std::vector<std::string> backends() const = 0;
   // Runs one case on this rank. `params` holds every declared parameter (defaults filled in); parameters

@@ -39,7 +39,8 @@ std::optional<tolerance> read_tolerance(yaml_reader& reader, const yaml_entry& e
   while (!text.empty() && text.back() == ' ') text.pop_back();
   const auto amount = number_from_text(text);
   if (!amount) {
-    reader.report(reader.location_of(entry), what + " is '" + entry.value.Scalar() + "', not a tolerance",
+    reader.report(reader.location_of(entry),
+                  what + " is " + quoted_text(entry.value.Scalar()) + ", not a tolerance",
                   tolerance_expected);
     return std::nullopt;
   }

@@ -152,7 +152,7 @@ int run_worker(const worker_options& options) {
   rank_record["timing"] = {{"benchmark_s", benchmark_s}};
 
   const auto gather_start = std::chrono::steady_clock::now();
-  const auto texts = gather_text(rank_record.dump(), MPI_COMM_WORLD, ctx.rank, ctx.ranks);
+  const auto texts = gather_text(json_dump(rank_record), MPI_COMM_WORLD, ctx.rank, ctx.ranks);
   int exit_status = rank_record.contains("error") ? 3 : 0;
   if (ctx.rank == 0) {
     // `token`: the controller's for this launch, echoed: the proof that this launch wrote the file.
@@ -167,7 +167,7 @@ int run_worker(const worker_options& options) {
     for (const auto& text : texts) result["rank_results"].push_back(nlohmann::json::parse(text));
     result["timing"] = {{"worker_s", seconds_since(start)}, {"gather_s", seconds_since(gather_start)}};
     try {
-      write_file_atomically(options.result_file, result.dump());
+      write_file_atomically(options.result_file, json_dump(result));
     } catch (const std::exception& e) {
       std::cerr << "exacheck worker: " << e.what() << "\n";
       exit_status = 4;

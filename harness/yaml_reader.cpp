@@ -1,18 +1,18 @@
 #include "harness/yaml_reader.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
+#include "harness/files.hpp"
 #include "harness/plan.hpp"
 
 namespace exacheck {
@@ -67,7 +67,7 @@ std::optional<YAML::Node> scalar_child(const YAML::Node& node, std::string_view 
 std::string describe_node(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Scalar:
-      return "'" + node.Scalar() + "'";
+      return quoted_text(node.Scalar());
     case YAML::NodeType::Sequence:
       return "a list";
     case YAML::NodeType::Map:
@@ -128,7 +128,7 @@ std::optional<yaml_map> yaml_reader::read_map(const YAML::Node& node, source_loc
     }
     const std::string name = key.Scalar();
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      report(location_of(key), "unknown key '" + name + "' in " + what,
+      report(location_of(key), "unknown key " + quoted_text(name) + " in " + what,
              "one of: " + join_choices(allowed, ", "), did_you_mean(name, allowed));
       continue;
     }
@@ -168,7 +168,7 @@ std::optional<std::int64_t> yaml_reader::read_integer(const yaml_entry& entry, c
   if (!text) return std::nullopt;
   const auto value = integer_from_text(*text);
   if (!value || *value < min || *value > max) {
-    report(location_of(entry), what + " is '" + *text + "'", expected);
+    report(location_of(entry), what + " is " + quoted_text(*text), expected);
     return std::nullopt;
   }
   return value;
@@ -180,7 +180,7 @@ std::optional<double> yaml_reader::read_number(const yaml_entry& entry, const st
   if (!text) return std::nullopt;
   const auto value = number_from_text(*text);
   if (!value || *value < min) {
-    report(location_of(entry), what + " is '" + *text + "'", expected);
+    report(location_of(entry), what + " is " + quoted_text(*text), expected);
     return std::nullopt;
   }
   return value;
@@ -190,7 +190,7 @@ std::optional<bool> yaml_reader::read_boolean(const yaml_entry& entry, const std
   const auto text = scalar_text(entry, what, "true or false");
   if (!text) return std::nullopt;
   const auto value = boolean_from_text(*text);
-  if (!value) report(location_of(entry), what + " is '" + *text + "'", "true or false");
+  if (!value) report(location_of(entry), what + " is " + quoted_text(*text), "true or false");
   return value;
 }
 
@@ -202,12 +202,12 @@ std::optional<double> yaml_reader::read_duration_s(const yaml_entry& entry, cons
   try {
     const double seconds = parse_duration_s(*text);
     if (positive && seconds <= 0) {
-      report(location_of(entry), what + " is '" + *text + "'", "a duration above zero");
+      report(location_of(entry), what + " is " + quoted_text(*text), "a duration above zero");
       return std::nullopt;
     }
     return seconds;
   } catch (const std::invalid_argument&) {
-    report(location_of(entry), what + " is '" + *text + "', not a duration", expected);
+    report(location_of(entry), what + " is " + quoted_text(*text) + ", not a duration", expected);
     return std::nullopt;
   }
 }
@@ -218,7 +218,7 @@ std::optional<std::string> yaml_reader::read_choice(const yaml_entry& entry, con
   const auto text = scalar_text(entry, what, expected);
   if (!text) return std::nullopt;
   if (std::find(allowed.begin(), allowed.end(), *text) == allowed.end()) {
-    report(location_of(entry), what + " is '" + *text + "'", expected, did_you_mean(*text, allowed));
+    report(location_of(entry), what + " is " + quoted_text(*text), expected, did_you_mean(*text, allowed));
     return std::nullopt;
   }
   return text;
@@ -246,25 +246,38 @@ std::optional<std::vector<std::string>> yaml_reader::read_string_list(const yaml
 }
 
 YAML::Node load_yaml_file(const std::string& path, const std::string& what, std::string& bytes) {
-  const auto unreadable = [&](const std::string& why) {
+  try {
+    bytes = read_file(path);  // a regular file only: a FIFO would hang, a directory or device is no plan
+  } catch (const file_error& e) {
     throw validation_error({{{path, 0, 0},
-                             "cannot read " + what + " file '" + path + "': " + why,
+                             "cannot read " + what + " file '" + path + "': " + e.reason(),
                              "an existing, readable exacheck/" + what + "/v1 YAML file",
                              ""}});
-  };
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) unreadable("it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) unreadable(std::strerror(errno));
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad()) unreadable(std::strerror(errno));
-  bytes = content.str();
+  }
+  // yaml-cpp passes any bytes through, and a string that is not UTF-8 cannot be written into run.json: said
+  // here, where the file and line are known, rather than as a lost run later.
+  if (const auto bad = first_invalid_utf8(bytes)) {
+    const std::string_view before(bytes.data(), *bad);
+    const auto line = std::count(before.begin(), before.end(), '\n') + 1;
+    const auto line_start = before.rfind('\n');
+    const auto column = *bad - (line_start == std::string_view::npos ? 0 : line_start + 1) + 1;
+    throw validation_error(
+        {{{path, static_cast<int>(std::min<long>(line, INT_MAX)),
+           static_cast<int>(std::min<std::size_t>(column, INT_MAX))},
+          fmt::format("byte 0x{:02x} is not UTF-8 text", static_cast<unsigned char>(bytes[*bad])),
+          "a file encoded in UTF-8 (re-save it as UTF-8, or convert it with iconv)",
+          ""}});
+  }
   try {
     return YAML::Load(bytes);
+  } catch (const YAML::DeepRecursion& e) {  // yaml-cpp's own bound on its recursion, about 500 levels
+    throw validation_error({{{path, std::max(e.mark.line + 1, 1), std::max(e.mark.column + 1, 0)},
+                             "lists and maps nested deeper than the YAML reader allows (about 500 levels)",
+                             "a plan, system or reference file as docs/plan-schema.md shows them",
+                             ""}});
   } catch (const YAML::Exception& e) {
-    throw validation_error({{{path, std::max(e.mark.line + 1, 0), std::max(e.mark.column + 1, 0)},
-                             "YAML syntax error: " + e.msg,
+    throw validation_error({{{path, std::max(e.mark.line + 1, 1), std::max(e.mark.column + 1, 0)},
+                             "YAML syntax error: " + printable(e.msg, 200),
                              "valid YAML (indent with spaces, close every bracket and quote)",
                              ""}});
   }
@@ -286,9 +299,9 @@ YAML::Node load_schema_file(yaml_reader& reader, const std::string& path, const 
     if (found.starts_with("exacheck/")) other_kind = found.substr(9, found.find('/', 9) - 9);
     if (other_kind == kind) other_kind.clear();  // another version of this kind: unsupported, not misplaced
     reader.report(reader.location_of(*node),
-                  other_kind.empty()
-                      ? "unsupported schema '" + found + "'"
-                      : "this is a " + other_kind + " file (schema " + found + "), not a " + kind + " file",
+                  other_kind.empty() ? "unsupported schema " + quoted_text(found)
+                                     : "this is a " + printable(other_kind, 64) + " file (schema " +
+                                           printable(found, 64) + "), not a " + kind + " file",
                   "schema: " + schema, did_you_mean(found, {schema}));
     reader.throw_if_issues();
   }

@@ -11,19 +11,13 @@
 #include <new>
 #include <stdexcept>
 
+#include "kernels/cpu/host_memory.hpp"
+
 namespace exacheck::membw {
 namespace {
 
 // 2 MiB: the x86-64 huge page, as for the STREAM arrays (fewer TLB misses where THP is in madvise mode).
 constexpr std::size_t k_alignment = std::size_t{2} << 20;
-
-void* allocate_bytes(std::uint64_t bytes) {
-  const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + k_alignment - 1) / k_alignment * k_alignment;
-  void* pointer = std::aligned_alloc(k_alignment, rounded);
-  if (!pointer) throw std::bad_alloc();
-  ::madvise(pointer, rounded, MADV_HUGEPAGE);  // advice only
-  return pointer;
-}
 
 }  // namespace
 
@@ -50,8 +44,10 @@ void cpu_copy_backend::prepare(const copy_route& route, std::uint64_t bytes, std
   m_bytes = 0;
   m_source.reset();
   m_destination.reset();
-  m_source.reset(allocate_bytes(bytes));
-  m_destination.reset(allocate_bytes(bytes));
+  m_source.reset(cpu::allocate_aligned(cpu::checked_bytes(bytes, 1, "the copy source"), k_alignment,
+                                       "the copy source", true));
+  m_destination.reset(cpu::allocate_aligned(cpu::checked_bytes(bytes, 1, "the copy destination"), k_alignment,
+                                            "the copy destination", true));
   auto* source = static_cast<unsigned char*>(m_source.get());
   auto* destination = static_cast<unsigned char*>(m_destination.get());
   // First touch by the thread that will copy each share, so its pages sit on that thread's NUMA node.

@@ -4,10 +4,12 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <limits>
 #include <new>
 #include <sstream>
 #include <stdexcept>
 
+#include "kernels/cpu/host_memory.hpp"
 #include "suites/gemm/gemm_inputs.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
 
@@ -17,13 +19,6 @@ namespace {
 // 64 B: one cache line and one AVX-512 vector, so OpenBLAS's packing reads whole lines from the first
 // element.
 constexpr std::size_t k_alignment = 64;
-
-void* allocate_aligned(std::size_t bytes) {
-  const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + k_alignment - 1) / k_alignment * k_alignment;
-  void* pointer = std::aligned_alloc(k_alignment, rounded);
-  if (!pointer) throw std::bad_alloc();
-  return pointer;
-}
 
 // Stored rows × columns of op's operand: A is m × k, or k × m when transposed (column-major, BLAS
 // convention).
@@ -61,12 +56,22 @@ std::optional<std::string> cpu_gemm_backend::unsupported_reason(std::string_view
 template <class T>
 void cpu_gemm_backend::fill(std::uint64_t seed) {
   const auto& s = m_shape;
-  const auto a_elements = static_cast<std::int64_t>(s.m * s.k * s.batch),
-             b_elements = static_cast<std::int64_t>(s.k * s.n * s.batch);
-  const auto c_elements = static_cast<std::int64_t>(s.m * s.n * s.batch);
-  m_a.reset(allocate_aligned(static_cast<std::size_t>(a_elements) * sizeof(T)));
-  m_b.reset(allocate_aligned(static_cast<std::size_t>(b_elements) * sizeof(T)));
-  m_c.reset(allocate_aligned(static_cast<std::size_t>(c_elements) * sizeof(T)));
+  // Each product checked: m·k·batch of 2^32-sized dimensions wraps around 64 bits.
+  const auto elements = [&](std::int64_t rows, std::int64_t columns, const char* matrix) {
+    const std::string what =
+        fmt::format("gemm matrix {} ({} × {} × batch {})", matrix, rows, columns, s.batch);
+    const std::size_t count = cpu::checked_bytes(
+        cpu::checked_bytes(static_cast<std::uint64_t>(rows), static_cast<std::uint64_t>(columns), what),
+        static_cast<std::uint64_t>(s.batch), what);
+    cpu::checked_bytes(count, sizeof(T), what);
+    return static_cast<std::int64_t>(count);
+  };
+  const std::int64_t a_elements = elements(s.m, s.k, "A"), b_elements = elements(s.k, s.n, "B"),
+                     c_elements = elements(s.m, s.n, "C");
+  const auto bytes = [](std::int64_t count) { return static_cast<std::size_t>(count) * sizeof(T); };
+  m_a.reset(cpu::allocate_aligned(bytes(a_elements), k_alignment, "gemm matrix A", false));
+  m_b.reset(cpu::allocate_aligned(bytes(b_elements), k_alignment, "gemm matrix B", false));
+  m_c.reset(cpu::allocate_aligned(bytes(c_elements), k_alignment, "gemm matrix C", false));
   T* a = static_cast<T*>(m_a.get());
   T* b = static_cast<T*>(m_b.get());
   T* c = static_cast<T*>(m_c.get());
@@ -93,6 +98,13 @@ void cpu_gemm_backend::prepare(const gemm_shape& shape, std::string_view dtype, 
   if (shape.m < 1 || shape.n < 1 || shape.k < 1 || shape.batch < 1)
     throw std::invalid_argument(fmt::format("gemm: m, n, k and batch must be ≥ 1 (got {}, {}, {}, {})",
                                             shape.m, shape.n, shape.k, shape.batch));
+  // BLAS takes dimensions as its integer type (32-bit in this OpenBLAS build): a larger one would be cut
+  // to another size, and a GEMM of another size would be reported as this one.
+  constexpr std::int64_t blas_max = std::numeric_limits<blasint>::max();
+  if (std::max({shape.m, shape.n, shape.k}) > blas_max)
+    throw std::invalid_argument(
+        fmt::format("gemm: m, n and k must be at most {} for OpenBLAS (got {}, {}, {})", blas_max, shape.m,
+                    shape.n, shape.k));
   m_shape = shape;
   m_dtype = std::string(dtype);
   m_single = dtype == "fp32";

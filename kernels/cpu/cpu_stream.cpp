@@ -11,20 +11,14 @@
 #include <stdexcept>
 #include <thread>
 
+#include "kernels/cpu/host_memory.hpp"
+
 namespace exacheck::membw {
 namespace {
 
 // 2 MiB: the x86-64 huge page, so that MADV_HUGEPAGE can back the whole array with huge pages (and every
 // array starts on a cache line, which vectorised loops want).
 constexpr std::size_t k_alignment = std::size_t{2} << 20;
-
-void* allocate_arrays_bytes(std::size_t bytes) {
-  const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + k_alignment - 1) / k_alignment * k_alignment;
-  void* pointer = std::aligned_alloc(k_alignment, rounded);
-  if (!pointer) throw std::bad_alloc();
-  ::madvise(pointer, rounded, MADV_HUGEPAGE);  // advice only: without THP the arrays still work
-  return pointer;
-}
 
 // The kernels, written like STREAM's: one OpenMP static partition of [0, n), shared by first touch, so each
 // thread streams through the pages it placed. __restrict and the alignment promise let the compiler emit
@@ -124,13 +118,14 @@ void cpu_stream_backend::init_arrays(std::size_t elements, std::string_view dtyp
   if (elements == 0) throw std::invalid_argument("cpu_stream: arrays need at least one element");
   m_single = dtype == "fp32";
   m_elements = elements;
-  const std::size_t bytes = elements * (m_single ? sizeof(float) : sizeof(double));
+  const std::size_t bytes =
+      cpu::checked_bytes(elements, m_single ? sizeof(float) : sizeof(double), "a STREAM array");
   m_a.reset();  // release the old arrays before allocating new ones: peak memory stays 3 arrays
   m_b.reset();
   m_c.reset();
-  m_a.reset(allocate_arrays_bytes(bytes));
-  m_b.reset(allocate_arrays_bytes(bytes));
-  m_c.reset(allocate_arrays_bytes(bytes));
+  m_a.reset(cpu::allocate_aligned(bytes, k_alignment, "STREAM array a", true));
+  m_b.reset(cpu::allocate_aligned(bytes, k_alignment, "STREAM array b", true));
+  m_c.reset(cpu::allocate_aligned(bytes, k_alignment, "STREAM array c", true));
   if (m_single)
     first_touch<float>(m_a.get(), m_b.get(), m_c.get(), elements, static_cast<float>(a0),
                        static_cast<float>(b0), static_cast<float>(c0), m_threads, m_pinning);

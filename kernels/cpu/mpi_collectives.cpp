@@ -7,6 +7,7 @@
 #include <climits>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <stdexcept>
 
 namespace exacheck::collectives {
@@ -154,8 +155,18 @@ void mpi_collective_backend::prepare(const collective_layout& layout) {
   m_one_buffer = layout.in_place || layout.op == collective::broadcast;
   m_placement = layout.in_place ? placement_in_place(layout, m_rank, /*result_at_chunk_zero=*/true)
                                 : in_place_placement{layout.recv_count, 0, 0};
-  m_send.assign(m_one_buffer ? 0 : layout.send_count * size, std::byte{0});
-  m_recv.assign(m_placement.buffer_count * size, std::byte{0});
+  const std::size_t send_bytes = m_one_buffer ? 0 : layout.send_count * size;
+  const std::size_t recv_bytes = m_placement.buffer_count * size;
+  try {
+    m_send.assign(send_bytes, std::byte{0});
+    m_recv.assign(recv_bytes, std::byte{0});
+  } catch (const std::bad_alloc&) {
+    m_send.clear();
+    m_recv.clear();
+    throw std::runtime_error(fmt::format(
+        "mpi_collectives: cannot allocate the buffers ({} B to send, {} B to receive): out of memory",
+        send_bytes, recv_bytes));
+  }
   m_prepared = true;
 }
 

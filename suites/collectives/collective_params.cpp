@@ -80,7 +80,7 @@ std::vector<param_spec> collective_parameters(collective op) {
        default_sizes(),
        {},
        1.0,
-       {},
+       max_bytes_per_rank / 2,  // a send and a receive buffer of this size at least
        true,
        fmt::format(
            "message size (nccl-tests' size): {}; rounded down to whole elements{}; "
@@ -121,7 +121,15 @@ std::vector<param_spec> collective_parameters(collective op) {
        "ignored with a warning on the cpu backend"},
   };
   if (has_root(op))
-    specs.push_back({"root", param_type::integer, "", 0, {}, 0.0, {}, false, "the rank that sends/receives"});
+    specs.push_back({"root",
+                     param_type::integer,
+                     "",
+                     0,
+                     {},
+                     0.0,
+                     max_int32_value,
+                     false,
+                     "the rank that sends/receives"});
   return specs;
 }
 

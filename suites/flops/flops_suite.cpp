@@ -177,7 +177,7 @@ class flops_suite final : public suite {
          0,
          {},
          0.0,
-         {},
+         1099511627776.0,  // 2^40, the calibration's own cap: minutes per iteration on any core
          false,
          "dependent steps per chain in one timed iteration; 0 (default): sized for about 50 ms per "
          "iteration"},

@@ -34,6 +34,42 @@ using namespace gemm;
 // Distinct stream per purpose, so the entries checked do not correlate with the input values.
 constexpr std::uint64_t k_verify_stream = 0x9e3779b97f4a7c15ULL;
 
+// Bytes of one element of A and B, and of C (8-bit inputs accumulate into a wider C).
+std::pair<int, int> element_bytes(std::string_view dtype) {
+  if (dtype == "fp64") return {8, 8};
+  if (dtype == "fp32" || dtype == "tf32") return {4, 4};
+  if (dtype == "fp16" || dtype == "bf16") return {2, 2};
+  if (dtype == "int8") return {1, 4};
+  return {1, 2};  // fp8_e4m3, fp8_e5m2: C in bf16/fp16
+}
+
+// The point's memory and operations, in long double (exact far past 2^64 for these products, which would
+// wrap around in 64-bit integers): a GEMM whose flop count does not fit in 64 bits, or whose matrices no node
+// holds, cannot run, and a worker that tried once reported 4e24 TFLOP/s.
+std::optional<std::string> gemm_unrunnable(const param_values& point) {
+  const auto dimension = [&](const char* name) {
+    const auto it = point.find(name);
+    return it != point.end() && it->is_number() ? it->get<long double>() : 1.0L;
+  };
+  const long double m = dimension("m"), n = dimension("n"), k = dimension("k"), batch = dimension("batch");
+  const std::string dtype = point.value("dtype", std::string("fp64"));
+  const auto [input_bytes, output_bytes] = element_bytes(dtype);
+  const long double bytes = ((m * k + k * n) * input_bytes + m * n * output_bytes) * batch;
+  const std::string shape =
+      fmt::format("m={:.0f} n={:.0f} k={:.0f} batch={:.0f}", static_cast<double>(m), static_cast<double>(n),
+                  static_cast<double>(k), static_cast<double>(batch));
+  if (bytes > static_cast<long double>(max_bytes_per_rank))
+    return fmt::format(
+        "matrices A, B and C of {} at {} are {:.3g} TiB per rank, above the {:.0f} TiB any node holds "
+        "(m·k + k·n + m·n elements × batch)",
+        dtype, shape, static_cast<double>(bytes / 1099511627776.0L), max_bytes_per_rank / 1099511627776.0);
+  const long double flops = 2.0L * m * n * k * batch;
+  if (flops >= 9223372036854775808.0L)
+    return fmt::format("2·m·n·k·batch at {} is {:.3g} operations, beyond a 64-bit count (2^63)", shape,
+                       static_cast<double>(flops));
+  return std::nullopt;
+}
+
 class gemm_suite final : public suite {
  public:
   explicit gemm_suite(gemm_backend_factory factory) : m_factory(std::move(factory)) {}
@@ -48,7 +84,7 @@ class gemm_suite final : public suite {
 
   std::vector<param_spec> parameters(std::string_view) const override {
     const auto dimension = [](std::string name, std::string doc) {
-      return param_spec{std::move(name), param_type::integer, "elements", 1024, {}, 1.0, {},
+      return param_spec{std::move(name), param_type::integer, "elements", 1024, {}, 1.0, max_int32_value,
                         false,           std::move(doc)};
     };
     return {
@@ -73,7 +109,7 @@ class gemm_suite final : public suite {
          1,
          {},
          1.0,
-         {},
+         max_int32_value,
          false,
          "independent products of the shape per call (strided batched GEMM: cuBLASLt batch layouts on cuda, "
          "one OpenBLAS call per product on cpu); flops = 2·M·N·K·batch"},
@@ -94,7 +130,7 @@ class gemm_suite final : public suite {
          256,
          {},
          1.0,
-         {},
+         max_int32_value,
          false,
          "entries of C recomputed in long double to check the answer (all of C when at least M·N)"},
     };
@@ -117,6 +153,10 @@ class gemm_suite final : public suite {
     };
   }
 
+  std::optional<std::string> why_unrunnable(std::string_view, const param_values& point) const override {
+    return gemm_unrunnable(point);
+  }
+
   std::vector<std::string> backends() const override {
     return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
   }
@@ -135,6 +175,7 @@ class gemm_suite final : public suite {
     options.autotune = params.value("autotune", false);
     const int verify_samples = params.value("verify_samples", 256);
 
+    if (const auto why = gemm_unrunnable(params)) throw std::invalid_argument("gemm: " + *why);
     point_result point;
     point.scope = metric_scope::rank;
     point.params = params;

@@ -69,7 +69,7 @@ std::vector<param_spec> copybw_parameters() {
        copybw_default_bytes,
        {},
        1.0,
-       {},
+       max_bytes_per_rank / 2,  // a source and a destination of this size
        true,
        "bytes per copy (source and destination buffers of this size each); a list or {from, to, factor} "
        "sweeps inside one launch"},

@@ -81,7 +81,7 @@ class membw_suite final : public suite {
          0,
          {},
          0.0,
-         {},
+         max_bytes_per_rank / 4,  // 16 TiB: the three arrays stay within the memory of any node
          false,
          "bytes per array per rank (three arrays); 0 = auto: 4 × the node's last-level cache (sysfs; 32 MiB "
          "assumed when unreadable) split over the ranks on the node"},
@@ -101,7 +101,7 @@ class membw_suite final : public suite {
          20,
          {},
          2.0,
-         {},
+         max_int32_value,
          false,
          "iterations of the whole copy → scale → add → triad → dot sequence; the first is excluded (STREAM)"},
     };
@@ -145,6 +145,11 @@ class membw_suite final : public suite {
       point.skipped_reason = *reason;
       return {point};
     }
+    // The plan's bound again: a worker never trusts its case file (3 × 2^64 − 1 bytes once wrapped around).
+    if (static_cast<double>(requested_bytes) > max_bytes_per_rank / 4)
+      throw std::invalid_argument(fmt::format(
+          "membw: array_bytes {} is above {} per array (three arrays within the 64 TiB any node holds)",
+          requested_bytes, format_bytes(static_cast<std::uint64_t>(max_bytes_per_rank / 4))));
     const std::uint64_t element_bytes = dtype == "fp32" ? 4 : 8;
     std::string size_source = "array_bytes";
     std::uint64_t array_bytes = requested_bytes;

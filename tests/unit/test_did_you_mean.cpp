@@ -50,6 +50,46 @@ TEST(did_you_mean, closest_candidate_wins_and_ties_keep_candidate_order) {
   EXPECT_EQ(did_you_mean("mpirn", {"local", "mpirun", "srun"}), "mpirun");
 }
 
+TEST(did_you_mean, a_megabyte_word_gets_no_suggestion_and_costs_no_quadratic_memory) {
+  // Before the bound, the distance table of two 1 MiB strings was 10^12 cells: 8 TB asked of the allocator.
+  const std::string long_value(std::size_t{1} << 20, 'a');
+  EXPECT_EQ(did_you_mean(long_value + "x", {long_value, "params"}), "");
+  EXPECT_EQ(did_you_mean(long_value, case_keys), "");
+}
+
+TEST(did_you_mean, words_up_to_the_bound_are_still_compared) {
+  const std::string key(max_suggestion_chars - 1, 'k');
+  EXPECT_EQ(did_you_mean(key + "x", {"m", key + "y", "n"}), key + "y");
+  EXPECT_EQ(did_you_mean(key.substr(2), {key}), key);  // two characters missing, within a third of the length
+}
+
+TEST(did_you_mean, candidates_far_longer_or_shorter_are_never_suggested) {
+  EXPECT_EQ(did_you_mean("ranks", {"ranks_per_node_and_more"}), "");
+  EXPECT_EQ(did_you_mean("ranks_per_node", {"r"}), "");
+  EXPECT_EQ(did_you_mean("ranks_per_nod", {"r", "ranks_per_node"}), "ranks_per_node");
+}
+
+TEST(quoted_text, user_text_in_a_message_is_one_short_line_of_utf8) {
+  EXPECT_EQ(quoted_text("fp65"), "'fp65'");
+  EXPECT_EQ(quoted_text("café"), "'café'");
+  EXPECT_EQ(quoted_text("two\nlines\tand\x01"), "'two\\nlines\\tand\\x01'");
+  EXPECT_EQ(quoted_text("caf\xe9"), "'caf\\xe9'");  // Latin-1, not UTF-8: shown as a byte
+  const std::string shown = quoted_text(std::string(std::size_t{1} << 20, 'x'));
+  EXPECT_EQ(shown, "'" + std::string(64, 'x') + "…' (1048576 bytes)");
+  EXPECT_EQ(quoted_text("ééé", 2), "'éé…' (6 bytes)");  // cut between characters, never inside one
+}
+
+TEST(first_invalid_utf8, finds_the_first_byte_that_is_not_part_of_a_well_formed_sequence) {
+  EXPECT_EQ(first_invalid_utf8("plain ascii"), std::nullopt);
+  EXPECT_EQ(first_invalid_utf8("μ 𝄞 € é"), std::nullopt);
+  EXPECT_EQ(first_invalid_utf8("caf\xe9"), 3u);           // a lead byte without its continuation
+  EXPECT_EQ(first_invalid_utf8("ab\x80"), 2u);            // a continuation byte alone
+  EXPECT_EQ(first_invalid_utf8("\xc0\xaf"), 0u);          // overlong '/'
+  EXPECT_EQ(first_invalid_utf8("x\xed\xa0\x80"), 1u);     // a UTF-16 surrogate
+  EXPECT_EQ(first_invalid_utf8("\xf4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(first_invalid_utf8("\xff"), 0u);
+}
+
 validation_issue make_issue(std::string file, int line, int column, std::string message, std::string expected,
                             std::string suggestion) {
   validation_issue issue;

@@ -1,13 +1,20 @@
 // parse_json_file (a JSON file parsed through a buffer, never held whole) and without_unreported_rank_fields
 // (the filter `exacheck report` parses run.json with; tests/unit/test_report_filter.cpp checks that no report
 // changes).
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <thread>
 
+#include "harness/errors.hpp"
 #include "harness/files.hpp"
 
 namespace {
@@ -41,14 +48,152 @@ TEST_F(ParseJsonFile, SameDocumentAsParsingTheText) {
 }
 
 TEST_F(ParseJsonFile, InvalidOrMissingFilesThrow) {
-  EXPECT_THROW(exacheck::parse_json_file(write("bad.json", "{\"a\": ")), nlohmann::json::parse_error);
-  EXPECT_THROW(exacheck::parse_json_file(write("empty.json", "")), nlohmann::json::parse_error);
+  EXPECT_THROW(exacheck::parse_json_file(write("bad.json", "{\"a\": ")), exacheck::usage_error);
+  EXPECT_THROW(exacheck::parse_json_file(write("empty.json", "")), exacheck::usage_error);
   try {
     exacheck::parse_json_file((m_dir / "missing.json").string());
     FAIL() << "no exception";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("missing.json"), std::string::npos) << e.what();
   }
+}
+
+// The message of what `call` throws, or "" (a failure) when it throws nothing.
+template <class Call>
+std::string thrown_message(Call&& call) {
+  try {
+    call();
+  } catch (const exacheck::usage_error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no usage_error was thrown";
+  return "";
+}
+
+TEST_F(ParseJsonFile, InvalidJsonNamesPathLineAndColumnOnOneLineOfUtf8) {
+  const std::string path = write("bad.json", "{\n  \"a\": [1,\n  \"b\xff\"]\n}");
+  const std::string message = thrown_message([&] { exacheck::parse_json_file(path); });
+  EXPECT_NE(message.find(path + ":3:"), std::string::npos) << message;
+  EXPECT_NE(message.find("not valid JSON"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_EQ(exacheck::first_invalid_utf8(message), std::nullopt) << message;
+}
+
+TEST_F(ParseJsonFile, NestingDeeperThanTheLimitIsRefusedWithItsPlace) {
+  // 200,000 levels overflowed the stack of `exacheck report` (its copies and walks recurse per level).
+  const std::size_t deep = 200000;
+  const std::string path =
+      write("deep.json", "{\"cases\":\n" + std::string(deep, '[') + std::string(deep, ']') + "}");
+  const std::string message = thrown_message([&] { exacheck::parse_json_file(path); });
+  EXPECT_NE(message.find(path + ":2:" + std::to_string(exacheck::max_json_nesting)), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("nested deeper than"), std::string::npos) << message;
+  // At the limit itself it parses, with and without a filter.
+  const std::size_t at_limit = exacheck::max_json_nesting - 1;  // within the top-level object
+  const std::string fine =
+      write("fine.json", "{\"cases\":" + std::string(at_limit, '[') + std::string(at_limit, ']') + "}");
+  EXPECT_NO_THROW(exacheck::parse_json_file(fine));
+  EXPECT_NO_THROW(exacheck::parse_json_file(fine, exacheck::without_unreported_rank_fields()));
+}
+
+TEST_F(ParseJsonFile, FifosDirectoriesAndSymbolicLinksAreRefusedNotFollowedOrWaitedOn) {
+  const std::string target = write("target.json", "{}");
+  const auto link = m_dir / "link.json";
+  fs::create_symlink(target, link);
+  EXPECT_NE(thrown_message([&] { exacheck::parse_json_file(link.string()); }).find("symbolic link"),
+            std::string::npos);
+  EXPECT_NE(thrown_message([&] { exacheck::read_file(link.string()); }).find("symbolic link"),
+            std::string::npos);
+  EXPECT_NE(thrown_message([&] { exacheck::parse_json_file(m_dir.string()); }).find("a directory"),
+            std::string::npos);
+  const auto fifo = m_dir / "fifo.json";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  // Opening a FIFO for reading waits for a writer: should the reader wait, a writer comes after 5 s and
+  // closes it at once, so that the test fails instead of hanging.
+  std::atomic<bool> done = false;
+  std::thread unblock([&] {
+    const auto since = std::chrono::steady_clock::now();
+    for (; !done; std::this_thread::sleep_for(std::chrono::milliseconds(50))) {
+      if (std::chrono::steady_clock::now() - since < std::chrono::seconds(5)) continue;
+      const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+      if (fd >= 0) ::close(fd);
+    }
+  });
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_NE(thrown_message([&] { exacheck::parse_json_file(fifo.string()); }).find("FIFO"),
+            std::string::npos);
+  EXPECT_NE(thrown_message([&] { exacheck::read_file(fifo.string()); }).find("FIFO"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+  done = true;
+  unblock.join();
+}
+
+TEST_F(ParseJsonFile, WriteJsonNeverThrowsOnBytesThatAreNotUtf8) {
+  // A worker's log tail or an argument with a Latin-1 byte once made run.json unwritable: the run was lost.
+  const nlohmann::json document = {{"log_tail", "caf\xe9 \xff"}, {"ok", "café"}};
+  const std::string path = (m_dir / "run.json").string();
+  ASSERT_NO_THROW(exacheck::write_json_atomically(path, document));
+  const nlohmann::json back = exacheck::parse_json_file(path);
+  EXPECT_EQ(back["log_tail"], "caf\uFFFD \uFFFD");
+  EXPECT_EQ(back["ok"], "café");
+  EXPECT_EQ(nlohmann::json::parse(exacheck::json_dump(document, 2))["log_tail"], "caf\uFFFD \uFFFD");
+}
+
+TEST_F(ParseJsonFile, AtomicWritesNeverFollowALinkAtTheTargetOrAtATemporaryName) {
+  const std::string outside = write("outside.txt", "precious");
+  const auto report = m_dir / "report.md";
+  fs::create_symlink(outside, report);
+  // Where the temporary files of this process were once created, at predictable names, and opened without
+  // O_EXCL: a link there sent the whole write to its target.
+  for (const auto* name : {"run.json", "report.md", "junit.xml"})
+    fs::create_symlink(outside, m_dir / (std::string(name) + ".tmp." + std::to_string(::getpid())));
+  exacheck::write_file_atomically(report.string(), "# report\n");
+  exacheck::write_json_atomically((m_dir / "run.json").string(), {{"a", 1}});
+  exacheck::write_stream_atomically((m_dir / "junit.xml").string(), [](std::ostream& out) { out << "<x/>"; });
+  std::ifstream in(outside);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "precious");
+  EXPECT_FALSE(fs::is_symlink(report));
+  EXPECT_EQ(exacheck::read_file(report.string()), "# report\n");
+  EXPECT_EQ(exacheck::read_file((m_dir / "junit.xml").string()), "<x/>");
+  // Nothing but the planted links is left beside the files (no temporary file).
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(m_dir)) ++entries;
+  EXPECT_EQ(entries, 7u);  // outside.txt, report.md, run.json, junit.xml and the three links
+}
+
+TEST_F(ParseJsonFile, DirectoriesInsideARunDirectoryAreNeverCreatedThroughALink) {
+  // A link planted at RUN_DIR/cases once sent every case.json (and the worker's files) to its target.
+  const auto run = m_dir / "run";
+  const auto outside = m_dir / "outside";
+  fs::create_directories(run);
+  fs::create_directories(outside);
+  fs::create_symlink(outside, run / "cases");
+  try {
+    exacheck::create_directories_inside(run.string(), "cases/gemm-1a2b3c4d");
+    ADD_FAILURE() << "created a directory through a link";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("symbolic link"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(fs::is_empty(outside));
+  fs::remove(run / "cases");
+  exacheck::create_directories_inside(run.string(), "cases/gemm-1a2b3c4d");
+  exacheck::create_directories_inside(run.string(), "cases/gemm-1a2b3c4d");  // existing: fine
+  EXPECT_TRUE(fs::is_directory(run / "cases" / "gemm-1a2b3c4d"));
+  EXPECT_THROW(exacheck::create_directories_inside(run.string(), "cases/../../x"), std::runtime_error);
+}
+
+TEST_F(ParseJsonFile, AFailedStreamWriteLeavesTheOldFileAndNoTemporaryFile) {
+  const std::string path = write("report.md", "old");
+  EXPECT_THROW(exacheck::write_stream_atomically(path,
+                                                 [](std::ostream& out) {
+                                                   out << "half";
+                                                   throw std::runtime_error("renderer failed");
+                                                 }),
+               std::runtime_error);
+  EXPECT_EQ(exacheck::read_file(path), "old");
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(m_dir)) ++entries;
+  EXPECT_EQ(entries, 1u);
 }
 
 TEST_F(ParseJsonFile, WithoutUnreportedRankFieldsDropsOnlyRankRecordMembers) {
