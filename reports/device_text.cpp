@@ -62,11 +62,16 @@ std::string attention_summary(const json& verdicts) {
   const std::size_t listed = count(s, "nodes_listed"), untied = count(s, "not_tied");
   const std::size_t missing_gpus = count(field(s, "missing"), "gpus");
   const std::size_t missing_nodes = count(field(s, "missing"), "nodes");
+  // On the cpu backend every rank is its own device: calling it a GPU would send a reader looking for one.
+  bool all_cpu = true;
+  for (const auto& device : list_field(verdicts, "gpus"))
+    all_cpu = all_cpu && text_field(device, "kind") == "cpu";
+  const std::string devices = all_cpu && gpus > 0 ? "CPU rank(s)" : "GPU(s)";
   if (needing == 0 && nodes_needing == 0 && untied == 0)
-    return fmt::format("None: all {} GPU(s) on {} node(s) passed every check that concerns them.", gpus,
+    return fmt::format("None: all {} {} on {} node(s) passed every check that concerns them.", gpus, devices,
                        nodes);
-  std::string text =
-      fmt::format("{} of {} GPU(s) need attention, on {} of {} node(s)", needing, gpus, nodes_needing, nodes);
+  std::string text = fmt::format("{} of {} {} need attention, on {} of {} node(s)", needing, gpus, devices,
+                                 nodes_needing, nodes);
   if (listed > 0) text += fmt::format("; {} node(s) for a reason of their own", listed);
   if (missing_gpus + missing_nodes > 0)
     text += fmt::format("; expected and never reported: {} node(s), {} GPU(s)", missing_nodes, missing_gpus);

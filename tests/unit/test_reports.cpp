@@ -120,7 +120,7 @@ TEST(markdown_report, names_each_device_and_lists_every_failing_check_under_it_o
   const std::string devices =
       md.substr(md.find("## Devices needing attention"), md.find("## System totals") - md.find("## Devices"));
   EXPECT_NE(
-      devices.find("1 of 2 GPU(s) need attention, on 1 of 2 node(s); 3 failing check(s) not tied to one "
+      devices.find("1 of 2 CPU rank(s) need attention, on 1 of 2 node(s); 3 failing check(s) not tied to one "
                    "device."),
       std::string::npos)
       << devices;
@@ -167,7 +167,7 @@ TEST(markdown_report, says_none_when_no_device_needs_attention) {
       {"summary",
        {{"gpus", 2}, {"gpus_needing_attention", 0}, {"nodes", 2}, {"nodes_needing_attention", 0}}}};
   EXPECT_NE(
-      markdown_of(run).find("## Devices needing attention\n\nNone: all 2 GPU(s) on 2 node(s) passed every "
+      markdown_of(run).find("## Devices needing attention\n\nNone: all 2 CPU rank(s) on 2 node(s) passed every "
                             "check that concerns them.\n\n## System totals"),
       std::string::npos)
       << markdown_of(run);
