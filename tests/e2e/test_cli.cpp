@@ -23,11 +23,6 @@ std::string selftest_plan(const std::string& extra_cases, const std::string& def
          extra_cases + "  - {name: last, benchmark: selftest, params: {loop: 1000}}\n";
 }
 
-const nlohmann::json& case_named(const nlohmann::json& run, const std::string& name) {
-  for (const auto& c : run["cases"])
-    if (c["name"] == name) return c;
-  throw std::runtime_error("no case " + name);
-}
 }  // namespace
 
 TEST(cli, quick_plan_passes_and_writes_every_report) {

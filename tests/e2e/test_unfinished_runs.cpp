@@ -19,11 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const nlohmann::json& case_named(const nlohmann::json& run, const std::string& name) {
-  for (const auto& c : run["cases"])
-    if (c["name"] == name) return c;
-  throw std::runtime_error("no case " + name);
-}
 
 // The pids of living processes whose command line holds `text` (a zombie's command line is empty).
 std::vector<pid_t> processes_with_argument(const std::string& text) {
@@ -39,13 +34,6 @@ std::vector<pid_t> processes_with_argument(const std::string& text) {
   return found;
 }
 
-// The directory of the case whose name is `name` under RUN_DIR/cases ("" until it exists).
-fs::path case_dir(const fs::path& cases, const std::string& name) {
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(cases, error))
-    if (entry.path().filename().string().rfind(name + "-", 0) == 0) return entry.path();
-  return {};
-}
 
 std::string plan_with(const std::string& cases) {
   return "schema: exacheck/plan/v1\nname: unfinished\n"

@@ -11,6 +11,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -73,6 +74,21 @@ inline nlohmann::json read_json(const std::filesystem::path& path) {
 inline void write_text(const std::filesystem::path& path, const std::string& text) {
   std::ofstream out(path);
   out << text;
+}
+
+// The case of run.json named `name` (throws when there is none).
+inline const nlohmann::json& case_named(const nlohmann::json& run, const std::string& name) {
+  for (const auto& c : run["cases"])
+    if (c["name"] == name) return c;
+  throw std::runtime_error("no case " + name);
+}
+
+// The directory of the case whose name is `name` under RUN_DIR/cases ("" until it exists).
+inline std::filesystem::path case_dir(const std::filesystem::path& cases, const std::string& name) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(cases, error))
+    if (entry.path().filename().string().rfind(name + "-", 0) == 0) return entry.path();
+  return {};
 }
 
 }  // namespace exacheck::testing
