@@ -15,8 +15,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
-
 std::string plan_with(const std::string& cases) {
   return "schema: exacheck/plan/v1\nname: directory\n"
          "defaults: {launcher: mpirun, timeout: 60s, measure: {max_time: 200ms, min_time: 10ms}}\ncases:\n"

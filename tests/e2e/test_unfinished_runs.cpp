@@ -19,7 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
 // The pids of living processes whose command line holds `text` (a zombie's command line is empty).
 std::vector<pid_t> processes_with_argument(const std::string& text) {
   std::vector<pid_t> found;
@@ -33,7 +32,6 @@ std::vector<pid_t> processes_with_argument(const std::string& text) {
   }
   return found;
 }
-
 
 std::string plan_with(const std::string& cases) {
   return "schema: exacheck/plan/v1\nname: unfinished\n"
