@@ -7,6 +7,7 @@
 #include <cmath>
 #include <ostream>
 
+#include "reports/committed_checks.hpp"
 #include "reports/format.hpp"
 #include "reports/html.hpp"
 
@@ -201,6 +202,24 @@ void write_all_checks(const json& run, std::ostream& out) {
   }
 }
 
+// "gemm · tflops · dtype=bf16 m=8192 …": a check's benchmark, metric and point.
+std::string check_title(const committed_check& c) {
+  const std::string params = params_text(field(c.check, "params"));
+  return fmt::format("{} · {}{}", text_field(c.test_case, "benchmark"), text_field(c.check, "metric"),
+                     params.empty() ? "" : " · " + params);
+}
+
+// The worst rank's value (every rank is judged), the collective's value over its ranks, or "not measured".
+std::string measured_text(const committed_check& c) {
+  if (!c.measured()) return "<strong>not measured</strong>";
+  const std::string value = html_text(readable_quantity(field(c.check, "value"), field(c.check, "unit")));
+  const std::string ranks = text_field(c.check, "ranks_measured");
+  const bool global = text_field(c.check, "aggregation").starts_with("global");
+  if (ranks.empty()) return value;
+  return fmt::format("{}<br><span class=\"note\">{} {} rank{}</span>", value,
+                     global ? "global over" : "worst of", html_text(ranks), ranks == "1" ? "" : "s");
+}
+
 }  // namespace
 
 void write_totals(const json& run, std::ostream& out) {
@@ -215,22 +234,34 @@ void write_totals(const json& run, std::ostream& out) {
 
 void write_commitments(const json& run, std::ostream& out) {
   out << "<section id=\"commitments\">\n<h2>Commitments</h2>\n";
-  if (has_analysis(run, out)) {
-    out << "<p class=\"note\">Per metric measured on every GPU: the reference (from the system file), the "
-           "fleet "
-           "median, the worst GPU and the worst node (mean of its GPUs), and the worst verdict of its "
-           "checks, "
-           "fleet outliers included.</p>\n";
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& metric : list_field(analysis_of(run), "metrics"))
-      rows.push_back({html_text(metric_title(metric)), html_text(reference_text(field(metric, "reference"))),
-                      quantity(field(field(metric, "distribution"), "median"), metric),
-                      valued_where(field(metric, "worst_gpu"), metric),
-                      valued_where(field(metric, "worst_node"), metric),
-                      badge(text_field(metric, "outcome"))});
-    write_table(out, {"metric", "reference", "measured median", "worst GPU", "worst node", "verdict"}, rows,
-                {false, false, true});
+  const auto checks = committed_checks(run);
+  if (checks.empty()) {
+    out << "<p>No check has a reference (references come from the system file).</p>\n</section>\n";
+    return;
   }
+  out << "<p class=\"note\">Every metric judged against a reference of the system file, per-GPU metrics and "
+         "collectives alike, and every reference that was committed but not measured. Measured: the worst "
+         "rank's value (every rank must meet the reference), or the collective's value over all its ranks; "
+         "for a per-GPU metric, the fleet's median and its worst GPU and node beside it.</p>\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : checks) {
+    const std::string outcome = text_field(c.check, "outcome");
+    std::string fleet(missing_mark);
+    if (c.metric)
+      fleet = fmt::format("median {}<br>worst GPU {}<br>worst node {}",
+                          quantity(field(field(*c.metric, "distribution"), "median"), *c.metric),
+                          valued_where(field(*c.metric, "worst_gpu"), *c.metric),
+                          valued_where(field(*c.metric, "worst_node"), *c.metric));
+    rows.push_back(
+        {fmt::format("{}<br><span class=\"note\">{}</span>", html_text(check_title(c)),
+                     html_text(text_field(c.test_case, "id"))),
+         html_text(reference_text(field(c.check, "reference"))), measured_text(c),
+         html_text(readable_delta_pct(field(c.check, "delta_pct"))),
+         badge(outcome) + (outcome == "PASS" ? "" : "<br>" + text_or_dash(text_field(c.check, "reason"))),
+         fleet});
+  }
+  write_table(out, {"metric", "committed", "measured", "Δ%", "verdict", "fleet (per-GPU metrics)"}, rows,
+              {false, false, true, true});
   out << "</section>\n";
 }
 

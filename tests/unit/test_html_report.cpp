@@ -132,6 +132,47 @@ TEST(html_report, totals_are_rescaled_and_the_projection_is_apart_and_labelled) 
             std::string::npos);
 }
 
+std::string section_of(const std::string& html, const std::string& id) {
+  const auto begin = html.find("id=\"" + id + "\"");
+  if (begin == std::string::npos) return "";
+  return html.substr(begin, html.find("</section>", begin) - begin);
+}
+
+// Every check judged against a reference is a commitment: a collective's too (measured over all its ranks,
+// so without a fleet), and a reference committed but not measured.
+TEST(html_report, commitments_list_collectives_and_references_committed_but_not_measured) {
+  json run = fleet_run();
+  json* busbw = nullptr;
+  for (auto& test_case : run["cases"])
+    for (auto& check : test_case["checks"])
+      if (test_case["benchmark"] == "allreduce" && check["metric"] == "busbw" && !busbw) busbw = &check;
+  ASSERT_NE(busbw, nullptr);
+  (*busbw)["reference"] = {{"value", 400}, {"unit", "GB/s"}, {"lower_bound", 380}, {"source", "annex C"}};
+  (*busbw)["delta_pct"] = -1.5;
+  (*busbw)["outcome"] = "PASS";
+  (*busbw)["ranks_measured"] = 72;
+  run["cases"][0]["checks"].push_back(
+      {{"metric", "tflops"},
+       {"params", {{"dtype", "fp8"}}},
+       {"value", nullptr},
+       {"unit", "TFLOP/s"},
+       {"aggregation", "commitment"},
+       {"reference", {{"value", 1500}, {"unit", "TFLOP/s"}, {"lower_bound", 1425}, {"source", "annex B"}}},
+       {"outcome", "FAIL"},
+       {"reason", "committed, not measured: gemm tflops where {dtype: fp8} (annex B) at h100.yaml:14"}});
+  const std::string commitments = section_of(html_of(run), "commitments");
+  EXPECT_EQ(count_of(commitments, "<tr><td>"), 4 + 2) << commitments;  // the fleet run's 4, and these 2
+  EXPECT_NE(commitments.find("allreduce · busbw · "), std::string::npos) << commitments;
+  EXPECT_NE(commitments.find("400 GB/s (≥ 380), annex C"), std::string::npos) << commitments;
+  EXPECT_NE(commitments.find("global over 72 ranks"), std::string::npos) << commitments;
+  EXPECT_NE(commitments.find("gemm · tflops · dtype=fp8"), std::string::npos) << commitments;
+  EXPECT_NE(commitments.find("<strong>not measured</strong>"), std::string::npos) << commitments;
+  EXPECT_NE(commitments.find("committed, not measured: gemm tflops where {dtype: fp8}"), std::string::npos);
+  // A per-GPU metric keeps its fleet beside it.
+  EXPECT_NE(commitments.find("worst GPU node007 GPU 2 (rank 26): 543 TFLOP/s"), std::string::npos)
+      << commitments;
+}
+
 TEST(html_report, page_is_self_contained_without_script) {
   const std::string html = html_of(fleet_run());
   EXPECT_EQ(html.find("<script"), std::string::npos);
