@@ -81,9 +81,12 @@ void write_system_totals(const json& run, std::ostream& out) {
   const json& measured = field(analysis, "measured");
   const json& size = field(analysis, "system_size");
   out << fmt::format(
-      "Measured on {} GPU(s) in {} node(s) (on the cpu backend each rank counts as one GPU): each "
-      "total is the sum of the per-GPU values.",
-      or_dash(text_field(measured, "gpus")), or_dash(text_field(measured, "nodes")));
+      "Measured on {} GPU(s) in {} node(s) (on the cpu backend each rank counts as one GPU). Each total is a "
+      "**sum of {} independent per-GPU measurements, not a machine-level run**: every GPU ran the benchmark "
+      "on "
+      "its own, and the GPUs column says how many each total adds up.",
+      or_dash(text_field(measured, "gpus")), or_dash(text_field(measured, "nodes")),
+      or_dash(text_field(measured, "gpus")));
   if (size.is_object())
     out << fmt::format(
         " Projections are to the full system {}: {} nodes × {} GPUs = {} GPUs, assuming every GPU "
@@ -110,8 +113,8 @@ void write_system_totals(const json& run, std::ostream& out) {
     out << "No rate (FLOP/s, B/s) was measured per GPU.\n\n";
     return;
   }
-  write_table_header(out, {"case", "params", "metric", "measured total", "GPUs", "per-GPU median",
-                           "projection (not measured)", "assumption"});
+  write_table_header(out, {"case", "params", "metric", "sum of per-GPU measurements", "GPUs",
+                           "per-GPU median", "projection (not measured)", "assumption"});
   for (const auto& row : rows) write_table_row(out, row);
   out << "\n";
 }

@@ -114,6 +114,16 @@ TEST(markdown_analysis, system_totals_show_the_measured_sum_beside_the_labelled_
   EXPECT_NE(totals.find("projection (not measured)"), std::string::npos);
 }
 
+// A total over GPUs adds up runs that each GPU made on its own: it is labelled as such, never read as one run
+// of the whole machine.
+TEST(markdown_analysis, a_total_over_gpus_is_labelled_a_sum_of_independent_per_gpu_measurements) {
+  const std::string totals = section(markdown_of(analysed_fleet_run()), "System totals");
+  EXPECT_NE(totals.find("**sum of 8 independent per-GPU measurements, not a machine-level run**"),
+            std::string::npos)
+      << totals;
+  EXPECT_NE(totals.find("| sum of per-GPU measurements | GPUs |"), std::string::npos) << totals;
+}
+
 // Measured is the worst rank's value, judged against the committed bound; the fleet's median, worst GPU and
 // worst node stand beside it.
 TEST(markdown_analysis, commitments_name_the_worst_gpu_and_node) {
