@@ -34,6 +34,8 @@ std::string where_text(const json& host, const json& gpu, const json& rank);
 // metric's).
 std::string where_text(const metric_devices::device& device);
 bool synthetic(const json& run);
+// "2,100": a count for people.
+std::string count_text(std::size_t count);
 
 // ---- sections (html_page.cpp: page, verdict, failing checks, errors, provenance; html_summary.cpp: totals,
 // commitments, detail tables; html_charts.cpp: per-GPU and collective charts) ----
@@ -50,6 +52,20 @@ void write_collective_charts(const json& run, std::ostream& out);
 void write_details(const json& run, std::ostream& out);
 void write_errors(const json& run, std::ostream& out);
 void write_provenance(const json& run, std::ostream& out);
+
+// Fleet scale (html_fleet.cpp): a run of more GPUs or more per-GPU metrics than these gets one fleet view
+// per benchmark instead of charts per point and metric, and its checks counted rather than listed, so that
+// its page stays a few MB and prints on a few dozen pages; results.csv and run.json keep every value.
+inline constexpr std::size_t max_gpus_in_detail = 256;
+inline constexpr std::size_t max_metrics_in_detail = 32;
+bool fleet_scale(const json& run);
+// Labels of analysis.metrics entries shown together (a benchmark's): only what tells them apart — the
+// parameters whose values differ between them, the metric when there are several, and the case id when
+// repeats of one point would read alike ("dtype=bf16 · gemm-67cd3fc2").
+std::vector<std::string> row_labels(const std::vector<const json*>& metrics);
+// The per-GPU results at fleet scale: per benchmark, a chart of its points' spreads and a table naming the
+// worst GPU and the outliers of each.
+void write_fleet_views(const json& run, std::ostream& out);
 
 // At most this many GPUs are listed by name per metric (the worst ones, outliers always): a 2,100-GPU report
 // stays a few MB; run.json and results.csv have every GPU.

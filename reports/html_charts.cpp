@@ -200,6 +200,11 @@ void write_gpu_charts(const json& run, std::ostream& out) {
   const json& analysis = field(run, "analysis");
   const json& metrics = list_field(analysis, "metrics");
   if (metrics.empty()) out << "<p>No metric measured per GPU.</p>\n";
+  if (!metrics.empty() && fleet_scale(run)) {
+    write_fleet_views(run, out);
+    out << "</section>\n";
+    return;
+  }
   // At fleet scale a point's rate (TFLOP/s, GB/s) gets the heatmap and its other metrics (time, % of peak:
   // the same GPUs in the same order) only their distribution: thousands of cells per metric are most of
   // the page (52 → 31 MB at 2,100 GPUs of the acceptance plan).

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <ostream>
 
+#include "reports/committed_checks.hpp"
 #include "reports/format.hpp"
 #include "reports/html.hpp"
 
@@ -38,15 +39,27 @@ std::string valued_where(const json& entry, const json& metric) {
   return fmt::format("{}: {}", html_text(where_text(entry)), quantity(field(entry, "value"), metric));
 }
 
+// "2,100", or "—" for anything but a count.
+std::string gpus_counted(const json& gpus) {
+  return gpus.is_number_integer() && gpus.get<long long>() >= 0
+             ? count_text(static_cast<std::size_t>(gpus.get<long long>()))
+             : std::string(missing_mark);
+}
+
 // One row per rate measured per GPU: the measured total on the left, the projection (an estimate, in its own
-// columns under its own heading) on the right, so that neither is read for the other.
-void write_totals_table(const json& analysis, std::ostream& out) {
+// columns under its own heading) on the right, so that neither is read for the other. At fleet scale the
+// rows are labelled by what tells them apart within their benchmark, and the projection's assumption, the
+// same for every row, is said once above the table.
+void write_totals_table(const json& analysis, bool compact, std::ostream& out) {
   const json& measured = field(analysis, "measured");
   const json& size = field(analysis, "system_size");
   out << fmt::format(
-      "<p><strong>Measured</strong>: the sum of the per-GPU measured rates over the {} GPU(s) on {} "
-      "node(s) that reported a value.</p>\n",
-      text_or_dash(text_field(measured, "gpus")), text_or_dash(text_field(measured, "nodes")));
+      "<p><strong>Measured</strong>: each total is a <strong>sum of {} independent per-GPU measurements, not "
+      "a "
+      "machine-level run</strong>: every GPU ran the benchmark on its own, and the total adds up their rates "
+      "(the GPUs column says how many; {} GPU(s) on {} node(s) reported a value).</p>\n",
+      gpus_counted(field(measured, "gpus")), text_or_dash(text_field(measured, "gpus")),
+      text_or_dash(text_field(measured, "nodes")));
   if (size.is_object())
     out << fmt::format(
         "<p><strong>Projection (not measured)</strong>: an estimate for the full system of {} GPU(s) "
@@ -57,33 +70,61 @@ void write_totals_table(const json& analysis, std::ostream& out) {
   else
     out << "<p><strong>Projection</strong>: none, the system file states no size (nodes × GPUs per "
            "node).</p>\n";
+  std::vector<const json*> with_total;
+  for (const auto& metric : list_field(analysis, "metrics"))
+    if (field(metric, "total").is_object()) with_total.push_back(&metric);
+  if (with_total.empty()) {
+    out << "<p>No rate measured per GPU.</p>\n";
+    return;
+  }
+  std::vector<std::string> labels;
+  for (const json* metric : with_total) labels.push_back(metric_title(*metric));
+  if (compact) {  // per benchmark, what tells its rows apart
+    std::vector<std::string> benchmarks;
+    for (const json* metric : with_total)
+      if (std::find(benchmarks.begin(), benchmarks.end(), text_field(*metric, "benchmark")) ==
+          benchmarks.end())
+        benchmarks.push_back(text_field(*metric, "benchmark"));
+    for (const auto& benchmark : benchmarks) {
+      std::vector<const json*> group;
+      std::vector<std::size_t> positions;
+      for (std::size_t i = 0; i < with_total.size(); ++i)
+        if (text_field(*with_total[i], "benchmark") == benchmark) {
+          group.push_back(with_total[i]);
+          positions.push_back(i);
+        }
+      const auto short_labels = row_labels(group);
+      for (std::size_t j = 0; j < group.size(); ++j)
+        labels[positions[j]] = benchmark + " · " + short_labels[j];
+    }
+  }
   std::string rows;
-  for (const auto& metric : list_field(analysis, "metrics")) {
+  for (std::size_t i = 0; i < with_total.size(); ++i) {
+    const json& metric = *with_total[i];
     const json& total = field(metric, "total");
-    if (!total.is_object()) continue;
     const json& projection = field(metric, "projection");
     const bool projected = projection.is_object();
     rows += fmt::format(
         "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
-        "<td class=\"num projection\">{}</td><td class=\"num projection\">{}</td><td "
-        "class=\"projection\">{}</td>"
-        "</tr>\n",
-        html_text(metric_title(metric)), rate(total), text_or_dash(text_field(total, "gpus")),
+        "<td class=\"num projection\">{}</td><td class=\"num projection\">{}</td>{}</tr>\n",
+        html_text(labels[i]), rate(total), text_or_dash(text_field(total, "gpus")),
         quantity(field(field(metric, "distribution"), "median"), metric),
         projected ? rate(projection) : std::string(missing_mark),
         projected ? text_or_dash(text_field(projection, "gpus")) : std::string(missing_mark),
-        projected ? text_or_dash(text_field(projection, "assumption")) : std::string(missing_mark));
+        compact ? ""
+                : fmt::format("<td class=\"projection\">{}</td>",
+                              projected ? text_or_dash(text_field(projection, "assumption"))
+                                        : std::string(missing_mark)));
   }
-  if (rows.empty()) {
-    out << "<p>No rate measured per GPU.</p>\n";
-    return;
-  }
-  out << "<table>\n<thead><tr><th></th><th class=\"measured\" colspan=\"3\">Measured</th>"
-         "<th class=\"projection\" colspan=\"3\">Projection to the full system (not measured)</th></tr>\n"
-         "<tr><th>metric</th><th class=\"num measured\">total</th><th class=\"num measured\">GPUs</th>"
-         "<th class=\"num measured\">per-GPU median</th><th class=\"num projection\">projection</th>"
-         "<th class=\"num projection\">GPUs</th><th "
-         "class=\"projection\">assumption</th></tr></thead>\n<tbody>\n"
+  out << fmt::format(
+             "<table>\n<thead><tr><th></th><th class=\"measured\" colspan=\"3\">Measured: sums of "
+             "independent "
+             "per-GPU measurements</th><th class=\"projection\" colspan=\"{}\">Projection to the full system "
+             "(not measured)</th></tr>\n"
+             "<tr><th>metric</th><th class=\"num measured\">total</th><th class=\"num measured\">GPUs</th>"
+             "<th class=\"num measured\">per-GPU median</th><th class=\"num projection\">projection</th>"
+             "<th class=\"num projection\">GPUs</th>{}</tr></thead>\n<tbody>\n",
+             compact ? 2 : 3, compact ? "" : "<th class=\"projection\">assumption</th>")
       << rows << "</tbody></table>\n";
 }
 
@@ -201,13 +242,63 @@ void write_all_checks(const json& run, std::ostream& out) {
   }
 }
 
+// "gemm · tflops · dtype=bf16 m=8192 …": a check's benchmark, metric and point.
+std::string check_title(const committed_check& c) {
+  const std::string params = params_text(field(c.check, "params"));
+  return fmt::format("{} · {}{}", text_field(c.test_case, "benchmark"), text_field(c.check, "metric"),
+                     params.empty() ? "" : " · " + params);
+}
+
+// The worst rank's value (every rank is judged), the collective's value over its ranks, or "not measured".
+std::string measured_text(const committed_check& c) {
+  if (!c.measured()) return "<strong>not measured</strong>";
+  const std::string value = html_text(readable_quantity(field(c.check, "value"), field(c.check, "unit")));
+  const std::string ranks = text_field(c.check, "ranks_measured");
+  const bool global = text_field(c.check, "aggregation").starts_with("global");
+  if (ranks.empty()) return value;
+  return fmt::format("{}<br><span class=\"note\">{} {} rank{}</span>", value,
+                     global ? "global over" : "worst of", html_text(ranks), ranks == "1" ? "" : "s");
+}
+
+// Per benchmark, how many checks ended in each outcome (the failing ones are listed under their devices).
+void write_check_counts(const json& run, std::ostream& out) {
+  std::vector<std::string> benchmarks;
+  std::vector<std::vector<std::size_t>> counts;
+  const auto& outcomes = outcome_order();
+  for (const auto& test_case : list_field(run, "cases")) {
+    const std::string benchmark = text_field(test_case, "benchmark");
+    auto at = std::find(benchmarks.begin(), benchmarks.end(), benchmark);
+    if (at == benchmarks.end()) {
+      benchmarks.push_back(benchmark);
+      counts.emplace_back(outcomes.size() + 1, 0);
+      at = benchmarks.end() - 1;
+    }
+    auto& row = counts[static_cast<std::size_t>(at - benchmarks.begin())];
+    for (const auto& check : list_field(test_case, "checks")) {
+      const auto outcome = std::find(outcomes.begin(), outcomes.end(), text_field(check, "outcome"));
+      ++row[static_cast<std::size_t>(outcome - outcomes.begin())];  // past the end: another outcome
+    }
+  }
+  std::vector<std::string> header{"benchmark"};
+  header.insert(header.end(), outcomes.begin(), outcomes.end());
+  std::vector<bool> numeric(header.size(), true);
+  numeric[0] = false;
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t b = 0; b < benchmarks.size(); ++b) {
+    rows.push_back({text_or_dash(benchmarks[b])});
+    for (std::size_t o = 0; o < outcomes.size(); ++o) rows.back().push_back(count_text(counts[b][o]));
+  }
+  out << "<h3>Checks by benchmark and outcome</h3>\n";
+  write_table(out, header, rows, numeric);
+}
+
 }  // namespace
 
 void write_totals(const json& run, std::ostream& out) {
   out << "<section id=\"totals\">\n<h2>System totals</h2>\n";
   if (has_analysis(run, out)) {
     const json& analysis = analysis_of(run);
-    write_totals_table(analysis, out);
+    write_totals_table(analysis, fleet_scale(run), out);
     write_collectives_at_scale(analysis, out);
   }
   out << "</section>\n";
@@ -215,32 +306,53 @@ void write_totals(const json& run, std::ostream& out) {
 
 void write_commitments(const json& run, std::ostream& out) {
   out << "<section id=\"commitments\">\n<h2>Commitments</h2>\n";
-  if (has_analysis(run, out)) {
-    out << "<p class=\"note\">Per metric measured on every GPU: the reference (from the system file), the "
-           "fleet "
-           "median, the worst GPU and the worst node (mean of its GPUs), and the worst verdict of its "
-           "checks, "
-           "fleet outliers included.</p>\n";
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& metric : list_field(analysis_of(run), "metrics"))
-      rows.push_back({html_text(metric_title(metric)), html_text(reference_text(field(metric, "reference"))),
-                      quantity(field(field(metric, "distribution"), "median"), metric),
-                      valued_where(field(metric, "worst_gpu"), metric),
-                      valued_where(field(metric, "worst_node"), metric),
-                      badge(text_field(metric, "outcome"))});
-    write_table(out, {"metric", "reference", "measured median", "worst GPU", "worst node", "verdict"}, rows,
-                {false, false, true});
+  const auto checks = committed_checks(run);
+  if (checks.empty()) {
+    out << "<p>No check has a reference (references come from the system file).</p>\n</section>\n";
+    return;
   }
+  out << "<p class=\"note\">Every metric judged against a reference of the system file, per-GPU metrics and "
+         "collectives alike, and every reference that was committed but not measured. Measured: the worst "
+         "rank's value (every rank must meet the reference), or the collective's value over all its ranks; "
+         "for a per-GPU metric, the fleet's median and its worst GPU and node beside it.</p>\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : checks) {
+    const std::string outcome = text_field(c.check, "outcome");
+    std::string fleet(missing_mark);
+    if (c.metric)
+      fleet = fmt::format("median {}<br>worst GPU {}<br>worst node {}",
+                          quantity(field(field(*c.metric, "distribution"), "median"), *c.metric),
+                          valued_where(field(*c.metric, "worst_gpu"), *c.metric),
+                          valued_where(field(*c.metric, "worst_node"), *c.metric));
+    rows.push_back(
+        {fmt::format("{}<br><span class=\"note\">{}</span>", html_text(check_title(c)),
+                     html_text(text_field(c.test_case, "id"))),
+         html_text(reference_text(field(c.check, "reference"))), measured_text(c),
+         html_text(readable_delta_pct(field(c.check, "delta_pct"))),
+         badge(outcome) + (outcome == "PASS" ? "" : "<br>" + text_or_dash(text_field(c.check, "reason"))),
+         fleet});
+  }
+  write_table(out, {"metric", "committed", "measured", "Δ%", "verdict", "fleet (per-GPU metrics)"}, rows,
+              {false, false, true, true});
   out << "</section>\n";
 }
 
 void write_details(const json& run, std::ostream& out) {
   out << "<section id=\"details\">\n<h2>Details</h2>\n";
-  if (analysis_of(run).is_object()) {
-    write_distributions(analysis_of(run), out);
-    write_worst(analysis_of(run), out);
+  if (fleet_scale(run)) {
+    // Per metric distributions and worst GPUs are the fleet views' rows; every check, by count.
+    out << "<p class=\"note\">At this scale the distribution and the worst GPU of each metric are in the "
+           "fleet "
+           "views above, and the checks are counted here: <strong>every check is in junit.xml and run.json, "
+           "every value in results.csv</strong>.</p>\n";
+    write_check_counts(run, out);
+  } else {
+    if (analysis_of(run).is_object()) {
+      write_distributions(analysis_of(run), out);
+      write_worst(analysis_of(run), out);
+    }
+    write_all_checks(run, out);
   }
-  write_all_checks(run, out);
   out << "</section>\n";
 }
 

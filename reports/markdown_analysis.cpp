@@ -1,11 +1,13 @@
 // The sections of report.md that render run.json "analysis" (docs/run-json.md): system totals beside the
-// projection, commitments (reference vs measured, worst GPU and node), collectives at the largest scale.
+// projection, commitments (every check with a reference, committed vs measured), collectives at the largest
+// scale.
 // Rendered only: every number is in run.json.
 #include <fmt/core.h>
 
 #include <string>
 #include <vector>
 
+#include "reports/committed_checks.hpp"
 #include "reports/format.hpp"
 #include "reports/markdown_parts.hpp"
 
@@ -43,6 +45,27 @@ std::string worst_node_cell(const json& worst, const json& unit) {
   return text;
 }
 
+// "700 TFLOP/s (≥ 665), contract annex B": the reference with its bounds and where it comes from.
+std::string committed_cell(const json& reference) {
+  const std::string source = text_field(reference, "source");
+  return reference_cell(reference) + (source.empty() ? "" : ", " + source);
+}
+
+std::string ranks_text(const std::string& ranks) {
+  return ranks + (ranks == "1" ? " rank" : " ranks");
+}
+
+// What the check measured: the worst rank's value (a rank-scoped metric: every rank is judged), the
+// collective's value over its ranks, or that it was not measured.
+std::string measured_cell(const committed_check& c) {
+  if (!c.measured()) return "not measured";
+  const std::string value = readable_quantity(field(c.check, "value"), field(c.check, "unit"));
+  const std::string ranks = text_field(c.check, "ranks_measured");
+  if (text_field(c.check, "aggregation").starts_with("global"))
+    return ranks.empty() ? value + ", global" : fmt::format("{}, global over {}", value, ranks_text(ranks));
+  return ranks.empty() ? value : fmt::format("{}, worst of {}", value, ranks_text(ranks));
+}
+
 bool not_analysed(const json& run, std::ostream& out) {
   if (analysis_of(run).is_object()) return false;
   out << "Not analysed: `exacheck report RUN_DIR` computes the analysis from run.json.\n\n";
@@ -58,9 +81,12 @@ void write_system_totals(const json& run, std::ostream& out) {
   const json& measured = field(analysis, "measured");
   const json& size = field(analysis, "system_size");
   out << fmt::format(
-      "Measured on {} GPU(s) in {} node(s) (on the cpu backend each rank counts as one GPU): each "
-      "total is the sum of the per-GPU values.",
-      or_dash(text_field(measured, "gpus")), or_dash(text_field(measured, "nodes")));
+      "Measured on {} GPU(s) in {} node(s) (on the cpu backend each rank counts as one GPU). Each total is a "
+      "**sum of {} independent per-GPU measurements, not a machine-level run**: every GPU ran the benchmark "
+      "on "
+      "its own, and the GPUs column says how many each total adds up.",
+      or_dash(text_field(measured, "gpus")), or_dash(text_field(measured, "nodes")),
+      or_dash(text_field(measured, "gpus")));
   if (size.is_object())
     out << fmt::format(
         " Projections are to the full system {}: {} nodes × {} GPUs = {} GPUs, assuming every GPU "
@@ -87,34 +113,38 @@ void write_system_totals(const json& run, std::ostream& out) {
     out << "No rate (FLOP/s, B/s) was measured per GPU.\n\n";
     return;
   }
-  write_table_header(out, {"case", "params", "metric", "measured total", "GPUs", "per-GPU median",
-                           "projection (not measured)", "assumption"});
+  write_table_header(out, {"case", "params", "metric", "sum of per-GPU measurements", "GPUs",
+                           "per-GPU median", "projection (not measured)", "assumption"});
   for (const auto& row : rows) write_table_row(out, row);
   out << "\n";
 }
 
 void write_commitments(const json& run, std::ostream& out) {
   out << "## Commitments\n\n";
-  if (not_analysed(run, out)) return;
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& metric : list_field(analysis_of(run), "metrics")) {
-    const json& reference = field(metric, "reference");
-    if (!reference.is_object()) continue;
-    const json& unit = field(metric, "unit");
-    rows.push_back({text_field(metric, "case_id"), or_dash(params_text(field(metric, "params"))),
-                    text_field(metric, "metric"), reference_cell(reference),
-                    readable_quantity(field(field(metric, "distribution"), "median"), unit),
-                    worst_gpu_cell(field(metric, "worst_gpu"), unit),
-                    worst_node_cell(field(metric, "worst_node"), unit),
-                    or_dash(text_field(metric, "outcome"))});
-  }
-  if (rows.empty()) {
-    out << "No measured metric has a reference (references come from the system file).\n\n";
+  const auto checks = committed_checks(run);
+  if (checks.empty()) {
+    out << "No check has a reference (references come from the system file).\n\n";
     return;
   }
-  write_table_header(out, {"case", "params", "metric", "reference", "measured median", "worst GPU",
-                           "worst node", "verdict"});
-  for (const auto& row : rows) write_table_row(out, row);
+  out << "Every metric judged against a reference of the system file, per-GPU metrics and collectives alike, "
+         "and every reference that was committed but not measured. Measured: the worst rank's value (every "
+         "rank must meet the reference), or the collective's value over all its ranks.\n\n";
+  write_table_header(out, {"case", "params", "metric", "committed", "measured", "Δ%", "verdict",
+                           "fleet median", "worst GPU", "worst node", "reason"});
+  for (const auto& c : checks) {
+    const json* metric = c.metric;
+    const std::string outcome = text_field(c.check, "outcome");
+    write_table_row(
+        out,
+        {text_field(c.test_case, "id"), or_dash(params_text(field(c.check, "params"))),
+         text_field(c.check, "metric"), committed_cell(field(c.check, "reference")), measured_cell(c),
+         readable_delta_pct(field(c.check, "delta_pct")), or_dash(outcome),
+         metric ? readable_quantity(field(field(*metric, "distribution"), "median"), field(*metric, "unit"))
+                : dash,
+         metric ? worst_gpu_cell(field(*metric, "worst_gpu"), field(*metric, "unit")) : dash,
+         metric ? worst_node_cell(field(*metric, "worst_node"), field(*metric, "unit")) : dash,
+         outcome == "PASS" ? dash : or_dash(text_field(c.check, "reason"))});
+  }
   out << "\n";
 }
 

@@ -21,7 +21,8 @@ inline constexpr std::size_t max_devices_detailed = 50;
 
 // Measured totals over GPUs per metric (rates only), beside the projection to the system's size.
 void write_system_totals(const nlohmann::json& run, std::ostream& out);
-// Every metric with a reference: reference vs measured median, worst GPU, worst node, verdict.
+// Every check with a reference (per-GPU metrics and collectives) and every reference committed but not
+// measured: committed vs measured, Δ%, verdict, and for per-GPU metrics the fleet median, worst GPU and node.
 void write_commitments(const nlohmann::json& run, std::ostream& out);
 // Bus bandwidth of each collective at its largest scale.
 void write_collectives(const nlohmann::json& run, std::ostream& out);

@@ -112,12 +112,70 @@ std::string px(double value) {
   return fmt::format("{}", rounded == 0 ? 0.0 : rounded);
 }
 
+double text_width(std::string_view text, double font_px, bool bold) {
+  // Widths in em of DejaVu Sans's glyphs, rounded up by class (bold is about a tenth wider): the estimate
+  // must never be short, or a label runs off its room.
+  double em = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c & 0xC0) == 0x80) continue;  // a UTF-8 continuation byte: counted with its lead byte
+    if (c == ' ')
+      em += 0.33;
+    else if (std::string_view("il.,:;'|!()[]Ijt").find(static_cast<char>(c)) != std::string_view::npos)
+      em += 0.4;
+    else if (std::string_view("mwMW%@").find(static_cast<char>(c)) != std::string_view::npos)
+      em += 0.95;
+    else if (c >= 'A' && c <= 'Z')
+      em += 0.78;
+    else
+      em += 0.66;  // digits, lower case, other signs, and any character past ASCII
+  }
+  return em * font_px * (bold ? 1.1 : 1.0);
+}
+
+std::vector<std::string> wrap_words(std::string_view text, double max_width, double font_px, bool bold) {
+  std::vector<std::string> lines;
+  std::string line;
+  for (std::size_t at = 0; at <= text.size();) {
+    const std::size_t space = std::min(text.find(' ', at), text.size());
+    const std::string_view word = text.substr(at, space - at);
+    at = space + 1;
+    if (word.empty()) continue;
+    if (!line.empty() && text_width(line + " " + std::string(word), font_px, bold) > max_width) {
+      lines.push_back(std::move(line));
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + std::string(word);
+  }
+  if (!line.empty() || lines.empty()) lines.push_back(std::move(line));
+  return lines;
+}
+
+std::string fitted_text(double x, double y, std::string_view content, std::string_view style_class,
+                        std::string_view anchor, double font_px, double max_width, bool bold) {
+  const bool shrink = text_width(content, font_px, bold) > max_width;
+  return fmt::format(
+      "<text x=\"{}\" y=\"{}\" class=\"{}\" text-anchor=\"{}\"{}>{}</text>\n", px(x), px(y), style_class,
+      anchor,
+      shrink ? fmt::format(" textLength=\"{}\" lengthAdjust=\"spacingAndGlyphs\"", px(max_width)) : "",
+      html_text(content));
+}
+
 svg_writer::svg_writer(const std::string& title, double height) {
+  constexpr double title_px = 14, line_height = 18, margin = 16;
+  const auto lines = wrap_words(title, chart_width - 2 * margin, title_px, true);
+  const double extra = static_cast<double>(lines.size() - 1) * line_height;
   m_text = fmt::format(
       "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {}\" role=\"img\" "
       "aria-label=\"{}\">\n",
-      px(chart_width), px(height), html_text(title));
-  text(chart_width / 2, 20, title, "title");
+      px(chart_width), px(height + extra), html_text(title));
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    m_text += fitted_text(chart_width / 2, 20 + static_cast<double>(i) * line_height, lines[i], "title",
+                          "middle", title_px, chart_width - 2 * margin, true);
+  if (extra > 0) {
+    m_text += fmt::format("<g transform=\"translate(0 {})\">\n", px(extra));
+    m_shifted = true;
+  }
 }
 
 void svg_writer::line(double x1, double y1, double x2, double y2, std::string_view style_class) {
@@ -139,7 +197,7 @@ void svg_writer::with_tooltip(std::string_view open, std::string_view tooltip) {
 }
 
 std::string svg_writer::finish() {
-  return m_text + "</svg>\n";
+  return m_text + (m_shifted ? "</g>\n</svg>\n" : "</svg>\n");
 }
 
 axis_ticks ticks_for(const axis_spec& spec, double min, double max, int max_ticks) {

@@ -118,6 +118,33 @@ struct histogram {
 };
 std::string render(const histogram& chart);
 
+// At fleet scale, one chart for many points (a benchmark's): one row per point and metric showing how its
+// GPUs spread around the row's own fleet median, so that points of very different magnitude (fp64 and fp8
+// TFLOP/s) share one axis: the deviation from that median in percent, in the metric's good direction (left
+// is worse, whatever the metric's direction). Whiskers span the worst to the best GPU, the box p5 to p95; the
+// fleet outliers are dots; the reference bounds are red ticks, or an arrow at the edge with the bound's value
+// when they lie off the axis.
+struct fleet_dot {
+  double pct = 0;
+  std::string tooltip;  // "node017 GPU 2: 612 TFLOP/s (−23.6%)"
+};
+struct fleet_bound {
+  double pct = 0;
+  std::string label;  // "≥ 665 TFLOP/s"
+};
+struct fleet_row {
+  std::string label;  // wrapped at spaces when long, never inside a word
+  double worst_pct = 0, box_worse_pct = 0, box_better_pct = 0, best_pct = 0;
+  std::vector<fleet_dot> outliers;
+  std::vector<fleet_bound> bounds;
+  bool flagged = false;  // the label in the warning colour: the row has outliers or a failing check
+};
+struct fleet_chart {
+  std::string title;
+  std::vector<fleet_row> rows;
+};
+std::string render(const fleet_chart& chart);
+
 // The colour of a deviation of `deviation_pct` in the good direction (negative = worse) on the heatmap's
 // scale.
 std::string deviation_colour(double deviation_pct, double full_scale_pct);

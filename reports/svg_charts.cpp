@@ -36,6 +36,20 @@ void draw_marker(detail::svg_writer& svg, const marker& m, double x1, double y1,
                       px(label_x), px(label_y), html_text(m.colour), anchor, html_text(m.label)));
 }
 
+// A marker whose value lies off a horizontal axis: an arrow at the edge it lies beyond, pointing out, with
+// its label and value, so that a bound far from the data is drawn as such rather than silently missing
+// (or, clamped, drawn where it is not).
+void draw_off_axis_marker(detail::svg_writer& svg, const marker& m, double edge_x, double y,
+                          bool beyond_left) {
+  const double tip = beyond_left ? edge_x - 2 : edge_x + 2, back = beyond_left ? edge_x + 8 : edge_x - 8;
+  svg.raw(fmt::format("<path d=\"M{},{} L{},{} L{},{} Z\" fill=\"{}\" class=\"off-axis\"/>\n", px(tip), px(y),
+                      px(back), px(y - 6), px(back), px(y + 6), html_text(m.colour)));
+  svg.raw(fmt::format("<text x=\"{}\" y=\"{}\" class=\"marker\" fill=\"{}\" text-anchor=\"{}\">{}</text>\n",
+                      px(beyond_left ? back + 4 : back - 4), px(y + 4), html_text(m.colour),
+                      beyond_left ? "start" : "end",
+                      html_text(fmt::format("{} {} off the axis", beyond_left ? "◀" : "▶", m.label))));
+}
+
 }  // namespace
 
 std::string render(const line_chart& chart) {
@@ -147,13 +161,17 @@ std::string render(const bar_chart& chart) {
 }
 
 std::string render(const heatmap& chart) {
-  constexpr double cell_gap = 1, node_gap = 5, label_width = 84, row_gap = 6, top = 40;
+  constexpr double cell_gap = 1, node_gap = 5, row_gap = 6, top = 40, tick_px = 11, max_label_width = 240;
   std::size_t gpus_per_node = 1, longest_host = 0, gpus = 0;
   for (const auto& node : chart.nodes) {
     gpus_per_node = std::max(gpus_per_node, node.gpus.size());
     longest_host = std::max(longest_host, node.host.size());
     gpus += node.gpus.size();
   }
+  // Room on the left for the longest host name (a row's first node is named there), so that none is
+  // clipped at the chart's edge; past max_label_width a name is shrunk to fit.
+  const double label_width =
+      std::clamp(detail::text_width(std::string(longest_host, 'n'), tick_px) + 12, 84.0, max_label_width);
   // Larger cells while there are few: a hundred GPUs read at a glance, thousands still fit a page.
   const double cell = gpus <= 256 ? 20 : 12;
   const double block = static_cast<double>(gpus_per_node) * (cell + cell_gap) + node_gap;
@@ -171,7 +189,8 @@ std::string render(const heatmap& chart) {
     const double y = top + static_cast<double>(n / per_row) * row_height;
     const double x0 = label_width + static_cast<double>(n % per_row) * block;
     if (!name_every_node && n % per_row == 0)
-      svg.text(label_width - 6, y + cell - 2, node.host, "tick", "end");
+      svg.raw(detail::fitted_text(label_width - 6, y + cell - 2, node.host, "tick", "end", tick_px,
+                                  label_width - 10));
     if (name_every_node) svg.text(x0 + (block - node_gap) / 2, y + cell + 10, node.host, "tick small");
     for (std::size_t g = 0; g < node.gpus.size(); ++g) {
       const heat_cell& c = node.gpus[g];
@@ -270,9 +289,17 @@ std::string render(const histogram& chart) {
                     chart.x.label(box.p95)));
     svg.line(x_map(box.median), middle - 8, x_map(box.median), middle + 8, "median");
   }
-  for (const auto& m : chart.lines)
+  double off_axis_y = area.top + 14;  // one row per marker off the axis, so that two never overlap
+  for (const auto& m : chart.lines) {
+    if (m.value < x_ticks.domain_min || m.value > x_ticks.domain_max) {
+      draw_off_axis_marker(svg, m, m.value < x_ticks.domain_min ? area.left : area.right(), off_axis_y,
+                           m.value < x_ticks.domain_min);
+      off_axis_y += 16;
+      continue;
+    }
     draw_marker(svg, m, x_map(m.value), area.top - 32, x_map(m.value), area.bottom(), x_map(m.value) + 4,
                 area.top - 34, "start");
+  }
   return svg.finish();
 }
 

@@ -20,13 +20,28 @@ struct plot_area {
   double bottom() const { return top + height; }
 };
 
+// The width of `text` in a font of `font_px` (bold or not), estimated from its characters by class (narrow,
+// wide, upper case, the rest) a little above DejaVu Sans's widths, the widest of the fonts the style sheet
+// names, so that an estimate never lets a label overrun its room.
+double text_width(std::string_view text, double font_px, bool bold = false);
+// `text` in lines of at most `max_width` px, broken only at spaces: a word is never split (one longer than a
+// line stands alone on its line, and fitted_text shrinks it).
+std::vector<std::string> wrap_words(std::string_view text, double max_width, double font_px,
+                                    bool bold = false);
+// <text> of one line that is never wider than `max_width`: shrunk to fit (textLength) when the estimate says
+// it would overrun.
+std::string fitted_text(double x, double y, std::string_view content, std::string_view style_class,
+                        std::string_view anchor, double font_px, double max_width, bool bold = false);
+
 // "12.5": one decimal is a tenth of a pixel, and the same double always writes the same text.
 std::string px(double value);
 
 // Appends SVG to a string.
 class svg_writer {
  public:
-  // <svg viewBox="0 0 width height" role="img"> with <title> `title` for screen readers and a visible title.
+  // <svg viewBox="0 0 width height" role="img"> with `title` for screen readers and as a visible title,
+  // wrapped at spaces onto as many lines as it needs (never clipped); what follows is moved down by the lines
+  // past the first (and the viewBox grows by as much), so that charts lay out as for a one-line title.
   svg_writer(const std::string& title, double height);
   void raw(std::string_view markup) { m_text += markup; }
   void line(double x1, double y1, double x2, double y2, std::string_view style_class);
@@ -38,6 +53,7 @@ class svg_writer {
 
  private:
   std::string m_text;
+  bool m_shifted = false;  // a <g> moves the chart below a title of more than one line
 };
 
 // Ticks and the domain they span for one axis of `spec` over data in [min, max].

@@ -1,8 +1,9 @@
 // report.html in a real browser (headless Chromium, label `browser`): `exacheck report` renders the fleet
 // fixture, the page loads with no script error, no console error and no request beyond itself, fits the
 // printed page's width, and leaves a screenshot (PNG) and a print (PDF) under the build tree for people to
-// look at. A broken page is checked first, so that a detector that cannot fail is caught. Skipped, visibly,
-// where Chromium is absent.
+// look at. A simulated machine of 2,100 GPUs prints on at most 40 A4 pages, each of which says SYNTHETIC,
+// with names whole. A broken page is checked first, so that a detector that cannot fail is caught. Skipped,
+// visibly, where Chromium is absent.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -15,6 +16,8 @@
 
 #include "../support/cli_runner.hpp"
 #include "../support/headless_chromium.hpp"
+#include "../support/pdf_text.hpp"
+#include "harness/files.hpp"
 
 namespace {
 
@@ -32,6 +35,7 @@ struct page_visit {
   std::vector<std::string> problems;  // one line per error, exception, failed load or request
   json facts;                         // measured in the page
   int pdf_pages = 0;
+  std::vector<std::string> page_texts;  // what each printed page says
 };
 
 std::string first_text(const json& args) {
@@ -147,6 +151,7 @@ page_visit visit(const std::string& chromium, const std::string& url, const fs::
   for (auto at = pdf_bytes.find("/Type /Page"); at != std::string::npos;
        at = pdf_bytes.find("/Type /Page", at + 1))
     result.pdf_pages += pdf_bytes.compare(at, 12, "/Type /Pages") != 0;
+  result.page_texts = exacheck::test::pdf_page_texts(pdf_bytes);
   const auto more = problems_in(browser.events(), url);
   result.problems.insert(result.problems.end(), more.begin(), more.end());
   started.reset();  // the browser has exited: its profile can go
@@ -203,6 +208,70 @@ TEST(browser, report_html_loads_nothing_logs_no_error_and_prints) {
       << "wider than an A4 page: " << result.facts["print_overflowing"].dump(1);
   EXPECT_GT(fs::file_size(png), 50u * 1024) << "a blank screenshot?";
   EXPECT_GE(result.pdf_pages, 5) << "page breaks between sections";
+}
+
+// The acceptance plan on a simulated 525 × 4 machine with 3 planted slow GPUs: 126 per-GPU metrics, 1,600
+// checks. The page stays under 10 MB and prints on at most 40 A4 pages (it was 33 MB and 328 pages: a heatmap
+// and a histogram per metric), with the 3 GPUs leading, SYNTHETIC on every page, and names never split.
+TEST(browser, a_simulated_2100_gpu_report_prints_on_at_most_40_pages_each_marked_synthetic) {
+  SKIP_WITHOUT_CHROMIUM(chromium);
+  const fs::path run_dir = artifacts_dir / "run_2100";
+  fs::remove_all(run_dir);
+  const fs::path source(EXACHECK_SOURCE_DIR);
+  const auto simulated = exacheck::testing::run_cli(
+      {"simulate", "--nodes", "525", "--gpus-per-node", "4", "--system",
+       (source / "configs/systems/h100-sxm.yaml").string(), "--out", run_dir.string()},
+      artifacts_dir / "simulate_2100.log");
+  ASSERT_EQ(simulated.exit_code, 1) << simulated.output;  // the planted GPUs fail
+  const fs::path report = run_dir / "report.html";
+  EXPECT_LE(fs::file_size(report), 10u * 1000 * 1000);
+  const json run = json::parse(exacheck::read_file((run_dir / "run.json").string()));
+  const json& verdicts = run["analysis"]["device_verdicts"];
+  ASSERT_EQ(verdicts["attention"].size(), 3u);
+
+  // The devices section names exactly the 3 planted GPUs, one row each.
+  const std::string html = exacheck::read_file(report.string());
+  const auto devices = html.find("<section class=\"lead\" id=\"devices\">");
+  ASSERT_NE(devices, std::string::npos);
+  const std::string table = html.substr(devices, html.find("</table>", devices) - devices);
+  int rows = 0;
+  for (auto at = table.find("<tr><td>"); at != std::string::npos; at = table.find("<tr><td>", at + 1)) ++rows;
+  EXPECT_EQ(rows, 3) << table;
+  std::vector<std::string> names;  // what must print whole: the planted GPUs' hosts and serials
+  for (const auto& planted : run["synthetic_detail"]["planted"]) {
+    const std::string host = planted["host"];
+    EXPECT_NE(table.find(">" + host + "</a></td><td>" + std::to_string(planted["gpu"].get<int>()) + "</td>"),
+              std::string::npos)
+        << host;
+    names.push_back(host);
+  }
+  for (const auto& entry : verdicts["attention"]) {
+    const json& gpu = verdicts["gpus"][entry["gpu"].get<std::size_t>()];
+    if (gpu["serial"].is_string()) names.push_back(gpu["serial"]);
+  }
+
+  const fs::path png = artifacts_dir / "report_2100.png", pdf = artifacts_dir / "report_2100.pdf";
+  const auto result = visit(*chromium, "file://" + report.string(), png, pdf);
+  std::cout << "print: " << pdf.string() << " (" << result.pdf_pages << " pages, report.html "
+            << fs::file_size(report) << " bytes)\n";
+  EXPECT_TRUE(result.problems.empty()) << "the page reported:\n" << joined(result.problems);
+  EXPECT_LE(result.facts["print_overflow_px"].get<int>(), 0)
+      << "wider than an A4 page: " << result.facts["print_overflowing"].dump(1);
+  EXPECT_GE(result.pdf_pages, 5);
+  EXPECT_LE(result.pdf_pages, 40);
+  ASSERT_EQ(result.page_texts.size(), static_cast<std::size_t>(result.pdf_pages));
+  for (std::size_t page = 0; page < result.page_texts.size(); ++page)
+    EXPECT_NE(result.page_texts[page].find("SYNTHETIC: generated by exacheck simulate, not measured"),
+              std::string::npos)
+        << "printed page " << page + 1 << " does not say SYNTHETIC:\n"
+        << result.page_texts[page].substr(0, 400);
+  // Host names and serial numbers are words: printed whole on the first pages (the devices section), never
+  // broken over two lines of a narrow column.
+  std::string first_pages;
+  for (std::size_t page = 0; page < result.page_texts.size() && page < 3; ++page)
+    first_pages += result.page_texts[page];
+  for (const auto& name : names) EXPECT_NE(first_pages.find(name), std::string::npos) << name;
+  EXPECT_NE(first_pages.find("triad_bandwidth"), std::string::npos);
 }
 
 }  // namespace

@@ -132,6 +132,47 @@ TEST(html_report, totals_are_rescaled_and_the_projection_is_apart_and_labelled) 
             std::string::npos);
 }
 
+std::string section_of(const std::string& html, const std::string& id) {
+  const auto begin = html.find("id=\"" + id + "\"");
+  if (begin == std::string::npos) return "";
+  return html.substr(begin, html.find("</section>", begin) - begin);
+}
+
+// Every check judged against a reference is a commitment: a collective's too (measured over all its ranks,
+// so without a fleet), and a reference committed but not measured.
+TEST(html_report, commitments_list_collectives_and_references_committed_but_not_measured) {
+  json run = fleet_run();
+  json* busbw = nullptr;
+  for (auto& test_case : run["cases"])
+    for (auto& check : test_case["checks"])
+      if (test_case["benchmark"] == "allreduce" && check["metric"] == "busbw" && !busbw) busbw = &check;
+  ASSERT_NE(busbw, nullptr);
+  (*busbw)["reference"] = {{"value", 400}, {"unit", "GB/s"}, {"lower_bound", 380}, {"source", "annex C"}};
+  (*busbw)["delta_pct"] = -1.5;
+  (*busbw)["outcome"] = "PASS";
+  (*busbw)["ranks_measured"] = 72;
+  run["cases"][0]["checks"].push_back(
+      {{"metric", "tflops"},
+       {"params", {{"dtype", "fp8"}}},
+       {"value", nullptr},
+       {"unit", "TFLOP/s"},
+       {"aggregation", "commitment"},
+       {"reference", {{"value", 1500}, {"unit", "TFLOP/s"}, {"lower_bound", 1425}, {"source", "annex B"}}},
+       {"outcome", "FAIL"},
+       {"reason", "committed, not measured: gemm tflops where {dtype: fp8} (annex B) at h100.yaml:14"}});
+  const std::string commitments = section_of(html_of(run), "commitments");
+  EXPECT_EQ(count_of(commitments, "<tr><td>"), 4 + 2) << commitments;  // the fleet run's 4, and these 2
+  EXPECT_NE(commitments.find("allreduce · busbw · "), std::string::npos) << commitments;
+  EXPECT_NE(commitments.find("400 GB/s (≥ 380), annex C"), std::string::npos) << commitments;
+  EXPECT_NE(commitments.find("global over 72 ranks"), std::string::npos) << commitments;
+  EXPECT_NE(commitments.find("gemm · tflops · dtype=fp8"), std::string::npos) << commitments;
+  EXPECT_NE(commitments.find("<strong>not measured</strong>"), std::string::npos) << commitments;
+  EXPECT_NE(commitments.find("committed, not measured: gemm tflops where {dtype: fp8}"), std::string::npos);
+  // A per-GPU metric keeps its fleet beside it.
+  EXPECT_NE(commitments.find("worst GPU node007 GPU 2 (rank 26): 543 TFLOP/s"), std::string::npos)
+      << commitments;
+}
+
 TEST(html_report, page_is_self_contained_without_script) {
   const std::string html = html_of(fleet_run());
   EXPECT_EQ(html.find("<script"), std::string::npos);
@@ -192,13 +233,13 @@ TEST(html_report, a_run_without_analysis_still_renders_its_verdict_and_checks) {
   EXPECT_NO_THROW(html_of(json::object()));
 }
 
-// 525 nodes × 4 GPUs: every per-GPU metric is a heatmap, GPUs are listed by name only among the worst and the
-// outliers, and the page stays a few MB.
-TEST(html_report, a_2100_gpu_fleet_stays_a_few_megabytes) {
+// The fleet run grown to `nodes` × 4 GPUs: every metric's GPUs replaced by that many, node007 GPU 2 still the
+// slowest (its outliers kept as they are).
+json fleet_of(int nodes) {
   json run = fleet_run();
   const json first_gpu = run["analysis"]["devices"][0];
   json table = json::array();
-  for (int n = 1; n <= 525; ++n)
+  for (int n = 1; n <= nodes; ++n)
     for (int g = 0; g < 4; ++g) {
       json gpu = first_gpu;
       gpu["host"] = "node" + std::to_string(1000 + n).substr(1);
@@ -206,10 +247,11 @@ TEST(html_report, a_2100_gpu_fleet_stays_a_few_megabytes) {
       table.push_back(gpu);
     }
   run["analysis"]["devices"] = table;
+  run["analysis"]["measured"] = {{"gpus", nodes * 4}, {"nodes", nodes}};
   for (auto& metric : run["analysis"]["metrics"]) {
     const double first = metric["devices"]["value"][0].get<double>();
     json devices = {{"index", json::array()}, {"rank", json::array()}, {"value", json::array()}};
-    for (int n = 1; n <= 525; ++n)
+    for (int n = 1; n <= nodes; ++n)
       for (int g = 0; g < 4; ++g) {
         const int i = (n - 1) * 4 + g;
         devices["index"].push_back(i);
@@ -218,10 +260,54 @@ TEST(html_report, a_2100_gpu_fleet_stays_a_few_megabytes) {
       }
     metric["devices"] = devices;
   }
-  const std::string html = html_of(run);
-  EXPECT_LT(html.size(), 3u * 1024 * 1024);
-  EXPECT_EQ(count_of(html, "deviation from the fleet median</text>"), 5);
-  EXPECT_EQ(count_of(html, "The 10 worst of 2100 GPUs"), 5);
+  return run;
+}
+
+// 525 nodes × 4 GPUs: no chart per point and no table per metric, but one fleet view per benchmark (its
+// points as rows, the outlier GPUs named once), and the page says where every GPU's value is.
+TEST(html_report, a_2100_gpu_fleet_is_one_fleet_view_per_benchmark_and_says_where_each_gpu_is) {
+  const std::string html = html_of(fleet_of(525));
+  EXPECT_LT(html.size(), 1024u * 1024);
+  const std::string per_gpu = section_of(html, "per-gpu");
+  EXPECT_EQ(count_of(per_gpu, "deviation from the fleet median</text>"), 0);  // no heatmap
+  EXPECT_EQ(count_of(per_gpu, "distribution over GPUs</text>"), 0);           // no histogram per metric
+  EXPECT_EQ(count_of(per_gpu, "spread of the GPUs of each point around its fleet median</text>"),
+            3);  // gemm, flops, membw
+  EXPECT_NE(per_gpu.find("Per-GPU values of 2,100 GPUs: results.csv"), std::string::npos);
+  // gemm's two points: node007 GPU 2 an outlier at both, named once with the count of its points.
+  EXPECT_NE(per_gpu.find("<tr><td>node007 GPU 2</td><td>gpu</td><td class=\"num\">2</td>"), std::string::npos)
+      << per_gpu;
+  const std::string details = section_of(html, "details");
+  EXPECT_EQ(details.find("The 10 worst of"), std::string::npos);
+  EXPECT_NE(details.find("every check is in junit.xml and run.json"), std::string::npos);
+  EXPECT_NE(details.find("<h3>Checks by benchmark and outcome</h3>"), std::string::npos);
+}
+
+// What decides the form: up to 256 GPUs and 32 per-GPU metrics a run keeps its charts per point; past
+// either, it gets fleet views.
+TEST(html_report, fleet_views_replace_charts_per_point_past_256_gpus_or_32_metrics) {
+  const auto fleet_views = [](const json& run) {
+    return count_of(html_of(run), "spread of the GPUs of each point around its fleet median</text>");
+  };
+  EXPECT_EQ(fleet_views(fleet_of(64)), 0);  // 256 GPUs
+  EXPECT_EQ(fleet_views(fleet_of(65)), 3);  // 260 GPUs
+  json many = fleet_run();
+  json& metrics = many["analysis"]["metrics"];
+  while (metrics.size() <= 32) {
+    json copy = metrics[0];
+    copy["case_id"] = "gemm-" + std::to_string(metrics.size());
+    metrics.push_back(copy);
+  }
+  EXPECT_EQ(fleet_views(many), 3);
+}
+
+// Totals add up GPUs that each ran alone: labelled so, never read as a run of the whole machine.
+TEST(html_report, a_total_is_labelled_a_sum_of_independent_per_gpu_measurements) {
+  const std::string totals = section_of(html_of(fleet_of(525)), "totals");
+  EXPECT_NE(totals.find("sum of 2,100 independent per-GPU measurements, not a machine-level run"),
+            std::string::npos)
+      << totals;
+  EXPECT_NE(totals.find("Measured: sums of independent per-GPU measurements"), std::string::npos);
 }
 
 }  // namespace

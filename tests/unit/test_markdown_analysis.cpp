@@ -114,13 +114,71 @@ TEST(markdown_analysis, system_totals_show_the_measured_sum_beside_the_labelled_
   EXPECT_NE(totals.find("projection (not measured)"), std::string::npos);
 }
 
-// The verdict is the worst of the metric's checks: its reference FAIL outranks its OUTLIER.
+// A total over GPUs adds up runs that each GPU made on its own: it is labelled as such, never read as one run
+// of the whole machine.
+TEST(markdown_analysis, a_total_over_gpus_is_labelled_a_sum_of_independent_per_gpu_measurements) {
+  const std::string totals = section(markdown_of(analysed_fleet_run()), "System totals");
+  EXPECT_NE(totals.find("**sum of 8 independent per-GPU measurements, not a machine-level run**"),
+            std::string::npos)
+      << totals;
+  EXPECT_NE(totals.find("| sum of per-GPU measurements | GPUs |"), std::string::npos) << totals;
+}
+
+// Measured is the worst rank's value, judged against the committed bound; the fleet's median, worst GPU and
+// worst node stand beside it.
 TEST(markdown_analysis, commitments_name_the_worst_gpu_and_node) {
   const std::string commitments = section(markdown_of(analysed_fleet_run()), "Commitments");
   EXPECT_NE(
-      commitments.find("| gemm-1 | dtype=bf16 | tflops | 90 TFLOP/s (≥ 85.5) | 100 TFLOP/s | node002 GPU 3: "
-                       "75 TFLOP/s | node002: 94 TFLOP/s per GPU | FAIL |"),
+      commitments.find("| gemm-1 | dtype=bf16 | tflops | 90 TFLOP/s (≥ 85.5) | 75 TFLOP/s | — | FAIL | "
+                       "100 TFLOP/s | node002 GPU 3: 75 TFLOP/s | node002: 94 TFLOP/s per GPU | 75 < 85.5 |"),
       std::string::npos)
+      << commitments;
+}
+
+// A collective's busbw is measured over all its ranks, not per GPU: it has no analysis.metrics entry, and its
+// reference is a commitment all the same.
+TEST(markdown_analysis, commitments_list_a_collectives_reference_beside_the_per_gpu_ones) {
+  const json run = json::parse(exacheck::read_file(golden_run.string()));
+  const std::string commitments = section(markdown_of(run), "Commitments");
+  EXPECT_NE(
+      commitments.find("| allreduce-5b21d0c4 | dtype=fp32 bytes=1048576 | busbw | 10 GB/s (≥ 9), "
+                       "acceptance plan, 100 Gb/s fabric | 3.2 GB/s, global over 2 ranks | -68.0% | FAIL | "
+                       "— | — | — | 3.2 GB/s < 9 GB/s (reference 10 GB/s -10%) |"),
+      std::string::npos)
+      << commitments;
+  EXPECT_NE(commitments.find("| gemm-3f9c1a7e | dtype=fp64 m=2048 n=2048 k=2048 transa=n transb=n | tflops | "
+                             "1.6 TFLOP/s (≥ 1.52), vendor baseline, EPYC 7763 1S, 2025-10 | 1.641 TFLOP/s, "
+                             "worst of 2 ranks | +2.6% | PASS |"),
+            std::string::npos)
+      << commitments;
+  EXPECT_NE(commitments.find("| membw-8e4f2b19 |"), std::string::npos) << commitments;
+}
+
+// A reference the run should have measured and did not (aggregation "commitment") is a row of its own.
+TEST(markdown_analysis, commitments_list_a_reference_committed_but_not_measured) {
+  json run = analysed_fleet_run();
+  run["cases"][0]["checks"].push_back(
+      {{"metric", "tflops"},
+       {"params", {{"dtype", "fp8"}}},
+       {"value", nullptr},
+       {"unit", "TFLOP/s"},
+       {"aggregation", "commitment"},
+       {"reference",
+        {{"value", 1500},
+         {"unit", "TFLOP/s"},
+         {"lower_bound", 1425},
+         {"source", "contract annex B"},
+         {"defined_at", "h100.yaml:14:5"}}},
+       {"outcome", "FAIL"},
+       {"reason",
+        "committed, not measured: gemm tflops where {dtype: fp8} (contract annex B) at h100.yaml:14; "
+        "the point was SKIPPED: no fp8 GEMM"}});
+  const std::string commitments = section(markdown_of(run), "Commitments");
+  EXPECT_NE(commitments.find(
+                "| gemm-1 | dtype=fp8 | tflops | 1500 TFLOP/s (≥ 1425), contract annex B | not "
+                "measured | — | FAIL | — | — | — | committed, not measured: gemm tflops where "
+                "{dtype: fp8} (contract annex B) at h100.yaml:14; the point was SKIPPED: no fp8 GEMM |"),
+            std::string::npos)
       << commitments;
 }
 
