@@ -9,6 +9,7 @@ packages=(
   libyaml-cpp-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  zlib1g-dev  # the browser tests read the PDF Chromium prints (tests/support/pdf_text.hpp)
   chromium  # tests labelled browser open report.html headless; not needed to build or run exacheck
 )
 
