@@ -24,6 +24,7 @@
 #include "harness/result_accounting.hpp"
 #include "harness/run_directory.hpp"
 #include "harness/run_document.hpp"
+#include "harness/run_read.hpp"
 #include "harness/system_references.hpp"
 #include "harness/worker.hpp"
 #include "reports/aggregate.hpp"
@@ -409,33 +410,14 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   // freeing them one by one as the command ends costs ~0.8 s at 2,100 GPUs (scripts/bench/report_scale.sh);
   // the process exits right after and the OS takes the memory back at once.
   nlohmann::json& run = *new nlohmann::json;
-  // Parsed from the file (its text never held whole) without what neither the analysis nor a report reads of
-  // the rank records (samples, correctness, warnings...: two thirds of the parsed document). run.json is
-  // re-read whole below when it has to be rewritten.
-  const auto parse = [&](const nlohmann::json::parser_callback_t& filter) {
-    try {
-      return parse_json_file(path, filter);
-    } catch (const nlohmann::json::exception& e) {
-      throw usage_error(fmt::format("{} is not valid JSON: {}", path, e.what()));
-    }
-  };
-  // The analysis run.json holds is not kept either (at 2,100 GPUs it is a third of the parsed document): only
-  // whether it was there, its rules and a hash of it, to tell whether the new analysis differs.
-  bool had_analysis = false;
-  std::uint64_t previous_hash = 0;
-  nlohmann::json previous_rules;
-  std::string top_key;
-  const auto series = without_unreported_rank_fields();
-  run = parse([&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-    if (depth == 1 && event == nlohmann::json::parse_event_t::key) top_key = parsed.get<std::string>();
-    if (depth == 1 && event == nlohmann::json::parse_event_t::object_end && top_key == "analysis") {
-      had_analysis = true;
-      previous_hash = json_digest(parsed);
-      if (parsed.contains("rules")) previous_rules = std::move(parsed["rules"]);
-      return false;
-    }
-    return series(depth, event, parsed);
-  });
+  // Read without what neither the analysis nor a report reads of the rank records (samples, correctness,
+  // warnings...) and without the old analysis (only its rules and a digest of it, to tell whether the new
+  // analysis differs): harness/run_read.hpp. run.json is re-read whole below when it has to be rewritten.
+  run_for_report read = read_run_for_report(path);
+  run = std::move(read.run);
+  bool had_analysis = read.had_analysis;
+  std::uint64_t previous_hash = read.analysis_digest;
+  const nlohmann::json previous_rules = std::move(read.analysis_rules);
   // A run.json of an older exacheck (exacheck/run/v1) is read as v2 and written back as v2 below.
   const bool upgraded = upgrade_run_document(run);
   const auto schema = run.find("schema");
@@ -483,7 +465,7 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
     // The slow path (the analysis changed: another --z-threshold, a run.json of an older exacheck, or one in
     // schema v1): the whole document, series included, upgraded, analysed again and written; the reports are
     // rendered from it.
-    run = parse(nullptr);
+    run = parse_json_file(path);
     upgrade_run_document(run);
     refuse_malformed(run);
     analyse_to_the_end(run);

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
+#include <string_view>
 
 #include "harness/errors.hpp"
 
@@ -56,23 +57,35 @@ std::string read_file(const std::string& path);
 // would risk the stack.
 inline constexpr std::size_t max_json_nesting = 64;
 // Parses the JSON file at `path` straight from the file through a 1 MiB buffer: its text is never held
-// whole (run.json of a machine of thousands of GPUs is hundreds of MB, and a parse from a string holds the
-// string and the document at once). `callback` filters as nlohmann::json::parse's does. Throws usage_error
-// naming the path when it is not a regular file or cannot be read, and with path:line:column when it is not
-// JSON or nests deeper than max_json_nesting.
-nlohmann::json parse_json_file(const std::string& path,
-                               const nlohmann::json::parser_callback_t& callback = nullptr);
-// A parse filter for `exacheck report`: leaves out of run.json's rank records
-// (cases[].results[].ranks[]) what neither the analysis nor any report reads — "samples", "correctness",
-// "warnings", "skipped", "backend", and the "statistics" of a run.json in schema exacheck/run/v1 (v2 has
-// none) — at 2,100 GPUs two thirds of the parsed document. A rank's "values" are kept.
-// tests/unit/test_report_filter.cpp renders every report both ways and compares them. Nothing else is left
-// out.
-nlohmann::json::parser_callback_t without_unreported_rank_fields();
+// whole (run.json of a machine of thousands of GPUs is tens of MB, and a parse from a string holds the string
+// and the document at once). Throws usage_error naming the path when it is not a regular file or cannot be
+// read, and with path:line:column when it is not JSON or nests deeper than max_json_nesting. `exacheck
+// report` reads run.json with its own reader (harness/run_read.hpp), which leaves out what it does not read.
+nlohmann::json parse_json_file(const std::string& path);
 // A 64-bit digest of a JSON value that, unlike std::hash<nlohmann::json>, is the same for values that compare
 // equal: 3, 3u and 3.0 (a document built in memory holds signed integers, the same parsed back unsigned
 // ones). Object members in key order, array elements in order; strings by their bytes.
 std::uint64_t json_digest(const nlohmann::json& value);
+// json_digest of a value given as the events of a SAX parse of its text: equal to json_digest of the parsed
+// value when the text lists each object's members in key order, as every JSON text exacheck writes does
+// (another order gives another digest). So `exacheck report` digests run.json's old analysis without
+// building it.
+class json_digester {
+ public:
+  void start_object();
+  void end_object();
+  void start_array();
+  void end_array();
+  void key(std::string_view text);
+  void string(std::string_view text);
+  void boolean(bool value);
+  void number(double value);
+  void null();
+  std::uint64_t digest() const { return m_state; }
+
+ private:
+  std::uint64_t m_state = 0;
+};
 std::string sha256_hex(const std::string& bytes);
 
 }  // namespace exacheck

@@ -29,7 +29,7 @@ inline constexpr std::string_view run_schema_v1 = "exacheck/run/v1";
 // `analysis` in the old per-GPU-object form is made compact in any document (reports::upgrade_analysis_v1),
 // which alone does not count as converted. Called right after every parse of a run.json, so that every
 // reader knows today's form only. Tolerant of what a filtered parse left out
-// (without_unreported_rank_fields).
+// (read_run_for_report).
 bool upgrade_run_document(nlohmann::json& run);
 
 // The first place where a parsed (and upgraded) run.json is not the shape its readers rely on, as

@@ -17,6 +17,7 @@
 #include "harness/files.hpp"
 #include "harness/plan.hpp"
 #include "harness/registry.hpp"
+#include "harness/run_read.hpp"
 #include "harness/simulate.hpp"
 #include "reports/render.hpp"
 #if __has_include("reports/aggregate.hpp")
@@ -97,8 +98,7 @@ void BM_parse_istream(benchmark::State& state) {
 }
 
 // As `exacheck report` reads it: from the file through a 1 MiB buffer (the text never held whole), without
-// the rank records' members no report reads (harness/files.hpp). `exacheck report` also leaves out the old
-// analysis, which this keeps.
+// the rank records' members no report reads and without the old analysis (harness/run_read.hpp).
 void BM_parse_for_report(benchmark::State& state) {
   const int nodes = static_cast<int>(state.range(0));
   const fs::path file = fs::temp_directory_path() / ("exacheck-perf-run-" + std::to_string(nodes) + ".json");
@@ -109,7 +109,7 @@ void BM_parse_for_report(benchmark::State& state) {
   double heap_mb = 0;
   for (auto _ : state) {
     const auto before = mallinfo2().uordblks;
-    auto run = exacheck::parse_json_file(file.string(), exacheck::without_unreported_rank_fields());
+    auto run = exacheck::read_run_for_report(file.string());
     heap_mb = static_cast<double>(mallinfo2().uordblks - before) / 1e6;
     benchmark::DoNotOptimize(run);
   }

@@ -1,6 +1,6 @@
-// parse_json_file (a JSON file parsed through a buffer, never held whole) and without_unreported_rank_fields
-// (the filter `exacheck report` parses run.json with; tests/unit/test_report_filter.cpp checks that no report
-// changes).
+// parse_json_file (a JSON file parsed through a buffer, never held whole) and read_run_for_report (how
+// `exacheck report` reads run.json: without what it does not read; tests/unit/test_report_filter.cpp checks
+// that no report changes).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -16,6 +16,7 @@
 
 #include "harness/errors.hpp"
 #include "harness/files.hpp"
+#include "harness/run_read.hpp"
 
 namespace {
 namespace fs = std::filesystem;
@@ -88,12 +89,17 @@ TEST_F(ParseJsonFile, NestingDeeperThanTheLimitIsRefusedWithItsPlace) {
   EXPECT_NE(message.find(path + ":2:" + std::to_string(exacheck::max_json_nesting)), std::string::npos)
       << message;
   EXPECT_NE(message.find("nested deeper than"), std::string::npos) << message;
-  // At the limit itself it parses, with and without a filter.
+  // As deep inside what `exacheck report` does not build (the old analysis, a rank's samples): refused too.
+  const std::string in_analysis = write(
+      "deep_analysis.json", "{\"analysis\":\n{\"x\":" + std::string(deep, '[') + std::string(deep, ']') + "}}");
+  EXPECT_NE(thrown_message([&] { exacheck::read_run_for_report(in_analysis); }).find("nested deeper than"),
+            std::string::npos);
+  // At the limit itself it parses, both ways.
   const std::size_t at_limit = exacheck::max_json_nesting - 1;  // within the top-level object
   const std::string fine =
       write("fine.json", "{\"cases\":" + std::string(at_limit, '[') + std::string(at_limit, ']') + "}");
   EXPECT_NO_THROW(exacheck::parse_json_file(fine));
-  EXPECT_NO_THROW(exacheck::parse_json_file(fine, exacheck::without_unreported_rank_fields()));
+  EXPECT_NO_THROW(exacheck::read_run_for_report(fine));
 }
 
 TEST_F(ParseJsonFile, FifosDirectoriesAndSymbolicLinksAreRefusedNotFollowedOrWaitedOn) {
@@ -196,9 +202,10 @@ TEST_F(ParseJsonFile, AFailedStreamWriteLeavesTheOldFileAndNoTemporaryFile) {
   EXPECT_EQ(entries, 1u);
 }
 
-TEST_F(ParseJsonFile, WithoutUnreportedRankFieldsDropsOnlyRankRecordMembers) {
+TEST_F(ParseJsonFile, ReportReaderDropsOnlyRankRecordMembersAndDigestsTheAnalysis) {
   const nlohmann::json rank = {{"rank", 0},
                                {"host", "node001"},
+                               {"device", 0},
                                {"values", {{"time", 1.5}}},
                                {"samples", {{{"name", "time"}, {"values", {1.4, 1.5}}}}},
                                {"statistics", {{"time", {{"median", 1.5}}}}},  // a v1 file's
@@ -206,20 +213,52 @@ TEST_F(ParseJsonFile, WithoutUnreportedRankFieldsDropsOnlyRankRecordMembers) {
                                {"warnings", nlohmann::json::array()},
                                {"skipped", nullptr},
                                {"backend", "cpu"}};
+  const nlohmann::json analysis = {{"rules", {{"z_threshold", 3.5}, {"spread", {{{"max_pct", 5}}}}}},
+                                   {"metrics", {{{"devices", {{"value", {1.5, -0.0, nullptr}}}}}}},
+                                   {"measured", {{"gpus", 2u}, {"ok", true}, {"name", "x"}}}};
   const nlohmann::json run = {
-      {"schema", "exacheck/run/v2"},
+      {"schema", "exacheck/run/v3"},
       {"plan", {{"cases", {{{"results", {{{"ranks", {{{"samples", 5}, {"statistics", 1}}}}}}}}}}}},
-      {"analysis", {{"metrics", {{{"devices", {{{"samples", 3}, {"statistics", 2}}}}}}}}},
+      {"analysis", analysis},
       {"cases", {{{"id", "a"}, {"results", {{{"params", {{"n", 1}}}, {"ranks", {rank, rank}}}}}}}}};
-  const auto parsed =
-      exacheck::parse_json_file(write("run.json", run.dump(1)), exacheck::without_unreported_rank_fields());
+  const auto read = exacheck::read_run_for_report(write("run.json", run.dump(1)));
   nlohmann::json expected = run;
+  expected.erase("analysis");
   for (auto& r : expected["cases"][0]["results"][0]["ranks"]) {
     for (const char* key : {"samples", "statistics", "correctness", "warnings", "skipped", "backend"})
       r.erase(key);
   }
-  EXPECT_EQ(parsed, expected);
-  EXPECT_TRUE(parsed["plan"]["cases"][0]["results"][0]["ranks"][0].contains("samples"));
+  EXPECT_EQ(read.run, expected);
+  EXPECT_TRUE(read.run["plan"]["cases"][0]["results"][0]["ranks"][0].contains("samples"));
+  EXPECT_TRUE(read.had_analysis);
+  EXPECT_EQ(read.analysis_rules, analysis["rules"]);
+  EXPECT_EQ(read.analysis_digest, exacheck::json_digest(analysis));
+  nlohmann::json changed = analysis;
+  changed["metrics"][0]["devices"]["value"][0] = 1.25;
+  EXPECT_NE(read.analysis_digest, exacheck::json_digest(changed));
+
+  // Without an analysis; an analysis that is not an object is kept, for the shape check to refuse.
+  nlohmann::json bare = run;
+  bare.erase("analysis");
+  const auto without = exacheck::read_run_for_report(write("bare.json", bare.dump()));
+  EXPECT_FALSE(without.had_analysis);
+  EXPECT_TRUE(without.analysis_rules.is_null());
+  bare["analysis"] = {1, 2};
+  const auto listed = exacheck::read_run_for_report(write("listed.json", bare.dump()));
+  EXPECT_FALSE(listed.had_analysis);
+  EXPECT_EQ(listed.run["analysis"], nlohmann::json({1, 2}));
+}
+
+TEST_F(ParseJsonFile, ReportReaderRefusesWhatTheWholeParseRefuses) {
+  // A syntax error inside a member it does not build still names its place.
+  const std::string bad_samples =
+      write("bad.json", "{\"cases\":[{\"results\":[{\"ranks\":[{\"samples\":\n[1, 2,, 3]}]}]}]}");
+  EXPECT_NE(thrown_message([&] { exacheck::read_run_for_report(bad_samples); }).find("bad.json:2:7"),
+            std::string::npos);
+  const std::string truncated = write("cut.json", "{\"schema\":\"exacheck/run/v3\",\"analysis\":{\"rules\":{");
+  EXPECT_THROW(exacheck::read_run_for_report(truncated), exacheck::usage_error);
+  const std::string overflow = write("big.json", "{\"analysis\":{\"x\":1e999}}");
+  EXPECT_THROW(exacheck::read_run_for_report(overflow), exacheck::usage_error);
 }
 
 }  // namespace
@@ -238,6 +277,42 @@ TEST(JsonDigest, EqualValuesHaveEqualDigestsAndChangesShow) {
                               nlohmann::json{{"n", 3}, {"x", 0.5}, {"list", {1, "a", false, true}}},
                               nlohmann::json{{"n", 3}, {"x", 0.5}, {"list", {1, "a", nullptr}}}})
     EXPECT_NE(exacheck::json_digest(changed), exacheck::json_digest(built)) << changed.dump();
+}
+
+// What json_digester is fed by a SAX parse of a value's text (members in key order, as exacheck writes them)
+// gives json_digest of the value.
+struct digest_sax {
+  exacheck::json_digester digester;
+  bool null() { return digester.null(), true; }
+  bool boolean(bool v) { return digester.boolean(v), true; }
+  bool number_integer(nlohmann::json::number_integer_t v) { return digester.number(static_cast<double>(v)), true; }
+  bool number_unsigned(nlohmann::json::number_unsigned_t v) {
+    return digester.number(static_cast<double>(v)), true;
+  }
+  bool number_float(double v, const std::string&) { return digester.number(v), true; }
+  bool string(std::string& v) { return digester.string(v), true; }
+  bool binary(nlohmann::json::binary_t&) { return false; }
+  bool start_object(std::size_t) { return digester.start_object(), true; }
+  bool key(std::string& v) { return digester.key(v), true; }
+  bool end_object() { return digester.end_object(), true; }
+  bool start_array(std::size_t) { return digester.start_array(), true; }
+  bool end_array() { return digester.end_array(), true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+};
+
+TEST(JsonDigest, DigestOfTheTextsEventsIsTheDigestOfItsValue) {
+  const nlohmann::json value = {{"b", {1, 2.5, -3, nullptr, false, "x"}}, {"a", {{"z", {}}, {"y", {{"k", 0}}}}},
+                                {"c", nlohmann::json::object()}, {"d", nlohmann::json::array()}};
+  for (const int indent : {-1, 1}) {
+    digest_sax sax;
+    ASSERT_TRUE(nlohmann::json::sax_parse(value.dump(indent), &sax));
+    EXPECT_EQ(sax.digester.digest(), exacheck::json_digest(value));
+  }
+  digest_sax other;
+  ASSERT_TRUE(nlohmann::json::sax_parse(R"({"a": {"y": {"k": 0}, "z": {}}, "b": [1, 2.5, -3, null, true, "x"],
+                                           "c": {}, "d": []})",
+                                        &other));
+  EXPECT_NE(other.digester.digest(), exacheck::json_digest(value));  // true for false
 }
 
 }  // namespace

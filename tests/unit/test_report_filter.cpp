@@ -1,5 +1,5 @@
-// `exacheck report` parses run.json without the rank records' members no report reads
-// (harness/files.hpp without_unreported_rank_fields). That is only right while it is true: every report,
+// `exacheck report` reads run.json without the rank records' members no report reads and without the old
+// analysis (harness/run_read.hpp read_run_for_report). That is only right while it is true: every report,
 // rendered after the analysis from the filtered document, must be byte for byte the one from the whole
 // document — on the golden runs (one of them in schema exacheck/run/v1, upgraded after the parse) and on a
 // simulated acceptance run (samples, correctness, skipped points, collectives).
@@ -14,6 +14,7 @@
 #include "harness/plan.hpp"
 #include "harness/registry.hpp"
 #include "harness/run_document.hpp"
+#include "harness/run_read.hpp"
 #include "harness/simulate.hpp"
 #include "reports/aggregate.hpp"
 #include "reports/render.hpp"
@@ -24,7 +25,7 @@ const fs::path source_dir = EXACHECK_SOURCE_DIR;
 
 void expect_same_reports(const std::string& path) {
   auto whole = exacheck::parse_json_file(path);
-  auto filtered = exacheck::parse_json_file(path, exacheck::without_unreported_rank_fields());
+  auto filtered = exacheck::read_run_for_report(path).run;
   // As `exacheck report` reads them: a v1 file is upgraded right after the parse, filtered or not.
   EXPECT_EQ(exacheck::upgrade_run_document(whole), exacheck::upgrade_run_document(filtered)) << path;
   ASSERT_NE(whole, filtered) << path << ": nothing was left out, the test would prove nothing";
