@@ -433,8 +433,7 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   };
   refuse_malformed(run);
   if (const auto other = run.find("analysis"); other != run.end()) {  // not an object: no rules in it
-    had_analysis = true;
-    previous_hash = json_digest(*other);
+    had_analysis = true;  // previous_hash stays that of no analysis: run.json is rewritten with an object
     run.erase(other);
   }
   // The rules the run was analysed with (its plan's `outliers:`), so that a re-render is the same analysis.
@@ -456,11 +455,12 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   };
   const double analysis_s = analyse_to_the_end(run);
   // Rewriting a run.json of thousands of GPUs costs more than the analysis: only when the analysis changed
-  // (by json_digest: a 64-bit digest over every value of it).
+  // (its rules, or the text of any other member: analysis_text_digest, a 64-bit digest).
   // No analysis after analysing: it failed (said above); run.json keeps the one it has rather than lose it.
   const auto analysis = run.find("analysis");
   if (analysis != run.end() &&
-      (upgraded || !had_analysis || json_digest(*analysis) != previous_hash ||
+      (upgraded || !had_analysis || analysis_text_digest(*analysis) != previous_hash ||
+       analysis->value("rules", nlohmann::json()) != previous_rules ||
        run.value("verdict", "") != previous_verdict || flag(run, "complete") != was_complete)) {
     // The slow path (the analysis changed: another --z-threshold, a run.json of an older exacheck, or one in
     // schema v1): the whole document, series included, upgraded, analysed again and written; the reports are

@@ -170,6 +170,136 @@ void chunked_file::next(const char*& begin, const char*& end) {
   }
 }
 
+void skippable_file::next(const char*& begin, const char*& end) {
+  if (m_resume) {
+    m_resume = false;
+    begin = m_resume_position;
+    end = m_resume_end;
+    if (begin != end) return;
+  }
+  m_file.next(begin, end);
+}
+
+int skippable_file::take() {
+  skipping_iterator& at = *m_live;
+  if (at.m_position == nullptr) return -1;
+  const char c = *at.m_position;
+  ++at;
+  return static_cast<unsigned char>(c);
+}
+
+int skippable_file::peek() {
+  const skipping_iterator& at = *m_live;
+  return at.m_position == nullptr ? -1 : static_cast<unsigned char>(*at.m_position);
+}
+
+void skippable_file::skip_member_value(std::size_t depth_left, std::uint64_t* fnv1a) {
+  const auto is_space = [](int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (is_space(peek())) take();
+  if (take() != ':') throw skip_failed{};
+  while (is_space(peek())) take();
+  // The value's bytes from here, each folded into the digest when there is one.
+  const auto next = [&] {
+    const int c = take();
+    if (fnv1a != nullptr && c >= 0) *fnv1a = (*fnv1a ^ static_cast<unsigned>(c)) * 0x100000001b3ull;
+    return c;
+  };
+  const auto string_rest = [&] {  // after the opening quote
+    for (int c = next(); c != '"'; c = next()) {
+      if (c < 0x20) throw skip_failed{};  // the end of the file (-1) or a control character
+      if (c == '\\' && next() < 0x20) throw skip_failed{};
+    }
+  };
+  // A number or a literal, from its first character: its characters must make one (the value of a number is
+  // not taken, nor its exact grammar: digits, sign, point and exponent in any order pass).
+  const auto scalar_rest = [&](int first) {
+    char text[8] = {static_cast<char>(first)};
+    std::size_t length = 1;
+    const bool number = first == '-' || (first >= '0' && first <= '9');
+    for (int c = peek();; c = peek()) {
+      const bool in_number = (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+      const bool in_literal = c >= 'a' && c <= 'z';
+      if (number ? !in_number : !in_literal) break;
+      if (!number && length == sizeof text) throw skip_failed{};
+      if (!number) text[length] = static_cast<char>(c);
+      ++length;
+      next();
+    }
+    if (!number) {
+      const std::string_view literal(text, length);
+      if (literal != "true" && literal != "false" && literal != "null") throw skip_failed{};
+    }
+  };
+  // What the text must hold next: the grammar of a JSON value, enough to refuse what the parser refuses
+  // (a missing or doubled comma, a key that is not a string, brackets that do not match).
+  enum class expect { value, value_or_close, key, key_or_close, colon, comma_or_close };
+  expect want = expect::value;
+  m_brackets.clear();
+  for (;;) {
+    int c = next();
+    while (is_space(c)) c = next();
+    bool closed = false;
+    switch (want) {
+      case expect::value:
+      case expect::value_or_close:
+        if (c == ']' && want == expect::value_or_close) {
+          closed = true;
+        } else if (c == '"') {
+          string_rest();
+          want = expect::comma_or_close;
+        } else if (c == '[' || c == '{') {
+          if (m_brackets.size() >= depth_left) throw nested_too_deep{};
+          m_brackets.push_back(c == '[' ? ']' : '}');
+          want = c == '[' ? expect::value_or_close : expect::key_or_close;
+        } else if (c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f' || c == 'n') {
+          scalar_rest(c);
+          want = expect::comma_or_close;
+        } else {
+          throw skip_failed{};
+        }
+        break;
+      case expect::key:
+      case expect::key_or_close:
+        if (c == '}' && want == expect::key_or_close) {
+          closed = true;
+        } else if (c == '"') {
+          string_rest();
+          want = expect::colon;
+        } else {
+          throw skip_failed{};
+        }
+        break;
+      case expect::colon:
+        if (c != ':') throw skip_failed{};
+        want = expect::value;
+        break;
+      case expect::comma_or_close:
+        if (c == ',' && !m_brackets.empty()) {
+          want = m_brackets.back() == '}' ? expect::key : expect::value;
+        } else if ((c == ']' || c == '}') && !m_brackets.empty()) {
+          closed = true;
+        } else {
+          throw skip_failed{};
+        }
+        break;
+    }
+    if (closed) {
+      if (m_brackets.empty() || m_brackets.back() != c) throw skip_failed{};
+      m_brackets.pop_back();
+      want = expect::comma_or_close;
+    }
+    if (m_brackets.empty() && want == expect::comma_or_close) break;  // the whole value
+  }
+  // The parser reads ":null" next, then the file from where the value ended.
+  static constexpr char null_member[] = ":null";
+  skipping_iterator& at = *m_live;
+  m_resume_position = at.m_position;
+  m_resume_end = at.m_end;
+  m_resume = at.m_position != nullptr;
+  at.m_position = null_member;
+  at.m_end = null_member + sizeof null_member - 1;
+}
+
 void rethrow_as_usage_error(const std::string& path) {
   try {
     throw;
@@ -193,91 +323,5 @@ nlohmann::json parse_json_file(const std::string& path) {
   return result;
 }
 
-namespace {
-
-std::uint64_t mix(std::uint64_t seed, std::uint64_t value) {  // splitmix64's finaliser over seed ^ value
-  std::uint64_t z = seed ^ (value + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2));
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-// What each kind of event adds to the digest before its content.
-enum digest_tag : std::uint64_t {
-  start_object_tag = 1,
-  end_object_tag,
-  start_array_tag,
-  end_array_tag,
-  key_tag,
-  string_tag,
-  boolean_tag,
-  number_tag,
-  null_tag,
-};
-
-void feed(json_digester& digester, const nlohmann::json& value) {
-  using t = nlohmann::json::value_t;
-  switch (value.type()) {
-    case t::object:
-      digester.start_object();
-      for (const auto& [key, member] : value.items()) {
-        digester.key(key);
-        feed(digester, member);
-      }
-      digester.end_object();
-      return;
-    case t::array:
-      digester.start_array();
-      for (const auto& element : value) feed(digester, element);
-      digester.end_array();
-      return;
-    case t::string:
-      digester.string(value.get_ref<const std::string&>());
-      return;
-    case t::boolean:
-      digester.boolean(value.get<bool>());
-      return;
-    case t::number_integer:
-    case t::number_unsigned:
-    case t::number_float:
-      digester.number(value.get<double>());
-      return;
-    case t::binary:  // never in a JSON text
-      digester.string(value.dump());
-      return;
-    case t::null:
-    case t::discarded:
-      break;
-  }
-  digester.null();
-}
-
-}  // namespace
-
-void json_digester::start_object() { m_state = mix(m_state, start_object_tag); }
-void json_digester::end_object() { m_state = mix(m_state, end_object_tag); }
-void json_digester::start_array() { m_state = mix(m_state, start_array_tag); }
-void json_digester::end_array() { m_state = mix(m_state, end_array_tag); }
-void json_digester::key(std::string_view text) {
-  m_state = mix(mix(m_state, key_tag), std::hash<std::string_view>{}(text));
-}
-void json_digester::string(std::string_view text) {
-  m_state = mix(mix(m_state, string_tag), std::hash<std::string_view>{}(text));
-}
-void json_digester::boolean(bool value) { m_state = mix(mix(m_state, boolean_tag), value ? 1 : 0); }
-void json_digester::number(double value) {
-  // As nlohmann's == compares numbers of different kinds: by their double value (+0.0 for -0.0).
-  const double number = value + 0.0;
-  std::uint64_t bits = 0;
-  std::memcpy(&bits, &number, sizeof bits);
-  m_state = mix(mix(m_state, number_tag), bits);
-}
-void json_digester::null() { m_state = mix(m_state, null_tag); }
-
-std::uint64_t json_digest(const nlohmann::json& value) {
-  json_digester digester;
-  feed(digester, value);
-  return digester.digest();
-}
 
 }  // namespace exacheck

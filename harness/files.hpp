@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
-#include <string_view>
 
 #include "harness/errors.hpp"
 
@@ -62,30 +61,6 @@ inline constexpr std::size_t max_json_nesting = 64;
 // read, and with path:line:column when it is not JSON or nests deeper than max_json_nesting. `exacheck
 // report` reads run.json with its own reader (harness/run_read.hpp), which leaves out what it does not read.
 nlohmann::json parse_json_file(const std::string& path);
-// A 64-bit digest of a JSON value that, unlike std::hash<nlohmann::json>, is the same for values that compare
-// equal: 3, 3u and 3.0 (a document built in memory holds signed integers, the same parsed back unsigned
-// ones). Object members in key order, array elements in order; strings by their bytes.
-std::uint64_t json_digest(const nlohmann::json& value);
-// json_digest of a value given as the events of a SAX parse of its text: equal to json_digest of the parsed
-// value when the text lists each object's members in key order, as every JSON text exacheck writes does
-// (another order gives another digest). So `exacheck report` digests run.json's old analysis without
-// building it.
-class json_digester {
- public:
-  void start_object();
-  void end_object();
-  void start_array();
-  void end_array();
-  void key(std::string_view text);
-  void string(std::string_view text);
-  void boolean(bool value);
-  void number(double value);
-  void null();
-  std::uint64_t digest() const { return m_state; }
-
- private:
-  std::uint64_t m_state = 0;
-};
 std::string sha256_hex(const std::string& bytes);
 
 }  // namespace exacheck

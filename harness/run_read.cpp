@@ -4,6 +4,7 @@
 #include <array>
 #include <string_view>
 
+#include "harness/errors.hpp"
 #include "harness/files.hpp"
 #include "harness/json_stream.hpp"
 
@@ -15,59 +16,70 @@ namespace {
 constexpr std::array<std::string_view, 6> unreported_rank_members = {"samples",  "statistics", "correctness",
                                                                      "warnings", "skipped",    "backend"};
 
-// nlohmann's SAX events, routed: the rank records' unreported members are dropped as they are lexed (no
-// value is built for them), the old analysis goes to a digest (and its "rules" to a document of their own),
+// FNV-1a over bytes (as skippable_file::skip_member_value folds them): what analysis_text_digest and the
+// reader fold each member's key and text into.
+struct text_digest {
+  std::uint64_t state = 0xcbf29ce484222325ull;
+  void add(char c) { state = (state ^ static_cast<unsigned char>(c)) * 0x100000001b3ull; }
+  void add(std::string_view text) {
+    for (const char c : text) add(c);
+  }
+};
+
+// nlohmann's SAX events, routed: the rank records' unreported members and the old analysis's members are
+// passed over in the text (the analysis's into a digest), its "rules" go to a document of their own,
 // everything else to the document builder.
 class report_reader {
  public:
   using json = nlohmann::json;
-  explicit report_reader(run_for_report& out)
-      : m_out(out), m_document(out.run, true), m_rules(out.analysis_rules, true) {}
+  report_reader(run_for_report& out, json_stream::skippable_file& file)
+      : m_out(out), m_file(file), m_document(out.run, true), m_rules(out.analysis_rules, true) {}
 
   bool null() {
-    return scalar([&](auto& builder) { return builder.null(); }, [&] { m_digest.null(); });
+    return scalar([&](auto& builder) { return builder.null(); });
   }
   bool boolean(bool value) {
-    return scalar([&](auto& builder) { return builder.boolean(value); }, [&] { m_digest.boolean(value); });
+    return scalar([&](auto& builder) { return builder.boolean(value); });
   }
   bool number_integer(json::number_integer_t value) {
-    return scalar([&](auto& builder) { return builder.number_integer(value); },
-                  [&] { m_digest.number(static_cast<double>(value)); });
+    return scalar([&](auto& builder) { return builder.number_integer(value); });
   }
   bool number_unsigned(json::number_unsigned_t value) {
-    return scalar([&](auto& builder) { return builder.number_unsigned(value); },
-                  [&] { m_digest.number(static_cast<double>(value)); });
+    return scalar([&](auto& builder) { return builder.number_unsigned(value); });
   }
   bool number_float(json::number_float_t value, const json::string_t& text) {
-    return scalar([&](auto& builder) { return builder.number_float(value, text); },
-                  [&] { m_digest.number(value); });
+    return scalar([&](auto& builder) { return builder.number_float(value, text); });
   }
   bool string(json::string_t& value) {
-    return scalar([&](auto& builder) { return builder.string(value); }, [&] { m_digest.string(value); });
+    return scalar([&](auto& builder) { return builder.string(value); });
   }
   bool binary(json::binary_t& value) { return m_document.binary(value); }  // never in a JSON text
 
   bool start_object(std::size_t elements) {
-    return open(
-        true, [&](auto& builder) { return builder.start_object(elements); }, [&] { m_digest.start_object(); });
+    return open(true, [&](auto& builder) { return builder.start_object(elements); });
   }
   bool start_array(std::size_t elements) {
-    return open(
-        false, [&](auto& builder) { return builder.start_array(elements); }, [&] { m_digest.start_array(); });
+    return open(false, [&](auto& builder) { return builder.start_array(elements); });
   }
   bool end_object() {
-    return close([&](auto& builder) { return builder.end_object(); }, [&] { m_digest.end_object(); });
+    return close([&](auto& builder) { return builder.end_object(); });
   }
   bool end_array() {
-    return close([&](auto& builder) { return builder.end_array(); }, [&] { m_digest.end_array(); });
+    return close([&](auto& builder) { return builder.end_array(); });
   }
 
   bool key(json::string_t& text) {
-    if (m_skip_depth > 0) return true;
-    if (m_analysis_depth > 0) {
-      m_digest.key(text);
-      if (m_rules_depth > 0) return m_rules.key(text);
-      if (m_analysis_depth == 1 && text == "rules") m_rules_next = true;
+    if (m_in_rules > 0) return m_rules.key(text);
+    if (m_in_analysis) {  // a member of the analysis itself: the rules are built, the rest digested
+      if (text == "rules") {
+        m_rules_next = true;
+        return true;
+      }
+      m_digest.add(text);
+      m_digest.add('\0');
+      m_file.skip_member_value(max_json_nesting - 2, &m_digest.state);
+      m_digest.add('\0');
+      m_drop_next = true;
       return true;
     }
     // A key of the object at m_depth: 1 is the run's, 3 a case's, 5 a point's, 7 a rank record's.
@@ -79,7 +91,8 @@ class report_reader {
     if (m_depth == 7 && m_keys[1] == "cases" && m_keys[3] == "results" && m_keys[5] == "ranks" &&
         std::find(unreported_rank_members.begin(), unreported_rank_members.end(), text) !=
             unreported_rank_members.end()) {
-      m_skip_next = true;
+      m_file.skip_member_value(max_json_nesting - m_depth);
+      m_drop_next = true;
       return true;
     }
     return m_document.key(text);
@@ -100,105 +113,100 @@ class report_reader {
     m_document.key(key);
   }
 
-  template <class Build, class Digest>
-  bool scalar(Build build, Digest digest) {
-    if (m_skip_depth > 0) return true;
-    if (m_skip_next) {
-      m_skip_next = false;
+  template <class Build>
+  bool scalar(Build build) {
+    if (m_drop_next) {  // the null the parser read in place of a value passed over
+      m_drop_next = false;
       return true;
     }
     if (m_analysis_next) keep_analysis_key();
-    if (m_analysis_depth > 0) {
-      digest();
-      if (m_rules_next || m_rules_depth > 0) {
-        m_rules_next = false;
-        return build(m_rules);
-      }
-      return true;
+    if (m_rules_next || m_in_rules > 0) {
+      m_rules_next = false;
+      return build(m_rules);
     }
     return build(m_document);
   }
 
-  template <class Build, class Digest>
-  bool open(bool object, Build build, Digest digest) {
-    if (m_skip_depth > 0) {
-      ++m_skip_depth;
-      return true;
-    }
-    if (m_skip_next) {
-      m_skip_next = false;
-      m_skip_depth = 1;
-      return true;
-    }
+  template <class Build>
+  bool open(bool object, Build build) {
     if (m_analysis_next) {
+      m_analysis_next = false;
       if (object) {
-        m_analysis_next = false;
+        m_in_analysis = true;
         m_out.had_analysis = true;
-        m_analysis_depth = 1;
-        digest();
         return true;
       }
       keep_analysis_key();
     }
-    if (m_analysis_depth > 0) {
-      ++m_analysis_depth;
-      digest();
-      if (m_rules_next) {
-        m_rules_next = false;
-        m_rules_depth = 1;
-        return build(m_rules);
-      }
-      if (m_rules_depth > 0) {
-        ++m_rules_depth;
-        return build(m_rules);
-      }
-      return true;
+    if (m_rules_next || m_in_rules > 0) {
+      m_rules_next = false;
+      ++m_in_rules;
+      return build(m_rules);
     }
     ++m_depth;
     return build(m_document);
   }
 
-  template <class Build, class Digest>
-  bool close(Build build, Digest digest) {
-    if (m_skip_depth > 0) {
-      --m_skip_depth;
-      return true;
+  template <class Build>
+  bool close(Build build) {
+    if (m_in_rules > 0) {
+      --m_in_rules;
+      return build(m_rules);
     }
-    if (m_analysis_depth > 0) {
-      digest();
-      bool built = true;
-      if (m_rules_depth > 0) {
-        built = build(m_rules);
-        --m_rules_depth;
-      }
-      if (--m_analysis_depth == 0) m_out.analysis_digest = m_digest.digest();
-      return built;
+    if (m_in_analysis) {  // the analysis object itself: only its rules had containers, closed above
+      m_in_analysis = false;
+      m_out.analysis_digest = m_digest.state;
+      return true;
     }
     --m_depth;
     return build(m_document);
   }
 
   run_for_report& m_out;
+  json_stream::skippable_file& m_file;
   builder m_document;
   builder m_rules;
-  json_digester m_digest;
-  std::size_t m_depth = 0;             // containers of the document open
-  std::array<std::string, 8> m_keys;   // the last key of the object at each depth
-  bool m_skip_next = false;            // the next value is an unreported rank member
-  std::size_t m_skip_depth = 0;        // inside such a value: its containers open
-  bool m_analysis_next = false;        // the next value is the run's "analysis"
-  std::size_t m_analysis_depth = 0;    // inside it: its containers open
-  bool m_rules_next = false;           // the next value is analysis.rules
-  std::size_t m_rules_depth = 0;       // inside it: its containers open
+  text_digest m_digest;
+  std::size_t m_depth = 0;            // containers of the document open
+  std::array<std::string, 8> m_keys;  // the last key of the object at each depth
+  bool m_drop_next = false;           // the next value is the null read in place of one passed over
+  bool m_analysis_next = false;       // the next value is the run's "analysis"
+  bool m_in_analysis = false;         // inside it (at its own level: everything deeper is passed over)
+  bool m_rules_next = false;          // the next value is analysis.rules
+  std::size_t m_in_rules = 0;         // inside it: its containers open
 };
 
 }  // namespace
 
 run_for_report read_run_for_report(const std::string& path) {
-  run_for_report out;
-  report_reader reader(out);
-  json_stream::sax_parse_file(path, reader);
-  return out;
+  try {
+    run_for_report out;
+    json_stream::skippable_file file(path);
+    report_reader reader(out, file);
+    json_stream::depth_limited_sax<report_reader> sax(reader);
+    json_stream::parse_events(json_stream::skipping_iterator(file), json_stream::skipping_iterator(), &sax);
+    return out;
+  } catch (const json_stream::skip_failed&) {
+  } catch (const json_stream::nested_too_deep&) {
+  } catch (const nlohmann::json::exception&) {
+  }
+  // Not JSON, or nested too deep. After a value passed over, the parser's line and column are not the
+  // file's: the whole parse names the error and its place.
+  parse_json_file(path);
+  throw usage_error(path + ": the file is not valid JSON");  // what the skipper refuses, the parser does too
+}
+
+std::uint64_t analysis_text_digest(const nlohmann::json& analysis) {
+  text_digest digest;
+  if (!analysis.is_object()) return digest.state;
+  for (const auto& [key, value] : analysis.items()) {
+    if (key == "rules") continue;
+    digest.add(key);
+    digest.add('\0');
+    digest.add(json_dump(value, -1));  // as write_json_atomically writes run.json
+    digest.add('\0');
+  }
+  return digest.state;
 }
 
 }  // namespace exacheck

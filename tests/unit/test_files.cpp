@@ -221,7 +221,8 @@ TEST_F(ParseJsonFile, ReportReaderDropsOnlyRankRecordMembersAndDigestsTheAnalysi
       {"plan", {{"cases", {{{"results", {{{"ranks", {{{"samples", 5}, {"statistics", 1}}}}}}}}}}}},
       {"analysis", analysis},
       {"cases", {{{"id", "a"}, {"results", {{{"params", {{"n", 1}}}, {"ranks", {rank, rank}}}}}}}}};
-  const auto read = exacheck::read_run_for_report(write("run.json", run.dump(1)));
+  // Written as exacheck writes run.json (compact), the digest is that of the analysis's text.
+  const auto read = exacheck::read_run_for_report(write("run.json", run.dump()));
   nlohmann::json expected = run;
   expected.erase("analysis");
   for (auto& r : expected["cases"][0]["results"][0]["ranks"]) {
@@ -232,10 +233,17 @@ TEST_F(ParseJsonFile, ReportReaderDropsOnlyRankRecordMembersAndDigestsTheAnalysi
   EXPECT_TRUE(read.run["plan"]["cases"][0]["results"][0]["ranks"][0].contains("samples"));
   EXPECT_TRUE(read.had_analysis);
   EXPECT_EQ(read.analysis_rules, analysis["rules"]);
-  EXPECT_EQ(read.analysis_digest, exacheck::json_digest(analysis));
+  EXPECT_EQ(read.analysis_digest, exacheck::analysis_text_digest(analysis));
   nlohmann::json changed = analysis;
   changed["metrics"][0]["devices"]["value"][0] = 1.25;
-  EXPECT_NE(read.analysis_digest, exacheck::json_digest(changed));
+  EXPECT_NE(read.analysis_digest, exacheck::analysis_text_digest(changed));
+  changed = analysis;
+  changed["measured"].erase("ok");
+  EXPECT_NE(read.analysis_digest, exacheck::analysis_text_digest(changed));
+  // The same document indented: the same values are read, the digest differs (a harmless rewrite).
+  const auto indented = exacheck::read_run_for_report(write("indented.json", run.dump(1)));
+  EXPECT_EQ(indented.run, expected);
+  EXPECT_EQ(indented.analysis_rules, analysis["rules"]);
 
   // Without an analysis; an analysis that is not an object is kept, for the shape check to refuse.
   nlohmann::json bare = run;
@@ -249,6 +257,33 @@ TEST_F(ParseJsonFile, ReportReaderDropsOnlyRankRecordMembersAndDigestsTheAnalysi
   EXPECT_EQ(listed.run["analysis"], nlohmann::json({1, 2}));
 }
 
+// The members left out are passed over in the text, not lexed: whatever they hold that is JSON (strings with
+// brackets and escaped quotes, nesting, scalars, spaces) and wherever they lie (across the reader's 1 MiB
+// chunks) is passed over exactly.
+TEST_F(ParseJsonFile, ReportReaderPassesOverAnyValueOfTheMembersItLeavesOut) {
+  std::string long_samples = "[";
+  for (int i = 0; i < 200000; ++i) long_samples += (i ? ", " : "") + std::to_string(i) + ".125e-3";
+  long_samples += "]";
+  const std::string rank_text = R"({"backend" : "c\"]}pu", "correctness":{"detail":"[{\"x\"}]","passed":true},)"
+                                R"("device":{"index":0},"host":"n1","rank":0,"samples":)" +
+                                long_samples + R"(,"skipped":null,"values":{"time":1.5},"warnings":[[],{}, -1])"
+                                R"(, "statistics" :true})";
+  std::string text = R"({"schema":"exacheck/run/v2","cases":[{"id":"a","results":[{"ranks":[)";
+  for (int r = 0; r < 8; ++r) text += (r ? "," : "") + rank_text;
+  text += R"(]}]}],"analysis":{"a":[1,{"b":"}"}],"rules":{"z_threshold":3.5},"z":-2.5}})";
+  const std::string path = write("skips.json", text);
+  const auto read = exacheck::read_run_for_report(path);
+  nlohmann::json expected = exacheck::parse_json_file(path);
+  expected.erase("analysis");
+  for (auto& r : expected["cases"][0]["results"][0]["ranks"])
+    for (const char* key : {"samples", "statistics", "correctness", "warnings", "skipped", "backend"})
+      r.erase(key);
+  EXPECT_EQ(read.run, expected);
+  EXPECT_EQ(read.analysis_rules, nlohmann::json({{"z_threshold", 3.5}}));
+  EXPECT_EQ(read.analysis_digest,
+            exacheck::analysis_text_digest({{"a", {1, {{"b", "}"}}}}, {"z", -2.5}, {"rules", 1}}));
+}
+
 TEST_F(ParseJsonFile, ReportReaderRefusesWhatTheWholeParseRefuses) {
   // A syntax error inside a member it does not build still names its place.
   const std::string bad_samples =
@@ -257,62 +292,17 @@ TEST_F(ParseJsonFile, ReportReaderRefusesWhatTheWholeParseRefuses) {
             std::string::npos);
   const std::string truncated = write("cut.json", "{\"schema\":\"exacheck/run/v3\",\"analysis\":{\"rules\":{");
   EXPECT_THROW(exacheck::read_run_for_report(truncated), exacheck::usage_error);
-  const std::string overflow = write("big.json", "{\"analysis\":{\"x\":1e999}}");
+  const std::string overflow = write("big.json", "{\"analysis\":{\"rules\":1e999}}");
   EXPECT_THROW(exacheck::read_run_for_report(overflow), exacheck::usage_error);
+  // What is passed over must still be JSON: each of these is refused, naming the file.
+  for (const std::string value : {"[1, 2,, 3]", "[1 2]", "{\"a\" 1}", "{1: 2}", "[1, 2}", "\"open", "[tru]",
+                                  "[nul, 1]", "[1,]", "{\"a\":1,}", "#", "[\"a\nb\"]", "[[[", ""}) {
+    const std::string bad = write("skip.json", "{\"cases\":[{\"results\":[{\"ranks\":[{\"samples\":" + value +
+                                                   ",\"values\":{}}]}]}]}");
+    EXPECT_THROW(exacheck::read_run_for_report(bad), exacheck::usage_error) << value;
+    EXPECT_THROW(exacheck::parse_json_file(bad), exacheck::usage_error) << value;
+  }
 }
 
 }  // namespace
 
-namespace {
-
-TEST(JsonDigest, EqualValuesHaveEqualDigestsAndChangesShow) {
-  const nlohmann::json built = {{"n", 3}, {"x", 0.5}, {"list", {1, "a", nullptr, true}}};
-  const nlohmann::json parsed = nlohmann::json::parse(built.dump());  // 3 parsed back as unsigned
-  ASSERT_EQ(built, parsed);
-  EXPECT_EQ(exacheck::json_digest(built), exacheck::json_digest(parsed));
-  EXPECT_EQ(exacheck::json_digest(nlohmann::json(3.0)), exacheck::json_digest(nlohmann::json(3)));
-  for (const auto& changed : {nlohmann::json{{"n", 4}, {"x", 0.5}, {"list", {1, "a", nullptr, true}}},
-                              nlohmann::json{{"n", 3}, {"x", 0.5}, {"list", {"a", 1, nullptr, true}}},
-                              nlohmann::json{{"n", 3}, {"y", 0.5}, {"list", {1, "a", nullptr, true}}},
-                              nlohmann::json{{"n", 3}, {"x", 0.5}, {"list", {1, "a", false, true}}},
-                              nlohmann::json{{"n", 3}, {"x", 0.5}, {"list", {1, "a", nullptr}}}})
-    EXPECT_NE(exacheck::json_digest(changed), exacheck::json_digest(built)) << changed.dump();
-}
-
-// What json_digester is fed by a SAX parse of a value's text (members in key order, as exacheck writes them)
-// gives json_digest of the value.
-struct digest_sax {
-  exacheck::json_digester digester;
-  bool null() { return digester.null(), true; }
-  bool boolean(bool v) { return digester.boolean(v), true; }
-  bool number_integer(nlohmann::json::number_integer_t v) { return digester.number(static_cast<double>(v)), true; }
-  bool number_unsigned(nlohmann::json::number_unsigned_t v) {
-    return digester.number(static_cast<double>(v)), true;
-  }
-  bool number_float(double v, const std::string&) { return digester.number(v), true; }
-  bool string(std::string& v) { return digester.string(v), true; }
-  bool binary(nlohmann::json::binary_t&) { return false; }
-  bool start_object(std::size_t) { return digester.start_object(), true; }
-  bool key(std::string& v) { return digester.key(v), true; }
-  bool end_object() { return digester.end_object(), true; }
-  bool start_array(std::size_t) { return digester.start_array(), true; }
-  bool end_array() { return digester.end_array(), true; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
-};
-
-TEST(JsonDigest, DigestOfTheTextsEventsIsTheDigestOfItsValue) {
-  const nlohmann::json value = {{"b", {1, 2.5, -3, nullptr, false, "x"}}, {"a", {{"z", {}}, {"y", {{"k", 0}}}}},
-                                {"c", nlohmann::json::object()}, {"d", nlohmann::json::array()}};
-  for (const int indent : {-1, 1}) {
-    digest_sax sax;
-    ASSERT_TRUE(nlohmann::json::sax_parse(value.dump(indent), &sax));
-    EXPECT_EQ(sax.digester.digest(), exacheck::json_digest(value));
-  }
-  digest_sax other;
-  ASSERT_TRUE(nlohmann::json::sax_parse(R"({"a": {"y": {"k": 0}, "z": {}}, "b": [1, 2.5, -3, null, true, "x"],
-                                           "c": {}, "d": []})",
-                                        &other));
-  EXPECT_NE(other.digester.digest(), exacheck::json_digest(value));  // true for false
-}
-
-}  // namespace
