@@ -53,7 +53,7 @@ class exposition {
   // Label values that samples of many blocks share (a GPU's host, gpu and uuid), stored once: the same values
   // give the same row. Row 0 has no values (a block without varying labels).
   row_id row(std::initializer_list<std::string_view> values);
-  // Samples of family `name` with `labels`, except that the labels at positions `varying` (ascending) take
+  // Samples of family `name` with `labels`, except that the labels at positions `varying` take
   // their values from each sample's row, in that order (the values given here for them are ignored). Label
   // names must already be valid (name_part); values are escaped on output. The family and its label names
   // count from the block's first sample: a block without samples leaves no trace.
