@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <ctime>
 #include <optional>
+#include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "reports/analysis_devices.hpp"
@@ -130,16 +132,15 @@ class prometheus_renderer {
   // One gauge per device and per node from the analysis' device verdicts: 1 healthy, 0 needs attention.
   void add_device_health() {
     const nlohmann::json& verdicts = device_verdicts_of(m_run);
-    label_list labels = {{"plan", m_plan}, {"host", ""}, {"gpu", ""}, {"uuid", ""}};
-    for (const auto& gpu : list_field(verdicts, "gpus")) {
-      set_device(labels, field(gpu, "host"), field(gpu, "gpu"), field(gpu, "uuid"));
-      m_out.add(
-          "exacheck_device_healthy",
-          "1 when the device (a GPU; a CPU rank on the cpu backend) passed every check that concerns it, "
-          "0 when it needs attention: FAIL, INCORRECT, OUTLIER, MISSING (expected, never reported) or "
-          "ERROR (report.md, Devices needing attention, says why)",
-          labels, text_field(gpu, "verdict") == "PASS" ? 1.0 : 0.0);
-    }
+    const auto gpus = m_out.block(
+        "exacheck_device_healthy",
+        "1 when the device (a GPU; a CPU rank on the cpu backend) passed every check that concerns it, "
+        "0 when it needs attention: FAIL, INCORRECT, OUTLIER, MISSING (expected, never reported) or "
+        "ERROR (report.md, Devices needing attention, says why)",
+        {{"plan", m_plan}, {"host", ""}, {"gpu", ""}, {"uuid", ""}}, device_columns);
+    for (const auto& gpu : list_field(verdicts, "gpus"))
+      m_out.add(gpus, device_row(field(gpu, "host"), field(gpu, "gpu"), field(gpu, "uuid")),
+                text_field(gpu, "verdict") == "PASS" ? 1.0 : 0.0);
     label_list node_labels = {{"plan", m_plan}, {"host", ""}};
     for (const auto& node : list_field(verdicts, "nodes")) {
       node_labels[1].second = text_field(node, "host");
@@ -217,16 +218,20 @@ class prometheus_renderer {
     const auto [name, help] = family_of(text_field(m, "benchmark"), text_field(m, "metric"),
                                         text_field(m, "unit"), text_field(m, "statistic"), true, factor);
     const metric_devices devices(analysis, m);
-    // One label list for all of the metric's samples: only host, gpu and uuid change from GPU to GPU.
-    label_list labels = device_labels(c, field(m, "params"));
+    // One block for all of the metric's samples: only host, gpu and uuid change from GPU to GPU, and each
+    // GPU's are one row, made once for every metric that names the GPU.
+    const auto block = m_out.block(name, help, device_labels(c, field(m, "params")), device_columns);
     for (std::size_t i = 0; i < devices.size(); ++i) {
       const auto device = devices[i];
-      set_device(labels, field(device.gpu, "host"), field(device.gpu, "gpu"), field(device.gpu, "uuid"));
-      m_out.add(name, help, labels, number_or_nan(device.value) * factor);
+      auto [known, added] = m_analysis_rows.try_emplace(&device.gpu, 0);
+      if (added)
+        known->second =
+            device_row(field(device.gpu, "host"), field(device.gpu, "gpu"), field(device.gpu, "uuid"));
+      m_out.add(block, known->second, number_or_nan(device.value) * factor);
     }
   }
 
-  // plan, host, gpu, uuid (set by set_device), the case's labels, the point's parameters.
+  // plan, host, gpu, uuid (device_columns: a device_row's), the case's labels, the point's parameters.
   label_list device_labels(const nlohmann::json& c, const nlohmann::json& params) const {
     label_list labels = {{"plan", m_plan}, {"host", ""}, {"gpu", ""}, {"uuid", ""}};
     for (auto& l : case_labels(c))
@@ -234,26 +239,17 @@ class prometheus_renderer {
     add_param_labels(params, labels);
     return labels;
   }
+  static constexpr std::initializer_list<std::size_t> device_columns = {1, 2, 3};
 
-  static void set_device(label_list& labels, const nlohmann::json& host, const nlohmann::json& gpu,
-                         const nlohmann::json& uuid) {
-    const auto set = [](std::string& text, const nlohmann::json& value) {
-      if (value.is_string())
-        text.assign(value.get_ref<const std::string&>());  // keeps the string's buffer: no allocation
-      else
-        text = scalar_text(value);
+  // A device's host, gpu and uuid labels, as one row of the exposition.
+  prometheus::exposition::row_id device_row(const nlohmann::json& host, const nlohmann::json& gpu,
+                                            const nlohmann::json& uuid) {
+    const auto text = [](const nlohmann::json& value, std::string& scratch) -> std::string_view {
+      if (value.is_string()) return value.get_ref<const std::string&>();  // no copy
+      scratch = scalar_text(value);
+      return scratch;
     };
-    set(labels[1].second, host);
-    set(labels[2].second, gpu);
-    set(labels[3].second, uuid);
-  }
-
-  void add_device_sample(const std::string& name, const std::string& help, const nlohmann::json& c,
-                         const nlohmann::json& params, const nlohmann::json& host, const nlohmann::json& gpu,
-                         const nlohmann::json& uuid, double value) {
-    label_list labels = device_labels(c, params);
-    set_device(labels, host, gpu, uuid);
-    m_out.add(name, help, labels, value);
+    return m_out.row({text(host, m_scratch[0]), text(gpu, m_scratch[1]), text(uuid, m_scratch[2])});
   }
 
   void add_point(const nlohmann::json& c, const nlohmann::json& point, bool rank_scoped_too) {
@@ -271,8 +267,16 @@ class prometheus_renderer {
                                            text_field(metric, "statistic"), !global, f.factor);
       families.push_back(std::move(f));
     }
+    // Rank-scoped: one block per metric, each rank's device one row.
+    std::vector<prometheus::exposition::block_id> blocks;
+    if (!global) {
+      const label_list labels = device_labels(c, field(point, "params"));
+      for (const auto& f : families) blocks.push_back(m_out.block(f.name, f.help, labels, device_columns));
+    }
     for (const auto& rank : list_field(point, "ranks")) {
-      for (const auto& [metric, name, help, factor] : families) {
+      std::optional<prometheus::exposition::row_id> row;
+      for (std::size_t i = 0; i < families.size(); ++i) {
+        const auto& [metric, name, help, factor] = families[i];
         const nlohmann::json* measured = rank_value(rank, metric);
         if (!measured) continue;
         const double value = number_or_nan(*measured) * factor;
@@ -280,15 +284,18 @@ class prometheus_renderer {
           label_list labels = case_labels(c);
           add_param_labels(field(point, "params"), labels);
           m_out.add(name, help, std::move(labels), value);
-        } else {
+          continue;
+        }
+        if (!row) {
           // Without "analysis" each rank stands for its device: a GPU by its index, a CPU rank by its slot
           // on the host (local rank).
           const nlohmann::json& device = field(rank, "device");
-          add_device_sample(
-              name, help, c, field(point, "params"), field(rank, "host"),
+          row = device_row(
+              field(rank, "host"),
               field(device, "index").is_null() ? field(rank, "local_rank") : field(device, "index"),
-              field(device, "uuid"), value);
+              field(device, "uuid"));
         }
+        m_out.add(blocks[i], *row, value);
       }
       // A global metric is the same on every rank (reduced across them): rank 0's record is the value.
       if (global) break;
@@ -298,6 +305,8 @@ class prometheus_renderer {
   const nlohmann::json& m_run;
   std::string m_plan;
   prometheus::exposition m_out;
+  std::unordered_map<const nlohmann::json*, prometheus::exposition::row_id> m_analysis_rows;  // by device
+  std::string m_scratch[3];
 };
 
 }  // namespace

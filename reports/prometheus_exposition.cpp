@@ -9,6 +9,7 @@
 #include <functional>
 #include <iterator>
 #include <sstream>
+#include <stdexcept>
 #include <string_view>
 #include <unordered_map>
 
@@ -90,42 +91,6 @@ base_unit base_unit_of(const std::string& unit) {
   return {name_part(unit), 1.0};
 }
 
-void exposition::add(const std::string& name, const std::string& help, const label_list& labels,
-                     double value) {
-  if (m_last >= m_families.size() || m_families[m_last].name != name) {
-    auto [at, inserted] = m_index.try_emplace(name, m_families.size());
-    if (inserted) m_families.push_back({name, help, {}, {}, {}, {}, {}});
-    m_last = at->second;
-  }
-  family& f = m_families[m_last];
-  sample s{layout_of(f, labels), static_cast<std::uint32_t>(f.value_ends.size()), f.values.size(), value};
-  for (const auto& label : labels) {
-    f.values += label.second;
-    f.value_ends.push_back(static_cast<std::uint32_t>(f.values.size() - s.values_begin));
-  }
-  f.samples.push_back(s);
-}
-
-std::uint32_t exposition::layout_of(family& f, const label_list& labels) {
-  // Samples of one family nearly always have the same label names in the same order: the last layout first.
-  const auto matches = [&](const std::vector<std::uint32_t>& layout) {
-    if (layout.size() != labels.size()) return false;
-    for (std::size_t i = 0; i < labels.size(); ++i)
-      if (f.label_names[layout[i]] != labels[i].first) return false;
-    return true;
-  };
-  for (std::size_t i = f.layouts.size(); i-- > 0;)
-    if (matches(f.layouts[i])) return static_cast<std::uint32_t>(i);
-  std::vector<std::uint32_t> layout;
-  for (const auto& [label, text] : labels) {
-    auto known = std::find(f.label_names.begin(), f.label_names.end(), label);
-    if (known == f.label_names.end()) known = f.label_names.insert(f.label_names.end(), label);
-    layout.push_back(static_cast<std::uint32_t>(known - f.label_names.begin()));
-  }
-  f.layouts.push_back(std::move(layout));
-  return static_cast<std::uint32_t>(f.layouts.size() - 1);
-}
-
 namespace {
 
 // As escaped_label_value, appended: runs without anything to escape (nearly every value whole) in one go.
@@ -141,99 +106,95 @@ void append_escaped_label_value(std::string_view value, std::string& text) {
   text.append(value.substr(run));
 }
 
-constexpr std::uint32_t no_label = 0xffffffff;
-
 }  // namespace
 
-void exposition::series_text(const family& f, const sample& s, std::vector<std::uint32_t>& first,
-                             std::string& text) {
-  text += f.name;
-  if (f.label_names.empty()) return;
-  // The sample's first label of each name (a missing one is "", which Prometheus reads as absent).
-  const std::vector<std::uint32_t>& layout = f.layouts[s.layout];
-  first.assign(f.label_names.size(), no_label);
-  for (std::size_t i = layout.size(); i-- > 0;) first[layout[i]] = static_cast<std::uint32_t>(i);
-  const std::string_view values = std::string_view(f.values).substr(s.values_begin);
-  text += '{';
-  for (std::size_t name = 0; name < f.label_names.size(); ++name) {
-    if (name > 0) text += ',';
-    text += f.label_names[name];
-    text += "=\"";
-    if (const std::uint32_t i = first[name]; i != no_label) {
-      const std::uint32_t begin = i == 0 ? 0 : f.value_ends[s.first_end + i - 1];
-      append_escaped_label_value(values.substr(begin, f.value_ends[s.first_end + i] - begin), text);
-    }
-    text += '"';
+exposition::row_id exposition::row(std::initializer_list<std::string_view> values) {
+  if (values.size() == 0) return 0;
+  // Length-prefixed, so that no two lists of values share a key.
+  m_row_key.clear();
+  for (const std::string_view value : values) {
+    const auto size = static_cast<std::uint32_t>(value.size());
+    m_row_key.append(reinterpret_cast<const char*>(&size), sizeof size);
+    m_row_key.append(value);
   }
-  text += '}';
+  const auto [at, inserted] = m_row_index.try_emplace(m_row_key, static_cast<row_id>(m_row_first.size() - 1));
+  if (!inserted) return at->second;
+  std::string escaped;
+  for (const std::string_view value : values) {
+    escaped.clear();
+    append_escaped_label_value(value, escaped);
+    m_cells.push_back({static_cast<std::uint32_t>(m_row_text.size()),
+                       static_cast<std::uint32_t>(escaped.size()), std::hash<std::string_view>{}(escaped)});
+    m_row_text += escaped;
+  }
+  m_row_first.push_back(static_cast<std::uint32_t>(m_cells.size()));
+  return at->second;
 }
 
-void exposition::write(std::ostream& out) const {
-  // A series seen twice in a family keeps its first sample; the dropped ones are named at the top, so they
-  // are found before anything is written: by a hash of each series, texts compared only between samples of
-  // equal hash (each text made again when written, rather than all held).
-  std::string dropped, text, other;
-  std::vector<std::uint32_t> first;
-  std::vector<std::vector<bool>> keep(m_families.size());
-  for (std::size_t fi = 0; fi < m_families.size(); ++fi) {
-    const family& f = m_families[fi];
-    keep[fi].assign(f.samples.size(), true);
-    std::vector<std::pair<std::size_t, std::size_t>> by_hash;  // hash, sample
-    by_hash.reserve(f.samples.size());
-    for (std::size_t si = 0; si < f.samples.size(); ++si) {
-      text.clear();
-      series_text(f, f.samples[si], first, text);
-      by_hash.emplace_back(std::hash<std::string>{}(text), si);
-    }
-    std::sort(by_hash.begin(), by_hash.end());
-    for (std::size_t begin = 0, end = 0; begin < by_hash.size(); begin = end) {
-      for (end = begin + 1; end < by_hash.size() && by_hash[end].first == by_hash[begin].first;) ++end;
-      if (end - begin == 1) continue;
-      // Equal hashes, in sample order: a later one is dropped when its text equals a kept earlier one's.
-      for (std::size_t later = begin + 1; later < end; ++later) {
-        text.clear();
-        series_text(f, f.samples[by_hash[later].second], first, text);
-        for (std::size_t earlier = begin; earlier < later; ++earlier) {
-          if (!keep[fi][by_hash[earlier].second]) continue;
-          other.clear();
-          series_text(f, f.samples[by_hash[earlier].second], first, other);
-          if (other == text) {
-            keep[fi][by_hash[later].second] = false;
-            break;
-          }
-        }
-      }
-    }
-    for (std::size_t si = 0; si < f.samples.size(); ++si) {
-      if (keep[fi][si]) continue;
-      // Two samples of one series make node_exporter refuse the whole file; keep the first.
-      text.clear();
-      series_text(f, f.samples[si], first, text);
-      dropped += "# exacheck: dropped a second sample of " + text + "\n";
-    }
+exposition::block_id exposition::block(const std::string& name, const std::string& help,
+                                       const label_list& labels, std::initializer_list<std::size_t> varying) {
+  block_data b;
+  b.name = name;
+  b.help = help;
+  b.column.assign(labels.size(), -1);
+  std::int32_t column = 0;
+  for (const std::size_t position : varying) {
+    if (position >= labels.size())
+      throw std::logic_error("prometheus: varying label " + std::to_string(position) + " of " + name +
+                             " is not one of its labels");
+    b.column[position] = column++;
   }
-  out << dropped;
-  for (std::size_t fi = 0; fi < m_families.size(); ++fi) {
-    const family& f = m_families[fi];
-    out << "# HELP " << f.name << ' ' << escaped_help(f.help) << "\n# TYPE " << f.name << " gauge\n";
-    text.clear();
-    for (std::size_t si = 0; si < f.samples.size(); ++si) {
-      if (!keep[fi][si]) continue;
-      series_text(f, f.samples[si], first, text);
-      text += ' ';
-      const double value = f.samples[si].value;
-      if (std::isnan(value) || std::isinf(value))
-        text += sample_value(value);
-      else
-        fmt::format_to(std::back_inserter(text), "{}", value);  // as sample_value, without a string each
-      text += '\n';
-      if (text.size() >= 1 << 16) {  // written in blocks of ~64 KB, not a line at a time
-        out << text;
-        text.clear();
-      }
-    }
-    out << text;
+  b.varying = static_cast<std::uint32_t>(column);
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    b.label_names.push_back(labels[i].first);
+    b.escaped_values.emplace_back();
+    if (b.column[i] < 0) append_escaped_label_value(labels[i].second, b.escaped_values.back());
   }
+  m_blocks.push_back(std::move(b));
+  return static_cast<block_id>(m_blocks.size() - 1);
+}
+
+void exposition::add(block_id id, row_id r, double value) {
+  block_data& b = m_blocks.at(id);
+  if (r + 1 >= m_row_first.size() || m_row_first[r + 1] - m_row_first[r] != b.varying)
+    throw std::logic_error("prometheus: row " + std::to_string(r) + " does not fit the labels of " + b.name);
+  if (b.family == no_family) resolve(b);
+  m_families[b.family].samples.push_back({id, r, value});
+}
+
+void exposition::add(const std::string& name, const std::string& help, const label_list& labels,
+                     double value) {
+  add(block(name, help, labels), 0, value);
+}
+
+void exposition::resolve(block_data& b) {
+  auto [at, inserted] = m_index.try_emplace(b.name, m_families.size());
+  if (inserted) m_families.push_back({b.name, b.help, {}, {}, {}});
+  b.family = static_cast<std::uint32_t>(at->second);
+  b.layout = layout_of(m_families[b.family], b.label_names);
+  // The family holds the help and, through the layout, the label names.
+  b.help = std::string();
+  b.label_names = std::vector<std::string>();
+}
+
+std::uint32_t exposition::layout_of(family& f, const std::vector<std::string>& names) {
+  // Blocks of one family nearly always have the same label names in the same order: the last layout first.
+  const auto matches = [&](const std::vector<std::uint32_t>& layout) {
+    if (layout.size() != names.size()) return false;
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (f.label_names[layout[i]] != names[i]) return false;
+    return true;
+  };
+  for (std::size_t i = f.layouts.size(); i-- > 0;)
+    if (matches(f.layouts[i])) return static_cast<std::uint32_t>(i);
+  std::vector<std::uint32_t> layout;
+  for (const auto& label : names) {
+    auto known = std::find(f.label_names.begin(), f.label_names.end(), label);
+    if (known == f.label_names.end()) known = f.label_names.insert(f.label_names.end(), label);
+    layout.push_back(static_cast<std::uint32_t>(known - f.label_names.begin()));
+  }
+  f.layouts.push_back(std::move(layout));
+  return static_cast<std::uint32_t>(f.layouts.size() - 1);
 }
 
 std::string exposition::text() const {
