@@ -44,8 +44,8 @@ loaded_run load_run(const std::string& path, const std::string& what) {
   const auto schema = loaded.run.is_object() ? loaded.run.find("schema") : loaded.run.end();
   if (schema == loaded.run.end() || !schema->is_string() ||
       schema->get_ref<const std::string&>() != run_schema)
-    throw usage_error(fmt::format("{}: not an exacheck run (schema {} or {} expected)", loaded.file,
-                                  run_schema, run_schema_v1));
+    throw usage_error(fmt::format("{}: not an exacheck run (schema {}, {} or {} expected)", loaded.file,
+                                  run_schema, run_schema_v2, run_schema_v1));
   if (const auto problem = run_document_problem(loaded.run))
     throw usage_error(fmt::format("{}: {}", loaded.file, *problem));
   return loaded;

@@ -61,6 +61,7 @@ struct pool {
 class run_reader {
  public:
   std::vector<comparable_metric> read(const nlohmann::json& run) {
+    m_run = &run;
     const nlohmann::json& analysis = field(run, "analysis");
     const nlohmann::json& analysis_metrics = field(analysis, "metrics");
     const bool analysed = analysis_metrics.is_array();
@@ -113,7 +114,7 @@ class run_reader {
           p.metric.ranks = std::max(p.metric.ranks, static_cast<int>(ranks.size()));
           continue;
         }
-        const nlohmann::json& device = field(rank, "device");
+        const nlohmann::json& device = reports::rank_device(*m_run, rank);
         const nlohmann::json& index = field(device, "index");
         p.metric.ranks += 1;
         add_device(
@@ -177,6 +178,7 @@ class run_reader {
 
   std::map<std::string, pool> m_pools;
   std::vector<std::string> m_order;
+  const nlohmann::json* m_run = nullptr;  // the run read()
 };
 
 }  // namespace

@@ -164,6 +164,7 @@ void remove_stale_case_files(const prepared_case& pc) {
 
 void save_run(nlohmann::json& run, const std::string& run_dir, bool interrupted, bool complete) {
   update_summary(run, interrupted, complete);
+  store_devices_once(run);
   write_json_atomically(run_dir + "/run.json", run);
 }
 
@@ -424,8 +425,8 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   const std::string schema_text =
       schema != run.end() && schema->is_string() ? schema->get<std::string>() : "";
   if (schema_text != run_schema)
-    throw usage_error(fmt::format("{}: schema {} is not {} (nor {}, which is read too)", path,
-                                  quoted_text(schema_text), run_schema, run_schema_v1));
+    throw usage_error(fmt::format("{}: schema {} is not {} (nor {} or {}, which are read too)", path,
+                                  quoted_text(schema_text), run_schema, run_schema_v2, run_schema_v1));
   // What cannot be read whole is neither rendered in part nor written back with less than it had.
   const auto refuse_malformed = [&](const nlohmann::json& document) {
     if (const auto problem = run_document_problem(document))

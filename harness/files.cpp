@@ -157,7 +157,9 @@ namespace json_stream {
 
 chunked_file::chunked_file(const std::string& path) : m_path(path), m_fd(open_regular_file(path)) {}
 
-chunked_file::~chunked_file() { ::close(m_fd); }
+chunked_file::~chunked_file() {
+  ::close(m_fd);
+}
 
 void chunked_file::next(const char*& begin, const char*& end) {
   for (;;) {
@@ -217,7 +219,8 @@ void skippable_file::skip_member_value(std::size_t depth_left, std::uint64_t* fn
     std::size_t length = 1;
     const bool number = first == '-' || (first >= '0' && first <= '9');
     for (int c = peek();; c = peek()) {
-      const bool in_number = (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+      const bool in_number =
+          (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
       const bool in_literal = c >= 'a' && c <= 'z';
       if (number ? !in_number : !in_literal) break;
       if (!number && length == sizeof text) throw skip_failed{};
@@ -322,6 +325,5 @@ nlohmann::json parse_json_file(const std::string& path) {
   json_stream::sax_parse_file(path, builder);
   return result;
 }
-
 
 }  // namespace exacheck

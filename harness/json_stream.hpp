@@ -108,8 +108,8 @@ class skippable_file {
 
 struct skip_failed {};
 
-// An input iterator over a skippable_file (the default-constructed one is the end), as fast as chunk_iterator:
-// its position is its own, and the file moves the live one's when the handler skips a value.
+// An input iterator over a skippable_file (the default-constructed one is the end), as fast as
+// chunk_iterator: its position is its own, and the file moves the live one's when the handler skips a value.
 class skipping_iterator {
  public:
   using iterator_category = std::input_iterator_tag;
@@ -169,8 +169,12 @@ class depth_limited_sax {
 
   [[gnu::noinline]] bool null() { return m_handler.null(); }
   [[gnu::noinline]] bool boolean(bool value) { return m_handler.boolean(value); }
-  [[gnu::noinline]] bool number_integer(json::number_integer_t value) { return m_handler.number_integer(value); }
-  [[gnu::noinline]] bool number_unsigned(json::number_unsigned_t value) { return m_handler.number_unsigned(value); }
+  [[gnu::noinline]] bool number_integer(json::number_integer_t value) {
+    return m_handler.number_integer(value);
+  }
+  [[gnu::noinline]] bool number_unsigned(json::number_unsigned_t value) {
+    return m_handler.number_unsigned(value);
+  }
   [[gnu::noinline]] bool number_float(json::number_float_t value, const json::string_t& text) {
     return m_handler.number_float(value, text);
   }
@@ -193,7 +197,8 @@ class depth_limited_sax {
     --m_depth;
     return m_handler.end_array();
   }
-  // A template as nlohmann's builders' is: the error is thrown by its static type (parse_error, out_of_range).
+  // A template as nlohmann's builders' is: the error is thrown by its static type (parse_error,
+  // out_of_range).
   template <class Exception>
   [[gnu::noinline]] bool parse_error(std::size_t, const std::string&, const Exception& error) {
     throw error;

@@ -52,7 +52,7 @@ nlohmann::json first_device(const nlohmann::json& run) {
       for (const auto& point : c["results"])
         if (field(point, "ranks").is_array())
           for (const auto& rank : point["ranks"])
-            if (field(rank, "device").is_object()) return rank["device"];
+            if (const auto& device = reports::rank_device(run, rank); device.is_object()) return device;
   return nullptr;
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "exacheck_version.hpp"
 #include "harness/files.hpp"
@@ -112,6 +113,31 @@ bool split_legacy_params(nlohmann::json& run) {
 
 }  // namespace
 
+void store_devices_once(nlohmann::json& run) {
+  if (!run.is_object()) return;
+  const auto cases = run.find("cases");
+  if (cases == run.end() || !cases->is_array()) return;
+  nlohmann::json& devices = run["devices"];
+  if (!devices.is_array()) devices = nlohmann::json::array();
+  std::unordered_map<std::string, std::size_t> position_of;  // a device's text → its position
+  for (std::size_t i = 0; i < devices.size(); ++i) position_of.emplace(json_dump(devices[i]), i);
+  for (auto& c : *cases) {
+    const auto results = c.is_object() ? c.find("results") : c.end();
+    if (results == c.end() || !results->is_array()) continue;
+    for (auto& point : *results) {
+      const auto ranks = point.is_object() ? point.find("ranks") : point.end();
+      if (ranks == point.end() || !ranks->is_array()) continue;
+      for (auto& rank : *ranks) {
+        const auto device = rank.is_object() ? rank.find("device") : rank.end();
+        if (device == rank.end() || !device->is_object()) continue;
+        const auto [at, added] = position_of.emplace(json_dump(*device), devices.size());
+        if (added) devices.push_back(std::move(*device));
+        *device = at->second;
+      }
+    }
+  }
+}
+
 bool upgrade_run_document(nlohmann::json& run) {
   if (!run.is_object()) return false;
   // The analysis of an exacheck before the compact one listed one object per GPU per metric; today's form is
@@ -122,8 +148,13 @@ bool upgrade_run_document(nlohmann::json& run) {
   // from its file: `report` writes it back in today's form.
   const bool split = split_legacy_params(run);
   const auto schema = run.find("schema");
-  if (schema == run.end() || !schema->is_string() || schema->get_ref<const std::string&>() != run_schema_v1)
-    return split;
+  if (schema == run.end() || !schema->is_string()) return split;
+  if (schema->get_ref<const std::string&>() == run_schema_v2) {
+    store_devices_once(run);
+    run["schema"] = run_schema;
+    return true;
+  }
+  if (schema->get_ref<const std::string&>() != run_schema_v1) return split;
   const auto cases = run.find("cases");
   if (cases != run.end() && cases->is_array())
     for (auto& c : *cases) {
@@ -147,7 +178,8 @@ bool upgrade_run_document(nlohmann::json& run) {
         }
       }
     }
-  *schema = run_schema;
+  store_devices_once(run);
+  run["schema"] = run_schema;
   return true;
 }
 
@@ -448,8 +480,9 @@ void update_summary(nlohmann::json& run, bool interrupted, bool complete) {
   else if (outcomes.empty())
     run["verdict"] = to_string(outcome::error);
   else  // errors or time-outs; or every check passed but an expected device never reported
-    run["verdict"] = exit_code_for(outcomes, false) == exit_code::all_passed ? std::string("INCOMPLETE")
-                                                                             : std::string(to_string(worst_of(outcomes)));
+    run["verdict"] = exit_code_for(outcomes, false) == exit_code::all_passed
+                         ? std::string("INCOMPLETE")
+                         : std::string(to_string(worst_of(outcomes)));
   run["interrupted"] = interrupted;
   run["complete"] = complete;
   run["summary"] = {

@@ -13,15 +13,25 @@
 namespace exacheck {
 
 // The schema run.json is written in, and the one every reader expects once the document has gone through
-// upgrade_run_document. v2: a point lists its metrics' descriptors once (`metrics`), a rank record holds only
-// their numbers (`values`); no per-rank `statistics` (docs/run-json.md).
-inline constexpr std::string_view run_schema = "exacheck/run/v2";
-// The schema before it: every rank record carried a `metrics` list (name, value, unit, statistic, better,
+// upgrade_run_document. v3: the run lists each device once (`devices`) and a rank record names its device by
+// position there (`"device": 3`); a point lists its metrics' descriptors once (`metrics`), a rank record
+// holds only their numbers (`values`); no per-rank `statistics` (docs/run-json.md).
+inline constexpr std::string_view run_schema = "exacheck/run/v3";
+// v2: as v3 with each rank record's device object in the record itself (at 2,100 GPUs a fifth of run.json,
+// the same object 60 times per GPU). Still read, through upgrade_run_document.
+inline constexpr std::string_view run_schema_v2 = "exacheck/run/v2";
+// v1: as v2 with every rank record carrying a `metrics` list (name, value, unit, statistic, better,
 // description) and a `statistics` object. Still read, through upgrade_run_document.
 inline constexpr std::string_view run_schema_v1 = "exacheck/run/v1";
 
-// Brings a parsed run.json to `run_schema` in place: an exacheck/run/v1 document is converted (true is
-// returned: it differs from its file); a v2 one, or anything else, is left as it is (false) — the caller
+// Lists each rank record's device once, in the run's `devices`, and makes the record name it by position
+// (run.json v3). Records that name a position already are left as they are; equal device objects share one
+// entry. Called before every write of run.json; a document in memory may hold both forms in between
+// (reports::rank_device reads either).
+void store_devices_once(nlohmann::json& run);
+
+// Brings a parsed run.json to `run_schema` in place: an exacheck/run/v1 or v2 document is converted (true is
+// returned: it differs from its file); a v3 one, or anything else, is left as it is (false) — the caller
 // then checks `schema` and names what it got. In any document, derived values an older exacheck wrote into
 // a point's `params` (flops' inner_iterations, isa, threads; a collective's moved bytes beside
 // requested_bytes; membw's array_bytes_used) move to the point's `derived`, and the params of its checks

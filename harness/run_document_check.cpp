@@ -162,6 +162,20 @@ class shape_checker {
     });
   }
 
+  // The member `key` of `object`, an integer, is a position in a list of `size` (the run's `devices`).
+  void position_in(const json& object, std::string_view key, std::size_t size, std::string_view list) {
+    const auto found = object.find(key);
+    if (m_problem || found == object.end() || !found->is_number_integer()) return;
+    const auto position = found->get<std::int64_t>();
+    if (position >= 0 && static_cast<std::uint64_t>(position) < size) return;
+    m_path.push_back({key, 0, false});
+    m_problem =
+        fmt::format("{} is {}, which is not a position in {} (it lists {})", place(), position, list, size);
+    m_path.pop_back();
+  }
+
+  std::size_t device_count = 0;  // the run's `devices`: what a rank's device may name
+
  private:
   struct segment {
     std::string_view key;  // a member's name (a rule's, or the document's own, alive while it is checked)
@@ -182,13 +196,15 @@ class shape_checker {
   std::optional<std::string> m_problem;
 };
 
+void check_device(shape_checker& c, const json& device);
+
 void check_rank(shape_checker& c, const json& rank) {
   if (!c.is(rank, object)) return;
   c.members(rank, {{"rank", integer},
                    {"host", string},
                    {"local_rank", integer},
                    {"backend", string},
-                   {"device", object | null},
+                   {"device", object | integer | null},
                    {"values", object},
                    {"samples", list},
                    {"correctness", object | null},
@@ -203,14 +219,18 @@ void check_rank(shape_checker& c, const json& rank) {
     c.members(sample, {{"name", string}, {"unit", string}, {"values", list}});
     c.each(sample, "values", [&](const json& v) { c.is(v, number | null); });
   });
-  c.inside(rank, "device", [&](const json& device) {
-    c.members(device, {{"kind", string},
-                       {"name", string | null},
-                       {"uuid", string | null},
-                       {"serial", string | null},
-                       {"pci_bus_id", string | null},
-                       {"index", integer | null}});
-  });
+  c.position_in(rank, "device", c.device_count, ".devices");
+  c.inside(rank, "device", [&](const json& device) { check_device(c, device); });
+}
+
+void check_device(shape_checker& c, const json& device) {
+  if (!c.is(device, object)) return;
+  c.members(device, {{"kind", string},
+                     {"name", string | null},
+                     {"uuid", string | null},
+                     {"serial", string | null},
+                     {"pci_bus_id", string | null},
+                     {"index", integer | null}});
 }
 
 void check_point(shape_checker& c, const json& point) {
@@ -309,10 +329,13 @@ std::optional<std::string> run_document_problem(const nlohmann::json& run) {
                   {"provenance", object},
                   {"timing", object},
                   {"cases", list},
+                  {"devices", list},
                   {"summary", object},
                   {"analysis", object}});
   if (c.problem()) return c.problem();
   if (!run.contains("cases")) return ".cases is missing, where a list of the run's cases is expected";
+  c.each(run, "devices", [&](const json& device) { check_device(c, device); });
+  if (const auto devices = run.find("devices"); devices != run.end()) c.device_count = devices->size();
   c.inside(run, "plan", [&](const json& plan) {
     c.members(plan, {{"name", string}, {"file", string}, {"sha256", string}, {"description", string}});
   });

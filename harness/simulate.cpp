@@ -92,6 +92,7 @@ nlohmann::json simulate_run(const plan& p, const system_spec& system, const synt
   }
   run["provenance"]["finished_at"] = run["provenance"]["started_at"];
   update_summary(run, false, true);
+  store_devices_once(run);  // as run.json holds them (v3)
   return run;
 }
 

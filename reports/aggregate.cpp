@@ -38,13 +38,15 @@ class device_table {
 
   // The GPUs the ranks of one point ran on, ordered by host, then index. Reads each rank's strings in place:
   // only a GPU met for the first time in the run is copied into the table.
+  explicit device_table(const json& run) : m_run(run) {}
+
   std::vector<point_device> devices_of(const json& ranks) {
     std::vector<point_device> devices;
     devices.reserve(ranks.size());
     ++m_point;
     for (std::size_t r = 0; r < ranks.size(); ++r) {
       const json& rank = ranks[r];
-      const json& device = field(rank, "device");
+      const json& device = rank_device(m_run, rank);
       const std::string_view host = text_of(field(rank, "host"));
       const std::string_view kind = text_of(field(device, "kind"));
       const std::string_view uuid = text_of(field(device, "uuid"));
@@ -120,6 +122,7 @@ class device_table {
     return m_entries.size() - 1;
   }
 
+  const json& m_run;
   std::vector<device_identity> m_entries;
   std::unordered_map<std::string, std::size_t> m_key_ids;  // identity key → key id
   std::vector<std::vector<std::size_t>> m_key_entries;  // key id → its entries (one unless described apart)
@@ -179,7 +182,7 @@ struct collective_pick {
 
 class analyser {
  public:
-  analyser(json& run, const outlier_rules& rules) : m_run(run), m_rules(rules) {
+  analyser(json& run, const outlier_rules& rules) : m_run(run), m_rules(rules), m_table(run) {
     m_size = detail::system_size_json(field(run, "system"));
   }
 

@@ -184,9 +184,9 @@ void rank_values(const json& rank, const std::vector<metric_columns>& metrics,
   }
 }
 
-// The device rank record `rank` ran on (its GPU: kind, index, uuid).
-const json& device_of(const json& rank) {
-  return field(rank, "device");
+// The device rank record `rank` ran on (its GPU: kind, index, uuid), as the run lists it.
+const json& device_of(const json& run, const json& rank) {
+  return rank_device(run, rank);
 }
 
 // Starts loading rank records into the cache a few ranks before their rows are written. At 2,100 GPUs the
@@ -201,15 +201,16 @@ void prefetch_tree(const json& object) {
   const char* at = reinterpret_cast<const char*>(map);
   for (int line = 0; line < 16; ++line) __builtin_prefetch(at + 64 * line);
 }
-void prefetch_ahead(const json& ranks, std::size_t r) {
+void prefetch_ahead(const json& run, const json& ranks, std::size_t r) {
   if (r + 8 < ranks.size()) prefetch_tree(ranks[r + 8]);
   if (r + 4 < ranks.size()) {
     prefetch_tree(field(ranks[r + 4], "values"));
-    prefetch_tree(device_of(ranks[r + 4]));
+    prefetch_tree(device_of(run, ranks[r + 4]));
   }
 }
 
-void write_point(csv_writer& out, const json& test_case, const json& point, std::vector<bool>& written) {
+void write_point(csv_writer& out, const json& run, const json& test_case, const json& point,
+                 std::vector<bool>& written) {
   const json& checks = list_field(test_case, "checks");
   const json& params = field(point, "params");
   const std::string prefix = row_prefix(test_case, params_text(params, ";"));
@@ -245,13 +246,13 @@ void write_point(csv_writer& out, const json& test_case, const json& point, std:
   static const json none;
   const json& ranks = list_field(point, "ranks");
   for (std::size_t r = 0; r < ranks.size(); ++r) {
-    prefetch_ahead(ranks, r);
+    prefetch_ahead(run, ranks, r);
     const json& rank = ranks[r];
     const json& rank_number = field(rank, "rank");
     const json& host = field(rank, "host");
     if (node_scoped && !nodes_written.insert(scalar_text(host)).second) continue;
     rank_values(rank, metrics, by_name, values);
-    const json& device = device_of(rank);
+    const json& device = device_of(run, rank);
     device_text.clear();
     for (std::size_t i = 0; i < metrics.size(); ++i) {
       const metric_columns& m = metrics[i];
@@ -299,7 +300,8 @@ void render_csv(const json& run, std::ostream& out) {
   for (const auto& test_case : list_field(run, "cases")) {
     const json& checks = list_field(test_case, "checks");
     std::vector<bool> written(checks.size(), false);
-    for (const auto& point : list_field(test_case, "results")) write_point(csv, test_case, point, written);
+    for (const auto& point : list_field(test_case, "results"))
+      write_point(csv, run, test_case, point, written);
     // What is left belongs to no measured point: the "run" check of a case that errored or timed out.
     for (std::size_t i = 0; i < checks.size(); ++i)
       if (!written[i]) write_check_row(csv, test_case, checks[i]);

@@ -48,6 +48,17 @@ const nlohmann::json* rank_value(const nlohmann::json& rank, std::string_view na
   return found == values.end() ? nullptr : &*found;
 }
 
+const nlohmann::json& rank_device(const nlohmann::json& run, const nlohmann::json& rank) {
+  static const nlohmann::json null_value;
+  const nlohmann::json& device = field(rank, "device");
+  if (!device.is_number_integer()) return device;
+  const nlohmann::json& devices = field(run, "devices");
+  const auto position = device.get<std::int64_t>();
+  if (!devices.is_array() || position < 0 || static_cast<std::uint64_t>(position) >= devices.size())
+    return null_value;
+  return devices[static_cast<std::size_t>(position)];
+}
+
 const nlohmann::json& list_field(const nlohmann::json& object, std::string_view key) {
   static const nlohmann::json empty_list = nlohmann::json::array();
   const nlohmann::json& value = field(object, key);

@@ -20,7 +20,13 @@ const nlohmann::json& list_field(const nlohmann::json& object, std::string_view 
 std::string scalar_text(const nlohmann::json& value);
 std::string text_field(const nlohmann::json& object, std::string_view key);
 
-// ---- rank records (run.json exacheck/run/v2: a point's `metrics` describe, its ranks' `values` hold) ----
+// ---- rank records (run.json exacheck/run/v3: a point's `metrics` describe, its ranks' `values` hold) ----
+
+// The device rank record `rank` ran on (kind, name, index, uuid, serial, pci_bus_id): in run.json v3 the
+// rank names its position in the run's `devices`, each device listed once; a record built in memory before
+// it was stored (and a file of an older exacheck before its upgrade) holds the object itself. Null when the
+// rank names none, or a position `devices` does not have.
+const nlohmann::json& rank_device(const nlohmann::json& run, const nlohmann::json& rank);
 
 // What rank record `rank` holds for metric `name` (`rank.values[name]`: a number, or null when the rank
 // measured no number), or nullptr when the rank did not report that metric at all.

@@ -289,7 +289,7 @@ class prometheus_renderer {
         if (!row) {
           // Without "analysis" each rank stands for its device: a GPU by its index, a CPU rank by its slot
           // on the host (local rank).
-          const nlohmann::json& device = field(rank, "device");
+          const nlohmann::json& device = rank_device(m_run, rank);
           row = device_row(
               field(rank, "host"),
               field(device, "index").is_null() ? field(rank, "local_rank") : field(device, "index"),

@@ -211,9 +211,24 @@ TEST_F(compare_cli, a_v1_baseline_is_accepted_and_compares_like_its_v2_form) {
   EXPECT_EQ(reversed.exit_code, 0) << reversed.output;
 }
 
+// Every rank's device is a position in the run's `devices`, which lists each device once (run.json v3).
+static bool point_device_is_listed_once(const nlohmann::json& run) {
+  const auto& devices = run["devices"];
+  if (!devices.is_array() || devices.empty()) return false;
+  for (std::size_t i = 0; i < devices.size(); ++i)
+    for (std::size_t j = i + 1; j < devices.size(); ++j)
+      if (devices[i] == devices[j]) return false;
+  for (const auto& c : run["cases"])
+    for (const auto& point : c["results"])
+      for (const auto& rank : point["ranks"])
+        if (!rank["device"].is_number_integer() || rank["device"].get<std::size_t>() >= devices.size())
+          return false;
+  return true;
+}
+
 // `exacheck report` on a run directory of an older exacheck renders its reports and writes run.json back in
-// today's schema (compact), so that the next reader finds v2.
-TEST_F(compare_cli, report_on_a_v1_run_writes_run_json_back_as_v2) {
+// today's schema (compact), so that the next reader finds v3.
+TEST_F(compare_cli, report_on_a_v1_run_writes_run_json_back_as_v3) {
   const fs::path dir = m_dir / "old-run";
   fs::create_directories(dir);
   fs::copy_file(fs::path(EXACHECK_TEST_DATA_DIR) / "golden" / "run_small_v1.json", dir / "run.json");
@@ -222,7 +237,8 @@ TEST_F(compare_cli, report_on_a_v1_run_writes_run_json_back_as_v2) {
   const std::string text = slurp(dir / "run.json");
   EXPECT_EQ(text.find('\n'), std::string::npos) << "run.json is written compact";
   const auto upgraded = nlohmann::json::parse(text);
-  EXPECT_EQ(upgraded["schema"], "exacheck/run/v2");
+  EXPECT_EQ(upgraded["schema"], "exacheck/run/v3");
+  EXPECT_TRUE(point_device_is_listed_once(upgraded));
   const auto& point = upgraded["cases"][0]["results"][0];
   EXPECT_EQ(point["metrics"][0]["name"], "tflops");
   EXPECT_TRUE(point["ranks"][0]["values"]["tflops"].is_number());
@@ -244,11 +260,12 @@ TEST_F(compare_cli, an_unknown_run_schema_is_a_usage_error_naming_both_known_one
   write_text(future / "run.json", run.dump());
   const auto result = run_cli({"compare", good.string(), "--baseline", future.string()}, m_dir / "out.txt");
   EXPECT_EQ(result.exit_code, 2) << result.output;
-  EXPECT_NE(result.output.find("schema exacheck/run/v2 or exacheck/run/v1 expected"), std::string::npos)
+  EXPECT_NE(result.output.find("schema exacheck/run/v3, exacheck/run/v2 or exacheck/run/v1 expected"),
+            std::string::npos)
       << result.output;
   const auto report = run_cli({"report", future.string()}, m_dir / "out2.txt");
   EXPECT_EQ(report.exit_code, 2) << report.output;
-  EXPECT_NE(report.output.find("schema 'exacheck/run/v9' is not exacheck/run/v2"), std::string::npos)
+  EXPECT_NE(report.output.find("schema 'exacheck/run/v9' is not exacheck/run/v3"), std::string::npos)
       << report.output;
 }
 

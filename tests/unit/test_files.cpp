@@ -90,8 +90,9 @@ TEST_F(ParseJsonFile, NestingDeeperThanTheLimitIsRefusedWithItsPlace) {
       << message;
   EXPECT_NE(message.find("nested deeper than"), std::string::npos) << message;
   // As deep inside what `exacheck report` does not build (the old analysis, a rank's samples): refused too.
-  const std::string in_analysis = write(
-      "deep_analysis.json", "{\"analysis\":\n{\"x\":" + std::string(deep, '[') + std::string(deep, ']') + "}}");
+  const std::string in_analysis =
+      write("deep_analysis.json",
+            "{\"analysis\":\n{\"x\":" + std::string(deep, '[') + std::string(deep, ']') + "}}");
   EXPECT_NE(thrown_message([&] { exacheck::read_run_for_report(in_analysis); }).find("nested deeper than"),
             std::string::npos);
   // At the limit itself it parses, both ways.
@@ -264,10 +265,12 @@ TEST_F(ParseJsonFile, ReportReaderPassesOverAnyValueOfTheMembersItLeavesOut) {
   std::string long_samples = "[";
   for (int i = 0; i < 200000; ++i) long_samples += (i ? ", " : "") + std::to_string(i) + ".125e-3";
   long_samples += "]";
-  const std::string rank_text = R"({"backend" : "c\"]}pu", "correctness":{"detail":"[{\"x\"}]","passed":true},)"
-                                R"("device":{"index":0},"host":"n1","rank":0,"samples":)" +
-                                long_samples + R"(,"skipped":null,"values":{"time":1.5},"warnings":[[],{}, -1])"
-                                R"(, "statistics" :true})";
+  const std::string rank_text =
+      R"({"backend" : "c\"]}pu", "correctness":{"detail":"[{\"x\"}]","passed":true},)"
+      R"("device":{"index":0},"host":"n1","rank":0,"samples":)" +
+      long_samples +
+      R"(,"skipped":null,"values":{"time":1.5},"warnings":[[],{}, -1])"
+      R"(, "statistics" :true})";
   std::string text = R"({"schema":"exacheck/run/v2","cases":[{"id":"a","results":[{"ranks":[)";
   for (int r = 0; r < 8; ++r) text += (r ? "," : "") + rank_text;
   text += R"(]}]}],"analysis":{"a":[1,{"b":"}"}],"rules":{"z_threshold":3.5},"z":-2.5}})";
@@ -290,19 +293,19 @@ TEST_F(ParseJsonFile, ReportReaderRefusesWhatTheWholeParseRefuses) {
       write("bad.json", "{\"cases\":[{\"results\":[{\"ranks\":[{\"samples\":\n[1, 2,, 3]}]}]}]}");
   EXPECT_NE(thrown_message([&] { exacheck::read_run_for_report(bad_samples); }).find("bad.json:2:7"),
             std::string::npos);
-  const std::string truncated = write("cut.json", "{\"schema\":\"exacheck/run/v3\",\"analysis\":{\"rules\":{");
+  const std::string truncated =
+      write("cut.json", "{\"schema\":\"exacheck/run/v3\",\"analysis\":{\"rules\":{");
   EXPECT_THROW(exacheck::read_run_for_report(truncated), exacheck::usage_error);
   const std::string overflow = write("big.json", "{\"analysis\":{\"rules\":1e999}}");
   EXPECT_THROW(exacheck::read_run_for_report(overflow), exacheck::usage_error);
   // What is passed over must still be JSON: each of these is refused, naming the file.
   for (const std::string value : {"[1, 2,, 3]", "[1 2]", "{\"a\" 1}", "{1: 2}", "[1, 2}", "\"open", "[tru]",
                                   "[nul, 1]", "[1,]", "{\"a\":1,}", "#", "[\"a\nb\"]", "[[[", ""}) {
-    const std::string bad = write("skip.json", "{\"cases\":[{\"results\":[{\"ranks\":[{\"samples\":" + value +
-                                                   ",\"values\":{}}]}]}]}");
+    const std::string bad = write(
+        "skip.json", "{\"cases\":[{\"results\":[{\"ranks\":[{\"samples\":" + value + ",\"values\":{}}]}]}]}");
     EXPECT_THROW(exacheck::read_run_for_report(bad), exacheck::usage_error) << value;
     EXPECT_THROW(exacheck::parse_json_file(bad), exacheck::usage_error) << value;
   }
 }
 
 }  // namespace
-

@@ -1,14 +1,17 @@
 // upgrade_run_document (harness/run_document.hpp): a run.json in schema exacheck/run/v1 (every rank record
-// with its `metrics` list and `statistics`) read as exacheck/run/v2 (the point describes its metrics once,
-// the ranks hold `values`). tests/golden/run_small_v1.json is tests/golden/run_small.json as it was before
-// v2.
+// with its `metrics` list and `statistics`) or v2 (each rank record with its device object) read as
+// exacheck/run/v3 (the point describes its metrics once, the ranks hold `values`, the run lists each device
+// once). tests/golden/run_small_v1.json is tests/golden/run_small.json (v2) as it was before v2.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
+#include <set>
 #include <sstream>
 
 #include "harness/files.hpp"
 #include "harness/run_document.hpp"
+#include "reports/format.hpp"
 #include "reports/render.hpp"
 
 namespace {
@@ -21,13 +24,67 @@ json golden(const char* name) {
   return json::parse(exacheck::read_file((golden_dir / name).string()));
 }
 
-TEST(run_upgrade, the_v1_golden_becomes_the_v2_golden) {
+TEST(run_upgrade, the_v1_and_v2_goldens_become_the_same_v3_document) {
   json run = golden("run_small_v1.json");
   ASSERT_EQ(run["schema"], "exacheck/run/v1");
   EXPECT_TRUE(exacheck::upgrade_run_document(run));
-  EXPECT_EQ(run["schema"], exacheck::run_schema);
-  EXPECT_TRUE(run == golden("run_small.json"))
-      << "the upgrade of run_small_v1.json differs from run_small.json";
+  EXPECT_EQ(run["schema"], "exacheck/run/v3");
+  json v2 = golden("run_small.json");
+  ASSERT_EQ(v2["schema"], "exacheck/run/v2");
+  EXPECT_TRUE(exacheck::upgrade_run_document(v2));
+  EXPECT_TRUE(run == v2) << "the upgrade of run_small_v1.json differs from that of run_small.json";
+}
+
+// v3 lists each device once: the ranks of every point name theirs by position, and the device a rank names
+// is the one its v2 record held.
+TEST(run_upgrade, a_v2_run_lists_each_device_once_and_its_ranks_name_them) {
+  const json v2 = golden("run_fleet.json");
+  json run = v2;
+  ASSERT_TRUE(exacheck::upgrade_run_document(run));
+  std::size_t ranks = 0;
+  std::set<std::string> distinct;
+  for (std::size_t c = 0; c < v2["cases"].size(); ++c)
+    for (std::size_t p = 0; p < v2["cases"][c]["results"].size(); ++p)
+      for (std::size_t r = 0; r < v2["cases"][c]["results"][p]["ranks"].size(); ++r) {
+        const json& before = v2["cases"][c]["results"][p]["ranks"][r];
+        const json& after = run["cases"][c]["results"][p]["ranks"][r];
+        if (!before.contains("device")) continue;
+        ++ranks;
+        distinct.insert(before["device"].dump());
+        ASSERT_TRUE(after["device"].is_number_integer()) << after;
+        EXPECT_EQ(exacheck::reports::rank_device(run, after), before["device"]);
+      }
+  ASSERT_GT(ranks, distinct.size()) << "the golden must repeat devices for this to prove anything";
+  EXPECT_EQ(run["devices"].size(), distinct.size());
+  EXPECT_EQ(exacheck::run_document_problem(run), std::nullopt);
+  // Storing again (as every save does) changes nothing; a new rank's device object joins the list once.
+  json again = run;
+  exacheck::store_devices_once(again);
+  EXPECT_EQ(again, run);
+  json& first = again["cases"][0]["results"][0]["ranks"][0];
+  first["device"] = exacheck::reports::rank_device(run, first);
+  again["cases"][0]["results"][0]["ranks"].push_back(first);
+  again["cases"][0]["results"][0]["ranks"].back()["device"] = {{"kind", "gpu"}, {"uuid", "GPU-new"}};
+  exacheck::store_devices_once(again);
+  EXPECT_EQ(again["devices"].size(), distinct.size() + 1);
+  EXPECT_EQ(again["cases"][0]["results"][0]["ranks"][0]["device"],
+            run["cases"][0]["results"][0]["ranks"][0]["device"]);
+  EXPECT_EQ(again["cases"][0]["results"][0]["ranks"].back()["device"], distinct.size());
+}
+
+TEST(run_upgrade, a_rank_naming_a_device_the_run_does_not_list_is_refused_with_its_place) {
+  json run = golden("run_small.json");
+  exacheck::upgrade_run_document(run);
+  run["cases"][0]["results"][0]["ranks"][1]["device"] = run["devices"].size();
+  const auto problem = exacheck::run_document_problem(run);
+  ASSERT_TRUE(problem.has_value());
+  EXPECT_NE(problem->find(".cases[0].results[0].ranks[1].device is " + std::to_string(run["devices"].size()) +
+                          ", which is not a position in .devices"),
+            std::string::npos)
+      << *problem;
+  run["cases"][0]["results"][0]["ranks"][1]["device"] = -1;
+  EXPECT_TRUE(exacheck::run_document_problem(run).has_value());
+  EXPECT_TRUE(exacheck::reports::rank_device(run, run["cases"][0]["results"][0]["ranks"][1]).is_null());
 }
 
 TEST(run_upgrade, a_v1_run_renders_every_report_as_its_v2_form) {
@@ -90,11 +147,12 @@ TEST(run_upgrade, a_null_value_and_a_metric_only_some_ranks_have_are_kept_apart)
   EXPECT_FALSE(point["ranks"][0].contains("statistics"));
 }
 
-TEST(run_upgrade, a_v2_or_unknown_document_is_left_as_it_is) {
-  json v2 = golden("run_small.json");
-  const json before = v2;
-  EXPECT_FALSE(exacheck::upgrade_run_document(v2));
-  EXPECT_EQ(v2, before);
+TEST(run_upgrade, a_v3_or_unknown_document_is_left_as_it_is) {
+  json v3 = golden("run_small.json");
+  ASSERT_TRUE(exacheck::upgrade_run_document(v3));
+  const json before = v3;
+  EXPECT_FALSE(exacheck::upgrade_run_document(v3));
+  EXPECT_EQ(v3, before);
   for (json other : {json{{"schema", "exacheck/run/v9"}, {"cases", {{{"results", {{{"ranks", {1}}}}}}}}},
                      json::array(), json(nullptr), json{{"schema", 1}}}) {
     const json copy = other;
@@ -188,7 +246,7 @@ TEST(run_upgrade, derived_values_in_an_older_runs_params_move_to_derived_everywh
 
 TEST(run_upgrade, todays_points_a_skipped_flops_point_and_other_benchmarks_threads_are_left_as_they_are) {
   json run = {
-      {"schema", "exacheck/run/v2"},
+      {"schema", "exacheck/run/v3"},
       {"cases",
        {// A skipped flops point had the plan's values only (no isa, no threads).
         legacy_case("flops-1", "flops", {{"dtype", "int8"}, {"engine", "auto"}, {"inner_iterations", 0}},

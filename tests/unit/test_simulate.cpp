@@ -175,7 +175,12 @@ TEST(simulate, collectives_are_global_points_at_the_full_rank_count) {
 
 TEST(simulate, run_has_every_case_every_gpu_and_the_planted_list) {
   const auto run = small_run(2, 4, 9, 2);
-  EXPECT_EQ(run["schema"], "exacheck/run/v2");
+  EXPECT_EQ(run["schema"], "exacheck/run/v3");
+  // Each GPU once in the run's devices (v3); every rank names its own by position.
+  EXPECT_EQ(run["devices"].size(), 8u);
+  for (const auto& c : run["cases"])
+    for (const auto& point : c["results"])
+      for (const auto& rank : point["ranks"]) EXPECT_TRUE(rank["device"].is_number_integer()) << rank;
   EXPECT_EQ(run["synthetic"], true);
   const auto& detail = run["synthetic_detail"];
   EXPECT_EQ(detail["nodes"], 2);
