@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <optional>
+#include <string_view>
 
 #include "exacheck_version.hpp"
 #include "harness/cli_suggest.hpp"
@@ -15,6 +16,7 @@
 #include "harness/outcome.hpp"
 #include "harness/simulate.hpp"
 #include "harness/worker.hpp"
+#include "kernels/cpu/cpu_gemm.hpp"
 
 namespace exacheck {
 namespace {
@@ -72,6 +74,8 @@ std::optional<std::string> unknown_argument_message(const CLI::App& app) {
 }  // namespace
 
 int cli_main(int argc, char** argv) {
+  // Only a worker computes with BLAS.
+  if (argc < 2 || std::string_view(argv[1]) != "worker") gemm::release_blas_threads();
   CLI::App app{
       "exacheck — HPC acceptance tests: runs YAML test plans of MPI-spread microbenchmarks (GEMM, "
       "collectives,\n"

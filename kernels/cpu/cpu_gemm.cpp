@@ -32,6 +32,12 @@ CBLAS_TRANSPOSE cblas_op(bool transposed) {
 
 }  // namespace
 
+extern "C" int blas_thread_shutdown_(void);  // exported by libopenblas, not declared in cblas.h
+
+void release_blas_threads() {
+  blas_thread_shutdown_();
+}
+
 std::string openblas_version() {
   const char* config =
       openblas_get_config();  // "OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Zen MAX_THREADS=64"

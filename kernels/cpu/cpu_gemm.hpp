@@ -57,5 +57,10 @@ class cpu_gemm_backend final : public gemm_backend {
 
 // "OpenBLAS 0.3.21" from openblas_get_config(), "OpenBLAS" when it says nothing useful.
 std::string openblas_version();
+// OpenBLAS starts its thread pool when the library is loaded, and each pool thread then spins (sched_yield)
+// for about 2^28 cycles before it sleeps: in a command that never calls BLAS (report, compare, simulate...)
+// that is CPU time for nothing — 0.11 s of `exacheck report`'s 1.5 s at 2,100 GPUs on 2 cores. Stops the pool
+// (OpenBLAS's own blas_thread_shutdown_, which it uses around fork); its next threaded call starts it again.
+void release_blas_threads();
 
 }  // namespace exacheck::gemm
