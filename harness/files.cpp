@@ -44,10 +44,10 @@ std::string kind_of_file(mode_t mode) {
 // Line and column (1-based) of the first bracket that opens level max_json_nesting + 1 of the JSON text in
 // `path`, found again after the parse stopped there (an error path only: the parse does not count bytes).
 std::pair<std::size_t, std::size_t> where_too_deep(const std::string& path) {
-  json_stream::chunked_file file(path);
+  json_stream::skippable_file file(path);
   std::size_t line = 1, column = 0, depth = 0;
   bool in_string = false, escaped = false;
-  for (json_stream::chunk_iterator it(file), end; it != end; ++it) {
+  for (json_stream::skipping_iterator it(file), end; it != end; ++it) {
     const char c = *it;
     ++column;
     if (c == '\n') {

@@ -35,41 +35,6 @@ class chunked_file {
   std::vector<char> m_buffer = std::vector<char>(std::size_t{1} << 20);
 };
 
-// An input iterator over a chunked_file; the default-constructed one is the end. The position is held in the
-// iterator itself, so that the lexer's per-character get (compare with the end, read, advance) is three
-// inline pointer operations; a call reads the next chunk once per MiB. Single pass: only the copy that
-// nlohmann's input adapter keeps is advanced.
-class chunk_iterator {
- public:
-  using iterator_category = std::input_iterator_tag;
-  using value_type = char;
-  using difference_type = std::ptrdiff_t;
-  using pointer = const char*;
-  using reference = char;
-
-  chunk_iterator() = default;
-  explicit chunk_iterator(chunked_file& file) : m_file(&file) { m_file->next(m_position, m_end); }
-  char operator*() const { return *m_position; }
-  chunk_iterator& operator++() {
-    if (++m_position == m_end) m_file->next(m_position, m_end);
-    return *this;
-  }
-  chunk_iterator operator++(int) {
-    chunk_iterator before = *this;
-    ++*this;
-    return before;
-  }
-  bool operator==(const chunk_iterator& other) const {
-    return (m_position == nullptr) == (other.m_position == nullptr);
-  }
-  bool operator!=(const chunk_iterator& other) const { return !(*this == other); }
-
- private:
-  chunked_file* m_file = nullptr;
-  const char* m_position = nullptr;  // null: at the end
-  const char* m_end = nullptr;
-};
-
 class skipping_iterator;
 
 // The file read in chunks as chunked_file, with one more ability for a SAX handler that reads only part of a
@@ -108,8 +73,10 @@ class skippable_file {
 
 struct skip_failed {};
 
-// An input iterator over a skippable_file (the default-constructed one is the end), as fast as
-// chunk_iterator: its position is its own, and the file moves the live one's when the handler skips a value.
+// An input iterator over a skippable_file (the default-constructed one is the end). Its position is its own,
+// so that the lexer's per-character get (compare with the end, read, advance) is three inline pointer
+// operations and a call reads the next chunk once per MiB; the file moves the live one's when the handler
+// skips a value.
 class skipping_iterator {
  public:
   using iterator_category = std::input_iterator_tag;
@@ -221,11 +188,6 @@ class depth_limited_sax {
 // token buffer's push_back) are otherwise calls that GCC does not inline; inlined, run.json lexes about 25%
 // faster. Only the lexer and parser: flattening the builders' code too made a file take minutes to compile.
 template <class Sax>
-__attribute__((flatten)) bool parse_events(chunk_iterator first, chunk_iterator last, Sax* sax) {
-  return nlohmann::json::sax_parse(first, last, sax);
-}
-
-template <class Sax>
 __attribute__((flatten)) bool parse_events(skipping_iterator first, skipping_iterator last, Sax* sax) {
   return nlohmann::json::sax_parse(first, last, sax);
 }
@@ -234,9 +196,9 @@ __attribute__((flatten)) bool parse_events(skipping_iterator first, skipping_ite
 template <class Handler>
 void sax_parse_file(const std::string& path, Handler& handler) {
   try {
-    chunked_file file(path);
+    skippable_file file(path);  // nothing is skipped unless a handler asks
     depth_limited_sax<Handler> sax(handler);
-    parse_events(chunk_iterator(file), chunk_iterator(), &sax);
+    parse_events(skipping_iterator(file), skipping_iterator(), &sax);
   } catch (...) {
     rethrow_as_usage_error(path);
   }
@@ -244,13 +206,16 @@ void sax_parse_file(const std::string& path, Handler& handler) {
 
 }  // namespace exacheck::json_stream
 
-// The lexer over chunk_iterator (only the files read above) converts a number's text with std::from_chars
+// The lexer over skipping_iterator (only the files read above) converts a number's text with std::from_chars
 // instead of std::strtod: glibc's strtod takes a multi-precision path for the 17 significant digits every
 // double in run.json is written with, a third of the time to lex a file of numbers; from_chars is correctly
 // rounded as strtod is (the same double), several times faster. Text it does not take whole (a locale's
 // decimal comma, a value out of range) goes to strtod as before, which sets what the lexer checks.
-namespace exacheck::json_stream {
-inline void from_chars_or_strtod(double& f, const char* str, char** endptr) noexcept {
+
+template <>
+__attribute__((nonnull(2))) inline void nlohmann::detail::lexer<
+    nlohmann::json, nlohmann::detail::iterator_input_adapter<exacheck::json_stream::skipping_iterator>>::
+    strtof(double& f, const char* str, char** endptr) noexcept {
   const char* end = str + std::strlen(str);
   const auto [stop, error] = std::from_chars(str, end, f);
   if (error == std::errc() && stop == end) {
@@ -258,19 +223,4 @@ inline void from_chars_or_strtod(double& f, const char* str, char** endptr) noex
     return;
   }
   f = std::strtod(str, endptr);
-}
-}  // namespace exacheck::json_stream
-
-template <>
-__attribute__((nonnull(2))) inline void nlohmann::detail::lexer<
-    nlohmann::json, nlohmann::detail::iterator_input_adapter<exacheck::json_stream::chunk_iterator>>::
-    strtof(double& f, const char* str, char** endptr) noexcept {
-  exacheck::json_stream::from_chars_or_strtod(f, str, endptr);
-}
-
-template <>
-__attribute__((nonnull(2))) inline void nlohmann::detail::lexer<
-    nlohmann::json, nlohmann::detail::iterator_input_adapter<exacheck::json_stream::skipping_iterator>>::
-    strtof(double& f, const char* str, char** endptr) noexcept {
-  exacheck::json_stream::from_chars_or_strtod(f, str, endptr);
 }

@@ -198,7 +198,10 @@ void gather_derived(nlohmann::json& point) {
 }  // namespace
 
 nlohmann::json failed_rank(const nlohmann::json& rank, const std::string& reason) {
-  const nlohmann::json device = rank.value("device", nlohmann::json::object());
+  // A worker's record holds its device object; a stored one (run.json v3) its position in the run's
+  // `devices`, which this record alone cannot resolve: then no device is named (never a throw).
+  nlohmann::json device = rank.value("device", nlohmann::json::object());
+  if (!device.is_object()) device = nlohmann::json::object();
   const bool gpu = device.value("kind", "") == "gpu";
   // The device as the analysis tells GPUs apart (reports/metric_fleet.hpp): its index on the host for a GPU,
   // the local rank for a cpu rank.

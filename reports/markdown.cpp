@@ -56,13 +56,10 @@ using markdown::write_table_row;
 
 using nlohmann::json;
 
-const std::string dash(missing_mark);
+using markdown::dash;
+using markdown::or_dash;
 
 // ---- small text helpers ----
-
-std::string or_dash(const std::string& text) {
-  return text.empty() ? dash : text;
-}
 
 // A code span whose delimiter is longer than any run of backticks inside it.
 std::string code_span(const std::string& text) {

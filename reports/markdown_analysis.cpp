@@ -16,12 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-const std::string dash(missing_mark);
-
-std::string or_dash(const std::string& text) {
-  return text.empty() ? dash : text;
-}
-
 const json& analysis_of(const json& run) {
   return field(run, "analysis");
 }

@@ -12,12 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-const std::string dash(missing_mark);
-
-std::string or_dash(const std::string& text) {
-  return text.empty() ? dash : text;
-}
-
 // The first (worst) reason of a device, in one line.
 std::string first_reason(const json& device) {
   const json& reasons = list_field(device, "reasons");

@@ -6,7 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "reports/format.hpp"
+
 namespace exacheck::reports::markdown {
+
+// "—" (missing_mark) for a cell with nothing to say.
+inline const std::string dash(missing_mark);
+// `text`, or "—" when it is empty.
+inline std::string or_dash(const std::string& text) {
+  return text.empty() ? dash : text;
+}
 
 void write_table_row(std::ostream& out, const std::vector<std::string>& cells);
 void write_table_header(std::ostream& out, const std::vector<std::string>& names);

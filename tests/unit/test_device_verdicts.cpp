@@ -345,3 +345,19 @@ TEST(device_verdicts, analysing_again_gives_the_same_verdicts_and_annotations) {
 }
 
 }  // namespace
+
+namespace {
+
+// A stored rank record (run.json v3) names its device by position, which the record alone cannot resolve:
+// the failed rank is still named by rank and host, with no device, and nothing throws.
+TEST(device_verdicts, a_failed_rank_whose_device_is_a_position_is_named_without_a_device) {
+  const nlohmann::json rank = {{"rank", 3}, {"host", "node002"}, {"local_rank", 1}, {"device", 7}};
+  const auto failed = exacheck::failed_rank(rank, "wrong answer");
+  EXPECT_EQ(failed["rank"], 3);
+  EXPECT_EQ(failed["host"], "node002");
+  EXPECT_TRUE(failed["kind"].is_null());
+  EXPECT_EQ(failed["gpu"], 1);  // the local rank, as for a cpu rank
+  EXPECT_EQ(failed["reason"], "wrong answer");
+}
+
+}  // namespace
