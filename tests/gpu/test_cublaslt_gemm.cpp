@@ -52,10 +52,10 @@ int every_entry(const gemm_shape& shape) {
   return static_cast<int>(shape.m * shape.n);
 }
 
-// Larger than any correct entry's tolerance can be (|a|, |b| ≤ 1 so Σ|a·b| ≤ k; int8 is exact), so the
-// planted entry is wrong in every dtype.
+// Larger than any correct entry's tolerance can be (the inputs are below 6 in magnitude, so Σ|a·b| ≤ 36·k;
+// int8 is exact), so the planted entry is wrong in every dtype.
 double planted_delta(const std::string& dtype, std::int64_t k) {
-  return std::max(1.0, 4 * entry_tolerance(dtype, k, static_cast<long double>(k)));
+  return std::max(1.0, 4 * entry_tolerance_at_most(dtype, k, 36.0L * static_cast<long double>(k)));
 }
 
 // The cuBLASLt backend with one entry of C made wrong after every run.

@@ -130,9 +130,16 @@ TEST(gemm_formulas, epsilon_follows_the_storage_format_and_tolerance_scales_with
   EXPECT_EQ(machine_epsilon("fp8_e5m2"), std::ldexp(1.0, -2));
   EXPECT_EQ(machine_epsilon("int8"), 0.0);
   EXPECT_THROW(machine_epsilon("fp128"), std::invalid_argument);
-  EXPECT_DOUBLE_EQ(entry_tolerance("fp64", 1000, 10.0L),
-                   tolerance_constant * 1000 * std::ldexp(1.0, -52) * 10);
-  EXPECT_DOUBLE_EQ(entry_tolerance("fp32", 2000, 1.0L), 2 * entry_tolerance("fp32", 1000, 1.0L));
+  // The bound follows the accumulator: fp64 for fp64, fp32 for every narrower float, and one rounding of C.
+  const entry_magnitudes ten{10.0L, 0, 0};
+  EXPECT_DOUBLE_EQ(entry_tolerance(accumulation_for("fp64"), 1000, 0.0L, ten),
+                   1000 * std::ldexp(1.0, -52) * 10);
+  EXPECT_DOUBLE_EQ(entry_tolerance(accumulation_for("bf16"), 1000, 0.0L, ten),
+                   1000 * std::ldexp(1.0, -23) * 10);
+  EXPECT_DOUBLE_EQ(entry_tolerance(accumulation_for("bf16"), 1000, 4.0L, {}), 4 * std::ldexp(1.0, -7));
+  EXPECT_DOUBLE_EQ(entry_tolerance(accumulation_for("fp32"), 2000, 0.0L, ten),
+                   2 * entry_tolerance(accumulation_for("fp32"), 1000, 0.0L, ten));
+  EXPECT_EQ(entry_tolerance(accumulation_for("int8"), 1000, 4.0L, ten), 0.0);
 }
 
 TEST(gemm_formulas, flops_count_every_batch_entry) {
@@ -180,11 +187,11 @@ TEST(gemm_formulas, sampled_positions_spread_over_every_batch_entry) {
 
 TEST(gemm_formulas, nan_and_out_of_bound_entries_fail_exact_ones_pass) {
   const gemm_shape shape{2, 2, 4};
-  EXPECT_TRUE(judge_entries("fp64", shape, 4, {{{0, 0, 0}, 1.0L, 1.0L, 2.0L}}).passed);
-  const auto nan = judge_entries("fp64", shape, 4, {{{0, 1, 1}, NAN, 1.0L, 2.0L}});
+  EXPECT_TRUE(judge_entries("fp64", shape, 4, {{{0, 0, 0}, 1.0L, 1.0L, {2.0L}}}).passed);
+  const auto nan = judge_entries("fp64", shape, 4, {{{0, 1, 1}, NAN, 1.0L, {2.0L}}});
   EXPECT_FALSE(nan.passed);
   EXPECT_NE(nan.detail.find("C(1, 1)"), std::string::npos) << nan.detail;
-  EXPECT_FALSE(judge_entries("fp64", shape, 4, {{{0, 0, 1}, 1.0L + 1e-12L, 1.0L, 2.0L}}).passed);
+  EXPECT_FALSE(judge_entries("fp64", shape, 4, {{{0, 0, 1}, 1.0L + 1e-12L, 1.0L, {2.0L}}}).passed);
   EXPECT_FALSE(judge_entries("fp64", shape, 4, {}).passed);  // nothing checked is never a pass
 }
 
