@@ -3,19 +3,38 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
+#include <optional>
 
 #include "harness/device_binding.hpp"
 #include "kernels/cuda_backend.hpp"
 
 namespace exacheck {
 namespace {
-// "bus:device.function" in lower case, without the PCI domain.
-std::string bus_device_function(const std::string& id) {
-  std::string tail = id.substr(id.find(':') == std::string::npos ? 0 : id.find(':') + 1);
-  std::transform(tail.begin(), tail.end(), tail.begin(), [](unsigned char c) { return std::tolower(c); });
-  return tail;
+// domain:bus:device.function as numbers, or nullopt when `id` is not a PCI address.
+std::optional<std::array<unsigned long, 4>> pci_address(const std::string& id) {
+  std::array<unsigned long, 4> parts{};
+  std::string text = id;
+  if (std::count(text.begin(), text.end(), ':') == 1) text = "0:" + text;  // no domain: domain 0
+  const auto dot = text.rfind('.');
+  const auto first = text.find(':'), second = text.find(':', first + 1);
+  if (dot == std::string::npos || second == std::string::npos || dot < second) return std::nullopt;
+  const std::string fields[4] = {text.substr(0, first), text.substr(first + 1, second - first - 1),
+                                 text.substr(second + 1, dot - second - 1), text.substr(dot + 1)};
+  for (int i = 0; i < 4; ++i) {
+    if (fields[i].empty() || fields[i].size() > 8 ||
+        !std::all_of(fields[i].begin(), fields[i].end(), [](unsigned char c) { return std::isxdigit(c); }))
+      return std::nullopt;
+    parts[i] = std::stoul(fields[i], nullptr, 16);
+  }
+  return parts;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
 }
 
 int nvml_index_of(const nvml_session& nvml, const std::string& pci_bus_id) {
@@ -28,7 +47,10 @@ int nvml_index_of(const nvml_session& nvml, const std::string& pci_bus_id) {
 }  // namespace
 
 bool same_pci_device(const std::string& a, const std::string& b) {
-  return !a.empty() && !b.empty() && bus_device_function(a) == bus_device_function(b);
+  if (a.empty() || b.empty()) return false;
+  const auto address_a = pci_address(a), address_b = pci_address(b);
+  if (address_a && address_b) return *address_a == *address_b;
+  return lower(a) == lower(b);
 }
 
 nlohmann::json bind_rank_to_gpu(const run_context& ctx, bool allow_sharing) {

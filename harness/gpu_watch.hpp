@@ -40,7 +40,10 @@ class gpu_telemetry {
   std::thread m_sampler;
 };
 
-// NVML writes bus ids as "00000000:3B:00.0", CUDA as "0000:3b:00.0": equal when bus:device.function match.
+// NVML writes bus ids as "00000000:3B:00.0", CUDA as "0000:3b:00.0": equal when domain, bus, device and
+// function match as numbers. The domain counts: GPUs of one node may differ only by it (0009:01:00.0 and
+// 0019:01:00.0 on some Grace and multi-root systems). An id without a domain ("3b:00.0") is in domain 0.
+// Ids that do not parse are equal only when they are the same text, ignoring case; an empty id never is.
 bool same_pci_device(const std::string& a, const std::string& b);
 
 }  // namespace exacheck
