@@ -114,8 +114,8 @@ def run_exacheck(perf, libs, n):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--perf", required=True, help="path of tests/perf/perf_gemm_vs_torch in a CUDA build")
-    parser.add_argument("--libs", help="directory of shared libraries for that program (gemm_vs_torch.sh "
-                        "--collect-libs), for a node without Debian's packages")
+    parser.add_argument("--libs", help="library path (directories separated by ':') put first on that program's "
+                        "LD_LIBRARY_PATH only, never Python's: scripts/device-check.sh passes its offline bundle's")
     parser.add_argument("--n", type=int, default=8192, help="M = N = K (default 8192)")
     parser.add_argument("--samples", type=int, default=30, help="torch samples per run (default 30)")
     args = parser.parse_args()

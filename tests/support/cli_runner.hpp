@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -42,7 +43,10 @@ inline std::filesystem::path fresh_temp_dir(const std::string& name) {
 // `while_running` is called every 50 ms with the child's pid until it ends (e.g. to send it SIGINT).
 inline cli_result run_cli(const std::vector<std::string>& args, const std::filesystem::path& output_file,
                           const std::function<void(pid_t)>& while_running = {}) {
-  std::vector<std::string> argv{EXACHECK_BINARY};
+  // The build's binary, or EXACHECK_BINARY from the environment: test programs carried to another machine
+  // (scripts/device-check.sh) run the exacheck that was carried with them.
+  const char* chosen = std::getenv("EXACHECK_BINARY");
+  std::vector<std::string> argv{chosen && *chosen ? std::string(chosen) : std::string(EXACHECK_BINARY)};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> raw;
   for (auto& a : argv) raw.push_back(a.data());
