@@ -14,6 +14,7 @@
 #include "harness/commitments.hpp"
 #include "harness/errors.hpp"
 #include "harness/files.hpp"
+#include "harness/gpu_preflight.hpp"
 #include "harness/guardian.hpp"
 #include "harness/launcher.hpp"
 #include "harness/outcome.hpp"
@@ -103,7 +104,16 @@ std::vector<prepared_case> prepare_cases(const plan& p, const run_options& optio
     if (options.backend) c.backend = *options.backend;
     if (options.launcher) c.launcher = *options.launcher;
     if (options.ranks) c.ranks = *options.ranks;
-    resolve_backend(c.backend);  // throws usage_error for a backend this build or machine cannot run
+    try {
+      resolve_backend(c.backend);  // throws usage_error for a backend this build or machine cannot run
+    } catch (const usage_error& e) {
+      throw usage_error(fmt::format("case '{}': {}", c.name, e.what()));
+    }
+  }
+  // More ranks on this node than GPUs: refused here, every such case named, rather than by each launch's
+  // device binding after its ranks started.
+  refuse_cases_short_of_gpus(p, cases);
+  for (auto& c : cases) {
     prepared_case pc;
     pc.dir = (fs::path(run_dir) / "cases" / c.id).string();
     pc.case_file = pc.dir + "/case.json";
