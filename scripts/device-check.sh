@@ -222,6 +222,8 @@ step() {
   [[ $verdict == PASS ]] || failed=1
   local found=""
   [[ -n "${step_summary:-}" ]] && found=$("$step_summary" "$logs/$name.log" 2>/dev/null || true)
+  # A step that did not pass says at least how its log ends (the error, usually).
+  [[ -z "$found" && $verdict != PASS ]] && found=$(grep -v '^\s*$' "$logs/$name.log" | tail -n 1 | cut -c1-200)
   note "$(printf '%-22s %-8s %4s s  %s%s' "$name" "$verdict" $((SECONDS - t0)) "$what" "${found:+: $found}")"
   [[ $verdict == TIMEOUT ]] && note "$(printf '%-22s          cap was %s s; its log ends: %s' '' "$cap" "$(tail -n 1 "$logs/$name.log" | cut -c1-120)")"
   return "$rc"
@@ -414,10 +416,14 @@ gpu_test() {
 }
 export work
 export -f gpu_test
-for t in cublaslt_gemm:90 cuda_flops:90 cuda_stream:60 cuda_copy:60 nccl_collectives:60 gpu_cli:150; do
-  name=${t%%:*} cap=${t##*:}
-  program="$prepared/bin/gpu_test_$name"
-  [[ -x "$program" ]] || { note "$(printf '%-22s SKIPPED  %4s s  %s' "test_$name" 0 'not in the prepared folder')"; continue; }
+for program in "$prepared"/bin/gpu_test_*; do
+  name=${program##*/gpu_test_}
+  case "$name" in  # caps: the GEMM and flops programs sweep every dtype; the CLI test runs a whole plan
+    cublaslt_gemm|cuda_flops) cap=90 ;;
+    gpu_cli) cap=150 ;;
+    gpu_preflight) cap=30 ;;
+    *) cap=60 ;;
+  esac
   step_summary=gtest_summary step "test_$name" "$cap" "gpu test program" -- gpu_test "$program" || true
 done
 
