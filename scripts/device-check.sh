@@ -121,7 +121,7 @@ prepare() {
   cp "$build_dir/tests/perf/perf_gemm_vs_torch" "$prepared/bin/"
   strip --strip-unneeded "$prepared"/bin/*
   cp -R "$repo_root/configs" "$prepared/configs"
-  cp "$repo_root/scripts/bench/gemm_vs_torch.py" "$prepared/scripts/"
+  cp "$repo_root/scripts/bench/gemm_vs_torch.py" "$repo_root/scripts/bench/device_targets.py" "$prepared/scripts/"
   cp "$self" "$prepared/device-check.sh"
 
   # The Debian packages of every library the binaries load that neither the node's base system (glibc, the
@@ -182,7 +182,8 @@ if [[ -z "$prepared" ]]; then
 fi
 [[ -d "$prepared" ]] || die "no prepared folder at $prepared: run scripts/device-check.sh --prepare on the build machine first"
 prepared=$(cd "$prepared" && pwd)
-for need in bin/exacheck bundle/install.sh configs/plans/one-gpu.yaml scripts/gemm_vs_torch.py PREPARED.txt; do
+for need in bin/exacheck bundle/install.sh configs/plans/one-gpu.yaml scripts/gemm_vs_torch.py scripts/device_targets.py \
+  PREPARED.txt; do
   [[ -e "$prepared/$need" ]] || die "$prepared/$need is missing: prepare the folder again (--prepare)"
 done
 [[ -n "$out_dir" ]] || out_dir=${OUT:-./device-check-out}
@@ -438,6 +439,16 @@ cp "$logs/gemm_vs_torch.log" "$out_dir/gemm-vs-torch.txt"
 plan_summary() { grep -E 'verdict|PASS|FAIL|INCORRECT|ERROR' "$1" | tail -n 3 | paste -sd ';' - | cut -c1-240; }
 step_summary=plan_summary step one_gpu_plan 240 "exacheck run configs/plans/one-gpu.yaml" -- \
   with_libs "$prepared/bin/exacheck" run "$prepared/configs/plans/one-gpu.yaml" --out "$work/run" || true
+
+# ---- 8. the targets, from the plan's run.json ---------------------------------------------------------------
+targets_summary() { grep -E 'NOT MET|not measured|^targets:' "$1" | sed 's/  */ /g' | paste -sd ';' - | cut -c1-240; }
+if [[ -f "$work/run/run.json" ]]; then
+  step_summary=targets_summary step targets 20 "fp8 GEMM, triad vs d2d copy, FMA and tensor-core % of peak" -- \
+    python3 "$prepared/scripts/device_targets.py" "$work/run/run.json" || true
+else
+  note "$(printf '%-22s SKIPPED  %4s s  %s' targets 0 'the one-GPU plan wrote no run.json')"
+  failed=1
+fi
 
 package
 exit $((failed == 0 ? 0 : 1))

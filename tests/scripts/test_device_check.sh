@@ -56,7 +56,7 @@ if ! JOBS=2 "$check_script" --prepare "$prepared" --build "$build" --allow-cpu-b
 fi
 pass "--prepare from $build ($(tail -n 2 "$tmp/prepare.txt" | head -n 1 | sed 's/.*: //'))"
 for f in device-check.sh bin/exacheck bin/gpu_test_cublaslt_gemm bin/gpu_test_cuda_flops bin/perf_gemm_vs_torch \
-  configs/plans/one-gpu.yaml scripts/gemm_vs_torch.py bundle/install.sh bundle/MANIFEST.txt PREPARED.txt; do
+  configs/plans/one-gpu.yaml scripts/gemm_vs_torch.py scripts/device_targets.py bundle/install.sh bundle/MANIFEST.txt PREPARED.txt; do
   check "the prepared folder has $f" test -e "$prepared/$f"
 done
 check "the binaries are stripped" bash -c '! file -L "$0"/bin/exacheck | grep -q "not stripped"' "$prepared"
