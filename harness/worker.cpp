@@ -130,7 +130,8 @@ int run_worker(const worker_options& options) {
       std::unique_ptr<gpu_telemetry> telemetry;
       if (ctx.backend == "cuda") {
         rank_record["device"] = bind_rank_to_gpu(ctx, node_comm, case_json.value("allow_gpu_sharing", false));
-        telemetry = std::make_unique<gpu_telemetry>(rank_record["device"].value("pci_bus_id", ""));
+        ctx.gpu_pci_bus_id = rank_record["device"].value("pci_bus_id", "");
+        telemetry = std::make_unique<gpu_telemetry>(ctx.gpu_pci_bus_id);
       } else {
         rank_record["device"] = cpu_device_description(read_cpu_info(), ctx.threads);
       }
