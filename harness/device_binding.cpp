@@ -189,15 +189,16 @@ gpu_binding choose_gpu_on_node(int local_rank, const visible_device_settings& se
   return {.device_index = 0, .ranks_on_device = 1, .mode = gpu_binding_mode::per_task};
 }
 
-gpu_binding confirm_gpu_binding(gpu_binding binding, int local_rank, const std::vector<std::string>& bus_ids,
-                                bool allow_sharing, std::string_view host) {
-  if (local_rank < 0 || static_cast<std::size_t>(local_rank) >= bus_ids.size() ||
-      bus_ids[static_cast<std::size_t>(local_rank)].empty())
+gpu_binding confirm_gpu_binding(gpu_binding binding, int local_rank,
+                                const std::vector<std::string>& device_ids, bool allow_sharing,
+                                std::string_view host) {
+  if (local_rank < 0 || static_cast<std::size_t>(local_rank) >= device_ids.size() ||
+      device_ids[static_cast<std::size_t>(local_rank)].empty())
     return binding;
-  const std::string& mine = bus_ids[static_cast<std::size_t>(local_rank)];
+  const std::string& mine = device_ids[static_cast<std::size_t>(local_rank)];
   std::vector<int> sharing;
-  for (std::size_t r = 0; r < bus_ids.size(); ++r)
-    if (!bus_ids[r].empty() && lower_case(bus_ids[r]) == lower_case(mine))
+  for (std::size_t r = 0; r < device_ids.size(); ++r)
+    if (!device_ids[r].empty() && lower_case(device_ids[r]) == lower_case(mine))
       sharing.push_back(static_cast<int>(r));
   if (sharing.size() > 1 && !allow_sharing)
     throw std::runtime_error(fmt::format(

@@ -48,13 +48,15 @@ gpu_binding choose_gpu(
 gpu_binding choose_gpu_on_node(int local_rank, const visible_device_settings& settings, int visible_gpus,
                                bool allow_sharing, std::string_view host);
 
-// Checks a binding against the GPUs the ranks really got, by PCI bus id (indexed by local rank): two
-// settings that look different can name one GPU ("0" and that GPU's UUID). Returns `binding` with
-// ranks_on_device set to the local ranks whose bus id is this rank's; throws std::runtime_error naming the
-// host, the ranks and the GPU when that is more than one without allow_sharing. Empty bus ids (unknown) are
-// not compared.
-gpu_binding confirm_gpu_binding(gpu_binding binding, int local_rank, const std::vector<std::string>& bus_ids,
-                                bool allow_sharing, std::string_view host);
+// Checks a binding against the GPUs the ranks really got: `device_ids` (indexed by local rank) identify each
+// rank's GPU (its UUID and PCI bus id, as the worker writes them; MIG instances of one GPU differ by UUID).
+// Two settings that look different can name one GPU ("0" and that GPU's UUID). Returns `binding` with
+// ranks_on_device set to the local ranks whose id is this rank's; throws std::runtime_error naming the host,
+// the ranks and the GPU when that is more than one without allow_sharing. Empty ids (unknown) are not
+// compared.
+gpu_binding confirm_gpu_binding(gpu_binding binding, int local_rank,
+                                const std::vector<std::string>& device_ids, bool allow_sharing,
+                                std::string_view host);
 
 // How many GPUs CUDA_VISIBLE_DEVICES lets CUDA see: -1 when it is unset (not restricted: ask the driver),
 // 0 for "" or a list that starts with an invalid entry such as "-1", otherwise the entries before the

@@ -43,9 +43,11 @@ nlohmann::json bind_rank_to_gpu(const run_context& ctx, MPI_Comm node_comm, bool
                                            visible, allow_sharing, ctx.host);
   cuda::select_device(binding.device_index);
   nlohmann::json device = cuda::device_properties(binding.device_index);
-  binding =
-      confirm_gpu_binding(binding, ctx.local_rank, allgather_text(node_comm, device.value("pci_bus_id", "")),
-                          allow_sharing, ctx.host);
+  // UUID and bus id: "0" and GPU 0's UUID are one GPU, two MIG instances of one GPU are two.
+  const std::string device_id =
+      fmt::format("{} at {}", device.value("uuid", "?"), device.value("pci_bus_id", "?"));
+  binding = confirm_gpu_binding(binding, ctx.local_rank, allgather_text(node_comm, device_id), allow_sharing,
+                                ctx.host);
   device["ranks_on_device"] = binding.ranks_on_device;
   device["binding"] = std::string(to_string(binding.mode));
   // NVML numbers GPUs in PCI order and ignores CUDA_VISIBLE_DEVICES: match by bus id, not by index.

@@ -31,6 +31,7 @@ std::vector<std::string> gather_gpu_bus_ids(const run_context& ctx);
 // id, as allow_gpu_sharing permits) make ncclCommInitRank fail, so every point of the case is SKIPPED with
 // this reason instead. Pure: every rank reaches the same answer from the same gathered hosts and bus ids
 // (indexed by rank), so no rank skips while another enters NCCL. Empty bus ids (unknown) are not compared.
+// The bus id is NCCL's own test for a duplicate GPU, so MIG instances of one GPU count as one GPU here too.
 std::optional<std::string> nccl_shared_gpu_reason(const std::vector<std::string>& hosts,
                                                   const std::vector<std::string>& gpu_bus_ids);
 

@@ -283,6 +283,15 @@ TEST(confirm_gpu_binding, two_settings_naming_one_gpu_are_caught_by_bus_id) {
   EXPECT_EQ(confirm_gpu_binding(per_task, 1, bus_ids, true, "gpu-node7").ranks_on_device, 2);
 }
 
+TEST(confirm_gpu_binding, mig_instances_of_one_gpu_are_gpus_of_their_own) {
+  // srun --gpus-per-task=1 on MIG slices: one PCI bus id, a UUID each (the worker's id is "UUID at bus id").
+  const gpu_binding per_task = choose_gpu_on_node(1, {"MIG-1a2b", "MIG-3c4d"}, 1, false, "n");
+  EXPECT_EQ(
+      confirm_gpu_binding(per_task, 1, {"MIG-1a2b at 0000:19:00.0", "MIG-3c4d at 0000:19:00.0"}, false, "n")
+          .ranks_on_device,
+      1);
+}
+
 TEST(confirm_gpu_binding, shared_gpus_are_counted_by_bus_id_whatever_the_case_and_unknown_ids_are_skipped) {
   const gpu_binding shared = choose_gpu_on_node(0, visible_device_settings(3, std::nullopt), 2, true, "n");
   EXPECT_EQ(confirm_gpu_binding(shared, 0, {"0000:3B:00.0", "0000:5e:00.0", "0000:3b:00.0"}, true, "n")
