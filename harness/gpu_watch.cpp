@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "harness/device_binding.hpp"
+#include "harness/rank_gather.hpp"
 #include "kernels/cuda_backend.hpp"
 
 namespace exacheck {
@@ -53,15 +54,24 @@ bool same_pci_device(const std::string& a, const std::string& b) {
   return lower(a) == lower(b);
 }
 
-nlohmann::json bind_rank_to_gpu(const run_context& ctx, bool allow_sharing) {
+nlohmann::json bind_rank_to_gpu(const run_context& ctx, MPI_Comm node_comm, bool allow_sharing) {
   std::string why_not;
   const int visible = cuda::device_count(&why_not);
   if (visible == 0)
     throw std::runtime_error(fmt::format("no GPU for rank {} on {}: {}", ctx.rank, ctx.host, why_not));
-  const gpu_binding binding = choose_gpu(ctx.local_rank, ctx.local_ranks, visible, allow_sharing);
+  // Every local rank decides from every local rank's CUDA_VISIBLE_DEVICES, so all reach the same rule (a
+  // shared visible set, or Slurm's per-task binding) and fail together when it is neither.
+  gpu_binding binding = choose_gpu_on_node(ctx.local_rank, allgather_visible_device_settings(node_comm),
+                                           visible, allow_sharing, ctx.host);
   cuda::select_device(binding.device_index);
   nlohmann::json device = cuda::device_properties(binding.device_index);
+  // UUID and bus id: "0" and GPU 0's UUID are one GPU, two MIG instances of one GPU are two.
+  const std::string device_id =
+      fmt::format("{} at {}", device.value("uuid", "?"), device.value("pci_bus_id", "?"));
+  binding = confirm_gpu_binding(binding, ctx.local_rank, allgather_text(node_comm, device_id), allow_sharing,
+                                ctx.host);
   device["ranks_on_device"] = binding.ranks_on_device;
+  device["binding"] = std::string(to_string(binding.mode));
   // NVML numbers GPUs in PCI order and ignores CUDA_VISIBLE_DEVICES: match by bus id, not by index.
   std::string nvml_missing;
   if (auto nvml = nvml_session::open(&nvml_missing)) {

@@ -13,10 +13,12 @@
 
 namespace exacheck {
 
-// Picks this rank's GPU from its local rank (device_binding.hpp), makes it current, and describes it: the
-// CUDA runtime's view (name, UUID, PCI bus id, compute capability) plus NVML's serial number where NVML is
-// there. Throws with the reason when the node has too few GPUs.
-nlohmann::json bind_rank_to_gpu(const run_context& ctx, bool allow_sharing);
+// Picks this rank's GPU from its local rank and every local rank's CUDA_VISIBLE_DEVICES (choose_gpu_on_node,
+// confirmed by the bus ids the ranks got: confirm_gpu_binding), makes it current, and describes it: the CUDA
+// runtime's view (name, UUID, PCI bus id, compute capability), NVML's serial number where NVML is there,
+// ranks_on_device and binding ("shared_visible_set" or "per_task"). Collective over `node_comm` (the ranks
+// of this node). Throws with the reason when the node has too few GPUs or its ranks' GPU sets clash.
+nlohmann::json bind_rank_to_gpu(const run_context& ctx, MPI_Comm node_comm, bool allow_sharing);
 
 // Samples one GPU through NVML from construction until finish(): one sample before, one every `period_s`
 // during (at most `max_samples`), one after. Without NVML the telemetry says why it is unavailable.

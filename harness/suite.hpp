@@ -30,6 +30,7 @@ struct run_context {
   bool verify = true;               // check the answer (default on)
   unsigned long long seed = 12345;  // random inputs; rank-specific streams derive from seed and rank
   int threads = 1;                  // OpenMP threads this rank may use
+  std::string gpu_pci_bus_id;       // the GPU this rank was bound to (backend cuda; "" when unknown)
 };
 
 class suite {

@@ -96,11 +96,10 @@ int run_worker(const worker_options& options) {
   run_context ctx;
   MPI_Comm_rank(MPI_COMM_WORLD, &ctx.rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ctx.ranks);
-  MPI_Comm node_comm;
+  MPI_Comm node_comm;  // this node's ranks, kept until the case ends: they bind their GPUs together
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, ctx.rank, MPI_INFO_NULL, &node_comm);
   MPI_Comm_rank(node_comm, &ctx.local_rank);
   MPI_Comm_size(node_comm, &ctx.local_ranks);
-  MPI_Comm_free(&node_comm);
   ctx.host = host_name();
 
   nlohmann::json rank_record = {{"rank", ctx.rank}, {"host", ctx.host}, {"local_rank", ctx.local_rank}};
@@ -130,8 +129,9 @@ int run_worker(const worker_options& options) {
     } else {
       std::unique_ptr<gpu_telemetry> telemetry;
       if (ctx.backend == "cuda") {
-        rank_record["device"] = bind_rank_to_gpu(ctx, case_json.value("allow_gpu_sharing", false));
-        telemetry = std::make_unique<gpu_telemetry>(rank_record["device"].value("pci_bus_id", ""));
+        rank_record["device"] = bind_rank_to_gpu(ctx, node_comm, case_json.value("allow_gpu_sharing", false));
+        ctx.gpu_pci_bus_id = rank_record["device"].value("pci_bus_id", "");
+        telemetry = std::make_unique<gpu_telemetry>(ctx.gpu_pci_bus_id);
       } else {
         rank_record["device"] = cpu_device_description(read_cpu_info(), ctx.threads);
       }
@@ -149,6 +149,7 @@ int run_worker(const worker_options& options) {
     std::cerr.flush();
     if (ctx.ranks > 1) MPI_Abort(MPI_COMM_WORLD, 3);
   }
+  MPI_Comm_free(&node_comm);
   rank_record["timing"] = {{"benchmark_s", benchmark_s}};
 
   const auto gather_start = std::chrono::steady_clock::now();

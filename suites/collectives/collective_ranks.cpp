@@ -4,7 +4,11 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <cctype>
+#include <map>
+#include <utility>
 
+#include "harness/rank_gather.hpp"
 #include "harness/statistics.hpp"
 
 namespace exacheck::collectives {
@@ -66,6 +70,43 @@ std::vector<std::string> gather_hosts(const run_context& ctx) {
   std::vector<std::string> hosts;
   for (int r = 0; r < ctx.ranks; ++r) hosts.emplace_back(all.c_str() + static_cast<std::size_t>(r) * width);
   return hosts;
+}
+
+std::vector<std::string> gather_gpu_bus_ids(const run_context& ctx) {
+  return allgather_text(ctx.comm, ctx.gpu_pci_bus_id);
+}
+
+std::optional<std::string> nccl_shared_gpu_reason(const std::vector<std::string>& hosts,
+                                                  const std::vector<std::string>& gpu_bus_ids) {
+  std::map<std::pair<std::string, std::string>, std::vector<int>> ranks_by_gpu;  // (host, bus id) → ranks
+  for (std::size_t r = 0; r < gpu_bus_ids.size(); ++r) {
+    if (gpu_bus_ids[r].empty()) continue;
+    std::string bus_id = gpu_bus_ids[r];
+    std::transform(bus_id.begin(), bus_id.end(), bus_id.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    ranks_by_gpu[{r < hosts.size() ? hosts[r] : std::string(), bus_id}].push_back(static_cast<int>(r));
+  }
+  // The shared GPU with the lowest rank is named, so the reason reads the same on every rank.
+  const std::vector<int>* first = nullptr;
+  std::string first_host, first_bus_id;
+  std::size_t sharing_ranks = 0, shared_gpus = 0;
+  for (const auto& [gpu, ranks] : ranks_by_gpu) {
+    if (ranks.size() < 2) continue;
+    sharing_ranks += ranks.size();
+    ++shared_gpus;
+    if (!first || ranks.front() < first->front()) {
+      first = &ranks;
+      first_host = gpu.first;
+      first_bus_id = gpu_bus_ids[static_cast<std::size_t>(ranks.front())];
+    }
+  }
+  if (!first) return std::nullopt;
+  return fmt::format(
+      "NCCL cannot run two ranks on one GPU: ranks {} and {} share GPU {} on {} ({} of {} ranks on {} shared "
+      "{}, as allow_gpu_sharing allows); run one rank per GPU for NCCL collectives, or use backend: cpu for "
+      "MPI collectives",
+      (*first)[0], (*first)[1], first_bus_id, first_host, sharing_ranks, gpu_bus_ids.size(), shared_gpus,
+      shared_gpus == 1 ? "GPU" : "GPUs");
 }
 
 slowest_rank_record find_slowest_rank(const std::vector<double>& rank_medians_s,

@@ -91,9 +91,20 @@ class collectives_suite final : public suite {
     options.cuda_graph = params.value("cuda_graph", false);
     const nlohmann::json sizes = params.contains("bytes") ? params.at("bytes") : default_sizes();
 
-    std::unique_ptr<collective_backend> backend = m_factory(ctx);
     const std::vector<std::string> hosts = gather_hosts(ctx);
     std::vector<point_result> points;
+    // Decided before the backend exists: NCCL's communicator setup is what fails when ranks share a GPU, and
+    // every rank decides alike from the gathered bus ids (none enters ncclCommInitRank while others skip).
+    if (ctx.backend == "cuda") {
+      if (const auto shared = nccl_shared_gpu_reason(hosts, gather_gpu_bus_ids(ctx))) {
+        for (const auto& size : sizes.is_array() ? sizes : nlohmann::json::array({sizes})) {
+          points.push_back(make_point(op, *dtype, size.get<std::size_t>(), options));
+          points.back().skipped_reason = *shared;
+        }
+        return points;
+      }
+    }
+    std::unique_ptr<collective_backend> backend = m_factory(ctx);
     for (const auto& size : sizes.is_array() ? sizes : nlohmann::json::array({sizes}))
       points.push_back(run_point(ctx, *backend, op, *dtype, size.get<std::size_t>(), options, hosts));
     return points;
@@ -112,17 +123,24 @@ class collectives_suite final : public suite {
     return *op;
   }
 
-  point_result run_point(const run_context& ctx, collective_backend& backend, collective op,
-                         element_type dtype, std::size_t requested_bytes, const point_options& options,
-                         const std::vector<std::string>& hosts) const {
-    const int root = options.root;
+  // A point of `requested_bytes` with its identity (params) and nothing measured yet.
+  static point_result make_point(collective op, element_type dtype, std::size_t requested_bytes,
+                                 const point_options& options) {
     point_result point;
     point.scope = metric_scope::global;
     point.params = {{"bytes", requested_bytes},
                     {"dtype", to_string(dtype)},
                     {"in_place", options.in_place},
                     {"cuda_graph", options.cuda_graph}};
-    if (has_root(op)) point.params["root"] = root;
+    if (has_root(op)) point.params["root"] = options.root;
+    return point;
+  }
+
+  point_result run_point(const run_context& ctx, collective_backend& backend, collective op,
+                         element_type dtype, std::size_t requested_bytes, const point_options& options,
+                         const std::vector<std::string>& hosts) const {
+    const int root = options.root;
+    point_result point = make_point(op, dtype, requested_bytes, options);
 
     // Every rank reaches the same decisions below from the same inputs, so skipped points need no messages
     // (the backend's own refusal is made global by agree_on_skip).

@@ -56,3 +56,41 @@ TEST(gpu_cli, auto_backend_picks_cuda_on_a_gpu_node) {
   const auto run = read_json(dir / "run" / "run.json");
   EXPECT_EQ(run["cases"][0]["results"][0]["ranks"][0]["backend"], "cuda");
 }
+
+TEST(gpu_cli, ranks_sharing_a_gpu_skip_nccl_collectives_and_record_how_they_were_bound) {
+  SKIP_WITHOUT_GPU();
+  // One rank more than there are GPUs, sharing allowed: ranks 0 and <GPUs> share GPU 0. NCCL refuses two
+  // ranks on one GPU, so every collective point is SKIPPED with that reason, never ERROR; the case completes.
+  const int ranks = exacheck::cuda::device_count() + 1;
+  const auto dir = fresh_temp_dir("gpu-sharing");
+  write_text(
+      dir / "plan.yaml",
+      "schema: exacheck/plan/v1\nname: gpu-sharing\ndefaults: {backend: cuda, launcher: mpirun, timeout: 2m, "
+      "ranks: " +
+          std::to_string(ranks) +
+          ", allow_gpu_sharing: true}\ncases:\n"
+          "  - {name: allreduce, benchmark: allreduce, params: {bytes: [8, 1MiB], dtype: fp32}}\n");
+  const auto result =
+      run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()}, dir / "out.txt");
+  EXPECT_NE(result.exit_code, 2) << result.output;
+  EXPECT_NE(result.exit_code, 3) << result.output;
+  const auto run = read_json(dir / "run" / "run.json");
+  ASSERT_EQ(run["cases"].size(), 1u);
+  const auto& c = run["cases"][0];
+  EXPECT_EQ(c["status"], "completed") << c["message"] << "\n" << c["log_tail"];
+  ASSERT_EQ(c["results"].size(), 2u) << c.dump();
+  for (const auto& point : c["results"]) {
+    const std::string skipped = point.value("skipped", "");
+    EXPECT_EQ(skipped.rfind("NCCL cannot run two ranks on one GPU: ranks 0 and " + std::to_string(ranks - 1) +
+                                " share GPU ",
+                            0),
+              0u)
+        << point.dump();
+  }
+  // Every rank's device record says how it was bound and how many ranks share its GPU.
+  for (const auto& device : run["devices"]) {
+    if (device.value("kind", "") != "gpu") continue;
+    EXPECT_EQ(device.value("binding", ""), "shared_visible_set") << device.dump();
+    EXPECT_GE(device.value("ranks_on_device", 0), 1) << device.dump();
+  }
+}

@@ -4,7 +4,8 @@
 // and are reused); CUDA-graph timing is exact too; the backend round-trips its buffers directly, misuse is a
 // clear error, and a planted wrong element is reported INCORRECT, in place or not. One process is one NCCL
 // rank: NCCL with one rank is a supported configuration (single-GPU nodes). Run under `mpirun -np N`, the
-// same tests run across N ranks.
+// same tests run across N ranks; with N above the GPU count (ranks share GPUs, which NCCL refuses) only
+// ranks_sharing_a_gpu_skip_every_collective_instead_of_failing_in_nccl applies.
 //
 // MPI is initialised by a global test environment registered from a static initialiser, which works with
 // gtest_main's main(); it initialises MPI only where a GPU is visible (and never for --gtest_list_tests,
@@ -72,6 +73,7 @@ run_context cuda_context() {
   ctx.measurement.min_time_s = 0;
   ctx.measurement.max_time_s = 0.2;
   cuda::select_device(ctx.rank % cuda::device_count());
+  ctx.gpu_pci_bus_id = cuda::device_properties(ctx.rank % cuda::device_count()).value("pci_bus_id", "");
   return ctx;
 }
 
@@ -302,4 +304,25 @@ TEST(nccl_collectives, planted_wrong_element_is_reported_incorrect_in_place_or_n
           0u)
           << points[0].check.detail;
     }
+}
+
+TEST(nccl_collectives, ranks_sharing_a_gpu_skip_every_collective_instead_of_failing_in_nccl) {
+  SKIP_WITHOUT_GPU();
+  const run_context ctx = cuda_context();
+  if (ctx.ranks <= cuda::device_count())
+    GTEST_SKIP() << "every rank has a GPU of its own; run under mpirun -np N with N above the "
+                 << cuda::device_count() << " GPU(s) here to see ranks share one";
+  // Ranks r and r + GPUs share a GPU (cuda_context binds round robin): every point SKIPPED, on every rank,
+  // where ncclCommInitRank would fail.
+  const std::vector<std::size_t> sizes = {8, 1 << 20};
+  const auto points = make_collectives_suite()->run(ctx, "allreduce", {{"bytes", sizes}, {"dtype", "fp32"}});
+  ASSERT_EQ(points.size(), sizes.size());
+  for (const point_result& point : points) {
+    ASSERT_TRUE(point.skipped_reason) << point.params.dump();
+    EXPECT_EQ(point.skipped_reason->rfind("NCCL cannot run two ranks on one GPU: ranks 0 and " +
+                                              std::to_string(cuda::device_count()) + " share GPU ",
+                                          0),
+              0u)
+        << *point.skipped_reason;
+  }
 }

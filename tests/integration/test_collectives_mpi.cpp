@@ -6,7 +6,9 @@
 // every rank; the narrow dtypes SKIPPED with the reason; cuda_graph ignored with a warning — and exits 0 only
 // when everything holds. With EXACHECK_PLANT_FAULT=1 the driver wraps the backend so one rank's output is
 // wrong, and succeeds only when every point, in place or not, reports INCORRECT naming that rank and element.
-// The driver also runs the flops suite across the ranks, whose calibration and stop decision are collective.
+// Ranks that share a GPU on the cuda backend get every collective SKIPPED (an MPI backend stands in for
+// NCCL). The driver also runs the flops suite across the ranks, whose calibration and stop decision are
+// collective.
 #include <gtest/gtest.h>
 #include <mpi.h>
 #include <unistd.h>
@@ -156,6 +158,44 @@ void check_cpu_limits(driver_state& s, suite& collectives) {
     s.fail("cuda_graph on the cpu backend: expected an exact point with the 'ignored' warning");
 }
 
+// Ranks that share a GPU on the cuda backend (allow_gpu_sharing): NCCL refuses them in ncclCommInitRank, so
+// every point is SKIPPED with the reason on every rank and no backend is built; ranks with a GPU each run. An
+// MPI backend stands in for NCCL, ctx.gpu_pci_bus_id for the bound GPU (every rank here is on one host).
+void check_gpu_sharing(driver_state& s) {
+  int backends_built = 0;
+  const auto suite =
+      make_collectives_suite([&](const run_context& ctx) -> std::unique_ptr<collective_backend> {
+        ++backends_built;
+        return std::make_unique<mpi_collective_backend>(ctx.comm);
+      });
+  const std::vector<std::size_t> sizes = {8, 4096};
+  run_context cuda = s.ctx;
+  cuda.backend = "cuda";
+  cuda.gpu_pci_bus_id = "0000:19:00.0";  // every rank on one GPU
+  const auto shared = suite->run(cuda, "allreduce", {{"bytes", sizes}, {"dtype", "fp32"}});
+  if (shared.size() != sizes.size()) return s.fail("gpu sharing: wrong number of points");
+  const std::string expected =
+      "NCCL cannot run two ranks on one GPU: ranks 0 and 1 share GPU 0000:19:00.0 on " + s.hosts[0];
+  for (const auto& point : shared) {
+    const std::string where = "gpu sharing, " + point.params.dump();
+    if (s.ctx.ranks == 1 && (point.skipped_reason || !point.check.passed))
+      s.fail(where + ": one rank on its GPU did not run exactly");
+    if (s.ctx.ranks > 1 && (!point.skipped_reason || point.skipped_reason->rfind(expected, 0) != 0))
+      s.fail(where + ": not SKIPPED with '" + expected + "…' but '" + point.skipped_reason.value_or("ran") +
+             "'");
+    if (point.params.value("bytes", 0) == 0 || point.params.value("dtype", "") != "fp32")
+      s.fail(where + ": a skipped point lost its identity");
+  }
+  if (backends_built != (s.ctx.ranks == 1 ? 1 : 0))
+    s.fail("gpu sharing: " + std::to_string(backends_built) + " backends built (NCCL would have failed)");
+
+  cuda.gpu_pci_bus_id = "0000:" + std::to_string(10 + s.ctx.rank) + ":00.0";  // a GPU each
+  for (const auto& point : suite->run(cuda, "allreduce", {{"bytes", sizes}, {"dtype", "fp32"}}))
+    if (point.skipped_reason || !point.check.passed)
+      s.fail("a GPU per rank: " + point.params.dump() +
+             " did not run exactly: " + point.skipped_reason.value_or(point.check.detail));
+}
+
 // The flops suite across ranks too: its calibration (max over ranks) and stop agreement (all ranks done) are
 // collective, so every rank must finish with the same parameters and a correct answer.
 void check_flops(driver_state& s) {
@@ -218,6 +258,7 @@ int run_driver() {
         }
     if (!plant_fault) {
       check_cpu_limits(s, *suite);
+      check_gpu_sharing(s);
       check_flops(s);
     }
     // Another backend must be a clear error, not a crash.

@@ -41,3 +41,38 @@ TEST(collective_ranks, slowest_rank_round_trips_through_json_and_is_absent_when_
   EXPECT_EQ(back.slowest_rank->rank, 1);
   EXPECT_DOUBLE_EQ(back.slowest_rank->ratio, 2.0);
 }
+
+TEST(nccl_shared_gpu_reason, two_ranks_on_one_gpu_are_named_with_the_gpu_and_host) {
+  // allow_gpu_sharing: two ranks of node01 on its one GPU; NCCL refuses them in ncclCommInitRank.
+  const auto reason = nccl_shared_gpu_reason({"node01", "node01"}, {"0000:19:00.0", "0000:19:00.0"});
+  ASSERT_TRUE(reason);
+  EXPECT_EQ(
+      *reason,
+      "NCCL cannot run two ranks on one GPU: ranks 0 and 1 share GPU 0000:19:00.0 on node01 (2 of 2 ranks "
+      "on 1 shared GPU, as allow_gpu_sharing allows); run one rank per GPU for NCCL collectives, or use "
+      "backend: cpu for MPI collectives");
+}
+
+TEST(nccl_shared_gpu_reason, one_gpu_per_rank_runs_even_where_bus_ids_repeat_across_hosts) {
+  // Every node numbers its GPUs alike: the same bus id on two hosts is two GPUs.
+  EXPECT_FALSE(nccl_shared_gpu_reason({"n1", "n1", "n2", "n2"},
+                                      {"0000:19:00.0", "0000:3b:00.0", "0000:19:00.0", "0000:3b:00.0"}));
+  EXPECT_FALSE(nccl_shared_gpu_reason({"solo"}, {"0000:19:00.0"}));
+}
+
+TEST(nccl_shared_gpu_reason, the_lowest_sharing_rank_is_named_and_every_shared_gpu_counted) {
+  // 5 ranks on node n2's 2 GPUs (round robin), 1 rank alone on n1; bus ids in either case.
+  const std::vector<std::string> hosts = {"n1", "n2", "n2", "n2", "n2", "n2"};
+  const std::vector<std::string> bus_ids = {"0000:19:00.0", "0000:3B:00.0", "0000:5e:00.0",
+                                            "0000:3b:00.0", "0000:5e:00.0", "0000:3b:00.0"};
+  const auto reason = nccl_shared_gpu_reason(hosts, bus_ids);
+  ASSERT_TRUE(reason);
+  EXPECT_NE(reason->find("ranks 1 and 3 share GPU 0000:3B:00.0 on n2 (5 of 6 ranks on 2 shared GPUs"),
+            std::string::npos)
+      << *reason;
+}
+
+TEST(nccl_shared_gpu_reason, unknown_bus_ids_are_not_taken_for_a_shared_gpu) {
+  EXPECT_FALSE(nccl_shared_gpu_reason({"n1", "n1"}, {"", ""}));
+  EXPECT_FALSE(nccl_shared_gpu_reason({"n1", "n1", "n1"}, {"", "0000:19:00.0", ""}));
+}
