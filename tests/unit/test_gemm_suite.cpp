@@ -78,7 +78,7 @@ TEST(gemm_suite, declares_its_parameters_with_units_defaults_and_allowed_values)
       exacheck::cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
   EXPECT_EQ(s->backends(), expected_backends);
   const auto specs = s->parameters("gemm");
-  ASSERT_EQ(specs.size(), 9u);
+  ASSERT_EQ(specs.size(), 10u);  // fast_accum: tests/unit/test_gemm_fast_accum.cpp
   const auto* dtype = find_param(specs, "dtype");
   ASSERT_NE(dtype, nullptr);
   EXPECT_EQ(dtype->default_value, "fp64");
