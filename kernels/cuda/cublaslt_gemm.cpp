@@ -221,6 +221,11 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
         p.algorithm.description, k_workspace_bytes >> 20, m_device_name);
   }
 
+  std::optional<std::string> algorithm() const override {
+    if (!m_plan) return std::nullopt;
+    return describe_algorithm(m_plan->algorithm.algo);
+  }
+
   std::vector<std::string> warnings() const override {
     if (!m_plan) return {};
     const prepared_gemm& p = *m_plan;

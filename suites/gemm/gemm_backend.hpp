@@ -71,6 +71,10 @@ class gemm_backend {
   virtual std::optional<std::string> fast_accum_unsupported_reason(std::string_view dtype) const;
   // What runs, e.g. "OpenBLAS 0.3.21 cblas_dgemm, 2 threads" (recorded in the metric's description).
   virtual std::string implementation() const = 0;
+  // The library's kernel choice for the last prepare() in the library's own terms, e.g. cuBLASLt's "id 66,
+  // tile 21, stages 35, split-K 1, cluster 2" (the point's derived `algorithm`); nullopt where there is no
+  // choice.
+  virtual std::optional<std::string> algorithm() const { return std::nullopt; }
   // What a reader of the result must know about how the last prepare() is run where it differs from the
   // request (a layout the library forces, an option with no effect); the suite adds them to the point's
   // warnings.

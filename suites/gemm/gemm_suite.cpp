@@ -222,6 +222,8 @@ class gemm_suite final : public suite {
     }
     const std::uint64_t seed = ctx.seed ^ static_cast<std::uint64_t>(ctx.rank);
     backend->prepare(shape, dtype, seed, options);
+    // Which kernel the library picked: found on this node, so derived, never the point's identity.
+    if (const auto algorithm = backend->algorithm()) point.derived["algorithm"] = *algorithm;
 
     // Ranks of a node share cores, memory bandwidth and power: start together and keep every rank loaded
     // until all are done, so no rank measures an idle node.

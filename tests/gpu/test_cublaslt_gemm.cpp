@@ -200,6 +200,10 @@ TEST(cublaslt_gemm, gemm_suite_runs_verified_on_the_cuda_backend) {
   EXPECT_NE(point.metrics[1].description.find("device events around"), std::string::npos)
       << point.metrics[1].description;
   EXPECT_TRUE(point.warnings.empty());
+  // The algorithm cuBLASLt ran, in its own terms, derived beside the point (never its identity).
+  ASSERT_TRUE(point.derived.contains("algorithm"));
+  EXPECT_EQ(point.derived.at("algorithm").get<std::string>().rfind("id ", 0), 0u) << point.derived;
+  EXPECT_FALSE(point.params.contains("algorithm"));
 }
 
 TEST(cublaslt_gemm, implementation_names_library_dtype_compute_type_and_algorithm) {
