@@ -28,6 +28,11 @@ struct param_spec {
   std::optional<double> min, max;    // inclusive bounds for numeric types
   bool swept_inside_worker = false;  // a list of values runs in one worker launch (e.g. message sizes)
   std::string doc;
+  // Left out of a point's identity (its params, the case id) when it has its default value, given or not: a
+  // parameter added after runs were recorded (gemm's fast_accum) leaves every earlier point the same point,
+  // so compare, references and case ids still match them. A reference naming it at its default is refused
+  // (such points do not carry it).
+  bool omitted_at_default = false;
 };
 
 // Bounds the suites' size parameters share (docs/plan-schema.md, "Limits"). Memory: no node holds 64 TiB,

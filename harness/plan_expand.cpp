@@ -71,6 +71,16 @@ nlohmann::json complete_params(const case_spec& c, const std::vector<param_spec>
   return params;
 }
 
+// A point without the parameters that are left out of the identity at their default (param_spec::
+// omitted_at_default), whether the plan gave the default or left it to the suite.
+nlohmann::json without_omitted_defaults(nlohmann::json point, const std::vector<param_spec>& specs) {
+  for (const auto& spec : specs)
+    if (spec.omitted_at_default && point.contains(spec.name) &&
+        same_param_value(point[spec.name], spec.default_value))
+      point.erase(spec.name);
+  return point;
+}
+
 // Cartesian product over the listed parameters in declaration order: the first declared parameter varies
 // slowest, so launches come out grouped the way a reader scans a table.
 std::vector<nlohmann::json> outer_points(const nlohmann::json& params, const std::vector<param_spec>& specs) {
@@ -125,13 +135,14 @@ std::vector<expanded_case> expand(const plan& p, const registry& suites, const c
     base.measurement = p.defaults.measurement;
     apply_measure_overrides(c.measure, base.measurement);
     bool unrunnable_reported = false;  // one issue per case, not one per point of its sweep
-    for (const auto& point : outer_points(params, specs)) {
+    for (const auto& swept : outer_points(params, specs)) {
+      const nlohmann::json point = without_omitted_defaults(swept, specs);
       if (const auto why = s->why_unrunnable(c.benchmark, point); why && !unrunnable_reported) {
         issues.push_back(
             {c.where, fmt::format("case '{}': {}", c.name, *why),
-             fmt::format("sizes within what a node holds ({:.0f} TiB per rank) and counts within "
-                         "64 bits (docs/plan-schema.md, Limits)",
-                         max_bytes_per_rank / 1099511627776.0),
+             fmt::format("sizes within what a node holds ({:.0f} TiB per rank), counts within 64 bits, and "
+                         "parameters where they apply (docs/plan-schema.md, Limits; exacheck list {})",
+                         max_bytes_per_rank / 1099511627776.0, c.benchmark),
              ""});
         unrunnable_reported = true;
       }

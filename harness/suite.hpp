@@ -44,19 +44,20 @@ class suite {
   virtual std::vector<metric_spec> metrics(std::string_view benchmark) const = 0;
   // Why a point cannot run, beyond each parameter's own bounds: sizes whose bytes or operations together
   // overflow 64 bits or exceed max_bytes_per_rank ("matrices A, B and C of fp64 at m=n=k=2097152 are 96 TiB,
-  // above the 64 TiB per rank any node holds"). nullopt when it can. Plan validation asks it for every launch
-  // (exit 2, nothing run) and run() again before allocating, so that a worker never trusts its case file.
-  // `point` as run() gets it.
+  // above the 64 TiB per rank any node holds"), or parameters that mean nothing together (gemm's fast_accum
+  // with a dtype that is not fp8). nullopt when it can. Plan validation asks it for every launch (exit 2,
+  // nothing run) and run() again before allocating, so that a worker never trusts its case file. `point` as
+  // run() gets it.
   virtual std::optional<std::string> why_unrunnable(std::string_view /*benchmark*/,
                                                     const param_values& /*point*/) const {
     return std::nullopt;
   }
   // Backends this build can run the benchmark on ("cpu", "cuda").
   virtual std::vector<std::string> backends() const = 0;
-  // Runs one case on this rank. `params` holds every declared parameter (defaults filled in); parameters
-  // declared swept_inside_worker hold a list. Called on every rank of ctx.comm collectively. Returns one
-  // entry per point. Throws on an unrecoverable error (the worker records ERROR); a wrong answer is a result,
-  // not an exception.
+  // Runs one case on this rank. `params` holds every declared parameter (defaults filled in), but those
+  // omitted_at_default at their default, which are absent; parameters declared swept_inside_worker hold a
+  // list. Called on every rank of ctx.comm collectively. Returns one entry per point. Throws on an
+  // unrecoverable error (the worker records ERROR); a wrong answer is a result, not an exception.
   virtual std::vector<point_result> run(const run_context& ctx, std::string_view benchmark,
                                         const param_values& params) = 0;
 };

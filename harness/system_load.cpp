@@ -227,10 +227,25 @@ class system_loader {
       }
       auto value = read_param_scalar(m_reader, it->second, m_reader.location_of(item), *spec,
                                      fmt::format("{} where {}", what, key));
-      if (value)
-        ref.where[key] = std::move(*value);  // normalised as in plans, so that it matches the points
-      else
+      if (value && spec->omitted_at_default && same_param_value(*value, spec->default_value)) {
+        // Points at the default do not carry the key (param_spec::omitted_at_default): naming it could never
+        // match, and dropping it silently would widen the reference to the other values too.
+        m_reader.report(
+            m_reader.location_of(it->first),
+            fmt::format("{} where: '{}' at its default ({}) names no point: points at the default "
+                        "leave {} out of their parameters",
+                        what, key, value->dump(), key),
+            fmt::format("leave '{}' out of where: (the reference then also applies where {} has "
+                        "another value, unless a reference naming that value is there: the most "
+                        "specific one wins)",
+                        key, key),
+            "");
         ok = false;
+      } else if (value) {
+        ref.where[key] = std::move(*value);  // normalised as in plans, so that it matches the points
+      } else {
+        ok = false;
+      }
     }
     return ok;
   }

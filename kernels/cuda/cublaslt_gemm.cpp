@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -56,6 +57,7 @@ constexpr std::int32_t k_one_i32 = 1, k_zero_i32 = 0;
 // Everything prepare() builds for one problem; the next prepare() replaces it whole.
 struct prepared_gemm {
   gemm::gemm_shape shape;
+  gemm::gemm_options options;  // fast_accum: the accumulation the oracle's bound must assume (verify())
   const gt::dtype_info* info = nullptr;
   gt::executed_layout layout;
   input_format format_a{}, format_b{};
@@ -100,9 +102,18 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
     return gt::unsupported_reason(dtype, m_major, m_minor, m_device_name);
   }
 
+  std::optional<std::string> fast_accum_unsupported_reason(std::string_view dtype) const override {
+    const gt::dtype_info* info = gt::find_dtype(dtype);
+    if (info && is_fp8(info->a)) return std::nullopt;
+    return fmt::format("fast_accum: cuBLASLt's fast accumulation is for fp8 inputs; dtype {} has none",
+                       dtype);
+  }
+
   void prepare(const gemm::gemm_shape& shape, std::string_view dtype, std::uint64_t seed,
                const gemm::gemm_options& options) override {
     if (const auto reason = unsupported_reason(dtype)) throw std::invalid_argument(*reason);
+    if (const auto reason = options.fast_accum ? fast_accum_unsupported_reason(dtype) : std::nullopt)
+      throw std::invalid_argument(*reason);
     if (shape.m < 1 || shape.n < 1 || shape.k < 1 || shape.batch < 1)
       throw std::invalid_argument(fmt::format("gemm: m, n, k and batch must be ≥ 1 (got {}, {}, {}, {})",
                                               shape.m, shape.n, shape.k, shape.batch));
@@ -118,6 +129,7 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
 
     auto plan = std::make_unique<prepared_gemm>();
     plan->shape = shape;
+    plan->options = options;
     plan->info = &info;
     plan->layout = gt::executed_layout_for(info, shape.transa, shape.transb);
     const auto& s = shape;
@@ -164,6 +176,10 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
           cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &scale, sizeof scale));
       EXACHECK_CUBLAS(
           cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &scale, sizeof scale));
+      // Set either way, so the descriptor says what the point asked for rather than leaning on a default.
+      const std::int8_t fast_accum = options.fast_accum ? 1 : 0;
+      EXACHECK_CUBLAS(cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_FAST_ACCUM, &fast_accum,
+                                                     sizeof fast_accum));
     }
     switch (info.scale) {
       case gt::element_format::fp64:
@@ -192,13 +208,22 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
     if (!m_plan) return fmt::format("{} on {}", library, m_device_name);
     const prepared_gemm& p = *m_plan;
     const gt::dtype_info& info = *p.info;
+    const char* accumulation = !is_fp8(info.a) ? ""
+                               : p.options.fast_accum
+                                   ? ", fast accumulation (CUBLASLT_MATMUL_DESC_FAST_ACCUM 1)"
+                                   : ", default accumulation (FAST_ACCUM 0)";
     return fmt::format(
-        "{} {}: A {}, B {}, C {}, {}{}, op(A)={} op(B)={}{}, {} (workspace {} MiB), {}", library, info.dtype,
-        gt::format_name(info.a), gt::format_name(info.b), gt::format_name(info.c),
-        gt::compute_name(info.compute), p.scale_one ? ", A and B scale 1" : "", p.layout.transa ? 't' : 'n',
-        p.layout.transb ? 't' : 'n',
+        "{} {}: A {}, B {}, C {}, {}{}{}, op(A)={} op(B)={}{}, {} (workspace {} MiB), {}", library,
+        info.dtype, gt::format_name(info.a), gt::format_name(info.b), gt::format_name(info.c),
+        gt::compute_name(info.compute), p.scale_one ? ", A and B scale 1" : "", accumulation,
+        p.layout.transa ? 't' : 'n', p.layout.transb ? 't' : 'n',
         p.shape.batch > 1 ? fmt::format(", strided batch of {}", p.shape.batch) : std::string(),
         p.algorithm.description, k_workspace_bytes >> 20, m_device_name);
+  }
+
+  std::optional<std::string> algorithm() const override {
+    if (!m_plan) return std::nullopt;
+    return describe_algorithm(m_plan->algorithm.algo);
   }
 
   std::vector<std::string> warnings() const override {
@@ -264,6 +289,7 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
       copy_to_host(value, static_cast<const std::byte*>(p.c.get()) + at, c_element);
       return decode_output(p.info->c, value);
     };
+    // p.options.fast_accum says which accumulation ran (fp8), for a bound that depends on it.
     return gemm::check_sampled_entries(s, p.info->dtype, samples, seed, op_a, op_b, out_c);
   }
 

@@ -220,6 +220,12 @@ class cuda_flops_backend final : public flops::flops_backend {
       values.column_values[i] = flops::mma_column_values[static_cast<std::size_t>(i)];
     }
     auto* clocks = static_cast<fk::block_clock*>(m_clocks.get());
+    // Cleared before each launch (outside the timed region): a block that did not write its slot, or a
+    // kernel that did not run, reads as no instruction instead of the previous run's.
+    EXACHECK_CUDA(cudaMemsetAsync(clocks, 0, m_clock_bytes, m_stream.get()));
+    m_last_device_s.reset();
+    m_last_clock.reset();
+    m_last_instruction.reset();
     EXACHECK_CUDA(cudaEventRecord(m_start.get(), m_stream.get()));
     EXACHECK_CUDA(fk::launch(m_id, m_path, m_starts.get(), m_finals.get(), m_steps, values, clocks,
                              {m_blocks, m_stream.get()}));
@@ -229,12 +235,14 @@ class cuda_flops_backend final : public flops::flops_backend {
     EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
     float elapsed_ms = 0;
     EXACHECK_CUDA(cudaEventElapsedTime(&elapsed_ms, m_start.get(), m_stop.get()));
+    m_last_instruction = std::string(ft::family_name(reported_instruction()));
     m_last_device_s = static_cast<double>(elapsed_ms) / 1e3;
     m_last_clock = measured_clock();
   }
 
   std::optional<double> last_run_device_s() const override { return m_last_device_s; }
   std::optional<flops::run_clock> last_run_clock() const override { return m_last_clock; }
+  std::optional<std::string> last_run_instruction() const override { return m_last_instruction; }
 
   flops::chain_results results() const override {
     flops::chain_results results;
@@ -278,6 +286,24 @@ class cuda_flops_backend final : public flops::flops_backend {
            static_cast<std::size_t>(m_shape.lanes);
   }
 
+  // The instruction family every block of the last run reported; the kernel launched must be the one the
+  // host chose (family_of its path), or the run is an error, never a figure under another name.
+  ft::instruction_family reported_instruction() const {
+    const auto* clocks = static_cast<const fk::block_clock*>(m_clocks_host.get());
+    std::vector<unsigned> codes(static_cast<std::size_t>(m_blocks));
+    for (int b = 0; b < m_blocks; ++b) codes[static_cast<std::size_t>(b)] = clocks[b].instruction;
+    const std::optional<ft::instruction_family> reported = ft::reported_family(codes.data(), codes.size());
+    const ft::instruction_family launched = ft::family_of(m_id, m_path);
+    if (!reported || *reported != launched)
+      throw device_error(fmt::format(
+          "cuda_flops: launched the {} kernel ({}) on {}, but its {} blocks report {}",
+          ft::family_name(launched), ft::instruction_name(m_id, m_path, m_features.dmma_k), device_text(),
+          m_blocks,
+          reported ? std::string(ft::family_name(*reported))
+                   : std::string("no single instruction family (a block wrote none, or they differ)")));
+    return *reported;
+  }
+
   // Median over blocks of cycles / ns of each block's timed loop; nullopt when no block saw time pass.
   std::optional<flops::run_clock> measured_clock() const {
     const auto* clocks = static_cast<const fk::block_clock*>(m_clocks_host.get());
@@ -313,6 +339,7 @@ class cuda_flops_backend final : public flops::flops_backend {
   std::size_t m_clock_bytes = 0;
   std::optional<double> m_last_device_s;
   std::optional<flops::run_clock> m_last_clock;
+  std::optional<std::string> m_last_instruction;  // ft::family_name of what the blocks reported
 };
 
 std::unique_ptr<flops::flops_backend> make_backend(bool allow_wgmma) {

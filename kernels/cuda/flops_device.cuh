@@ -23,11 +23,13 @@ __device__ __forceinline__ clock_mark mark_clock() {
   return mark;
 }
 
-// Thread 0 of the block records its interval since `start`.
-__device__ __forceinline__ void record_clock(block_clock* clocks, const clock_mark& start) {
+// Thread 0 of the block records its interval since `start` and the instruction family of the calling kernel
+// (each kernel names its own: the host learns what ran, not what it meant to launch).
+__device__ __forceinline__ void record_clock(block_clock* clocks, const clock_mark& start,
+                                             flops_types::instruction_family family) {
   if (threadIdx.x != 0) return;
   const clock_mark end = mark_clock();
-  clocks[blockIdx.x] = {end.cycles - start.cycles, end.ns - start.ns};
+  clocks[blockIdx.x] = {end.cycles - start.cycles, end.ns - start.ns, static_cast<unsigned>(family)};
 }
 
 __device__ __forceinline__ std::size_t global_thread() {

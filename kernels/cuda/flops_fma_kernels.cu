@@ -85,7 +85,7 @@ __global__ void __launch_bounds__(fma_block_threads)
     for (int j = 0; j < fma_accumulators; ++j) x[j] = Chain::fma(x[j], a, b);
 #pragma unroll
   for (int j = 0; j < fma_accumulators; ++j) Chain::store(finals + base + j * lanes, x[j]);
-  record_clock(clocks, start);
+  record_clock(clocks, start, flops_types::instruction_family::fma);
 }
 
 template <class Chain>

@@ -5,7 +5,8 @@
 // Every kernel reads its chains' start values from `starts` before its timed loop, runs `steps` dependent
 // steps on every chain with nothing but registers (and, for wgmma, operand tiles in shared memory filled
 // before the loop), writes the final values to `finals` once, and thread 0 of each block writes the SM cycles
-// (clock64) and nanoseconds (%globaltimer) its loop took to clocks[block]. Values are laid out thread-major
+// (clock64) and nanoseconds (%globaltimer) its loop took, and the instruction family its loop ran, to
+// clocks[block]. Values are laid out thread-major
 // (global thread index), then accumulator, then lane, as flops::chain_results. Launchers enqueue on `stream`,
 // return the launch's error (cudaGetLastError) and never synchronise.
 #include <cuda_runtime.h>
@@ -19,6 +20,7 @@ namespace exacheck::cuda::flops_kernels {
 struct block_clock {
   unsigned long long cycles;
   unsigned long long ns;
+  unsigned instruction;  // flops_types::instruction_family, from the kernel that ran (0: none wrote it)
 };
 
 // Operands of the chains: the fma constants (a = −1, b = 1, fma_chain.hpp) and the mma tiles' row and column

@@ -191,7 +191,7 @@ __device__ __forceinline__ void run_mma_chains(const typename Mma::accumulator* 
   for (int t = 0; t < mma_tiles; ++t)
 #pragma unroll
     for (int r = 0; r < registers; ++r) finals[base + t * registers + r] = d[t][r];
-  record_clock(clocks, start);
+  record_clock(clocks, start, flops_types::instruction_family::mma_sync);
 }
 
 template <class Mma>

@@ -33,6 +33,25 @@ enum class kernel_id {
 // (sm_90a).
 enum class tensor_path { none, mma_sync, wgmma };
 
+// The instruction family a kernel's blocks ran, written by each block beside its clock (flops_kernels::
+// block_clock) from code that exists only in the kernel of that family: what executed, not what the host
+// meant to launch. 0 is what the host clears the slots to, so a block that wrote nothing reads as none.
+enum class instruction_family : unsigned { none = 0, fma = 1, mma_sync = 2, wgmma = 3 };
+
+// The name results record ("instruction" in a flops point's derived values).
+inline std::string_view family_name(instruction_family family) {
+  switch (family) {
+    case instruction_family::fma:
+      return "fma";
+    case instruction_family::mma_sync:
+      return "mma.sync";
+    case instruction_family::wgmma:
+      return "wgmma";
+    default:
+      return "none";
+  }
+}
+
 // Element type of the chains' start and final values in device memory.
 enum class value_type { fp64, fp32, int32 };
 
@@ -165,6 +184,22 @@ constexpr tensor_path path_for(kernel_id id, int capability, const compiled_feat
   if (id != kernel_id::mma_fp64 && capability == 90 && features.wgmma && allow_wgmma)
     return tensor_path::wgmma;
   return tensor_path::mma_sync;
+}
+
+// The family a kernel launched on `path` must report.
+constexpr instruction_family family_of(kernel_id id, tensor_path path) {
+  if (!is_tensor(id)) return instruction_family::fma;
+  return path == tensor_path::wgmma ? instruction_family::wgmma : instruction_family::mma_sync;
+}
+
+// The family all `blocks` report (codes as the blocks wrote them), nullopt when none ran (no blocks), one
+// wrote nothing, one wrote a code outside the enum, or they disagree.
+inline std::optional<instruction_family> reported_family(const unsigned* codes, std::size_t blocks) {
+  if (blocks == 0 || codes[0] == 0 || codes[0] > static_cast<unsigned>(instruction_family::wgmma))
+    return std::nullopt;
+  for (std::size_t b = 1; b < blocks; ++b)
+    if (codes[b] != codes[0]) return std::nullopt;
+  return static_cast<instruction_family>(codes[0]);
 }
 
 // The instruction, for implementation() ("wgmma.m64n256k16.f32.bf16.bf16").

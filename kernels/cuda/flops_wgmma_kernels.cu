@@ -166,7 +166,7 @@ __global__ void __launch_bounds__(wgmma_block_threads, 1)
   if (s < steps) wgmma_pairs<id, 0>(d, a, b_plus, b_minus, true);
 #pragma unroll
   for (int r = 0; r < wgmma_registers; ++r) finals[base + r] = d[r];
-  record_clock(clocks, start);
+  record_clock(clocks, start, flops_types::instruction_family::wgmma);
 #else
   (void)starts, (void)finals, (void)steps, (void)values, (void)clocks;
   __trap();  // not sm_90a: the host runs the mma.sync kernels instead (probe_wgmma_features)

@@ -66,6 +66,10 @@ class flops_backend {
   virtual std::optional<double> last_run_device_s() const { return std::nullopt; }
   // The clock the device ran the last run() at; nullopt where the backend cannot measure it.
   virtual std::optional<run_clock> last_run_clock() const { return std::nullopt; }
+  // The instruction family the last run() executed, as the device reported it: "fma" (CUDA-core FMA chains),
+  // "mma.sync" or "wgmma" (tensor cores); nullopt for host backends (their `isa` says what ran). On Hopper
+  // the tensor cores reach their peak only through wgmma, so a run that fell back to mma.sync must say so.
+  virtual std::optional<std::string> last_run_instruction() const { return std::nullopt; }
   virtual chain_results results() const = 0;
 };
 

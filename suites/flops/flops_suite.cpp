@@ -128,6 +128,22 @@ void add_clock_metrics(point_result& point, const std::vector<double>& clocks_mh
                    last.multiprocessors, *per_clock, dtype, engine, last.compute_capability, clock_mhz)});
 }
 
+// A run on a slower instruction than the one the GPU's peak needs (Hopper's tensor cores on mma.sync instead
+// of wgmma: the sm_90a image was not loaded) is measured and kept, but never silently: the point says why its
+// figure is low.
+void add_slower_path_warning(point_result& point, const std::string& instruction,
+                             const std::optional<run_clock>& clock, std::string_view dtype,
+                             std::string_view engine) {
+  if (!clock) return;
+  const auto wanted = peak_instruction(clock->compute_capability, dtype, engine);
+  if (!wanted || *wanted == instruction) return;
+  point.warnings.push_back(fmt::format(
+      "{} on {} ran {}, not {}: compute capability {}.{} reaches its peak only with {} (code built for "
+      "sm_{}a; this binary's image for the GPU has none), so expect 50–65% of it",
+      dtype, engine, instruction, *wanted, clock->compute_capability / 10, clock->compute_capability % 10,
+      *wanted, clock->compute_capability));
+}
+
 class flops_suite final : public suite {
  public:
   explicit flops_suite(flops_backend_factory factory) : m_factory(std::move(factory)) {}
@@ -265,6 +281,10 @@ class flops_suite final : public suite {
                      engine, backend->threads(), backend->implementation(), backend->flops_per_run())});
     point.samples.push_back({"time", "s", measured.samples_s});
     if (last_clock) add_clock_metrics(point, clocks_mhz, *last_clock, dtype, engine, ops_per_s);
+    if (const auto instruction = backend->last_run_instruction()) {
+      point.derived["instruction"] = *instruction;
+      add_slower_path_warning(point, *instruction, last_clock, dtype, engine);
+    }
     if (measured.hit_max_time)
       point.warnings.push_back("stopped at max_time before reaching the noise target");
     point.check = ctx.verify ? check_chains(steps, backend->results())

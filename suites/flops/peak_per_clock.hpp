@@ -74,6 +74,16 @@ constexpr std::optional<double> peak_ops_per_clock_per_sm(int compute_capability
   return std::nullopt;
 }
 
+// The instruction family the table's rate for (compute capability, dtype, engine) needs where the GPU also
+// has a slower one: Hopper's (9.0) tensor cores reach it only through wgmma (sm_90a code), mma.sync there
+// reaches 50–65% of it; DMMA (fp64) has no wgmma form. nullopt elsewhere.
+constexpr std::optional<std::string_view> peak_instruction(int compute_capability, std::string_view dtype,
+                                                           std::string_view engine) {
+  if (compute_capability == 90 && engine == "tensor_core" && dtype != "fp64")
+    return std::string_view("wgmma");
+  return std::nullopt;
+}
+
 // Peak in operations per second of `multiprocessors` SMs at `sm_clock_mhz`.
 constexpr double peak_ops_per_s_at_clock(int multiprocessors, double ops_per_clock_per_sm,
                                          double sm_clock_mhz) {

@@ -42,6 +42,10 @@ struct gemm_options {
   // backend names the choice and the candidates' times in implementation()); a backend with no choice to make
   // says so in warnings().
   bool autotune = false;
+  // fp8 dtypes: cuBLASLt's fast accumulation (CUBLASLT_MATMUL_DESC_FAST_ACCUM), faster and with fewer
+  // accumulator bits kept between the tensor cores' partial sums; false: cuBLASLt's default accumulation. The
+  // oracle's bound depends on it: a backend keeps the options of prepare() beside the shape for verify().
+  bool fast_accum = false;
 };
 
 // One sample a device-timed backend measured itself.
@@ -62,8 +66,15 @@ class gemm_backend {
   // Throws std::invalid_argument for an unsupported dtype or shape.
   virtual void prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed,
                        const gemm_options& options) = 0;
+  // Why this backend cannot run `dtype` with fast accumulation (gemm_options::fast_accum), nullopt when it
+  // can. The default: it cannot — a backend says so only when it has the mode, so none ignores it silently.
+  virtual std::optional<std::string> fast_accum_unsupported_reason(std::string_view dtype) const;
   // What runs, e.g. "OpenBLAS 0.3.21 cblas_dgemm, 2 threads" (recorded in the metric's description).
   virtual std::string implementation() const = 0;
+  // The library's kernel choice for the last prepare() in the library's own terms, e.g. cuBLASLt's "id 66,
+  // tile 21, stages 35, split-K 1, cluster 2" (the point's derived `algorithm`); nullopt where there is no
+  // choice.
+  virtual std::optional<std::string> algorithm() const { return std::nullopt; }
   // What a reader of the result must know about how the last prepare() is run where it differs from the
   // request (a layout the library forces, an option with no effect); the suite adds them to the point's
   // warnings.

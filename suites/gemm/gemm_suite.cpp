@@ -15,6 +15,12 @@
 namespace exacheck {
 namespace gemm {
 
+std::optional<std::string> gemm_backend::fast_accum_unsupported_reason(std::string_view dtype) const {
+  return fmt::format(
+      "fast_accum is cuBLASLt's fp8 fast accumulation; this backend ({}) has no such mode for {}",
+      implementation(), dtype);
+}
+
 gemm_timed_sample gemm_backend::time_sample() {
   throw std::logic_error(
       fmt::format("gemm: time_sample() on a backend that is not device-timed ({})", implementation()));
@@ -33,6 +39,11 @@ using namespace gemm;
 
 // Distinct stream per purpose, so the entries checked do not correlate with the input values.
 constexpr std::uint64_t k_verify_stream = 0x9e3779b97f4a7c15ULL;
+
+// The dtypes cuBLASLt has fast accumulation for.
+bool is_fp8(std::string_view dtype) {
+  return dtype == "fp8_e4m3" || dtype == "fp8_e5m2";
+}
 
 // Bytes of one element of A and B, and of C (8-bit inputs accumulate into a wider C).
 std::pair<int, int> element_bytes(std::string_view dtype) {
@@ -67,6 +78,12 @@ std::optional<std::string> gemm_unrunnable(const param_values& point) {
   if (flops >= 9223372036854775808.0L)
     return fmt::format("2·m·n·k·batch at {} is {:.3g} operations, beyond a 64-bit count (2^63)", shape,
                        static_cast<double>(flops));
+  // Not a no-op to record: a second point identical to the one without it would only look like a measurement.
+  if (point.value("fast_accum", false) && !is_fp8(dtype))
+    return fmt::format(
+        "fast_accum: true with dtype {}: fast accumulation is an fp8 mode of cuBLASLt (fp8_e4m3, fp8_e5m2); "
+        "other dtypes have none (set fast_accum only on fp8 points)",
+        dtype);
   return std::nullopt;
 }
 
@@ -124,6 +141,19 @@ class gemm_suite final : public suite {
          "cuda: time cuBLASLt's top 8 heuristic candidates with CUDA events and keep the fastest (the choice "
          "and every candidate's time go into the metric's description); false: the heuristic's first choice. "
          "No effect on cpu (said in the point's warnings)"},
+        {"fast_accum",
+         param_type::boolean,
+         "",
+         false,
+         {},
+         {},
+         {},
+         false,
+         "fp8 dtypes only (another dtype with true is a plan error): cuBLASLt's fast accumulation "
+         "(CUBLASLT_MATMUL_DESC_FAST_ACCUM 1: faster, fewer accumulator bits); false: cuBLASLt's default "
+         "(more precise) accumulation. A backend without the mode (cpu) SKIPs true. Left out of the point's "
+         "params when false, so points measured before it existed are the same points",
+         true},
         {"verify_samples",
          param_type::integer,
          "entries",
@@ -173,6 +203,7 @@ class gemm_suite final : public suite {
     shape.batch = params.value("batch", std::int64_t{1});
     gemm_options options;
     options.autotune = params.value("autotune", false);
+    options.fast_accum = params.value("fast_accum", false);
     const int verify_samples = params.value("verify_samples", 256);
 
     if (const auto why = gemm_unrunnable(params)) throw std::invalid_argument("gemm: " + *why);
@@ -184,8 +215,15 @@ class gemm_suite final : public suite {
       point.skipped_reason = *reason;
       return {point};
     }
+    if (const auto reason =
+            options.fast_accum ? backend->fast_accum_unsupported_reason(dtype) : std::nullopt) {
+      point.skipped_reason = *reason;
+      return {point};
+    }
     const std::uint64_t seed = ctx.seed ^ static_cast<std::uint64_t>(ctx.rank);
     backend->prepare(shape, dtype, seed, options);
+    // Which kernel the library picked: found on this node, so derived, never the point's identity.
+    if (const auto algorithm = backend->algorithm()) point.derived["algorithm"] = *algorithm;
 
     // Ranks of a node share cores, memory bandwidth and power: start together and keep every rank loaded
     // until all are done, so no rank measures an idle node.
@@ -210,10 +248,10 @@ class gemm_suite final : public suite {
 
     const double median_s = median(measured.samples_s);
     const double flops = gemm_flops(shape.m, shape.n, shape.k, shape.batch);
-    const std::string shape_text =
-        fmt::format("{} M={} N={} K={}{} op(A)={} op(B)={}", dtype, shape.m, shape.n, shape.k,
-                    shape.batch > 1 ? fmt::format(" batch={}", shape.batch) : std::string(),
-                    shape.transa ? 't' : 'n', shape.transb ? 't' : 'n');
+    const std::string shape_text = fmt::format(
+        "{} M={} N={} K={}{} op(A)={} op(B)={}{}", dtype, shape.m, shape.n, shape.k,
+        shape.batch > 1 ? fmt::format(" batch={}", shape.batch) : std::string(), shape.transa ? 't' : 'n',
+        shape.transb ? 't' : 'n', options.fast_accum ? " fast_accum" : "");
     const std::string clock =
         device_timed ? fmt::format("device events around {} back-to-back calls per sample, time / calls",
                                    calls_per_sample)

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 
 #include "harness/plan.hpp"  // format_bytes
@@ -56,6 +57,32 @@ std::unique_ptr<stream_backend> make_stream_backend(const run_context& ctx) {
 namespace {
 using namespace membw;
 
+// Which clock timed the kernels: the backend's device time where it reports one (events on its stream around
+// the kernel's launches: launch and synchronisation latency stay out), else the steady clock around the
+// blocking call. A backend that reports device time for some calls and not others is a bug, not a mix to
+// average.
+class kernel_clock {
+ public:
+  double take(std::optional<double> device_s, double host_s, const stream_kernel_info& kernel) {
+    const bool device = device_s.has_value();
+    if (m_calls++ > 0 && device != m_device)
+      throw std::logic_error(fmt::format(
+          "membw: the backend reported a device time for some STREAM calls but not for {} (call {})",
+          kernel.label, m_calls));
+    m_device = device;
+    return device_s.value_or(host_s);
+  }
+  // For the metrics' descriptions: how every time was taken.
+  std::string description() const {
+    return m_device ? "timed by device events recorded on the backend's stream around each kernel's launches"
+                    : "timed by a steady clock around each blocking call";
+  }
+
+ private:
+  long m_calls = 0;
+  bool m_device = false;
+};
+
 class membw_suite final : public suite {
  public:
   membw_suite(stream_backend_factory factory, copy_backend_factory copy_factory)
@@ -68,7 +95,7 @@ class membw_suite final : public suite {
     return "STREAM memory bandwidth on every rank: copy, scale, add, triad, dot over three arrays at least "
            "4× "
            "the last-level cache; GB/s = arrays moved × array bytes / best time excluding the first "
-           "iteration; "
+           "iteration (cuda: each kernel timed by CUDA events on its stream; cpu: a steady clock); "
            "verified by replaying the kernels on scalars";
   }
 
@@ -191,6 +218,7 @@ class membw_suite final : public suite {
     for (auto& series : times) series.reserve(static_cast<std::size_t>(ntimes));
     double last_dot = 0;
     stream_backend& kernels = *backend;
+    kernel_clock clock;
     const measure_outcome measured = measure(
         settings,
         [&] {
@@ -199,8 +227,9 @@ class membw_suite final : public suite {
             if (mpi) MPI_Barrier(ctx.comm);
             const auto start = std::chrono::steady_clock::now();
             const double sum = run_kernel(kernels, stream_kernels[k].kernel, scalar);
-            const double seconds =
+            const double host_s =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            const double seconds = clock.take(kernels.last_kernel_device_s(), host_s, stream_kernels[k]);
             if (stream_kernels[k].kernel == stream_kernel::dot) last_dot = sum;
             times[k].push_back(seconds);
             iteration_s += seconds;
@@ -221,9 +250,9 @@ class membw_suite final : public suite {
           {fmt::format("{}_bandwidth", info.label), static_cast<double>(bytes) / best_s / 1e9, "GB/s",
            "best_excluding_first", better::higher,
            fmt::format(
-               "{} ({}): {} arrays × {} B / best time excluding the first of {} iterations; {} ({}); {}",
+               "{} ({}): {} arrays × {} B / best time excluding the first of {} iterations; {} ({}); {}; {}",
                info.label, info.formula, info.arrays_moved, elements * element_bytes, iterations, dtype,
-               size_source, backend->implementation())});
+               size_source, clock.description(), backend->implementation())});
       point.samples.push_back({fmt::format("{}_time", info.label), "s", times[k]});
     }
 

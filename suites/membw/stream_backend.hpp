@@ -1,7 +1,10 @@
 #pragma once
 // The STREAM kernel interface (after BabelStream), implemented per backend (kernels/cpu/cpu_stream: OpenMP;
-// later CUDA). Timing contract in one sentence: every call is blocking — when copy/scale/add/triad/dot
-// return, every element has been read and written — so a steady clock around one call times one kernel.
+// kernels/cuda/cuda_stream: CUDA). Timing contract: every call is blocking — when copy/scale/add/triad/dot
+// return, every element has been read and written. A host backend is timed by a steady clock around one call;
+// a device backend times itself (last_kernel_device_s: events on its stream around the kernel's launches),
+// and the suite takes that time instead, so that launch and synchronisation latency stay out of the
+// bandwidth.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -61,6 +64,10 @@ class stream_backend {
   virtual void add() = 0;                 // c[i] = a[i] + b[i]
   virtual void triad(double scalar) = 0;  // a[i] = b[i] + scalar * c[i]
   virtual double dot() = 0;               // Σ a[i] * b[i]
+  // Device seconds of the last kernel call (copy … dot) from events recorded on the backend's stream before
+  // its first launch and after its last; nullopt for host backends, which the suite times with a steady
+  // clock around the blocking call. A backend answers for every call or for none.
+  virtual std::optional<double> last_kernel_device_s() const { return std::nullopt; }
   // The arrays' current contents, widened to double (for verification; not timed).
   virtual void read_arrays(std::vector<double>& a, std::vector<double>& b, std::vector<double>& c) const = 0;
   // What runs, e.g. "OpenMP static schedule, 2 threads pinned to CPUs 0,1" (recorded in descriptions).

@@ -2,7 +2,8 @@
 // the device are bit for bit what the oracle recomputes on the host, every dtype the device supports
 // multiplies 256 × 192 × 128 matrices (and strided batches of them) with every entry of C matching the long
 // double reference, every transpose is honoured (TN-only dtypes run TN and say so), a planted wrong entry is
-// found in every dtype, autotuning picks a timed candidate and stays correct, event-timed samples are
+// found in every dtype, fp8 runs correct with and without fast accumulation (and no other dtype takes it),
+// autotuning picks a timed candidate and stays correct, event-timed samples are
 // plausible, and the gemm suite reports a planted wrong answer as failed through the event-timed path. Every
 // test skips, with the runtime's reason, where no CUDA device is visible.
 #include <gtest/gtest.h>
@@ -64,6 +65,9 @@ class corrupting_backend final : public gemm_backend {
   explicit corrupting_backend(std::unique_ptr<gemm_backend> inner) : m_inner(std::move(inner)) {}
   std::optional<std::string> unsupported_reason(std::string_view dtype) const override {
     return m_inner->unsupported_reason(dtype);
+  }
+  std::optional<std::string> fast_accum_unsupported_reason(std::string_view dtype) const override {
+    return m_inner->fast_accum_unsupported_reason(dtype);
   }
   void prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed_,
                const gemm_options& options) override {
@@ -196,6 +200,10 @@ TEST(cublaslt_gemm, gemm_suite_runs_verified_on_the_cuda_backend) {
   EXPECT_NE(point.metrics[1].description.find("device events around"), std::string::npos)
       << point.metrics[1].description;
   EXPECT_TRUE(point.warnings.empty());
+  // The algorithm cuBLASLt ran, in its own terms, derived beside the point (never its identity).
+  ASSERT_TRUE(point.derived.contains("algorithm"));
+  EXPECT_EQ(point.derived.at("algorithm").get<std::string>().rfind("id ", 0), 0u) << point.derived;
+  EXPECT_FALSE(point.params.contains("algorithm"));
 }
 
 TEST(cublaslt_gemm, implementation_names_library_dtype_compute_type_and_algorithm) {
@@ -222,6 +230,34 @@ TEST(cublaslt_gemm, implementation_names_library_dtype_compute_type_and_algorith
     backend->prepare({128, 128, 128, true, false}, "fp8_e4m3", seed, {});  // TN as requested: no warning
     EXPECT_TRUE(backend->warnings().empty());
   }
+}
+
+TEST(cublaslt_gemm, fp8_runs_correct_with_and_without_fast_accumulation_and_says_which) {
+  SKIP_WITHOUT_GPU();
+  const auto backend = make_backend();
+  const gemm_shape shape{256, 192, 128, true, false};
+  for (const std::string dtype : {"fp8_e4m3", "fp8_e5m2"}) {
+    if (backend->unsupported_reason(dtype)) continue;
+    EXPECT_FALSE(backend->fast_accum_unsupported_reason(dtype)) << dtype;
+    for (const bool fast_accum : {false, true}) {
+      gemm_options options;
+      options.fast_accum = fast_accum;
+      backend->prepare(shape, dtype, seed, options);
+      backend->run();
+      const correctness check = backend->verify(every_entry(shape), verify_seed);
+      EXPECT_TRUE(check.passed) << dtype << " fast_accum " << fast_accum << ": " << check.detail;
+      const std::string text = backend->implementation();
+      EXPECT_NE(text.find(fast_accum ? "fast accumulation (CUBLASLT_MATMUL_DESC_FAST_ACCUM 1)"
+                                     : "default accumulation (FAST_ACCUM 0)"),
+                std::string::npos)
+          << text;
+    }
+  }
+  // No other dtype has the mode: said, and refused rather than ignored.
+  ASSERT_TRUE(backend->fast_accum_unsupported_reason("bf16"));
+  gemm_options fast;
+  fast.fast_accum = true;
+  EXPECT_THROW(backend->prepare(shape, "bf16", seed, fast), std::invalid_argument);
 }
 
 TEST(cublaslt_gemm, misuse_and_unsupported_dtypes_are_clear_errors) {

@@ -1,8 +1,11 @@
 // The CUDA flops backend (kernels/cuda/cuda_flops.cpp) through the flops suite on the current device: every
 // (dtype, engine) pair the device has runs, its chains match the scalar replay after odd and even step
 // counts, the clock measured inside the kernel is plausible and turns into pct_of_peak_at_clock where the
-// table has a row, Hopper runs wgmma and the mma.sync fallback both correctly, and a planted wrong chain
-// value is INCORRECT. Every test skips, with the runtime's reason, where no CUDA device is visible.
+// table has a row, every point records the instruction family its blocks ran (fma, mma.sync, wgmma) — on a
+// Hopper GPU (9.0) the tensor cores must have run wgmma, so a binary whose sm_90a image did not load fails
+// here instead of passing at 50–65% of the peak —, the mma.sync fallback is correct and says it is the slower
+// path, and a planted wrong chain value is INCORRECT. Every test skips, with the runtime's reason, where no
+// CUDA device is visible.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -57,9 +60,20 @@ point_result run_point(suite& s, const dtype_engine& pair, std::uint64_t steps) 
   return points.empty() ? point_result{} : points.front();
 }
 
+// The instruction family a point must report: FMA on CUDA cores; on tensor cores wgmma where it is Hopper's
+// path to the peak (9.0, every dtype but fp64) unless the test turned it off, else mma.sync.
+std::string expected_instruction(const dtype_engine& pair, int capability, bool allow_wgmma = true) {
+  if (pair.engine == "cuda_core") return "fma";
+  return allow_wgmma && peak_instruction(capability, pair.dtype, pair.engine) ? "wgmma" : "mma.sync";
+}
+
 // The checks every measured point must pass.
-void expect_measured_and_correct(const point_result& point, const dtype_engine& pair, int capability) {
+void expect_measured_and_correct(const point_result& point, const dtype_engine& pair, int capability,
+                                 bool allow_wgmma = true) {
   const std::string what = pair.dtype + " on " + pair.engine;
+  ASSERT_TRUE(point.derived.contains("instruction")) << what;
+  EXPECT_EQ(point.derived.at("instruction"), expected_instruction(pair, capability, allow_wgmma))
+      << what << " (" << point.derived.at("isa") << ")";
   EXPECT_EQ(point.params.at("engine"), pair.engine) << what;
   EXPECT_TRUE(point.check.checked) << what;
   EXPECT_TRUE(point.check.passed) << what << ": " << point.check.detail << " (" << point.derived.at("isa")
@@ -157,13 +171,13 @@ TEST(cuda_flops, hopper_runs_wgmma_and_the_mma_sync_fallback_correctly) {
       const point_result point = run_point(*s, pair, 2001);
       ASSERT_FALSE(point.skipped_reason) << *point.skipped_reason;
       const std::string isa = point.derived.at("isa");
-      if (allow_wgmma && isa.find("not built for sm_90a") == std::string::npos) {
-        EXPECT_NE(isa.find("wgmma.mma_async.m64n256k"), std::string::npos) << isa;
-      }
-      if (!allow_wgmma) {
-        EXPECT_NE(isa.find("mma.sync.m16n8k"), std::string::npos) << isa;
-      }
-      expect_measured_and_correct(point, pair, capability);
+      // No way around it: a binary whose loaded image has no wgmma fails here.
+      EXPECT_NE(isa.find(allow_wgmma ? "wgmma.mma_async.m64n256k" : "mma.sync.m16n8k"), std::string::npos)
+          << isa;
+      bool warned = false;
+      for (const auto& warning : point.warnings) warned |= warning.find("not wgmma") != std::string::npos;
+      EXPECT_EQ(warned, !allow_wgmma) << pair.dtype << ": only the fallback is flagged as the slower path";
+      expect_measured_and_correct(point, pair, capability, allow_wgmma);
     }
   }
 }

@@ -1,9 +1,11 @@
 // The CUDA STREAM backend (kernels/cuda/cuda_stream.cpp) on the current device: copy, scale, add, triad and
 // dot in fp64 and fp32 match the scalar replay (suites/membw/stream_oracle) at sizes that fill whole 16-byte
-// packs and sizes that leave a tail, the membw suite runs on it end to end, and a planted wrong dot is
-// caught. Every test skips, with the runtime's reason, where no CUDA device is visible.
+// packs and sizes that leave a tail, every kernel call is timed by CUDA events (within the host's time around
+// it), the membw suite runs on it end to end with those times, and a planted wrong dot is caught. Every test
+// skips, with the runtime's reason, where no CUDA device is visible.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -66,6 +68,7 @@ class wrong_dot_backend final : public stream_backend {
   void add() override { m_inner->add(); }
   void triad(double s) override { m_inner->triad(s); }
   double dot() override { return m_inner->dot() * (1 + 1e-6); }
+  std::optional<double> last_kernel_device_s() const override { return m_inner->last_kernel_device_s(); }
   void read_arrays(std::vector<double>& a, std::vector<double>& b, std::vector<double>& c) const override {
     m_inner->read_arrays(a, b, c);
   }
@@ -130,6 +133,22 @@ TEST(cuda_stream, kernels_before_init_and_unsupported_dtypes_are_errors) {
   EXPECT_THROW(backend->init_arrays(0, "fp64", 1, 2, 3), std::invalid_argument);
 }
 
+TEST(cuda_stream, every_kernel_call_reports_its_device_time_within_the_host_time_around_it) {
+  SKIP_WITHOUT_GPU();
+  const auto backend = make_backend();
+  backend->init_arrays(std::size_t{1} << 24, "fp64", initial_a, initial_b, initial_c);  // 128 MiB arrays
+  EXPECT_FALSE(backend->last_kernel_device_s().has_value());  // no kernel has run yet
+  for (const auto& info : stream_kernels) {
+    const auto start = std::chrono::steady_clock::now();
+    run_kernel(*backend, info.kernel, scalar);
+    const double host_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const std::optional<double> device_s = backend->last_kernel_device_s();
+    ASSERT_TRUE(device_s.has_value()) << info.label;
+    EXPECT_GT(*device_s, 0) << info.label;
+    EXPECT_LE(*device_s, host_s) << info.label << ": the events lie inside the blocking call";
+  }
+}
+
 TEST(cuda_stream, membw_suite_runs_verified_on_the_cuda_backend) {
   SKIP_WITHOUT_GPU();
   cuda::select_device(0);
@@ -145,6 +164,7 @@ TEST(cuda_stream, membw_suite_runs_verified_on_the_cuda_backend) {
       EXPECT_EQ(metric.unit, "GB/s");
       EXPECT_TRUE(std::isfinite(metric.value) && metric.value > 0) << metric.name << " = " << metric.value;
       EXPECT_NE(metric.description.find("CUDA device"), std::string::npos) << metric.description;
+      EXPECT_NE(metric.description.find("timed by device events"), std::string::npos) << metric.description;
     }
   }
 }

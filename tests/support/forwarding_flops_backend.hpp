@@ -31,6 +31,7 @@ class forwarding_flops_backend : public flops::flops_backend {
   void run() override { m_inner->run(); }
   std::optional<double> last_run_device_s() const override { return m_inner->last_run_device_s(); }
   std::optional<flops::run_clock> last_run_clock() const override { return m_inner->last_run_clock(); }
+  std::optional<std::string> last_run_instruction() const override { return m_inner->last_run_instruction(); }
   flops::chain_results results() const override { return m_inner->results(); }
 
  protected:

@@ -1,10 +1,12 @@
 // The flops suite's device-side facts that need no device: the per-clock peak table reproduces NVIDIA's
 // datasheet figures at the clocks they assume, pct_of_peak_at_clock is achieved over SMs × per-clock × clock,
-// the CUDA backend resolves engines and picks kernels and paths per compute capability, and the tensor-core
+// the CUDA backend resolves engines and picks kernels and paths per compute capability, knows which
+// instruction family each kernel must report and which one Hopper's peak needs, and the tensor-core
 // chain oracle (fma_chain.hpp, "mma") and the 16-bit FMA chains are exact.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <vector>
 
 #include "kernels/cuda/flops_types.hpp"
 #include "suites/flops/fma_chain.hpp"
@@ -105,6 +107,38 @@ TEST(cuda_flops_types, wgmma_only_on_hopper_with_an_sm90a_image_and_never_for_fp
   EXPECT_EQ(ft::path_for(ft::kernel_id::mma_bf16, 100, with_90a, true), ft::tensor_path::mma_sync);
   EXPECT_EQ(ft::path_for(ft::kernel_id::mma_fp64, 90, with_90a, true), ft::tensor_path::mma_sync);
   EXPECT_EQ(ft::path_for(ft::kernel_id::fma_fp32, 90, with_90a, true), ft::tensor_path::none);
+}
+
+TEST(cuda_flops_types, each_kernel_and_path_has_the_instruction_family_its_blocks_must_report) {
+  EXPECT_EQ(ft::family_of(ft::kernel_id::fma_fp64, ft::tensor_path::none), ft::instruction_family::fma);
+  EXPECT_EQ(ft::family_of(ft::kernel_id::fma_bf16x2, ft::tensor_path::none), ft::instruction_family::fma);
+  EXPECT_EQ(ft::family_of(ft::kernel_id::mma_bf16, ft::tensor_path::mma_sync),
+            ft::instruction_family::mma_sync);
+  EXPECT_EQ(ft::family_of(ft::kernel_id::mma_fp64, ft::tensor_path::mma_sync),
+            ft::instruction_family::mma_sync);
+  EXPECT_EQ(ft::family_of(ft::kernel_id::mma_fp8, ft::tensor_path::wgmma), ft::instruction_family::wgmma);
+  EXPECT_EQ(ft::family_name(ft::instruction_family::fma), "fma");
+  EXPECT_EQ(ft::family_name(ft::instruction_family::mma_sync), "mma.sync");
+  EXPECT_EQ(ft::family_name(ft::instruction_family::wgmma), "wgmma");
+}
+
+TEST(cuda_flops_types, the_reported_family_is_the_one_every_block_wrote_or_none) {
+  const std::vector<unsigned> wgmma(264, 3), mixed = {3, 3, 2, 3}, unwritten = {3, 0, 3}, unknown = {7, 7};
+  EXPECT_EQ(ft::reported_family(wgmma.data(), wgmma.size()), ft::instruction_family::wgmma);
+  EXPECT_EQ(ft::reported_family(wgmma.data(), 1), ft::instruction_family::wgmma);
+  EXPECT_FALSE(ft::reported_family(mixed.data(), mixed.size()));
+  EXPECT_FALSE(ft::reported_family(unwritten.data(), unwritten.size()));  // a block that never wrote its slot
+  EXPECT_FALSE(ft::reported_family(unknown.data(), unknown.size()));
+  EXPECT_FALSE(ft::reported_family(wgmma.data(), 0));
+}
+
+TEST(peak_per_clock, hopper_tensor_cores_reach_the_table_only_with_wgmma) {
+  for (const char* dtype : {"tf32", "fp16", "bf16", "fp8_e4m3", "int8"})
+    EXPECT_EQ(peak_instruction(90, dtype, "tensor_core"), "wgmma") << dtype;
+  EXPECT_FALSE(peak_instruction(90, "fp64", "tensor_core"));  // DMMA has no wgmma form
+  EXPECT_FALSE(peak_instruction(90, "bf16", "cuda_core"));
+  EXPECT_FALSE(peak_instruction(80, "bf16", "tensor_core"));  // Ampere has only mma.sync
+  EXPECT_FALSE(peak_instruction(100, "bf16", "tensor_core"));
 }
 
 TEST(cuda_flops_types, shapes_count_the_products_of_each_instruction) {

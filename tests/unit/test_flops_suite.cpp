@@ -63,6 +63,44 @@ class gpu_like_backend final : public exacheck::testing::forwarding_flops_backen
   run_clock m_clock;
 };
 
+// The real cpu backend dressed as a GPU's tensor cores (fp32 chains standing for any dtype): a fixed device
+// time, a measured clock and the instruction family its blocks "reported".
+class tensor_core_like_backend final : public exacheck::testing::forwarding_flops_backend {
+ public:
+  tensor_core_like_backend(std::unique_ptr<flops_backend> inner, run_clock clock, std::string instruction)
+      : forwarding_flops_backend(std::move(inner)), m_clock(clock), m_instruction(std::move(instruction)) {}
+  std::string resolve_engine(std::string_view, std::string_view requested) const override {
+    return std::string(requested == "auto" ? "tensor_core" : requested);
+  }
+  std::optional<std::string> unsupported_reason(std::string_view, std::string_view) const override {
+    return inner().unsupported_reason("fp32", "cpu_simd");
+  }
+  void prepare(std::string_view, std::string_view, std::uint64_t steps) override {
+    inner().prepare("fp32", "cpu_simd", steps);
+  }
+  std::optional<double> last_run_device_s() const override { return 0.01; }
+  std::optional<run_clock> last_run_clock() const override { return m_clock; }
+  std::optional<std::string> last_run_instruction() const override { return m_instruction; }
+
+ private:
+  run_clock m_clock;
+  std::string m_instruction;
+};
+
+point_result tensor_core_point(int capability, const std::string& instruction) {
+  const run_clock clock{1700.0, 132, capability};
+  const auto s = make_flops_suite([=](const run_context& ctx) -> std::unique_ptr<flops_backend> {
+    return std::make_unique<tensor_core_like_backend>(make_flops_backend(ctx), clock, instruction);
+  });
+  return run_one(*s, quick_context(), "bf16", 20000, "tensor_core");
+}
+
+bool warns_about(const point_result& point, const std::string& text) {
+  for (const auto& warning : point.warnings)
+    if (warning.find(text) != std::string::npos) return true;
+  return false;
+}
+
 }  // namespace
 
 TEST(flops_suite, declares_dtype_and_inner_iterations) {
@@ -301,6 +339,27 @@ TEST(flops_suite, device_time_and_clock_become_tflops_sm_clock_and_pct_of_peak_a
   // H100 FP64 on CUDA cores: 128 flop/clk/SM.
   EXPECT_NEAR(pct->value, 100.0 * tflops->value * 1e12 / (132 * 128 * 1500e6), 1e-9);
   EXPECT_NE(pct->description.find("132 SMs"), std::string::npos) << pct->description;
+}
+
+TEST(flops_suite, the_instruction_the_device_reported_is_derived_never_the_points_identity) {
+  const point_result point = tensor_core_point(90, "wgmma");
+  EXPECT_TRUE(point.check.passed) << point.check.detail;
+  EXPECT_EQ(point.derived.at("instruction"), "wgmma");
+  EXPECT_FALSE(point.params.contains("instruction"));
+  EXPECT_FALSE(warns_about(point, "ran ")) << point.warnings.size();
+  // A host backend has no device to report one: its isa says what ran.
+  EXPECT_FALSE(run_one(*make_flops_suite(), quick_context(), "fp64").derived.contains("instruction"));
+}
+
+TEST(flops_suite, hopper_tensor_cores_on_mma_sync_instead_of_wgmma_are_recorded_and_warned_about) {
+  const point_result hopper = tensor_core_point(90, "mma.sync");
+  EXPECT_EQ(hopper.derived.at("instruction"), "mma.sync");
+  EXPECT_TRUE(warns_about(hopper, "bf16 on tensor_core ran mma.sync, not wgmma")) << hopper.warnings.size();
+  EXPECT_TRUE(warns_about(hopper, "sm_90a"));
+  // mma.sync is the only path on Ampere: nothing to warn about there.
+  const point_result ampere = tensor_core_point(80, "mma.sync");
+  EXPECT_EQ(ampere.derived.at("instruction"), "mma.sync");
+  EXPECT_FALSE(warns_about(ampere, "not wgmma"));
 }
 
 TEST(flops_suite, a_device_without_a_per_clock_row_gets_the_clock_but_no_pct_and_a_warning) {

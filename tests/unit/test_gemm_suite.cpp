@@ -78,7 +78,7 @@ TEST(gemm_suite, declares_its_parameters_with_units_defaults_and_allowed_values)
       exacheck::cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
   EXPECT_EQ(s->backends(), expected_backends);
   const auto specs = s->parameters("gemm");
-  ASSERT_EQ(specs.size(), 9u);
+  ASSERT_EQ(specs.size(), 10u);  // fast_accum: tests/unit/test_gemm_fast_accum.cpp
   const auto* dtype = find_param(specs, "dtype");
   ASSERT_NE(dtype, nullptr);
   EXPECT_EQ(dtype->default_value, "fp64");
@@ -356,6 +356,38 @@ TEST(gemm_suite, a_wrong_entry_in_a_later_batch_entry_is_incorrect_and_named) {
   EXPECT_FALSE(point.check.passed);
   EXPECT_NE(point.check.detail.find("1 of 144 checked entries wrong; first: C[2](3, 4)"), std::string::npos)
       << point.check.detail;
+}
+
+TEST(gemm_suite, the_algorithm_a_library_picked_is_derived_never_the_points_identity) {
+  // The cpu backend with a named kernel choice, as cuBLASLt's backend reports its algorithm.
+  class named_algorithm final : public gemm_backend {
+   public:
+    std::optional<std::string> unsupported_reason(std::string_view dtype) const override {
+      return m_inner.unsupported_reason(dtype);
+    }
+    void prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed,
+                 const gemm_options& options) override {
+      m_inner.prepare(shape, dtype, seed, options);
+    }
+    std::optional<std::string> algorithm() const override { return "id 66, tile 21"; }
+    std::string implementation() const override { return m_inner.implementation(); }
+    void run() override { m_inner.run(); }
+    correctness verify(int samples, std::uint64_t seed) const override {
+      return m_inner.verify(samples, seed);
+    }
+
+   private:
+    cpu_gemm_backend m_inner{1};
+  };
+  const auto s = make_gemm_suite([](const run_context&) -> std::unique_ptr<gemm_backend> {
+    return std::make_unique<named_algorithm>();
+  });
+  const auto params = gemm_params("fp64", 16, 16, 16);
+  const point_result point = run_one(*s, quick_context(), params);
+  EXPECT_EQ(point.derived.at("algorithm"), "id 66, tile 21");
+  EXPECT_EQ(point.params, params);
+  // OpenBLAS has one kernel per call: nothing to record.
+  EXPECT_FALSE(run_one(*make_gemm_suite(), quick_context(), params).derived.contains("algorithm"));
 }
 
 TEST(gemm_suite, autotune_on_the_cpu_backend_is_a_warning_not_an_error) {

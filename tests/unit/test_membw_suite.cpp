@@ -68,6 +68,33 @@ class corrupting_backend final : public stream_backend {
   bool m_dot;
 };
 
+// The real OpenMP backend dressed as a device: every kernel call reports a device time of its own, far from
+// the wall time it took (as events on a GPU stream would, without the launch and synchronisation latency).
+class device_timed_backend final : public stream_backend {
+ public:
+  explicit device_timed_backend(const run_context& ctx) : m_inner(ctx.threads, 0) {}
+  static constexpr double device_s = 0.25;
+  std::optional<std::string> unsupported_reason(std::string_view dtype) const override {
+    return m_inner.unsupported_reason(dtype);
+  }
+  void init_arrays(std::size_t n, std::string_view dtype, double a0, double b0, double c0) override {
+    m_inner.init_arrays(n, dtype, a0, b0, c0);
+  }
+  void copy() override { m_inner.copy(); }
+  void scale(double scalar) override { m_inner.scale(scalar); }
+  void add() override { m_inner.add(); }
+  void triad(double scalar) override { m_inner.triad(scalar); }
+  double dot() override { return m_inner.dot(); }
+  std::optional<double> last_kernel_device_s() const override { return device_s; }
+  void read_arrays(std::vector<double>& a, std::vector<double>& b, std::vector<double>& c) const override {
+    m_inner.read_arrays(a, b, c);
+  }
+  std::string implementation() const override { return "a device"; }
+
+ private:
+  cpu_stream_backend m_inner;
+};
+
 void write_file(const std::filesystem::path& path, const std::string& text) {
   std::filesystem::create_directories(path.parent_path());
   std::ofstream(path) << text << "\n";
@@ -211,6 +238,33 @@ TEST(membw_suite, every_kernel_is_measured_and_verified) {
     }
     EXPECT_NE(point.metrics[3].description.find("pinned to CPUs"), std::string::npos)
         << point.metrics[3].description;
+  }
+}
+
+TEST(membw_suite, host_backends_are_timed_by_a_steady_clock_and_say_so) {
+  const point_result point = run_one(*make_membw_suite(), quick_context(), membw_params("fp64", 1 << 20, 3));
+  ASSERT_EQ(point.metrics.size(), 5u);
+  for (const auto& m : point.metrics)
+    EXPECT_NE(m.description.find("timed by a steady clock around each blocking call"), std::string::npos)
+        << m.description;
+}
+
+TEST(membw_suite, a_backend_with_device_time_is_timed_by_it_not_by_the_host_clock) {
+  const auto s = make_membw_suite([](const run_context& ctx) -> std::unique_ptr<stream_backend> {
+    return std::make_unique<device_timed_backend>(ctx);
+  });
+  const point_result point = run_one(*s, quick_context(), membw_params("fp64", 1 << 20, 4));
+  EXPECT_TRUE(point.check.passed) << point.check.detail;
+  ASSERT_EQ(point.metrics.size(), 5u);
+  ASSERT_EQ(point.samples.size(), 5u);
+  for (std::size_t k = 0; k < stream_kernels.size(); ++k) {
+    SCOPED_TRACE(std::string(stream_kernels[k].label));
+    // Every sample is the device's time, never the wall time around the call (microseconds here).
+    EXPECT_EQ(point.samples[k].values, std::vector<double>(4, device_timed_backend::device_s));
+    EXPECT_DOUBLE_EQ(point.metrics[k].value,
+                     stream_kernels[k].arrays_moved * double(1 << 20) / device_timed_backend::device_s / 1e9);
+    EXPECT_NE(point.metrics[k].description.find("timed by device events"), std::string::npos)
+        << point.metrics[k].description;
   }
 }
 
