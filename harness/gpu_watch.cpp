@@ -59,10 +59,28 @@ nlohmann::json bind_rank_to_gpu(const run_context& ctx, MPI_Comm node_comm, bool
   const int visible = cuda::device_count(&why_not);
   if (visible == 0)
     throw std::runtime_error(fmt::format("no GPU for rank {} on {}: {}", ctx.rank, ctx.host, why_not));
-  // Every local rank decides from every local rank's CUDA_VISIBLE_DEVICES, so all reach the same rule (a
-  // shared visible set, or Slurm's per-task binding) and fail together when it is neither.
-  gpu_binding binding = choose_gpu_on_node(ctx.local_rank, allgather_visible_device_settings(node_comm),
-                                           visible, allow_sharing, ctx.host);
+  // Every local rank decides from what every local rank sees, so all reach the same rule (a shared visible
+  // set, or Slurm's per-task binding) and fail together when it is neither. What a rank sees is compared by
+  // the GPUs' UUIDs, not by the text of CUDA_VISIBLE_DEVICES: under Slurm's device cgroups every task is
+  // given "0", each for a different GPU.
+  std::string seen;
+  for (int index = 0; index < visible; ++index)
+    seen += (index ? "," : "") + cuda::device_properties(index).value("uuid", std::to_string(index));
+  visible_device_settings by_identity;
+  for (auto& text : allgather_text(node_comm, seen)) by_identity.emplace_back(std::move(text));
+  // Gathered on every rank (a collective), shown only when binding fails: what the user set.
+  const visible_device_settings settings = allgather_visible_device_settings(node_comm);
+  gpu_binding binding;
+  try {
+    binding = choose_gpu_on_node(ctx.local_rank, by_identity, visible, allow_sharing, ctx.host);
+  } catch (const std::runtime_error& error) {
+    std::string set;
+    for (std::size_t r = 0; r < settings.size(); ++r)
+      set += fmt::format("{}local rank {}: {}", r ? "; " : "", r,
+                         settings[r] ? fmt::format("'{}'", *settings[r]) : std::string("unset"));
+    throw std::runtime_error(
+        fmt::format("{} (GPUs named by UUID; CUDA_VISIBLE_DEVICES of each: {})", error.what(), set));
+  }
   cuda::select_device(binding.device_index);
   nlohmann::json device = cuda::device_properties(binding.device_index);
   // UUID and bus id: "0" and GPU 0's UUID are one GPU, two MIG instances of one GPU are two.

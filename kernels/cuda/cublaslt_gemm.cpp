@@ -289,8 +289,9 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
       copy_to_host(value, static_cast<const std::byte*>(p.c.get()) + at, c_element);
       return decode_output(p.info->c, value);
     };
-    // p.options.fast_accum says which accumulation ran (fp8), for a bound that depends on it.
-    return gemm::check_sampled_entries(s, p.info->dtype, samples, seed, op_a, op_b, out_c);
+    // Fast accumulation (fp8) never promotes to fp32: the oracle's bound for it is the wider one.
+    return gemm::check_sampled_entries(s, p.info->dtype, samples, seed, op_a, op_b, out_c,
+                                       p.options.fast_accum);
   }
 
   // Adds `delta` to C(i, j) of batch entry 0.

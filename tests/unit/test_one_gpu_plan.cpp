@@ -69,7 +69,7 @@ TEST(one_gpu_plan, runs_every_benchmark_on_one_rank_of_the_cuda_backend_with_sho
   std::erase(gpu_benchmarks, "selftest");  // the harness's own test benchmark
   EXPECT_EQ(benchmarks, std::set<std::string>(gpu_benchmarks.begin(), gpu_benchmarks.end()));
   // A few seconds a launch (start, CUDA context, measurement, check): 2-3 minutes in all.
-  EXPECT_LE(launches().size(), 30u);
+  EXPECT_LE(launches().size(), 32u);
 }
 
 TEST(one_gpu_plan, is_judged_against_the_h200_system_file_whose_references_all_apply) {
