@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/forwarding_backends.hpp"
 #include "../support/skip_without_gpu.hpp"
 #include "kernels/cuda/gemm_types.hpp"
 #include "kernels/cuda_backend.hpp"
@@ -60,40 +61,28 @@ double planted_delta(const std::string& dtype, std::int64_t k) {
 }
 
 // The cuBLASLt backend with one entry of C made wrong after every run.
-class corrupting_backend final : public gemm_backend {
+class corrupting_backend final : public exacheck::testing::forwarding_gemm_backend<> {
  public:
-  explicit corrupting_backend(std::unique_ptr<gemm_backend> inner) : m_inner(std::move(inner)) {}
-  std::optional<std::string> unsupported_reason(std::string_view dtype) const override {
-    return m_inner->unsupported_reason(dtype);
-  }
-  std::optional<std::string> fast_accum_unsupported_reason(std::string_view dtype) const override {
-    return m_inner->fast_accum_unsupported_reason(dtype);
-  }
+  using forwarding_gemm_backend::forwarding_gemm_backend;
   void prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed_,
                const gemm_options& options) override {
     m_shape = shape;
     m_dtype = std::string(dtype);
-    m_inner->prepare(shape, dtype, seed_, options);
+    forwarding_gemm_backend::prepare(shape, dtype, seed_, options);
   }
-  std::string implementation() const override { return m_inner->implementation(); }
   void run() override {
-    m_inner->run();
+    inner().run();
     corrupt();
   }
-  bool device_timed() const override { return m_inner->device_timed(); }
   gemm_timed_sample time_sample() override {
-    const gemm_timed_sample sample = m_inner->time_sample();
+    const gemm_timed_sample sample = inner().time_sample();
     corrupt();
     return sample;
   }
-  correctness verify(int samples, std::uint64_t seed_) const override {
-    return m_inner->verify(samples, seed_);
-  }
 
  private:
-  void corrupt() { cuda::corrupt_gemm_output_for_testing(*m_inner, 0, 0, planted_delta(m_dtype, m_shape.k)); }
+  void corrupt() { cuda::corrupt_gemm_output_for_testing(inner(), 0, 0, planted_delta(m_dtype, m_shape.k)); }
 
-  std::unique_ptr<gemm_backend> m_inner;
   gemm_shape m_shape;
   std::string m_dtype;
 };

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/forwarding_backends.hpp"
 #include "../support/skip_without_gpu.hpp"
 #include "kernels/cuda_backend.hpp"
 #include "suites/membw/membw_suite.hpp"
@@ -54,28 +55,10 @@ correctness run_and_check(stream_backend& backend, const std::string& dtype, std
 }
 
 // The CUDA backend with a fault planted in dot's sum.
-class wrong_dot_backend final : public stream_backend {
+class wrong_dot_backend final : public exacheck::testing::forwarding_stream_backend<> {
  public:
-  explicit wrong_dot_backend(std::unique_ptr<stream_backend> inner) : m_inner(std::move(inner)) {}
-  std::optional<std::string> unsupported_reason(std::string_view dtype) const override {
-    return m_inner->unsupported_reason(dtype);
-  }
-  void init_arrays(std::size_t n, std::string_view dtype, double a0, double b0, double c0) override {
-    m_inner->init_arrays(n, dtype, a0, b0, c0);
-  }
-  void copy() override { m_inner->copy(); }
-  void scale(double s) override { m_inner->scale(s); }
-  void add() override { m_inner->add(); }
-  void triad(double s) override { m_inner->triad(s); }
-  double dot() override { return m_inner->dot() * (1 + 1e-6); }
-  std::optional<double> last_kernel_device_s() const override { return m_inner->last_kernel_device_s(); }
-  void read_arrays(std::vector<double>& a, std::vector<double>& b, std::vector<double>& c) const override {
-    m_inner->read_arrays(a, b, c);
-  }
-  std::string implementation() const override { return m_inner->implementation(); }
-
- private:
-  std::unique_ptr<stream_backend> m_inner;
+  using forwarding_stream_backend::forwarding_stream_backend;
+  double dot() override { return inner().dot() * (1 + 1e-6); }
 };
 
 param_values membw_params(const std::string& dtype, std::uint64_t array_bytes) {

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <set>
 
+#include "../support/forwarding_backends.hpp"
 #include "../support/quick_context.hpp"
 #include "harness/errors.hpp"
 #include "harness/plan.hpp"
@@ -69,9 +70,10 @@ nlohmann::json params_8192(const std::string& dtype) {
 }
 
 // A backend that runs every dtype as the cpu backend's fp64, and records the options it was prepared with.
-class option_recorder final : public gemm_backend {
+class option_recorder final : public exacheck::testing::forwarding_gemm_backend<cpu_gemm_backend> {
  public:
-  explicit option_recorder(bool has_fast_accum) : m_has_fast_accum(has_fast_accum) {}
+  explicit option_recorder(bool has_fast_accum)
+      : forwarding_gemm_backend(std::make_unique<cpu_gemm_backend>(1)), m_has_fast_accum(has_fast_accum) {}
   std::optional<std::string> unsupported_reason(std::string_view) const override { return std::nullopt; }
   std::optional<std::string> fast_accum_unsupported_reason(std::string_view dtype) const override {
     return m_has_fast_accum ? std::nullopt : gemm_backend::fast_accum_unsupported_reason(dtype);
@@ -79,17 +81,14 @@ class option_recorder final : public gemm_backend {
   void prepare(const gemm_shape& shape, std::string_view, std::uint64_t seed,
                const gemm_options& options) override {
     prepared_with = options;
-    m_inner.prepare(shape, "fp64", seed, options);
+    inner().prepare(shape, "fp64", seed, options);
   }
   std::string implementation() const override { return "the option recorder"; }
-  void run() override { m_inner.run(); }
-  correctness verify(int samples, std::uint64_t seed) const override { return m_inner.verify(samples, seed); }
 
   static inline std::optional<gemm_options> prepared_with;
 
  private:
   bool m_has_fast_accum;
-  cpu_gemm_backend m_inner{1};
 };
 
 param_values fp8_point(bool fast_accum) {

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "../support/forwarding_backends.hpp"
 #include "../support/quick_context.hpp"
 #include "kernels/cpu/cpu_gemm.hpp"
 #include "kernels/cuda_backend.hpp"
@@ -36,29 +37,23 @@ point_result run_one(suite& s, const run_context& ctx, const param_values& param
 }
 
 using exacheck::testing::find_metric;
+using exacheck::testing::forwarding_gemm_backend;
 
 // The real OpenBLAS backend, but every run leaves one entry of C wrong: a fast wrong answer must be
 // INCORRECT.
-class corrupting_backend final : public gemm_backend {
+class corrupting_backend final : public forwarding_gemm_backend<cpu_gemm_backend> {
  public:
   corrupting_backend(int threads, std::int64_t i, std::int64_t j, double delta)
-      : m_inner(threads), m_i(i), m_j(j), m_delta(delta) {}
-  std::optional<std::string> unsupported_reason(std::string_view dtype) const override {
-    return m_inner.unsupported_reason(dtype);
-  }
-  void prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed,
-               const gemm_options& options) override {
-    m_inner.prepare(shape, dtype, seed, options);
-  }
-  std::string implementation() const override { return m_inner.implementation(); }
+      : forwarding_gemm_backend(std::make_unique<cpu_gemm_backend>(threads)),
+        m_i(i),
+        m_j(j),
+        m_delta(delta) {}
   void run() override {
-    m_inner.run();
-    m_inner.corrupt_output_for_testing(m_i, m_j, m_delta);
+    inner().run();
+    inner().corrupt_output_for_testing(m_i, m_j, m_delta);
   }
-  correctness verify(int samples, std::uint64_t seed) const override { return m_inner.verify(samples, seed); }
 
  private:
-  cpu_gemm_backend m_inner;
   std::int64_t m_i, m_j;
   double m_delta;
 };
@@ -326,26 +321,13 @@ TEST(gemm_suite, batched_gemm_counts_every_product_and_checks_every_batch_entry)
 
 TEST(gemm_suite, a_wrong_entry_in_a_later_batch_entry_is_incorrect_and_named) {
   // The cpu backend with C[2](3, 4) made wrong after every run.
-  class late_corruption final : public gemm_backend {
+  class late_corruption final : public forwarding_gemm_backend<cpu_gemm_backend> {
    public:
-    std::optional<std::string> unsupported_reason(std::string_view dtype) const override {
-      return m_inner.unsupported_reason(dtype);
-    }
-    void prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed,
-                 const gemm_options& options) override {
-      m_inner.prepare(shape, dtype, seed, options);
-    }
-    std::string implementation() const override { return m_inner.implementation(); }
+    late_corruption() : forwarding_gemm_backend(std::make_unique<cpu_gemm_backend>(1)) {}
     void run() override {
-      m_inner.run();
-      m_inner.corrupt_output_for_testing(3, 4, 1e-6, 2);
+      inner().run();
+      inner().corrupt_output_for_testing(3, 4, 1e-6, 2);
     }
-    correctness verify(int samples, std::uint64_t seed) const override {
-      return m_inner.verify(samples, seed);
-    }
-
-   private:
-    cpu_gemm_backend m_inner{1};
   };
   const auto s = make_gemm_suite([](const run_context&) -> std::unique_ptr<gemm_backend> {
     return std::make_unique<late_corruption>();
@@ -360,24 +342,10 @@ TEST(gemm_suite, a_wrong_entry_in_a_later_batch_entry_is_incorrect_and_named) {
 
 TEST(gemm_suite, the_algorithm_a_library_picked_is_derived_never_the_points_identity) {
   // The cpu backend with a named kernel choice, as cuBLASLt's backend reports its algorithm.
-  class named_algorithm final : public gemm_backend {
+  class named_algorithm final : public forwarding_gemm_backend<cpu_gemm_backend> {
    public:
-    std::optional<std::string> unsupported_reason(std::string_view dtype) const override {
-      return m_inner.unsupported_reason(dtype);
-    }
-    void prepare(const gemm_shape& shape, std::string_view dtype, std::uint64_t seed,
-                 const gemm_options& options) override {
-      m_inner.prepare(shape, dtype, seed, options);
-    }
+    named_algorithm() : forwarding_gemm_backend(std::make_unique<cpu_gemm_backend>(1)) {}
     std::optional<std::string> algorithm() const override { return "id 66, tile 21"; }
-    std::string implementation() const override { return m_inner.implementation(); }
-    void run() override { m_inner.run(); }
-    correctness verify(int samples, std::uint64_t seed) const override {
-      return m_inner.verify(samples, seed);
-    }
-
-   private:
-    cpu_gemm_backend m_inner{1};
   };
   const auto s = make_gemm_suite([](const run_context&) -> std::unique_ptr<gemm_backend> {
     return std::make_unique<named_algorithm>();

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../support/forwarding_backends.hpp"
 #include "kernels/cpu/cpu_stream.hpp"
 #include "suites/membw/membw_sizing.hpp"
 #include "suites/membw/membw_suite.hpp"
@@ -18,6 +19,7 @@
 
 using namespace exacheck;
 using namespace exacheck::membw;
+using exacheck::testing::forwarding_stream_backend;
 
 namespace {
 
@@ -40,59 +42,29 @@ point_result run_one(suite& s, const run_context& ctx, const param_values& param
 }
 
 // The real OpenMP backend with a fault planted after triad (one element of a) or in dot's sum.
-class corrupting_backend final : public stream_backend {
+class corrupting_backend final : public forwarding_stream_backend<cpu_stream_backend> {
  public:
   corrupting_backend(const run_context& ctx, bool corrupt_dot)
-      : m_inner(ctx.threads, 0), m_dot(corrupt_dot) {}
-  std::optional<std::string> unsupported_reason(std::string_view dtype) const override {
-    return m_inner.unsupported_reason(dtype);
-  }
-  void init_arrays(std::size_t n, std::string_view dtype, double a0, double b0, double c0) override {
-    m_inner.init_arrays(n, dtype, a0, b0, c0);
-  }
-  void copy() override { m_inner.copy(); }
-  void scale(double scalar) override { m_inner.scale(scalar); }
-  void add() override { m_inner.add(); }
+      : forwarding_stream_backend(std::make_unique<cpu_stream_backend>(ctx.threads, 0)), m_dot(corrupt_dot) {}
   void triad(double scalar) override {
-    m_inner.triad(scalar);
-    if (!m_dot) m_inner.corrupt_array_for_testing('a', 77, 1e-9);
+    inner().triad(scalar);
+    if (!m_dot) inner().corrupt_array_for_testing('a', 77, 1e-9);
   }
-  double dot() override { return m_inner.dot() * (m_dot ? 1 + 1e-6 : 1); }
-  void read_arrays(std::vector<double>& a, std::vector<double>& b, std::vector<double>& c) const override {
-    m_inner.read_arrays(a, b, c);
-  }
-  std::string implementation() const override { return m_inner.implementation(); }
+  double dot() override { return inner().dot() * (m_dot ? 1 + 1e-6 : 1); }
 
  private:
-  cpu_stream_backend m_inner;
   bool m_dot;
 };
 
 // The real OpenMP backend dressed as a device: every kernel call reports a device time of its own, far from
 // the wall time it took (as events on a GPU stream would, without the launch and synchronisation latency).
-class device_timed_backend final : public stream_backend {
+class device_timed_backend final : public forwarding_stream_backend<cpu_stream_backend> {
  public:
-  explicit device_timed_backend(const run_context& ctx) : m_inner(ctx.threads, 0) {}
+  explicit device_timed_backend(const run_context& ctx)
+      : forwarding_stream_backend(std::make_unique<cpu_stream_backend>(ctx.threads, 0)) {}
   static constexpr double device_s = 0.25;
-  std::optional<std::string> unsupported_reason(std::string_view dtype) const override {
-    return m_inner.unsupported_reason(dtype);
-  }
-  void init_arrays(std::size_t n, std::string_view dtype, double a0, double b0, double c0) override {
-    m_inner.init_arrays(n, dtype, a0, b0, c0);
-  }
-  void copy() override { m_inner.copy(); }
-  void scale(double scalar) override { m_inner.scale(scalar); }
-  void add() override { m_inner.add(); }
-  void triad(double scalar) override { m_inner.triad(scalar); }
-  double dot() override { return m_inner.dot(); }
   std::optional<double> last_kernel_device_s() const override { return device_s; }
-  void read_arrays(std::vector<double>& a, std::vector<double>& b, std::vector<double>& c) const override {
-    m_inner.read_arrays(a, b, c);
-  }
   std::string implementation() const override { return "a device"; }
-
- private:
-  cpu_stream_backend m_inner;
 };
 
 void write_file(const std::filesystem::path& path, const std::string& text) {
