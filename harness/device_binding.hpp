@@ -1,5 +1,5 @@
 #pragma once
-// Which GPU a rank uses (issue 3, item 2; issue 10, defect 4). Pure logic: the worker passes in its
+// Which GPU a rank uses. Pure logic: the worker passes in its
 // node-local rank (from the MPI shared-memory split), every local rank's CUDA_VISIBLE_DEVICES (gathered over
 // that split) and the number of GPUs CUDA shows it, so every rule here is testable without a GPU.
 #include <optional>

@@ -1,5 +1,5 @@
 #pragma once
-// The controller's pre-flight for GPUs (issue 10, item 8): a case whose ranks on this node need more GPUs
+// The controller's pre-flight for GPUs: a case whose ranks on this node need more GPUs
 // than the node shows is refused before anything runs, all such cases named in one message with what to do,
 // rather than each launch starting its ranks only for device binding (harness/device_binding.hpp) to refuse
 // them one case after another. Pure logic with the GPU count and the environment passed in, so that every

@@ -1,6 +1,6 @@
 #pragma once
 // GPU telemetry through NVML, loaded at run time with dlopen and never linked: the same binary runs on a node
-// with no NVIDIA driver (issue 3, item 7), and a CPU-only build needs no CUDA header. Every query that NVML
+// with no NVIDIA driver, and a CPU-only build needs no CUDA header. Every query that NVML
 // cannot answer (symbol missing from an older driver, call failing, feature not on this GPU) is an empty
 // optional, shown as "unknown" or JSON null, never a zero that could pass for a measurement.
 #include <cstdint>

@@ -4,8 +4,8 @@
 # 10,000 GPUs. Prints, per size, the run.json size, the wall time and peak RSS of `exacheck report` as a child
 # process (GNU time: wait4's ru_maxrss), best wall time of REPEATS runs, and the CPU time per GPU (a constant
 # column is linear growth), and the CPU time (user + sys: what the wall time would be on an idle machine;
-# on a shared one the wall time includes waiting). Target (issue 9): 2,100 GPUs in under 0.43x the CPU time of
-# exacheck before it (2.35 -> 1 s on the 2-core reference machine) and under 300 MB peak RSS. For the side by
+# on a shared one the wall time includes waiting). Target: 2,100 GPUs in under 0.43x the CPU time of
+# exacheck at 003087d (2.35 -> 1 s on the 2-core reference machine) and under 300 MB peak RSS. For the side by
 # side, build the older revision in its own worktree and run this script with its build directory too.
 #   scripts/bench/report_scale.sh [BUILD_DIR]          (default build-host)
 #   SIZES="25x4 525x4" REPEATS=1 scripts/bench/report_scale.sh

@@ -1,4 +1,4 @@
-// `exacheck run` on a node with one GPU (issue 10, item 8): the quick plan, whose cases ask for two ranks, is
+// `exacheck run` on a node with one GPU: the quick plan, whose cases ask for two ranks, is
 // refused before anything runs, every such case named with what to do, instead of each launch failing in
 // device binding one after another; the one-GPU plan is refused at once where CUDA cannot run. A CPU-only
 // build stands in for the GPU node through EXACHECK_TEST_VISIBLE_GPUS (harness/gpu_preflight.hpp).

@@ -1,4 +1,4 @@
-// configs/plans/one-gpu.yaml, the plan a node with one GPU runs (issue 10, item 8): every GPU benchmark on
+// configs/plans/one-gpu.yaml, the plan a node with one GPU runs: every GPU benchmark on
 // one rank of the cuda backend, at sizes that reach peak on an H100 or H200, in a few minutes with short
 // time-outs. What it must cover is read from the suites' own tables (dtypes, engines), so a precision added
 // to a suite fails here until the plan measures it.
