@@ -14,5 +14,5 @@ echo "== exacheck run configs/plans/quick.yaml --out $out"
 status=0
 build/exacheck run configs/plans/quick.yaml --out "$out" || status=$?
 echo
-echo "The report is $out/report.md (also run.json, junit.xml, results.csv in $out)."
+echo "The report is $out/report.html (also report.md, run.json, junit.xml, results.csv and metrics.prom in $out)."
 exit $status
