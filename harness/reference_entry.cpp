@@ -42,7 +42,7 @@ reference_entry_read read_reference_entry(yaml_reader& reader, const YAML::Node&
       point.metric = keep(reader.read_string(e, name)).value_or("");
     } else if (e.key == "value") {
       const auto v = keep(reader.read_number(e, name));
-      if (v && *v <= 0 && format.value_above_zero) {
+      if (v && *v <= 0) {
         reader.report(reader.location_of(e), name + " is " + e.value.Scalar(),
                       "a number above zero (a difference in percent needs one)");
         ok = false;

@@ -21,10 +21,8 @@ struct reference_entry_format {
   std::vector<std::string> keys;  // every key an entry may have; benchmark, metric, value and unit required
   std::string where_example;      // a `where:` as the format's page shows one: "{dtype: bf16, m: 8192}"
   std::string where_why_one;      // why each `where` key takes one value
-  // A reference file's rules, which it checks without the registry: a value above zero (a difference in
-  // percent needs one) and a unit exacheck knows. A system file checks its units against the benchmark's
-  // metric instead (system_load.cpp), given the registry.
-  bool value_above_zero = false;
+  // A reference file's rule, checked without the registry: a unit exacheck knows. A system file checks its
+  // units against the benchmark's metric instead (system_load.cpp), given the registry.
   bool unit_known = false;
 };
 
@@ -42,7 +40,9 @@ struct reference_entry_read {
 using reference_key_reader = std::function<bool(const yaml_entry& entry, const std::string& name)>;
 
 // Reads `node`, the entry named `what` in messages ("reference #2", "entry #2"): the shared keys into `point`
-// and the result, each other key of `format.keys` through `read_own`. Reports every problem.
+// and the result, each other key of `format.keys` through `read_own`. Reports every problem. In both formats
+// a value is above zero: a difference in percent needs one, and a bound at or below zero would pass every
+// result of a higher-is-better metric.
 reference_entry_read read_reference_entry(yaml_reader& reader, const YAML::Node& node,
                                           const std::string& what, const reference_entry_format& format,
                                           reference_point& point, const reference_key_reader& read_own);

@@ -28,7 +28,6 @@ const reference_entry_format entry_format{
     .keys = {"benchmark", "where", "metric", "value", "unit", "statistic", "better", "per_gpu"},
     .where_example = "{dtype: bf16, m: 8192}",
     .where_why_one = "an entry is about one parameter point",
-    .value_above_zero = true,
     .unit_known = true};
 const std::vector<std::string> distribution_keys = {"count", "min", "p5", "median", "mean", "p95", "max"};
 const std::vector<std::string> statistics = {"per_gpu_median", "median"};

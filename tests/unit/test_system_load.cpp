@@ -136,6 +136,24 @@ references:
   EXPECT_NE(other.expected.find("GFLOP/s, TFLOP/s"), std::string::npos) << other.expected;
 }
 
+// A value at or below zero passed every result of a higher-is-better metric: its lower bound is at or below
+// zero, and every result that is judged is above zero (a stray sign in -700 passed 0.001 TFLOP/s). Refused as
+// a reference file's is.
+TEST_F(system_load, a_reference_value_must_be_above_zero) {
+  const auto issues = system_issues(R"(schema: exacheck/system/v1
+name: box
+references:
+  - {benchmark: gemm, metric: tflops, where: {dtype: fp32}, value: -700, unit: TFLOP/s, lower: 5%}
+  - {benchmark: gemm, metric: tflops, where: {dtype: fp64}, value: 0, unit: TFLOP/s, lower: 0%}
+  - {benchmark: gemm, metric: tflops, where: {dtype: bf16}, value: 0.5, unit: TFLOP/s, lower: 0%}
+)");
+  ASSERT_EQ(issues.size(), 2u);
+  const auto negative = issue_with(issues, "reference #1 value is -700");
+  EXPECT_EQ(negative.where.line, 4);
+  EXPECT_EQ(negative.expected, "a number above zero (a difference in percent needs one)");
+  issue_with(issues, "reference #2 value is 0");
+}
+
 TEST_F(system_load, where_values_are_normalised_like_plan_parameters) {
   const std::string path = write("box.yaml", R"(schema: exacheck/system/v1
 name: box
