@@ -1,5 +1,6 @@
 #include "harness/reference_entry.hpp"
 
+#include "harness/plan.hpp"
 #include "harness/plan_params.hpp"
 #include "harness/verdicts.hpp"
 
@@ -67,6 +68,15 @@ reference_entry_read read_reference_entry(yaml_reader& reader, const YAML::Node&
   }
   read.ok = ok;
   return read;
+}
+
+bool same_reference_point(const reference_point& a, const reference_point& b) {
+  if (a.benchmark != b.benchmark || a.metric != b.metric || a.where.size() != b.where.size()) return false;
+  for (const auto& [key, value] : a.where.items()) {
+    const auto found = b.where.find(key);
+    if (found == b.where.end() || !same_param_value(*found, value)) return false;
+  }
+  return true;
 }
 
 }  // namespace exacheck

@@ -47,4 +47,17 @@ reference_entry_read read_reference_entry(yaml_reader& reader, const YAML::Node&
                                           const std::string& what, const reference_entry_format& format,
                                           reference_point& point, const reference_key_reader& read_own);
 
+// Whether two entries are about the same benchmark, metric and where (values compared as a point's are: 8192
+// and 8192.0 are one). Of two such entries only the first could ever judge a point: both formats refuse the
+// second.
+bool same_reference_point(const reference_point& a, const reference_point& b);
+
+// The first of `earlier` that `point` repeats (same_reference_point), or nullptr.
+template <class Entry>
+const Entry* repeated_entry(const std::vector<Entry>& earlier, const reference_point& point) {
+  for (const auto& entry : earlier)
+    if (same_reference_point(entry, point)) return &entry;
+  return nullptr;
+}
+
 }  // namespace exacheck

@@ -105,17 +105,12 @@ class reference_loader {
     for (std::size_t i = 0; i < entry.value.size(); ++i) {
       reference_entry ref;
       if (!read_entry(entry.value[i], i, ref)) continue;
-      for (const auto& earlier : file.entries) {
-        if (earlier.benchmark == ref.benchmark && earlier.metric == ref.metric &&
-            params_match(earlier.where, ref.where, true)) {
-          m_reader.report(
-              ref.defined_at,
-              fmt::format("entry #{} repeats the entry at line {} (same benchmark, where and metric)", i + 1,
-                          earlier.defined_at.line),
-              "one entry per benchmark, point and metric");
-          break;
-        }
-      }
+      if (const auto* first = repeated_entry(file.entries, ref))
+        m_reader.report(
+            ref.defined_at,
+            fmt::format("entry #{} repeats the entry at line {} (same benchmark, where and metric)", i + 1,
+                        first->defined_at.line),
+            "one entry per benchmark, point and metric");
       file.entries.push_back(std::move(ref));
     }
   }

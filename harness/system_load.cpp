@@ -127,7 +127,16 @@ class system_loader {
     }
     for (std::size_t i = 0; i < entry.value.size(); ++i) {
       reference ref;
-      if (read_reference(entry.value[i], i, ref)) system.references.push_back(std::move(ref));
+      if (!read_reference(entry.value[i], i, ref)) continue;
+      if (const auto* first = repeated_entry(system.references, ref))
+        m_reader.report(
+            ref.where_defined,
+            fmt::format("reference #{} repeats the reference at line {} (same benchmark, where and "
+                        "metric)",
+                        i + 1, first->where_defined.line),
+            "one reference per benchmark, where and metric: only the first would judge a point (one "
+            "reference holds both a lower and an upper tolerance)");
+      system.references.push_back(std::move(ref));
     }
   }
 

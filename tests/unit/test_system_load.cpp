@@ -154,6 +154,30 @@ references:
   issue_with(issues, "reference #2 value is 0");
 }
 
+// Of two references about the same benchmark, metric and where only the first ever judged a point, and its
+// check settled the second's commitment too: a ceiling written as a second reference was never checked. Refused
+// as a reference file's repeated entry is, naming the line of the first.
+TEST_F(system_load, a_reference_repeating_another_names_the_line_of_the_first) {
+  const auto issues = system_issues_against_suites(R"(schema: exacheck/system/v1
+name: box
+references:
+  - {benchmark: gemm, metric: tflops, where: {dtype: fp64, m: 8192}, value: 60, unit: TFLOP/s, lower: -5%}
+  - {benchmark: gemm, metric: tflops, where: {m: 8192, dtype: fp64}, value: 60, unit: TFLOP/s, upper: 10%}
+  - {benchmark: allreduce, metric: busbw, where: {bytes: 64MiB}, value: 1, unit: GB/s}
+  - {benchmark: allreduce, metric: busbw, where: {bytes: 67108864}, value: 1, unit: GB/s}
+  - {benchmark: gemm, metric: tflops, where: {dtype: fp32, m: 8192}, value: 60, unit: TFLOP/s}
+  - {benchmark: gemm, metric: time, where: {dtype: fp64, m: 8192}, value: 1, unit: s}
+  - {benchmark: gemm, metric: tflops, where: {dtype: fp64}, value: 60, unit: TFLOP/s}
+)");
+  ASSERT_EQ(issues.size(), 2u);
+  const auto ceiling =
+      issue_with(issues, "reference #2 repeats the reference at line 4 (same benchmark, where and metric)");
+  EXPECT_EQ(ceiling.where.line, 5);
+  EXPECT_NE(ceiling.expected.find("one reference per benchmark, where and metric"), std::string::npos);
+  // Values are compared as normalised: 64MiB is 67108864 bytes.
+  issue_with(issues, "reference #4 repeats the reference at line 6");
+}
+
 TEST_F(system_load, where_values_are_normalised_like_plan_parameters) {
   const std::string path = write("box.yaml", R"(schema: exacheck/system/v1
 name: box
