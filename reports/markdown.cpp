@@ -85,21 +85,6 @@ std::string fence_for(const std::string& text) {
   return std::string(std::max<std::size_t>(3, longest + 1), '`');
 }
 
-// A command line as one could paste it into a shell: arguments with spaces or quotes are single-quoted.
-std::string command_text(const json& argv) {
-  std::string text;
-  for (const auto& item : argv) {
-    std::string arg = scalar_text(item);
-    if (arg.empty() || arg.find_first_of(" \t\"'$`\\") != std::string::npos) {
-      std::string quoted = "'";
-      for (const char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-      arg = quoted + "'";
-    }
-    text += (text.empty() ? "" : " ") + arg;
-  }
-  return text;
-}
-
 std::string readable_bytes(const std::optional<double>& bytes) {
   if (!bytes) return dash;
   static constexpr std::array<std::string_view, 5> units{"B", "KiB", "MiB", "GiB", "TiB"};
@@ -283,7 +268,7 @@ void write_errors(const json& run, std::ostream& out) {
                        or_dash(text_field(test_case, "ranks")));
     out << fmt::format("- message: {}\n", or_dash(text_field(test_case, "message")));
     const json& command = list_field(test_case, "command");
-    if (!command.empty()) out << fmt::format("- command: {}\n", code_span(command_text(command)));
+    if (!command.empty()) out << fmt::format("- command: {}\n", code_span(command_line_text(command)));
     const std::string log_tail = text_field(test_case, "log_tail");
     if (log_tail.empty()) {
       out << "- log tail: empty\n\n";
@@ -338,7 +323,7 @@ void write_provenance(const run_summary& summary, std::ostream& out) {
   else
     out << "- system: none\n";
   out << fmt::format("- command line: {}\n",
-                     p.command_line.empty() ? dash : code_span(command_text(p.command_line)));
+                     p.command_line.empty() ? dash : code_span(command_line_text(p.command_line)));
   out << fmt::format("- started {}, finished {}\n", or_dash(p.started_at), or_dash(p.finished_at));
   out << fmt::format("- controller host {}; hosts: {}\n", or_dash(p.controller_host),
                      or_dash(fmt::format("{}", fmt::join(p.hosts, ", "))));
