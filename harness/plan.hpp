@@ -10,6 +10,7 @@
 #include "harness/errors.hpp"
 #include "harness/measure.hpp"
 #include "harness/param_spec.hpp"
+#include "harness/reference_point.hpp"
 #include "harness/result.hpp"
 #include "reports/outlier_rules.hpp"
 
@@ -23,13 +24,9 @@ struct tolerance {
   bool percent = true;
 };
 
-struct reference {
-  std::string benchmark;
-  std::string metric;  // e.g. "tflops"
-  nlohmann::json where =
-      nlohmann::json::object();  // parameter values that must match (subset), e.g. {dtype: bf16}
-  double value = 0.0;
-  std::string unit;                       // must equal the metric's unit
+// A system file's reference: benchmark, metric, where (the parameter values a point must have), value and
+// unit (the metric's, or one of the same quantity), and how far from the value a result may be.
+struct reference : reference_point {
   std::optional<tolerance> lower, upper;  // absent: unbounded on that side
   std::optional<better> better_is;        // absent: the metric's own direction
   std::string source;                     // provenance: "contract annex B, 2025-03"

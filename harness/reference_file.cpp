@@ -11,9 +11,8 @@
 #include <limits>
 
 #include "harness/files.hpp"
-#include "harness/plan_params.hpp"
 #include "harness/point_identity.hpp"
-#include "harness/verdicts.hpp"
+#include "harness/reference_entry.hpp"
 #include "harness/yaml_reader.hpp"
 
 namespace exacheck {
@@ -25,22 +24,13 @@ const std::vector<std::string> who_keys = {"organisation", "contact"};
 const std::vector<std::string> system_keys = {
     "name", "gpu_model", "cpu_model", "gpus", "nodes",           "driver",
     "cuda", "cublas",    "nccl",      "mpi",  "exacheck_version"};
-const std::vector<std::string> entry_keys = {"benchmark", "where",     "metric", "value",
-                                             "unit",      "statistic", "better", "per_gpu"};
+const reference_entry_format entry_format{
+    .keys = {"benchmark", "where", "metric", "value", "unit", "statistic", "better", "per_gpu"},
+    .where_example = "{dtype: bf16, m: 8192}",
+    .where_why_one = "an entry is about one parameter point",
+    .unit_known = true};
 const std::vector<std::string> distribution_keys = {"count", "min", "p5", "median", "mean", "p95", "max"};
 const std::vector<std::string> statistics = {"per_gpu_median", "median"};
-// For suggestions only; whether a unit is known is harness/verdicts' unit table's to say.
-const std::vector<std::string> common_units = {
-    "FLOP/s", "GFLOP/s", "TFLOP/s", "PFLOP/s", "EFLOP/s", "B/s", "MB/s", "GB/s", "TB/s",
-    "s",      "ms",      "us",      "ns",      "B",       "KiB", "MiB",  "GiB",  "%",
-    "GOP/s",  "TOP/s",   "POP/s",   "x",       "Hz",      "MHz", "GHz"};
-
-// Known when it converts to a unit of one of the quantities harness/verdicts' table knows.
-bool is_known_unit(const std::string& unit) {
-  for (const char* base : {"FLOP/s", "B/s", "s", "B", "%", "GOP/s", "x", "Hz"})
-    if (unit_conversion(unit, base)) return true;
-  return false;
-}
 
 class reference_loader {
  public:
@@ -115,81 +105,41 @@ class reference_loader {
     for (std::size_t i = 0; i < entry.value.size(); ++i) {
       reference_entry ref;
       if (!read_entry(entry.value[i], i, ref)) continue;
-      for (const auto& earlier : file.entries) {
-        if (earlier.benchmark == ref.benchmark && earlier.metric == ref.metric &&
-            params_match(earlier.where, ref.where, true)) {
-          m_reader.report(
-              ref.defined_at,
-              fmt::format("entry #{} repeats the entry at line {} (same benchmark, where and metric)", i + 1,
-                          earlier.defined_at.line),
-              "one entry per benchmark, point and metric");
-          break;
-        }
-      }
+      if (const auto* first = repeated_entry(file.entries, ref))
+        m_reader.report(
+            ref.defined_at,
+            fmt::format("entry #{} repeats the entry at line {} (same benchmark, where and metric)", i + 1,
+                        first->defined_at.line),
+            "one entry per benchmark, point and metric");
       file.entries.push_back(std::move(ref));
     }
   }
 
   bool read_entry(const YAML::Node& node, std::size_t index, reference_entry& ref) {
-    ref.defined_at = m_reader.location_of(node);
-    const std::string what = fmt::format("entry #{}", index + 1);
-    const auto map =
-        m_reader.read_map(node, ref.defined_at, what, entry_keys, {"benchmark", "metric", "value", "unit"});
-    if (!map) return false;
-    bool ok = true;
-    const auto keep = [&](auto value) {
-      ok = ok && value.has_value();
-      return value;
-    };
-    for (const auto& e : map->entries) {
-      const std::string name = what + " " + e.key;
-      if (e.key == "benchmark") {
-        ref.benchmark = keep(m_reader.read_string(e, name)).value_or("");
-      } else if (e.key == "metric") {
-        ref.metric = keep(m_reader.read_string(e, name)).value_or("");
-      } else if (e.key == "value") {
-        const auto v = keep(m_reader.read_number(e, name));
-        if (v && *v <= 0) {
-          m_reader.report(m_reader.location_of(e), name + " is " + e.value.Scalar(),
-                          "a number above zero (a difference in percent needs one)");
-          ok = false;
-        }
-        ref.value = v.value_or(0.0);
-      } else if (e.key == "unit") {
-        const auto unit = keep(m_reader.read_string(e, name));
-        if (unit && !is_known_unit(*unit)) {
-          m_reader.report(m_reader.location_of(e),
-                          name + " " + quoted_text(*unit) + " is not a unit exacheck knows",
-                          "one of: " + join_choices(common_units, ", "), did_you_mean(*unit, common_units));
-          ok = false;
-        }
-        ref.unit = unit.value_or("");
-      } else if (e.key == "statistic") {
-        ref.statistic = keep(m_reader.read_choice(e, name, statistics)).value_or("");
-      } else if (e.key == "better") {
-        ref.better = keep(m_reader.read_choice(e, name, {"higher", "lower"}));
-      } else if (e.key == "where") {
-        ok = read_where(e, what, ref) && ok;
-      } else if (e.key == "per_gpu") {
-        ok = read_distribution(e, what, ref) && ok;
-      }
-    }
-    return ok;
+    auto result = read_reference_entry(
+        m_reader, node, fmt::format("entry #{}", index + 1), entry_format, ref,
+        [&](const yaml_entry& e, const std::string& name) { return read_own_key(e, name, ref); });
+    ref.defined_at = result.at;
+    ref.better = std::move(result.better);
+    return result.map && result.ok;
   }
 
-  bool read_where(const yaml_entry& entry, const std::string& what, reference_entry& ref) {
-    return read_where_point(m_reader, entry, what, "{dtype: bf16, m: 8192}",
-                            "an entry is about one parameter point", ref.where);
+  // The keys only a reference file's entries have: the statistic and the per-GPU distribution.
+  bool read_own_key(const yaml_entry& e, const std::string& name, reference_entry& ref) {
+    if (e.key == "per_gpu") return read_distribution(e, name, ref);
+    const auto statistic = m_reader.read_choice(e, name, statistics);
+    ref.statistic = statistic.value_or("");
+    return statistic.has_value();
   }
 
+  // `per_gpu`, named `what` in messages ("entry #2 per_gpu").
   bool read_distribution(const yaml_entry& entry, const std::string& what, reference_entry& ref) {
-    const auto map =
-        m_reader.read_map(entry.value, m_reader.location_of(entry), what + " per_gpu", distribution_keys);
+    const auto map = m_reader.read_map(entry.value, m_reader.location_of(entry), what, distribution_keys);
     if (!map) return false;
     bool ok = true;
     ref.per_gpu = nlohmann::json::object();
     for (const auto& e : map->entries) {
-      const std::string name = what + " per_gpu " + e.key;
+      const std::string name = what + " " + e.key;
       if (e.key == "count") {
         const auto v = m_reader.read_integer(e, name, 1);
         ok = ok && v.has_value();

@@ -9,14 +9,13 @@
 
 #include "harness/compare.hpp"
 #include "harness/errors.hpp"
+#include "harness/reference_point.hpp"
 
 namespace exacheck {
 
-struct reference_entry {
-  std::string benchmark, metric;
-  nlohmann::json where = nlohmann::json::object();  // parameter values of the point (all or some of them)
-  double value = 0;
-  std::string unit;
+// An entry: benchmark, metric, where (the point's parameter values, all or some of them), value and unit, and
+// what statistic of the run's the value stands for.
+struct reference_entry : reference_point {
   std::string statistic = "per_gpu_median";  // per_gpu_median (rank-scoped metrics) | median (global ones)
   std::optional<std::string> better;         // higher | lower; absent: the run's metric's own direction
   nlohmann::json per_gpu = nullptr;          // {count, min, p5, median, mean, p95, max}, any of them

@@ -9,6 +9,7 @@
 #include "harness/peak_table.hpp"
 #include "harness/plan.hpp"
 #include "harness/plan_params.hpp"
+#include "harness/reference_entry.hpp"
 #include "harness/registry.hpp"
 #include "harness/verdicts.hpp"
 #include "harness/yaml_reader.hpp"
@@ -21,8 +22,10 @@ constexpr const char* system_schema = "exacheck/system/v1";
 const std::vector<std::string> system_keys = {"schema", "name",         "description",
                                               "size",   "peak_per_gpu", "references"};
 const std::vector<std::string> size_keys = {"nodes", "gpus_per_node"};
-const std::vector<std::string> reference_keys = {"benchmark", "metric", "where",  "value", "unit",
-                                                 "lower",     "upper",  "better", "source"};
+const reference_entry_format reference_format{
+    .keys = {"benchmark", "metric", "where", "value", "unit", "lower", "upper", "better", "source"},
+    .where_example = "{dtype: bf16, bytes: 64MiB}",
+    .where_why_one = "a reference applies to one parameter point"};
 const std::string tolerance_expected =
     "a relative tolerance like -5% or 10%, or an absolute amount in the unit";
 
@@ -124,47 +127,43 @@ class system_loader {
     }
     for (std::size_t i = 0; i < entry.value.size(); ++i) {
       reference ref;
-      if (read_reference(entry.value[i], i, ref)) system.references.push_back(std::move(ref));
+      if (!read_reference(entry.value[i], i, ref)) continue;
+      if (const auto* first = repeated_entry(system.references, ref))
+        m_reader.report(
+            ref.where_defined,
+            fmt::format("reference #{} repeats the reference at line {} (same benchmark, where and "
+                        "metric)",
+                        i + 1, first->where_defined.line),
+            "one reference per benchmark, where and metric: only the first would judge a point (one "
+            "reference holds both a lower and an upper tolerance)");
+      system.references.push_back(std::move(ref));
     }
   }
 
   bool read_reference(const YAML::Node& node, std::size_t index, reference& ref) {
-    ref.where_defined = m_reader.location_of(node);
     const std::string what = fmt::format("reference #{}", index + 1);
-    const auto map = m_reader.read_map(node, ref.where_defined, what, reference_keys,
-                                       {"benchmark", "metric", "value", "unit"});
-    if (!map) return false;
-    bool ok = true;
-    const auto keep = [&](auto value) {
-      ok = ok && value.has_value();
-      return value;
-    };
-    for (const auto& e : map->entries) {
-      const std::string name = what + " " + e.key;
-      ref.located[e.key] = m_reader.location_of(e);
-      if (e.key == "benchmark") {
-        ref.benchmark = keep(m_reader.read_string(e, name)).value_or("");
-      } else if (e.key == "metric") {
-        ref.metric = keep(m_reader.read_string(e, name)).value_or("");
-      } else if (e.key == "value") {
-        ref.value = keep(m_reader.read_number(e, name)).value_or(0.0);
-      } else if (e.key == "unit") {
-        ref.unit = keep(m_reader.read_string(e, name)).value_or("");
-      } else if (e.key == "source") {
-        ref.source = keep(m_reader.read_string(e, name)).value_or("");
-      } else if (e.key == "lower") {
-        ref.lower = keep(read_tolerance(m_reader, e, name));
-      } else if (e.key == "upper") {
-        ref.upper = keep(read_tolerance(m_reader, e, name));
-      } else if (e.key == "better") {
-        if (const auto v = keep(m_reader.read_choice(e, name, {"higher", "lower"})))
-          ref.better_is = better_from_string(*v);
-      } else if (e.key == "where") {
-        ok = read_where(e, what, ref) && ok;
-      }
-    }
-    if (m_suites && !ref.benchmark.empty()) ok = check_against_suite(*map, what, ref) && ok;
+    auto result = read_reference_entry(
+        m_reader, node, what, reference_format, ref,
+        [&](const yaml_entry& e, const std::string& name) { return read_own_key(e, name, ref); });
+    ref.where_defined = result.at;
+    ref.located = std::move(result.located);
+    if (result.better) ref.better_is = better_from_string(*result.better);
+    if (!result.map) return false;
+    bool ok = result.ok;
+    if (m_suites && !ref.benchmark.empty()) ok = check_against_suite(*result.map, what, ref) && ok;
     return ok;
+  }
+
+  // The keys only a system file's references have: the tolerances and the source.
+  bool read_own_key(const yaml_entry& e, const std::string& name, reference& ref) {
+    if (e.key == "lower" || e.key == "upper") {
+      auto& bound = e.key == "lower" ? ref.lower : ref.upper;
+      bound = read_tolerance(m_reader, e, name);
+      return bound.has_value();
+    }
+    const auto source = m_reader.read_string(e, name);
+    ref.source = source.value_or("");
+    return source.has_value();
   }
 
   // The reference against what its benchmark declares: its metrics (with the derived pct_of_peak), its
@@ -248,11 +247,6 @@ class system_loader {
       }
     }
     return ok;
-  }
-
-  bool read_where(const yaml_entry& entry, const std::string& what, reference& ref) {
-    return read_where_point(m_reader, entry, what, "{dtype: bf16, bytes: 64MiB}",
-                            "a reference applies to one parameter point", ref.where);
   }
 
   yaml_reader m_reader;

@@ -8,6 +8,7 @@
 #include "reports/device_text.hpp"
 #include "reports/format.hpp"
 #include "reports/render.hpp"
+#include "reports/run_summary.hpp"
 
 namespace exacheck::reports {
 namespace {
@@ -84,13 +85,11 @@ void render_console_devices(const json& run, std::ostream& out) {
 }
 
 void render_console_verdict(const json& run, std::ostream& out) {
+  const run_summary summary = summarise_run(run);
   std::string counts;
-  for (const auto& name : outcome_order()) {
-    const json& count = field(field(field(run, "summary"), "counts"), name);
-    if (count.is_number_integer() && count.get<long long>() > 0)
-      counts += fmt::format("{} {}  ", count.get<long long>(), name);
-  }
-  out << fmt::format("\nverdict: {}   ({}checks in {} cases)\n", text_field(run, "verdict"), counts,
+  for (const auto& count : summary.counts)
+    if (count.number && *count.number > 0) counts += fmt::format("{} {}  ", *count.number, count.outcome);
+  out << fmt::format("\nverdict: {}   ({}checks in {} cases)\n", summary.verdict, counts,
                      list_field(run, "cases").size());
   render_console_devices(run, out);
 }

@@ -10,6 +10,10 @@
 
 #include "reports/analysis_devices.hpp"
 
+namespace exacheck::reports {
+struct run_summary;
+}
+
 namespace exacheck::reports::html {
 
 using nlohmann::json;
@@ -33,14 +37,13 @@ std::string where_text(const json& host, const json& gpu, const json& rank);
 // The same for one GPU of an analysis metric (its host and index from analysis.devices, its rank the
 // metric's).
 std::string where_text(const metric_devices::device& device);
-bool synthetic(const json& run);
 // "2,100": a count for people.
 std::string count_text(std::size_t count);
 
 // ---- sections (html_page.cpp: page, verdict, failing checks, errors, provenance; html_summary.cpp: totals,
 // commitments, detail tables; html_charts.cpp: per-GPU and collective charts) ----
 
-void write_verdict(const json& run, std::ostream& out);
+void write_verdict(const run_summary& summary, std::ostream& out);
 // html_devices.cpp: "Devices needing attention", with every failing check under its device or as tied to
 // none; false (nothing written) when run.json has no device verdicts: write_failing_checks lists them then.
 bool write_devices(const json& run, std::ostream& out);
@@ -51,7 +54,7 @@ void write_gpu_charts(const json& run, std::ostream& out);
 void write_collective_charts(const json& run, std::ostream& out);
 void write_details(const json& run, std::ostream& out);
 void write_errors(const json& run, std::ostream& out);
-void write_provenance(const json& run, std::ostream& out);
+void write_provenance(const run_summary& summary, std::ostream& out);
 
 // Fleet scale (html_fleet.cpp): a run of more GPUs or more per-GPU metrics than these gets one fleet view
 // per benchmark instead of charts per point and metric, and its checks counted rather than listed, so that

@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include <limits>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <string>
@@ -16,6 +17,7 @@
 #include "reports/device_text.hpp"
 #include "reports/format.hpp"
 #include "reports/render.hpp"
+#include "reports/run_summary.hpp"
 
 namespace exacheck::reports {
 namespace {
@@ -38,8 +40,12 @@ struct check_counts {
   }
 };
 
+std::string seconds_attribute(const std::optional<double>& seconds) {
+  return fmt::format("{:.3f}", seconds.value_or(0.0));
+}
+
 std::string seconds_attribute(const json& seconds) {
-  return fmt::format("{:.3f}", seconds.is_number() ? seconds.get<double>() : 0.0);
+  return seconds_attribute(seconds.is_number() ? std::optional(seconds.get<double>()) : std::nullopt);
 }
 
 // <properties> with the non-empty ones of `properties`, at `indent`.
@@ -115,9 +121,9 @@ void write_testcase(std::ostream& out, const json& test_case, const json& check)
 }
 
 // The ids of summary.unfinished_cases.
-std::set<std::string> unfinished_ids(const json& run) {
+std::set<std::string> unfinished_ids(const run_summary& summary) {
   std::set<std::string> ids;
-  for (const auto& c : list_field(field(run, "summary"), "unfinished_cases")) ids.insert(text_field(c, "id"));
+  for (const auto& c : summary.unfinished_cases) ids.insert(c.id);
   return ids;
 }
 
@@ -143,18 +149,18 @@ void write_unfinished_testcase(std::ostream& out, const json& test_case) {
 }
 
 // Why a run that is not complete is not: for the run-level <error> testcase.
-std::string incomplete_run_reason(const json& run) {
-  const std::size_t unfinished = list_field(field(run, "summary"), "unfinished_cases").size();
+std::string incomplete_run_reason(const run_summary& summary) {
+  const std::size_t unfinished = summary.unfinished_cases.size();
   const std::string cases = fmt::format("{} case(s) never finished", unfinished);
-  if (field(run, "interrupted") == true) return "the run was interrupted: " + cases;
+  if (summary.interrupted) return "the run was interrupted: " + cases;
   if (unfinished > 0) return "the run did not finish: " + cases;
   return "every case was recorded, but the run stopped before its final analysis and save (exacheck report "
          "RUN_DIR completes them)";
 }
 
-void write_run_testsuite(std::ostream& out, const json& run) {
-  const std::string reason = incomplete_run_reason(run);
-  const std::string verdict = text_field(run, "verdict");
+void write_run_testsuite(std::ostream& out, const run_summary& summary) {
+  const std::string reason = incomplete_run_reason(summary);
+  const std::string& verdict = summary.verdict;
   out << "  <testsuite name=\"run\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" time=\"0.000\">\n";
   out << "    <testcase classname=\"exacheck\" name=\"run complete\">\n";
   out << fmt::format("      <error message=\"{}\" type=\"{}\">{}</error>\n", xml_attribute(reason),
@@ -200,8 +206,9 @@ void write_testsuite(std::ostream& out, const json& test_case, const std::set<st
 }  // namespace
 
 void render_junit(const json& run, std::ostream& out) {
+  const run_summary summary = summarise_run(run);
   check_counts totals;
-  const std::set<std::string> unfinished = unfinished_ids(run);
+  const std::set<std::string> unfinished = unfinished_ids(summary);
   for (const auto& test_case : list_field(run, "cases")) {
     for (const auto& check : list_field(test_case, "checks")) totals.add(check);
     if (needs_unfinished_testcase(test_case, unfinished)) {
@@ -209,21 +216,20 @@ void render_junit(const json& run, std::ostream& out) {
       ++totals.errors;
     }
   }
-  const bool incomplete = field(run, "complete") == false;
+  const bool incomplete = summary.not_complete;
   if (incomplete) {
     ++totals.tests;
     ++totals.errors;
   }
-  const std::string plan = text_field(field(run, "plan"), "name");
+  const std::string& plan = summary.plan_name;
   // A simulated run (exacheck simulate) says so in the name every CI system shows.
-  const bool synthetic = field(run, "synthetic") == true;
   const std::string name =
-      (plan.empty() ? "exacheck" : "exacheck " + plan) + (synthetic ? " (SYNTHETIC)" : "");
+      (plan.empty() ? "exacheck" : "exacheck " + plan) + (summary.synthetic ? " (SYNTHETIC)" : "");
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out << fmt::format("<testsuites name=\"{}\" {} time=\"{}\">\n", xml_attribute(name), totals.attributes(),
-                     seconds_attribute(field(field(run, "timing"), "total_s")));
+                     seconds_attribute(summary.timing.total_s));
   for (const auto& test_case : list_field(run, "cases")) write_testsuite(out, test_case, unfinished);
-  if (incomplete) write_run_testsuite(out, run);
+  if (incomplete) write_run_testsuite(out, summary);
   out << "</testsuites>\n";
 }
 

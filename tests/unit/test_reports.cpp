@@ -191,6 +191,16 @@ TEST(markdown_report, pipes_in_values_stay_inside_their_cell_and_log_tails_are_f
   EXPECT_NE(md.find("````\na|b\n```c\n````\n"), std::string::npos) << md;  // fence longer than the ``` inside
 }
 
+// report.md quoted an argument holding a line break as it was: pasted into a shell, the line after the break
+// ran as a command of its own. It quotes as report.html does (reports/format.hpp command_line_text).
+TEST(markdown_report, a_command_line_argument_with_a_line_break_is_quoted_for_the_shell) {
+  json run = small_run();
+  run["provenance"]["command_line"] = {"exacheck", "run", "plan.yaml", "--notes", "rack4\nrm"};
+  const std::string md = markdown_of(run);
+  EXPECT_NE(md.find("- command line: `exacheck run plan.yaml --notes 'rack4\nrm'`\n"), std::string::npos)
+      << md;
+}
+
 // ---- junit ----
 
 TEST(junit_report, escapes_xml_special_characters_in_names_attributes_and_text) {

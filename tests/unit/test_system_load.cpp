@@ -136,6 +136,48 @@ references:
   EXPECT_NE(other.expected.find("GFLOP/s, TFLOP/s"), std::string::npos) << other.expected;
 }
 
+// A value at or below zero passed every result of a higher-is-better metric: its lower bound is at or below
+// zero, and every result that is judged is above zero (a stray sign in -700 passed 0.001 TFLOP/s). Refused as
+// a reference file's is.
+TEST_F(system_load, a_reference_value_must_be_above_zero) {
+  const auto issues = system_issues(R"(schema: exacheck/system/v1
+name: box
+references:
+  - {benchmark: gemm, metric: tflops, where: {dtype: fp32}, value: -700, unit: TFLOP/s, lower: 5%}
+  - {benchmark: gemm, metric: tflops, where: {dtype: fp64}, value: 0, unit: TFLOP/s, lower: 0%}
+  - {benchmark: gemm, metric: tflops, where: {dtype: bf16}, value: 0.5, unit: TFLOP/s, lower: 0%}
+)");
+  ASSERT_EQ(issues.size(), 2u);
+  const auto negative = issue_with(issues, "reference #1 value is -700");
+  EXPECT_EQ(negative.where.line, 4);
+  EXPECT_EQ(negative.expected, "a number above zero (a difference in percent needs one)");
+  issue_with(issues, "reference #2 value is 0");
+}
+
+// Of two references about the same benchmark, metric and where only the first ever judged a point, and its
+// check settled the second's commitment too: a ceiling written as a second reference was never checked. Refused
+// as a reference file's repeated entry is, naming the line of the first.
+TEST_F(system_load, a_reference_repeating_another_names_the_line_of_the_first) {
+  const auto issues = system_issues_against_suites(R"(schema: exacheck/system/v1
+name: box
+references:
+  - {benchmark: gemm, metric: tflops, where: {dtype: fp64, m: 8192}, value: 60, unit: TFLOP/s, lower: -5%}
+  - {benchmark: gemm, metric: tflops, where: {m: 8192, dtype: fp64}, value: 60, unit: TFLOP/s, upper: 10%}
+  - {benchmark: allreduce, metric: busbw, where: {bytes: 64MiB}, value: 1, unit: GB/s}
+  - {benchmark: allreduce, metric: busbw, where: {bytes: 67108864}, value: 1, unit: GB/s}
+  - {benchmark: gemm, metric: tflops, where: {dtype: fp32, m: 8192}, value: 60, unit: TFLOP/s}
+  - {benchmark: gemm, metric: time, where: {dtype: fp64, m: 8192}, value: 1, unit: s}
+  - {benchmark: gemm, metric: tflops, where: {dtype: fp64}, value: 60, unit: TFLOP/s}
+)");
+  ASSERT_EQ(issues.size(), 2u);
+  const auto ceiling =
+      issue_with(issues, "reference #2 repeats the reference at line 4 (same benchmark, where and metric)");
+  EXPECT_EQ(ceiling.where.line, 5);
+  EXPECT_NE(ceiling.expected.find("one reference per benchmark, where and metric"), std::string::npos);
+  // Values are compared as normalised: 64MiB is 67108864 bytes.
+  issue_with(issues, "reference #4 repeats the reference at line 6");
+}
+
 TEST_F(system_load, where_values_are_normalised_like_plan_parameters) {
   const std::string path = write("box.yaml", R"(schema: exacheck/system/v1
 name: box
