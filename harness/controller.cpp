@@ -26,6 +26,7 @@
 #include "harness/run_directory.hpp"
 #include "harness/run_document.hpp"
 #include "harness/run_read.hpp"
+#include "harness/stable_hash.hpp"
 #include "harness/system_references.hpp"
 #include "harness/worker.hpp"
 #include "reports/aggregate.hpp"
@@ -157,7 +158,7 @@ std::string write_case_file(const prepared_case& pc) {
                                     {"verify", c.verify},
                                     {"allow_gpu_sharing", c.allow_gpu_sharing},
                                     {"measurement", c.measurement},
-                                    {"seed", std::hash<std::string>{}(c.id) & 0xffffffffu},
+                                    {"seed", case_input_seed(c.id)},
                                     {"threads", pc.threads},
                                     {"ranks", c.ranks},
                                     {"token", token}};
