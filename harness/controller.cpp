@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "harness/clock.hpp"
 #include "harness/commitments.hpp"
 #include "harness/errors.hpp"
 #include "harness/files.hpp"
@@ -35,10 +36,6 @@
 namespace exacheck {
 namespace fs = std::filesystem;
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 std::string self_executable() {
   std::error_code error;
