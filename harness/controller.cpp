@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "harness/clock.hpp"
 #include "harness/commitments.hpp"
 #include "harness/errors.hpp"
 #include "harness/files.hpp"
@@ -26,6 +27,7 @@
 #include "harness/run_directory.hpp"
 #include "harness/run_document.hpp"
 #include "harness/run_read.hpp"
+#include "harness/stable_hash.hpp"
 #include "harness/system_references.hpp"
 #include "harness/worker.hpp"
 #include "reports/aggregate.hpp"
@@ -34,10 +36,6 @@
 namespace exacheck {
 namespace fs = std::filesystem;
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 std::string self_executable() {
   std::error_code error;
@@ -157,7 +155,7 @@ std::string write_case_file(const prepared_case& pc) {
                                     {"verify", c.verify},
                                     {"allow_gpu_sharing", c.allow_gpu_sharing},
                                     {"measurement", c.measurement},
-                                    {"seed", std::hash<std::string>{}(c.id) & 0xffffffffu},
+                                    {"seed", case_input_seed(c.id)},
                                     {"threads", pc.threads},
                                     {"ranks", c.ranks},
                                     {"token", token}};

@@ -23,6 +23,7 @@
 
 #include "harness/errors.hpp"
 #include "harness/json_stream.hpp"
+#include "harness/stable_hash.hpp"
 
 namespace exacheck {
 namespace {
@@ -203,7 +204,7 @@ void skippable_file::skip_member_value(std::size_t depth_left, std::uint64_t* fn
   // The value's bytes from here, each folded into the digest when there is one.
   const auto next = [&] {
     const int c = take();
-    if (fnv1a != nullptr && c >= 0) *fnv1a = (*fnv1a ^ static_cast<unsigned>(c)) * 0x100000001b3ull;
+    if (fnv1a != nullptr && c >= 0) *fnv1a = fnv1a_64_step(*fnv1a, static_cast<unsigned char>(c));
     return c;
   };
   const auto string_rest = [&] {  // after the opening quote

@@ -7,21 +7,14 @@
 #include "harness/plan.hpp"
 #include "harness/plan_params.hpp"
 #include "harness/registry.hpp"
+#include "harness/stable_hash.hpp"
 
 namespace exacheck {
 
 namespace {
 
-// FNV-1a 64: tiny, stable across platforms and compilers (std::hash is neither), good enough for ids.
-std::uint64_t fnv1a_64(std::string_view bytes, std::uint64_t hash = 0xcbf29ce484222325ull) {
-  for (const unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
-}
-
-// The id names the case directory and joins results across runs, so it depends only on what was measured.
+// The id names the case directory and joins results across runs, so it depends only on what was measured
+// (and, by FNV-1a, hashes the same on every build).
 std::string stable_id(const std::string& name, const nlohmann::json& params, int repeat_index) {
   std::uint64_t hash = fnv1a_64(name);
   hash = fnv1a_64(std::string_view("\0", 1), hash);

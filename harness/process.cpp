@@ -13,6 +13,7 @@
 #include <fstream>
 #include <thread>
 
+#include "harness/clock.hpp"
 #include "harness/guardian.hpp"
 
 namespace exacheck {
@@ -23,10 +24,6 @@ std::atomic<int> g_interrupt_signal{0};
 void on_interrupt(int signal_number) {
   g_interrupt_signal.store(signal_number);
   g_interrupted.store(true);
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 // Waits for `pid` for at most `seconds`; true when it was reaped.

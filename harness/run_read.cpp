@@ -7,6 +7,7 @@
 #include "harness/errors.hpp"
 #include "harness/files.hpp"
 #include "harness/json_stream.hpp"
+#include "harness/stable_hash.hpp"
 
 namespace exacheck {
 namespace {
@@ -19,8 +20,8 @@ constexpr std::array<std::string_view, 6> unreported_rank_members = {"samples", 
 // FNV-1a over bytes (as skippable_file::skip_member_value folds them): what analysis_text_digest and the
 // reader fold each member's key and text into.
 struct text_digest {
-  std::uint64_t state = 0xcbf29ce484222325ull;
-  void add(char c) { state = (state ^ static_cast<unsigned char>(c)) * 0x100000001b3ull; }
+  std::uint64_t state = fnv1a_64_offset_basis;
+  void add(char c) { state = fnv1a_64_step(state, static_cast<unsigned char>(c)); }
   void add(std::string_view text) {
     for (const char c : text) add(c);
   }

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "harness/clock.hpp"
 #include "harness/errors.hpp"
 #include "harness/files.hpp"
 #include "harness/launcher.hpp"
@@ -23,10 +24,6 @@
 namespace exacheck {
 namespace fs = std::filesystem;
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // The launch a real run of this case on the simulated machine would use (shown in reports of errors).
 std::vector<std::string> launch_argv(const expanded_case& c, const std::string& run_dir) {

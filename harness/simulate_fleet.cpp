@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "harness/simulate.hpp"
+#include "harness/stable_hash.hpp"
 
 namespace exacheck {
 
@@ -37,9 +38,7 @@ std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b) {
 }
 
 std::uint64_t mix_seed(std::uint64_t a, std::string_view text) {
-  std::uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a 64
-  for (const unsigned char c : text) hash = (hash ^ c) * 0x100000001b3ull;
-  return mix_seed(a, hash);
+  return mix_seed(a, fnv1a_64(text));
 }
 
 namespace {

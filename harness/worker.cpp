@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "exacheck_version.hpp"
+#include "harness/clock.hpp"
 #include "harness/errors.hpp"
 #include "harness/files.hpp"
 #include "harness/gpu_watch.hpp"
@@ -20,10 +21,6 @@
 
 namespace exacheck {
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 // Gathers each rank's JSON text to rank 0 (variable sizes: counts first, then the bytes).
 std::vector<std::string> gather_text(const std::string& mine, MPI_Comm comm, int rank, int ranks) {

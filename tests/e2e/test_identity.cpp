@@ -11,6 +11,7 @@
 
 #include "../support/cli_runner.hpp"
 #include "../support/prometheus_text.hpp"
+#include "harness/stable_hash.hpp"
 
 using namespace exacheck::testing;
 namespace fs = std::filesystem;
@@ -142,6 +143,23 @@ class identity_cli : public ::testing::Test {
 };
 
 }  // namespace
+
+TEST_F(identity_cli, a_cases_random_inputs_are_seeded_from_its_id_the_same_on_every_build) {
+  // The seed in case.json is the low 32 bits of the FNV-1a 64 of the case id (published test vectors pin
+  // fnv1a_64 in test_plan_expand.cpp), not std::hash, which differs between standard libraries: one plan
+  // gives the same GEMM and copybw inputs on every build.
+  const std::string plan =
+      plan_text((source_dir / "configs/systems/generic-cpu.yaml").string(),
+                "  - {name: seeded, benchmark: selftest, params: {loop: [1000, 2000]}}\n");
+  const fs::path run_dir = run_plan(plan, "seeded", 1);
+  const json run = read_json(run_dir / "run.json");
+  ASSERT_EQ(run["cases"].size(), 2u);
+  for (const auto& c : run["cases"]) {
+    const std::string id = c["id"];
+    const json case_json = read_json(run_dir / "cases" / id / "case.json");
+    EXPECT_EQ(case_json["seed"].get<std::uint64_t>(), exacheck::fnv1a_64(id) & 0xffffffffu) << id;
+  }
+}
 
 TEST_F(identity_cli, flops_auto_sized_on_other_thread_counts_keeps_its_points_series_and_test_names) {
   const std::string plan = plan_text((source_dir / "configs/systems/generic-cpu.yaml").string(),

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "harness/plan.hpp"
+#include "harness/stable_hash.hpp"
 #include "plan_test_support.hpp"
 
 namespace exacheck {
@@ -98,6 +99,19 @@ TEST_F(plan_expand, ids_are_name_and_eight_hex_digits_and_stable_across_loads) {
                                      "  - {name: g, benchmark: gemm, params: {n: [1, 2]}}\n");
   EXPECT_EQ(reordered[0].id, first[2].id);
   EXPECT_EQ(reordered[1].id, first[0].id);
+}
+
+TEST(stable_hash, fnv1a_64_gives_the_published_test_vectors) {
+  // Landon Curt Noll's FNV test vectors: what every build must give, whatever its standard library.
+  EXPECT_EQ(fnv1a_64(""), 0xcbf29ce484222325ull);
+  EXPECT_EQ(fnv1a_64("a"), 0xaf63dc4c8601ec8cull);
+  EXPECT_EQ(fnv1a_64("foobar"), 0x85944171f73967e8ull);
+  EXPECT_EQ(fnv1a_64("bar", fnv1a_64("foo")), fnv1a_64("foobar"));  // continues from a state
+}
+
+TEST(stable_hash, a_cases_input_seed_is_the_low_32_bits_of_the_fnv1a_64_of_its_id) {
+  EXPECT_EQ(case_input_seed("foobar"), 0xf73967e8u);
+  EXPECT_EQ(case_input_seed("a"), 0x8601ec8cu);
 }
 
 TEST_F(plan_expand, case_settings_override_plan_defaults) {
