@@ -37,6 +37,15 @@ struct correctness {
   std::string detail;  // e.g. "max relative error 3.1e-15 at (12, 40), tolerance 1e-10"
 };
 
+// A point's check when the plan turned verification off (`verify: false`): not checked, and why, in the
+// words every suite records.
+inline correctness not_verified_by_plan() {
+  return {.checked = false,
+          .passed = false,
+          .method = "not verified",
+          .detail = "verification disabled in the plan"};
+}
+
 // The rank whose median time per iteration was the highest (global points: collectives), named so that a
 // slow rank or host can be found; its median relative to the median over ranks of each rank's median.
 struct slowest_rank_record {

@@ -238,7 +238,7 @@ class collectives_suite final : public suite {
       point.check = agree_on_correctness(ctx, *layout, find_output_mismatch(*layout, ctx.rank, output),
                                          correctness_method(dtype, layout->in_place));
     } else {
-      point.check = {false, false, "not verified", "verification disabled in the plan"};
+      point.check = not_verified_by_plan();
     }
     return point;
   }

@@ -287,8 +287,7 @@ class flops_suite final : public suite {
     }
     if (measured.hit_max_time)
       point.warnings.push_back("stopped at max_time before reaching the noise target");
-    point.check = ctx.verify ? check_chains(steps, backend->results())
-                             : correctness{false, false, "not verified", "verification disabled in the plan"};
+    point.check = ctx.verify ? check_chains(steps, backend->results()) : not_verified_by_plan();
     return {point};
   }
 

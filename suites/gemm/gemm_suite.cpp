@@ -268,8 +268,8 @@ class gemm_suite final : public suite {
     for (auto& warning : backend->warnings()) point.warnings.push_back(std::move(warning));
     if (measured.hit_max_time)
       point.warnings.push_back("stopped at max_time before reaching the noise target");
-    point.check = ctx.verify ? backend->verify(verify_samples, seed ^ k_verify_stream)
-                             : correctness{false, false, "not verified", "verification disabled in the plan"};
+    point.check =
+        ctx.verify ? backend->verify(verify_samples, seed ^ k_verify_stream) : not_verified_by_plan();
     return {point};
   }
 

@@ -192,8 +192,7 @@ void measure_prepared(const run_context& ctx, copy_backend& backend, copy_direct
     point.warnings.push_back(fmt::format("noise target not reached: cv {:.3f} > {:.3f} after {} samples ({})",
                                          spread.cv, ctx.measurement.target_cv, measured.samples_s.size(),
                                          measured.stop_reason));
-  point.check = ctx.verify ? copy_correctness(backend.check_destination(), bytes)
-                           : correctness{false, false, "not verified", "verification disabled in the plan"};
+  point.check = ctx.verify ? copy_correctness(backend.check_destination(), bytes) : not_verified_by_plan();
 }
 
 // The ranks of this node (MPI shared-memory split of ctx.comm): the lowest rank measures the p2p matrix and
