@@ -131,7 +131,7 @@ std::optional<std::string> cuda_visible_devices_setting() {
 }
 
 std::string_view to_string(gpu_binding_mode mode) {
-  return mode == gpu_binding_mode::per_task ? "per_task" : "shared_visible_set";
+  return name_of(gpu_binding_mode_names, mode);
 }
 
 int visible_gpu_count(const std::optional<std::string>& cuda_visible_devices) {

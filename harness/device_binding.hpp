@@ -2,10 +2,13 @@
 // Which GPU a rank uses. Pure logic: the worker passes in its
 // node-local rank (from the MPI shared-memory split), every local rank's CUDA_VISIBLE_DEVICES (gathered over
 // that split) and the number of GPUs CUDA shows it, so every rule here is testable without a GPU.
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "harness/enum_names.hpp"
 
 namespace exacheck {
 
@@ -15,6 +18,8 @@ enum class gpu_binding_mode {
                        // sharing)
   per_task,  // every local rank sees GPUs of its own (srun --gpus-per-task, --gpu-bind): its device 0
 };
+inline constexpr std::array<enum_name<gpu_binding_mode>, 2> gpu_binding_mode_names{
+    {{gpu_binding_mode::shared_visible_set, "shared_visible_set"}, {gpu_binding_mode::per_task, "per_task"}}};
 std::string_view to_string(gpu_binding_mode mode);
 
 struct gpu_binding {

@@ -1,43 +1,20 @@
 #include "harness/outcome.hpp"
 
 #include <algorithm>
-#include <array>
 
 namespace exacheck {
-namespace {
-struct outcome_name {
-  outcome value;
-  std::string_view name;
-  int severity;
-};
-constexpr std::array<outcome_name, 8> outcome_names{{
-    {outcome::pass, "PASS", 1},
-    {outcome::recorded, "RECORDED", 2},
-    {outcome::skipped, "SKIPPED", 0},
-    {outcome::outlier, "OUTLIER", 5},
-    {outcome::fail, "FAIL", 6},
-    {outcome::incorrect, "INCORRECT", 7},
-    {outcome::timeout, "TIMEOUT", 3},
-    {outcome::error, "ERROR", 4},
-}};
-const outcome_name& entry(outcome value) {
-  return *std::find_if(outcome_names.begin(), outcome_names.end(),
-                       [value](const outcome_name& e) { return e.value == value; });
-}
-}  // namespace
 
 std::string_view to_string(outcome value) {
-  return entry(value).name;
+  return name_of(outcome_names, value);
 }
 
 std::optional<outcome> outcome_from_string(std::string_view text) {
-  for (const auto& e : outcome_names)
-    if (e.name == text) return e.value;
-  return std::nullopt;
+  return value_of(outcome_names, text);
 }
 
 int severity(outcome value) {
-  return entry(value).severity;
+  const outcome_row* row = row_of(outcome_names, value);
+  return row != nullptr ? row->severity : 0;
 }
 
 outcome worst_of(std::span<const outcome> outcomes) {

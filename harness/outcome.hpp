@@ -1,10 +1,13 @@
 #pragma once
 // The one outcome enum (DESIGN.md "Verdicts and exit codes") and the exit code derived from a set of
 // outcomes.
+#include <array>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+
+#include "harness/enum_names.hpp"
 
 namespace exacheck {
 
@@ -19,11 +22,28 @@ enum class outcome {
   recorded,   // measured, no reference to compare against
 };
 
+// Each outcome's name (run.json, every report) and how bad it is, for picking the worst of several (higher
+// is worse).
+struct outcome_row {
+  outcome value;
+  std::string_view name;
+  int severity;
+};
+inline constexpr std::array<outcome_row, 8> outcome_names{{
+    {outcome::pass, "PASS", 1},
+    {outcome::recorded, "RECORDED", 2},
+    {outcome::skipped, "SKIPPED", 0},
+    {outcome::outlier, "OUTLIER", 5},
+    {outcome::fail, "FAIL", 6},
+    {outcome::incorrect, "INCORRECT", 7},
+    {outcome::timeout, "TIMEOUT", 3},
+    {outcome::error, "ERROR", 4},
+}};
+
 std::string_view to_string(outcome value);
 std::optional<outcome> outcome_from_string(std::string_view text);
 
-// How bad an outcome is, for picking the worst of several (higher is worse).
-int severity(outcome value);
+int severity(outcome value);  // outcome_names' severity
 outcome worst_of(std::span<const outcome> outcomes);
 
 namespace exit_code {

@@ -1,10 +1,13 @@
 #pragma once
 // A suite declares its parameters as data: `exacheck list`, plan validation and docs all read this one table.
+#include <array>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "harness/enum_names.hpp"
 
 namespace exacheck {
 
@@ -16,7 +19,14 @@ enum class param_type {
   boolean,
   duration,  // "10m", "30s", "500ms" or seconds as a number (normalised to seconds, a number)
 };
-
+inline constexpr std::array<enum_name<param_type>, 6> param_type_names{{
+    {param_type::integer, "integer"},
+    {param_type::number, "number"},
+    {param_type::bytes, "bytes"},
+    {param_type::string, "string"},
+    {param_type::boolean, "boolean"},
+    {param_type::duration, "duration"},
+}};
 std::string_view to_string(param_type type);
 
 struct param_spec {

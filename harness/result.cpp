@@ -14,13 +14,11 @@ double number_or_nan(const nlohmann::json& in, const char* key) {
 }  // namespace
 
 std::string_view to_string(better value) {
-  return value == better::higher ? "higher" : "lower";
+  return name_of(better_names, value);
 }
 
 std::optional<better> better_from_string(std::string_view text) {
-  if (text == "higher") return better::higher;
-  if (text == "lower") return better::lower;
-  return std::nullopt;
+  return value_of(better_names, text);
 }
 
 void to_json(nlohmann::json& out, const metric& v) {
@@ -80,9 +78,7 @@ void from_json(const nlohmann::json& in, slowest_rank_record& v) {
 
 void to_json(nlohmann::json& out, const point_result& v) {
   out = {{"params", v.params},
-         {"scope", v.scope == metric_scope::global ? "global"
-                   : v.scope == metric_scope::node ? "node"
-                                                   : "rank"},
+         {"scope", name_of(metric_scope_names, v.scope)},
          {"metrics", v.metrics},
          {"samples", v.samples},
          {"correctness", v.check},
@@ -97,10 +93,7 @@ void from_json(const nlohmann::json& in, point_result& v) {
   v.params = in.value("params", nlohmann::json::object());
   const auto derived = in.find("derived");
   v.derived = derived != in.end() && derived->is_object() ? *derived : nlohmann::json::object();
-  const std::string scope = in.value("scope", "rank");
-  v.scope = scope == "global" ? metric_scope::global
-            : scope == "node" ? metric_scope::node
-                              : metric_scope::rank;
+  v.scope = value_of(metric_scope_names, in.value("scope", "rank")).value_or(metric_scope::rank);
   v.metrics = in.value("metrics", std::vector<metric>{});
   v.samples = in.value("samples", std::vector<sample_series>{});
   v.check = in.value("correctness", correctness{});

@@ -5,12 +5,15 @@
 #include <string>
 #include <vector>
 
+#include "harness/enum_names.hpp"
 #include "harness/param_spec.hpp"
 #include "harness/statistics.hpp"
 
 namespace exacheck {
 
 enum class better { higher, lower };
+inline constexpr std::array<enum_name<better>, 2> better_names{
+    {{better::higher, "higher"}, {better::lower, "lower"}}};
 std::string_view to_string(better value);
 std::optional<better> better_from_string(std::string_view text);
 
@@ -61,6 +64,8 @@ struct slowest_rank_record {
 // reduced across ranks: collectives). Rank and node values are judged rank by rank alike; only the analysis
 // tells them apart (a node's value is never compared GPU against GPU, nor repeated per rank in results.csv).
 enum class metric_scope { rank, node, global };
+inline constexpr std::array<enum_name<metric_scope>, 3> metric_scope_names{
+    {{metric_scope::rank, "rank"}, {metric_scope::node, "node"}, {metric_scope::global, "global"}}};
 
 // One parameter point measured by one rank.
 struct point_result {

@@ -113,17 +113,7 @@ __attribute__((target("avx512f,avx512bf16"))) void chains_avx512_bf16(int thread
 }  // namespace
 
 std::string_view to_string(cpu_isa isa) {
-  switch (isa) {
-    case cpu_isa::portable:
-      return "portable";
-    case cpu_isa::avx2_fma:
-      return "avx2_fma";
-    case cpu_isa::avx512f:
-      return "avx512f";
-    case cpu_isa::avx512_bf16:
-      return "avx512_bf16";
-  }
-  return "unknown";
+  return name_of(cpu_isa_names, isa);
 }
 
 bool cpu_supports(cpu_isa isa) {

@@ -6,12 +6,14 @@
 // kernel.
 #include <sched.h>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "harness/enum_names.hpp"
 #include "kernels/cpu/thread_pinning.hpp"
 #include "suites/flops/flops_backend.hpp"
 
@@ -23,6 +25,12 @@ enum class cpu_isa {
   avx512f,      // 512-bit vfmadd
   avx512_bf16,  // 512-bit vdpbf16ps (bf16 pairs into fp32)
 };
+inline constexpr std::array<enum_name<cpu_isa>, 4> cpu_isa_names{{
+    {cpu_isa::portable, "portable"},
+    {cpu_isa::avx2_fma, "avx2_fma"},
+    {cpu_isa::avx512f, "avx512f"},
+    {cpu_isa::avx512_bf16, "avx512_bf16"},
+}};
 std::string_view to_string(cpu_isa isa);
 
 // Independent chains per thread: latency × pipes must be in flight. FMA (4 cycles × 2 pipes) needs ≥ 8 and

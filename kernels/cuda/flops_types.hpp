@@ -3,12 +3,15 @@
 // on which compute capability, its instruction, and the shape of its chains. Plain C++17 with no CUDA header,
 // so that the kernels (nvcc, C++17), the backend (C++20) and unit tests in builds without CUDA share one
 // table.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "harness/enum_names.hpp"
 
 namespace exacheck::flops {
 class flops_backend;
@@ -38,18 +41,15 @@ enum class tensor_path { none, mma_sync, wgmma };
 // meant to launch. 0 is what the host clears the slots to, so a block that wrote nothing reads as none.
 enum class instruction_family : unsigned { none = 0, fma = 1, mma_sync = 2, wgmma = 3 };
 
-// The name results record ("instruction" in a flops point's derived values).
+// The names results record ("instruction" in a flops point's derived values).
+inline constexpr std::array<enum_name<instruction_family>, 4> instruction_family_names{{
+    {instruction_family::none, "none"},
+    {instruction_family::fma, "fma"},
+    {instruction_family::mma_sync, "mma.sync"},
+    {instruction_family::wgmma, "wgmma"},
+}};
 inline std::string_view family_name(instruction_family family) {
-  switch (family) {
-    case instruction_family::fma:
-      return "fma";
-    case instruction_family::mma_sync:
-      return "mma.sync";
-    case instruction_family::wgmma:
-      return "wgmma";
-    default:
-      return "none";
-  }
+  return name_of(instruction_family_names, family);
 }
 
 // Element type of the chains' start and final values in device memory.

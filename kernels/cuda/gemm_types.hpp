@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/enum_names.hpp"
+
 namespace exacheck::gemm {
 class gemm_backend;
 }
@@ -45,41 +47,30 @@ constexpr std::size_t element_bytes(element_format format) {
   return 0;
 }
 
-// The cudaDataType_t spelling, for implementation() and messages.
+// The cudaDataType_t and cublasComputeType_t spellings, for implementation() and messages.
+inline constexpr std::array<enum_name<element_format>, 8> element_format_names{{
+    {element_format::fp64, "CUDA_R_64F"},
+    {element_format::fp32, "CUDA_R_32F"},
+    {element_format::fp16, "CUDA_R_16F"},
+    {element_format::bf16, "CUDA_R_16BF"},
+    {element_format::fp8_e4m3, "CUDA_R_8F_E4M3"},
+    {element_format::fp8_e5m2, "CUDA_R_8F_E5M2"},
+    {element_format::int8, "CUDA_R_8I"},
+    {element_format::int32, "CUDA_R_32I"},
+}};
+inline constexpr std::array<enum_name<compute_mode>, 4> compute_mode_names{{
+    {compute_mode::fp64, "CUBLAS_COMPUTE_64F"},
+    {compute_mode::fp32, "CUBLAS_COMPUTE_32F"},
+    {compute_mode::fp32_fast_tf32, "CUBLAS_COMPUTE_32F_FAST_TF32"},
+    {compute_mode::int32, "CUBLAS_COMPUTE_32I"},
+}};
+
 constexpr std::string_view format_name(element_format format) {
-  switch (format) {
-    case element_format::fp64:
-      return "CUDA_R_64F";
-    case element_format::fp32:
-      return "CUDA_R_32F";
-    case element_format::fp16:
-      return "CUDA_R_16F";
-    case element_format::bf16:
-      return "CUDA_R_16BF";
-    case element_format::fp8_e4m3:
-      return "CUDA_R_8F_E4M3";
-    case element_format::fp8_e5m2:
-      return "CUDA_R_8F_E5M2";
-    case element_format::int8:
-      return "CUDA_R_8I";
-    case element_format::int32:
-      return "CUDA_R_32I";
-  }
-  return "?";
+  return name_of(element_format_names, format);
 }
 
 constexpr std::string_view compute_name(compute_mode mode) {
-  switch (mode) {
-    case compute_mode::fp64:
-      return "CUBLAS_COMPUTE_64F";
-    case compute_mode::fp32:
-      return "CUBLAS_COMPUTE_32F";
-    case compute_mode::fp32_fast_tf32:
-      return "CUBLAS_COMPUTE_32F_FAST_TF32";
-    case compute_mode::int32:
-      return "CUBLAS_COMPUTE_32I";
-  }
-  return "?";
+  return name_of(compute_mode_names, mode);
 }
 
 struct dtype_info {

@@ -8,20 +8,6 @@
 namespace exacheck::collectives {
 namespace {
 
-struct collective_name {
-  collective op;
-  std::string_view name;
-};
-constexpr collective_name k_collective_names[] = {
-    {collective::allreduce, "allreduce"},
-    {collective::allgather, "allgather"},
-    {collective::reduce_scatter, "reduce_scatter"},
-    {collective::broadcast, "broadcast"},
-    {collective::reduce, "reduce"},
-    {collective::alltoall, "alltoall"},
-    {collective::sendrecv, "sendrecv"},
-};
-
 // Collectives whose buffers are made of one chunk per rank: the size must hold one element per rank.
 bool is_chunked(collective op) {
   return op == collective::allgather || op == collective::reduce_scatter || op == collective::alltoall;
@@ -47,16 +33,6 @@ double periodic_weight_sum(long long count, long long period) {
 double reduction_weight_sum(int ranks) {
   return periodic_weight_sum(ranks, 16);
 }
-
-struct element_type_name {
-  element_type type;
-  std::string_view name;
-};
-constexpr element_type_name k_element_type_names[] = {
-    {element_type::int32, "int32"},       {element_type::fp32, "fp32"}, {element_type::fp64, "fp64"},
-    {element_type::bf16, "bf16"},         {element_type::fp16, "fp16"}, {element_type::fp8_e4m3, "fp8_e4m3"},
-    {element_type::fp8_e5m2, "fp8_e5m2"},
-};
 
 long long exact_limit_as_integer(element_type dtype) {
   return static_cast<long long>(exact_integer_limit(dtype));
@@ -88,42 +64,34 @@ double narrow_moving_input(element_type dtype, int rank, std::size_t index) {
 }  // namespace
 
 std::string_view to_string(collective value) {
-  for (const auto& entry : k_collective_names)
-    if (entry.op == value) return entry.name;
-  return "unknown";
+  return name_of(collective_names, value);
 }
 
 std::optional<collective> collective_from_string(std::string_view text) {
-  for (const auto& entry : k_collective_names)
-    if (entry.name == text) return entry.op;
-  return std::nullopt;
+  return value_of(collective_names, text);
 }
 
 const std::vector<collective>& all_collectives() {
   static const std::vector<collective> all = [] {
     std::vector<collective> ops;
-    for (const auto& entry : k_collective_names) ops.push_back(entry.op);
+    for (const auto& entry : collective_names) ops.push_back(entry.value);
     return ops;
   }();
   return all;
 }
 
 std::string_view to_string(element_type value) {
-  for (const auto& entry : k_element_type_names)
-    if (entry.type == value) return entry.name;
-  return "unknown";
+  return name_of(element_type_names, value);
 }
 
 std::optional<element_type> element_type_from_string(std::string_view text) {
-  for (const auto& entry : k_element_type_names)
-    if (entry.name == text) return entry.type;
-  return std::nullopt;
+  return value_of(element_type_names, text);
 }
 
 const std::vector<element_type>& all_element_types() {
   static const std::vector<element_type> all = [] {
     std::vector<element_type> types;
-    for (const auto& entry : k_element_type_names) types.push_back(entry.type);
+    for (const auto& entry : element_type_names) types.push_back(entry.value);
     return types;
   }();
   return all;

@@ -11,6 +11,7 @@
 //   alltoall:       each rank's send buffer (n chunks, one for each peer; the receive buffer is the same
 //   size).
 // algbw = size / time (GB = 1e9 B); busbw = algbw × bus_bandwidth_factor(collective, n).
+#include <array>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -18,12 +19,34 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/enum_names.hpp"
+
 namespace exacheck::collectives {
 
 enum class collective { allreduce, allgather, reduce_scatter, broadcast, reduce, alltoall, sendrecv };
 // The wide types hold every input and result of the default scheme exactly; the narrow ones (bf16, fp16 and
 // the two OCP fp8 formats) get a scheme of their own (see input_value below).
 enum class element_type { int32, fp32, fp64, bf16, fp16, fp8_e4m3, fp8_e5m2 };
+
+// In the order `exacheck list` and all_collectives() give them.
+inline constexpr std::array<enum_name<collective>, 7> collective_names{{
+    {collective::allreduce, "allreduce"},
+    {collective::allgather, "allgather"},
+    {collective::reduce_scatter, "reduce_scatter"},
+    {collective::broadcast, "broadcast"},
+    {collective::reduce, "reduce"},
+    {collective::alltoall, "alltoall"},
+    {collective::sendrecv, "sendrecv"},
+}};
+inline constexpr std::array<enum_name<element_type>, 7> element_type_names{{
+    {element_type::int32, "int32"},
+    {element_type::fp32, "fp32"},
+    {element_type::fp64, "fp64"},
+    {element_type::bf16, "bf16"},
+    {element_type::fp16, "fp16"},
+    {element_type::fp8_e4m3, "fp8_e4m3"},
+    {element_type::fp8_e5m2, "fp8_e5m2"},
+}};
 
 std::string_view to_string(collective value);
 std::optional<collective> collective_from_string(std::string_view text);

@@ -93,7 +93,7 @@ std::vector<param_spec> collective_parameters(collective op) {
        param_type::string,
        "",
        "fp32",
-       {"int32", "fp32", "fp64", "bf16", "fp16", "fp8_e4m3", "fp8_e5m2"},
+       names_of(element_type_names),
        {},
        {},
        false,

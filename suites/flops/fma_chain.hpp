@@ -27,6 +27,8 @@
 #include <string>
 #include <string_view>
 
+#include "harness/enum_names.hpp"
+
 namespace exacheck::flops {
 
 inline constexpr double chain_multiplier = -1.0;
@@ -41,6 +43,8 @@ inline constexpr std::array<int, 8> mma_row_values{1, -3, 2, -5, 7, -4, 6, -8};
 inline constexpr std::array<int, 8> mma_column_values{3, -1, -6, 4, 5, -7, 8, -2};
 
 enum class chain_kind { fma, dot2_bf16, mma };
+inline constexpr std::array<enum_name<chain_kind>, 3> chain_kind_names{
+    {{chain_kind::fma, "fma"}, {chain_kind::dot2_bf16, "dot2_bf16"}, {chain_kind::mma, "mma"}}};
 
 // Which recurrence a backend's chains ran.
 struct chain_recurrence {
@@ -159,15 +163,7 @@ inline double expected_chain_value(std::string_view dtype, double start, std::ui
 }
 
 inline std::string_view to_string(chain_kind kind) {
-  switch (kind) {
-    case chain_kind::fma:
-      return "fma";
-    case chain_kind::dot2_bf16:
-      return "dot2_bf16";
-    case chain_kind::mma:
-      return "mma";
-  }
-  return "?";
+  return name_of(chain_kind_names, kind);
 }
 
 }  // namespace exacheck::flops

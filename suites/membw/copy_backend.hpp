@@ -3,6 +3,7 @@
 // cuda_copy.cpp: the GPU's copy engines; kernels/cpu/cpu_copy.cpp: memory to memory on the host). Timing
 // contract in one sentence: every call is blocking, and copy(n) returns the seconds its n back-to-back copies
 // took on the backend's own clock around them (CUDA events on the copy stream; a steady clock on the host).
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "harness/enum_names.hpp"
 #include "harness/suite.hpp"
 #include "suites/membw/copy_pattern.hpp"
 
@@ -18,6 +20,12 @@ namespace exacheck::membw {
 // h2d: pinned host → this rank's GPU; d2h: the reverse; d2d: within this rank's GPU (within the rank's host
 // memory on the cpu backend); p2p: GPU src → GPU dst of the same node.
 enum class copy_direction { h2d, d2h, d2d, p2p };
+inline constexpr std::array<enum_name<copy_direction>, 4> copy_direction_names{{
+    {copy_direction::h2d, "h2d"},
+    {copy_direction::d2h, "d2h"},
+    {copy_direction::d2d, "d2d"},
+    {copy_direction::p2p, "p2p"},
+}};
 
 std::string_view to_string(copy_direction direction);
 std::optional<copy_direction> copy_direction_from_string(std::string_view text);

@@ -16,23 +16,11 @@
 namespace exacheck::membw {
 
 std::string_view to_string(copy_direction direction) {
-  switch (direction) {
-    case copy_direction::h2d:
-      return "h2d";
-    case copy_direction::d2h:
-      return "d2h";
-    case copy_direction::d2d:
-      return "d2d";
-    case copy_direction::p2p:
-      return "p2p";
-  }
-  return "?";
+  return name_of(copy_direction_names, direction);
 }
 
 std::optional<copy_direction> copy_direction_from_string(std::string_view text) {
-  for (auto d : {copy_direction::h2d, copy_direction::d2h, copy_direction::d2d, copy_direction::p2p})
-    if (to_string(d) == text) return d;
-  return std::nullopt;
+  return value_of(copy_direction_names, text);
 }
 
 std::unique_ptr<copy_backend> make_copy_backend(const run_context& ctx) {
@@ -55,8 +43,8 @@ std::vector<param_spec> copybw_parameters() {
       {"direction",
        param_type::string,
        "",
-       nlohmann::json::array({"h2d", "d2h", "d2d", "p2p"}),
-       {"h2d", "d2h", "d2d", "p2p"},
+       names_of(copy_direction_names),
+       names_of(copy_direction_names),
        {},
        {},
        false,
@@ -95,7 +83,7 @@ std::vector<copy_metric_spec> copy_metrics(copy_direction direction) {
 
 std::vector<metric_spec> copybw_metrics() {
   std::vector<metric_spec> specs;
-  for (auto direction : {copy_direction::h2d, copy_direction::d2h, copy_direction::d2d, copy_direction::p2p})
+  for (const auto& [direction, name] : copy_direction_names)
     for (auto& copy : copy_metrics(direction))
       specs.push_back({.name = std::move(copy.name),
                        .unit = "GB/s",
@@ -103,7 +91,7 @@ std::vector<metric_spec> copybw_metrics() {
                        .statistic = "median",
                        .scope = metric_scope::rank,
                        .description = std::move(copy.meaning),
-                       .only_where = {{"direction", to_string(direction)}}});
+                       .only_where = {{"direction", name}}});
   return specs;
 }
 
