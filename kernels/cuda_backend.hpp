@@ -6,11 +6,11 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "harness/suite.hpp"
+#include "harness/core/suite.hpp"
 #include "suites/collectives/collective_backend.hpp"
 #include "suites/flops/flops_backend.hpp"
 #include "suites/gemm/gemm_backend.hpp"
-#include "suites/membw/copy_backend.hpp"
+#include "suites/copybw/copy_backend.hpp"
 #include "suites/membw/stream_backend.hpp"
 
 namespace exacheck::cuda {

@@ -1,5 +1,5 @@
 // The one place suites are registered: a new benchmark family adds one line here.
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
 
 #include "suites/collectives/collectives_suite.hpp"
 #include "suites/flops/flops_suite.hpp"

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "kernels/cpu/thread_pinning.hpp"
-#include "suites/membw/copy_backend.hpp"
+#include "suites/copybw/copy_backend.hpp"
 
 namespace exacheck::membw {
 

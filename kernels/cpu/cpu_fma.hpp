@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/enum_names.hpp"
+#include "harness/core/enum_names.hpp"
 #include "kernels/cpu/thread_pinning.hpp"
 #include "suites/flops/flops_backend.hpp"
 

@@ -1,7 +1,7 @@
 // copybw's pattern kernels: grid-stride loops over 8-byte words (one 64-bit load or store per word), the
 // bytes past the last whole word taken by the grid's first thread.
 #include "kernels/cuda/copy_pattern_kernels.cuh"
-#include "suites/membw/copy_pattern.hpp"
+#include "suites/copybw/copy_pattern.hpp"
 
 namespace exacheck::cuda::copy_pattern_kernels {
 namespace {

@@ -1,5 +1,5 @@
 #pragma once
-// Device side of copybw's verification: write the index-hash pattern (suites/membw/copy_pattern.hpp) into a
+// Device side of copybw's verification: write the index-hash pattern (suites/copybw/copy_pattern.hpp) into a
 // device buffer, and compare a device buffer with it, every byte, where it lives. A plain header for nvcc
 // (copy_pattern_kernels.cu) and the C++20 backend (cuda_copy.cpp): CUDA runtime types only.
 //

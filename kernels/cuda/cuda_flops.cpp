@@ -16,7 +16,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "harness/statistics.hpp"
+#include "harness/core/statistics.hpp"
 #include "kernels/cuda/cuda_check.hpp"
 #include "kernels/cuda/flops_kernels.cuh"
 #include "kernels/cuda/flops_types.hpp"

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "harness/enum_names.hpp"
+#include "harness/core/enum_names.hpp"
 
 namespace exacheck::flops {
 class flops_backend;

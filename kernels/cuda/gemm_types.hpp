@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/enum_names.hpp"
+#include "harness/core/enum_names.hpp"
 
 namespace exacheck::gemm {
 class gemm_backend;

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/suite.hpp"
+#include "harness/core/suite.hpp"
 #include "suites/collectives/collective_formulas.hpp"
 
 namespace exacheck::collectives {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/metric_spec.hpp"
-#include "harness/param_spec.hpp"
+#include "harness/core/metric_spec.hpp"
+#include "harness/core/param_spec.hpp"
 #include "suites/collectives/collective_formulas.hpp"
 
 namespace exacheck::collectives {

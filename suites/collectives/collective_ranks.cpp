@@ -8,8 +8,8 @@
 #include <map>
 #include <utility>
 
-#include "harness/rank_gather.hpp"
-#include "harness/statistics.hpp"
+#include "harness/core/rank_gather.hpp"
+#include "harness/core/statistics.hpp"
 
 namespace exacheck::collectives {
 namespace {

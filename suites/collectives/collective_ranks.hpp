@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/result.hpp"
-#include "harness/suite.hpp"
+#include "harness/core/result.hpp"
+#include "harness/core/suite.hpp"
 #include "suites/collectives/collective_formulas.hpp"
 
 namespace exacheck::collectives {

@@ -8,8 +8,8 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "harness/rank_agreement.hpp"
-#include "harness/statistics.hpp"
+#include "harness/core/rank_agreement.hpp"
+#include "harness/core/statistics.hpp"
 #include "kernels/cpu/mpi_collectives.hpp"
 #include "kernels/cuda_backend.hpp"
 #include "suites/collectives/collective_params.hpp"

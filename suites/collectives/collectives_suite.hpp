@@ -4,7 +4,7 @@
 // every element of every size checked against inputs whose exact result is known.
 #include <memory>
 
-#include "harness/suite.hpp"
+#include "harness/core/suite.hpp"
 #include "suites/collectives/collective_backend.hpp"
 
 namespace exacheck {

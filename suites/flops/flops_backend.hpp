@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/suite.hpp"
+#include "harness/core/suite.hpp"
 #include "suites/flops/fma_chain.hpp"
 
 namespace exacheck::flops {

@@ -8,8 +8,8 @@
 #include <functional>
 #include <stdexcept>
 
-#include "harness/rank_agreement.hpp"
-#include "harness/statistics.hpp"
+#include "harness/core/rank_agreement.hpp"
+#include "harness/core/statistics.hpp"
 #include "kernels/cpu/cpu_fma.hpp"
 #include "kernels/cuda_backend.hpp"
 #include "suites/flops/fma_chain.hpp"

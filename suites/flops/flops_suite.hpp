@@ -5,7 +5,7 @@
 #include <functional>
 #include <memory>
 
-#include "harness/suite.hpp"
+#include "harness/core/suite.hpp"
 #include "suites/flops/flops_backend.hpp"
 
 namespace exacheck {

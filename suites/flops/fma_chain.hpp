@@ -27,7 +27,7 @@
 #include <string>
 #include <string_view>
 
-#include "harness/enum_names.hpp"
+#include "harness/core/enum_names.hpp"
 
 namespace exacheck::flops {
 

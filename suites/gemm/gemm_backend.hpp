@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/result.hpp"
-#include "harness/suite.hpp"
+#include "harness/core/result.hpp"
+#include "harness/core/suite.hpp"
 
 namespace exacheck::gemm {
 

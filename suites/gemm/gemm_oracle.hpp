@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "harness/result.hpp"
+#include "harness/core/result.hpp"
 #include "suites/gemm/gemm_backend.hpp"
 
 namespace exacheck::gemm {

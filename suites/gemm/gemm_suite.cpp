@@ -6,8 +6,8 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "harness/rank_agreement.hpp"
-#include "harness/statistics.hpp"
+#include "harness/core/rank_agreement.hpp"
+#include "harness/core/statistics.hpp"
 #include "kernels/cpu/cpu_gemm.hpp"
 #include "kernels/cuda_backend.hpp"
 #include "suites/gemm/gemm_oracle.hpp"

@@ -4,7 +4,7 @@
 #include <functional>
 #include <memory>
 
-#include "harness/suite.hpp"
+#include "harness/core/suite.hpp"
 #include "suites/gemm/gemm_backend.hpp"
 
 namespace exacheck {

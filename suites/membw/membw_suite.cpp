@@ -8,12 +8,12 @@
 #include <optional>
 #include <stdexcept>
 
-#include "harness/plan.hpp"  // format_bytes
-#include "harness/rank_agreement.hpp"
-#include "harness/statistics.hpp"
+#include "harness/core/units.hpp"  // format_bytes
+#include "harness/core/rank_agreement.hpp"
+#include "harness/core/statistics.hpp"
 #include "kernels/cpu/cpu_stream.hpp"
 #include "kernels/cuda_backend.hpp"
-#include "suites/membw/copybw.hpp"
+#include "suites/copybw/copybw.hpp"
 #include "suites/membw/membw_sizing.hpp"
 #include "suites/membw/stream_oracle.hpp"
 

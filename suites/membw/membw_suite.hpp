@@ -7,8 +7,8 @@
 #include <functional>
 #include <memory>
 
-#include "harness/suite.hpp"
-#include "suites/membw/copy_backend.hpp"
+#include "harness/core/suite.hpp"
+#include "suites/copybw/copy_backend.hpp"
 #include "suites/membw/stream_backend.hpp"
 
 namespace exacheck {

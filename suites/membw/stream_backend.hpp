@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "harness/suite.hpp"
+#include "harness/core/suite.hpp"
 
 namespace exacheck::membw {
 

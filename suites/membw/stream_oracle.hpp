@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/result.hpp"
+#include "harness/core/result.hpp"
 
 namespace exacheck::membw {
 

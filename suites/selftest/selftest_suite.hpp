@@ -1,7 +1,7 @@
 #pragma once
 #include <memory>
 
-#include "harness/suite.hpp"
+#include "harness/core/suite.hpp"
 
 namespace exacheck {
 // `selftest`: checks the harness itself on a cluster — does a time-out stop a hung rank, does a crash become

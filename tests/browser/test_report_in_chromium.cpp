@@ -17,7 +17,7 @@
 #include "../support/cli_runner.hpp"
 #include "../support/headless_chromium.hpp"
 #include "../support/pdf_text.hpp"
-#include "harness/files.hpp"
+#include "harness/io/files.hpp"
 
 namespace {
 

@@ -11,7 +11,7 @@
 
 #include "../support/cli_runner.hpp"
 #include "../support/prometheus_text.hpp"
-#include "harness/stable_hash.hpp"
+#include "harness/core/stable_hash.hpp"
 
 using namespace exacheck::testing;
 namespace fs = std::filesystem;
@@ -63,7 +63,7 @@ identities identities_of(const fs::path& run_dir) {
   return found;
 }
 
-// The params an exacheck before `derived` wrote for a point (harness/point_identity.hpp lists them).
+// The params an exacheck before `derived` wrote for a point (harness/results/point_identity.hpp lists them).
 json legacy_params(const std::string& benchmark, const json& point) {
   json params = point["params"];
   const json derived = point.value("derived", json::object());

@@ -1,7 +1,7 @@
 // `exacheck run` on a node with one GPU: the quick plan, whose cases ask for two ranks, is
 // refused before anything runs, every such case named with what to do, instead of each launch failing in
 // device binding one after another; the one-GPU plan is refused at once where CUDA cannot run. A CPU-only
-// build stands in for the GPU node through EXACHECK_TEST_VISIBLE_GPUS (harness/gpu_preflight.hpp).
+// build stands in for the GPU node through EXACHECK_TEST_VISIBLE_GPUS (harness/controller/gpu_preflight.hpp).
 #include <gtest/gtest.h>
 
 #include <chrono>

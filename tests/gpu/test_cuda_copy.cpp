@@ -12,7 +12,7 @@
 #include "../support/quick_context.hpp"
 #include "../support/skip_without_gpu.hpp"
 #include "kernels/cuda_backend.hpp"
-#include "suites/membw/copybw.hpp"
+#include "suites/copybw/copybw.hpp"
 #include "suites/membw/membw_suite.hpp"
 
 using namespace exacheck;

@@ -1,4 +1,4 @@
-// The controller's GPU pre-flight on a real GPU node (harness/gpu_preflight.hpp): it counts the GPUs through
+// The controller's GPU pre-flight on a real GPU node (harness/controller/gpu_preflight.hpp): it counts the GPUs through
 // the CUDA runtime, CUDA_VISIBLE_DEVICES included, and refuses a plan with more ranks on the node than that
 // before anything runs. Dry runs only: nothing is launched. Label `gpu`: skipped where no GPU is usable.
 #include <gtest/gtest.h>

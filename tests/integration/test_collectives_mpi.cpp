@@ -20,7 +20,7 @@
 #include <sstream>
 
 #include "../support/faulty_collective_backend.hpp"
-#include "harness/process.hpp"
+#include "harness/controller/process.hpp"
 #include "kernels/cpu/mpi_collectives.hpp"
 #include "suites/collectives/collective_ranks.hpp"
 #include "suites/collectives/collectives_suite.hpp"

@@ -1,4 +1,4 @@
-// GPU binding across the real ranks of a node (harness/rank_gather.hpp + harness/device_binding.hpp): every
+// GPU binding across the real ranks of a node (harness/core/rank_gather.hpp + harness/core/device_binding.hpp): every
 // local rank's CUDA_VISIBLE_DEVICES is gathered over the node's communicator, and each rank decides from all
 // of them, as the worker does before it selects its GPU. No GPU is needed: the decision is pure, the count of
 // visible GPUs is passed in.
@@ -15,9 +15,9 @@
 #include <iostream>
 #include <sstream>
 
-#include "harness/device_binding.hpp"
-#include "harness/process.hpp"
-#include "harness/rank_gather.hpp"
+#include "harness/core/device_binding.hpp"
+#include "harness/controller/process.hpp"
+#include "harness/core/rank_gather.hpp"
 
 using namespace exacheck;
 

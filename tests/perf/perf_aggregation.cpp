@@ -1,4 +1,4 @@
-// The analysis of a run at fleet scale (reports/aggregate.hpp): analyse_run on a run.json of N GPUs (4 per
+// The analysis of a run at fleet scale (reports/analysis/aggregate.hpp): analyse_run on a run.json of N GPUs (4 per
 // node) × 50 rank-scoped metrics (10 cases × 5 points), one GPU planted 25% slow. The target: well under a
 // second at 2,100 GPUs, so that `exacheck report` stays interactive. Run:
 //   build/tests/perf/perf_aggregation [--benchmark_filter=...]
@@ -8,7 +8,7 @@
 #include <random>
 
 #include "../support/rank_records.hpp"
-#include "reports/aggregate.hpp"
+#include "reports/analysis/aggregate.hpp"
 
 namespace {
 

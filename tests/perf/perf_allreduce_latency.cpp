@@ -16,7 +16,7 @@
 #include <numeric>
 #include <vector>
 
-#include "harness/statistics.hpp"
+#include "harness/core/statistics.hpp"
 #include "suites/collectives/collectives_suite.hpp"
 
 namespace {

@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "harness/statistics.hpp"
+#include "harness/core/statistics.hpp"
 #include "suites/flops/flops_suite.hpp"
 
 namespace {

@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "harness/statistics.hpp"
+#include "harness/core/statistics.hpp"
 #include "suites/gemm/gemm_inputs.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
 #include "suites/gemm/gemm_suite.hpp"

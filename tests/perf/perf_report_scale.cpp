@@ -14,14 +14,14 @@
 #include <map>
 #include <sstream>
 
-#include "harness/files.hpp"
-#include "harness/plan.hpp"
-#include "harness/registry.hpp"
-#include "harness/run_read.hpp"
-#include "harness/simulate.hpp"
-#include "reports/render.hpp"
-#if __has_include("reports/aggregate.hpp")
-#include "reports/aggregate.hpp"
+#include "harness/io/files.hpp"
+#include "harness/plan/plan.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/results/run_read.hpp"
+#include "harness/simulate/simulate.hpp"
+#include "reports/render/render.hpp"
+#if __has_include("reports/analysis/aggregate.hpp")
+#include "reports/analysis/aggregate.hpp"
 #define EXACHECK_HAVE_ANALYSIS 1
 #endif
 
@@ -98,7 +98,7 @@ void BM_parse_istream(benchmark::State& state) {
 }
 
 // As `exacheck report` reads it: from the file through a 1 MiB buffer (the text never held whole), without
-// the rank records' members no report reads and without the old analysis (harness/run_read.hpp).
+// the rank records' members no report reads and without the old analysis (harness/results/run_read.hpp).
 void BM_parse_for_report(benchmark::State& state) {
   const int nodes = static_cast<int>(state.range(0));
   const fs::path file = fs::temp_directory_path() / ("exacheck-perf-run-" + std::to_string(nodes) + ".json");

@@ -27,7 +27,7 @@
 #include <thread>
 #include <vector>
 
-#include "harness/statistics.hpp"
+#include "harness/core/statistics.hpp"
 #include "kernels/cpu/cpu_stream.hpp"
 #include "suites/membw/membw_sizing.hpp"
 #include "suites/membw/membw_suite.hpp"

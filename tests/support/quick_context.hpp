@@ -2,7 +2,7 @@
 // Helpers for in-process suite tests.
 #include <string>
 
-#include "harness/suite.hpp"
+#include "harness/core/suite.hpp"
 
 namespace exacheck::testing {
 

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "harness/run_document.hpp"
+#include "harness/results/run_document.hpp"
 
 namespace exacheck::testing {
 

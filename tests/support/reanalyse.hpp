@@ -4,8 +4,8 @@
 // values.
 #include <nlohmann/json.hpp>
 
-#include "reports/aggregate.hpp"
-#include "reports/outlier_rules.hpp"
+#include "reports/analysis/aggregate.hpp"
+#include "harness/plan/outlier_rules.hpp"
 
 namespace exacheck::testing {
 

@@ -9,10 +9,10 @@
 #include <memory>
 #include <string>
 
-#include "harness/errors.hpp"
-#include "harness/plan.hpp"
-#include "harness/registry.hpp"
-#include "harness/suite.hpp"
+#include "harness/core/errors.hpp"
+#include "harness/plan/plan.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/core/suite.hpp"
 
 namespace exacheck::testing {
 

@@ -1,4 +1,4 @@
-// The system-wide analysis (reports/aggregate.hpp, docs/run-json.md "analysis"): distributions, robust z,
+// The system-wide analysis (reports/analysis/aggregate.hpp, docs/run-json.md "analysis"): distributions, robust z,
 // fleet-outlier rules and their checks, node aggregation, totals and projection. Every expected number is
 // worked out by hand in the comment beside it.
 #include <gtest/gtest.h>
@@ -7,9 +7,9 @@
 #include <optional>
 
 #include "../support/rank_records.hpp"
-#include "reports/aggregate.hpp"
-#include "reports/analysis_devices.hpp"
-#include "reports/fleet_statistics.hpp"
+#include "reports/analysis/aggregate.hpp"
+#include "reports/analysis/analysis_devices.hpp"
+#include "reports/analysis/fleet_statistics.hpp"
 
 namespace {
 

@@ -7,9 +7,10 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "harness/files.hpp"
-#include "reports/aggregate.hpp"
-#include "reports/analysis_devices.hpp"
+#include "harness/io/files.hpp"
+#include "harness/results/analysis_upgrade.hpp"
+#include "reports/analysis/aggregate.hpp"
+#include "reports/analysis/analysis_devices.hpp"
 
 namespace {
 
@@ -38,7 +39,7 @@ TEST(analysis_upgrade, old_cpu_run_analysis_becomes_what_analyse_run_writes) {
   json analysis = read_json(data_dir / "fixtures" / "analysis_v1_small.json");
   ASSERT_TRUE(analysis.at("metrics").at(0).at("devices").is_array());  // the old form
   const json expected = analysed_now("run_small.json", analysis);
-  reports::upgrade_analysis_v1(analysis);
+  exacheck::upgrade_analysis_v1(analysis);
   EXPECT_EQ(analysis, expected);
 }
 
@@ -46,7 +47,7 @@ TEST(analysis_upgrade, old_gpu_fleet_analysis_becomes_what_analyse_run_writes) {
   json analysis = read_json(data_dir / "fixtures" / "analysis_v1_fleet.json");
   ASSERT_TRUE(analysis.at("metrics").at(0).at("devices").is_array());
   const json expected = analysed_now("run_fleet.json", analysis);
-  reports::upgrade_analysis_v1(analysis);
+  exacheck::upgrade_analysis_v1(analysis);
   EXPECT_EQ(analysis, expected);
 }
 
@@ -54,10 +55,10 @@ TEST(analysis_upgrade, an_analysis_in_todays_form_is_left_as_it_is) {
   const json old = read_json(data_dir / "fixtures" / "analysis_v1_fleet.json");
   const json today = analysed_now("run_fleet.json", old);
   json upgraded = today;
-  reports::upgrade_analysis_v1(upgraded);
+  exacheck::upgrade_analysis_v1(upgraded);
   EXPECT_EQ(upgraded, today);
   json not_an_analysis = json::array({1, 2});
-  reports::upgrade_analysis_v1(not_an_analysis);
+  exacheck::upgrade_analysis_v1(not_an_analysis);
   EXPECT_EQ(not_an_analysis, json::array({1, 2}));
 }
 
@@ -122,7 +123,7 @@ TEST(analysis_golden, fleet_golden_analysis_is_in_todays_form) {
   const fs::path golden = data_dir / "golden" / "run_fleet.json";
   json run = read_json(golden);
   json upgraded = run.at("analysis");
-  reports::upgrade_analysis_v1(upgraded);
+  exacheck::upgrade_analysis_v1(upgraded);
   const char* update = std::getenv("EXACHECK_UPDATE_GOLDEN");
   if (update && std::string(update) == "1" && upgraded != run.at("analysis")) {
     run["analysis"] = std::move(upgraded);

@@ -1,7 +1,7 @@
-// Did-you-mean for command-line options (harness/cli_suggest.cpp): typos, and longer or shorter names.
+// Did-you-mean for command-line options (harness/cli/cli_suggest.cpp): typos, and longer or shorter names.
 #include <gtest/gtest.h>
 
-#include "harness/cli_suggest.hpp"
+#include "harness/cli/cli_suggest.hpp"
 
 namespace {
 

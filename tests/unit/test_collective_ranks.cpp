@@ -1,8 +1,8 @@
 // The slowest rank of a collective point (suites/collectives/collective_ranks.hpp), named with its host, and
-// its JSON record in results (harness/result.hpp): what the reports show to find a slow rank or node.
+// its JSON record in results (harness/core/result.hpp): what the reports show to find a slow rank or node.
 #include <gtest/gtest.h>
 
-#include "harness/result.hpp"
+#include "harness/core/result.hpp"
 #include "suites/collectives/collective_ranks.hpp"
 
 using namespace exacheck;

@@ -4,10 +4,10 @@
 // run, and a case never launched add nothing.
 #include <gtest/gtest.h>
 
-#include "harness/commitments.hpp"
-#include "harness/registry.hpp"
-#include "harness/run_document.hpp"
-#include "harness/verdicts.hpp"
+#include "harness/results/commitments.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/results/run_document.hpp"
+#include "harness/results/verdicts.hpp"
 
 namespace exacheck {
 namespace {

@@ -8,9 +8,9 @@
 
 #include "../support/rank_records.hpp"
 #include "../support/reanalyse.hpp"
-#include "harness/compare.hpp"
-#include "harness/errors.hpp"
-#include "harness/files.hpp"
+#include "harness/compare/compare.hpp"
+#include "harness/core/errors.hpp"
+#include "harness/io/files.hpp"
 
 namespace {
 

@@ -12,7 +12,7 @@
 
 #include "../support/quick_context.hpp"
 #include "kernels/cpu/cpu_copy.hpp"
-#include "suites/membw/copybw.hpp"
+#include "suites/copybw/copybw.hpp"
 #include "suites/membw/membw_suite.hpp"
 
 using namespace exacheck;

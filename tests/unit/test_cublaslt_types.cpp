@@ -10,7 +10,7 @@
 #include <limits>
 #include <string>
 
-#include "harness/param_spec.hpp"
+#include "harness/core/param_spec.hpp"
 #include "kernels/cuda/gemm_types.hpp"
 #include "suites/gemm/gemm_inputs.hpp"
 #include "suites/gemm/gemm_oracle.hpp"

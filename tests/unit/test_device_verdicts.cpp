@@ -8,8 +8,8 @@
 #include <set>
 
 #include "../support/rank_records.hpp"
-#include "harness/verdicts.hpp"
-#include "reports/aggregate.hpp"
+#include "harness/results/verdicts.hpp"
+#include "reports/analysis/aggregate.hpp"
 
 namespace {
 

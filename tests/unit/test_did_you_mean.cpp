@@ -1,8 +1,8 @@
 // Did-you-mean suggestions and how validation issues read.
 #include <gtest/gtest.h>
 
-#include "harness/errors.hpp"
-#include "harness/param_spec.hpp"
+#include "harness/core/errors.hpp"
+#include "harness/core/param_spec.hpp"
 
 namespace exacheck {
 namespace {

@@ -1,5 +1,5 @@
 // Every enum that files, reports or messages spell by name has one table of {value, name}
-// (harness/enum_names.hpp): each enumerator is listed, its name leads back to it through the public functions
+// (harness/core/enum_names.hpp): each enumerator is listed, its name leads back to it through the public functions
 // too, and the names are spelled as run.json, the reports and earlier runs spell them.
 #include <gtest/gtest.h>
 
@@ -7,16 +7,16 @@
 #include <string>
 #include <vector>
 
-#include "harness/device_binding.hpp"
-#include "harness/outcome.hpp"
-#include "harness/param_spec.hpp"
-#include "harness/result.hpp"
+#include "harness/core/device_binding.hpp"
+#include "harness/core/outcome.hpp"
+#include "harness/core/param_spec.hpp"
+#include "harness/core/result.hpp"
 #include "kernels/cpu/cpu_fma.hpp"
 #include "kernels/cuda/flops_types.hpp"
 #include "kernels/cuda/gemm_types.hpp"
 #include "suites/collectives/collective_formulas.hpp"
 #include "suites/flops/fma_chain.hpp"
-#include "suites/membw/copy_backend.hpp"
+#include "suites/copybw/copy_backend.hpp"
 
 namespace exacheck {
 namespace {

@@ -14,9 +14,9 @@
 #include <string>
 #include <thread>
 
-#include "harness/errors.hpp"
-#include "harness/files.hpp"
-#include "harness/run_read.hpp"
+#include "harness/core/errors.hpp"
+#include "harness/io/files.hpp"
+#include "harness/results/run_read.hpp"
 
 namespace {
 namespace fs = std::filesystem;

@@ -24,12 +24,12 @@
 #include <string>
 #include <vector>
 
-#include "harness/controller.hpp"
-#include "harness/errors.hpp"
-#include "harness/files.hpp"
-#include "harness/plan.hpp"
-#include "harness/reference_file.hpp"
-#include "harness/registry.hpp"
+#include "harness/controller/controller.hpp"
+#include "harness/core/errors.hpp"
+#include "harness/io/files.hpp"
+#include "harness/plan/plan.hpp"
+#include "harness/compare/reference_file.hpp"
+#include "harness/core/registry.hpp"
 
 namespace exacheck {
 namespace {

@@ -12,9 +12,9 @@
 
 #include "../support/forwarding_backends.hpp"
 #include "../support/quick_context.hpp"
-#include "harness/errors.hpp"
-#include "harness/plan.hpp"
-#include "harness/registry.hpp"
+#include "harness/core/errors.hpp"
+#include "harness/plan/plan.hpp"
+#include "harness/core/registry.hpp"
 #include "kernels/cpu/cpu_gemm.hpp"
 #include "suites/gemm/gemm_suite.hpp"
 

@@ -1,4 +1,4 @@
-// The controller's GPU pre-flight (harness/gpu_preflight.hpp): on a node with fewer GPUs than a case's ranks,
+// The controller's GPU pre-flight (harness/controller/gpu_preflight.hpp): on a node with fewer GPUs than a case's ranks,
 // `exacheck run` refuses the plan before anything runs, naming every such case, its ranks, the GPUs visible
 // and what to do; where the GPUs are enough, on the CPU, with sharing allowed, or where the controller's node
 // is not where the ranks start (srun, multi-node allocations), it says nothing.
@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <map>
 
-#include "harness/gpu_preflight.hpp"
-#include "harness/registry.hpp"
+#include "harness/controller/gpu_preflight.hpp"
+#include "harness/core/registry.hpp"
 
 using namespace exacheck;
 namespace fs = std::filesystem;

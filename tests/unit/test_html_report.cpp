@@ -9,8 +9,8 @@
 #include <sstream>
 #include <string>
 
-#include "harness/files.hpp"
-#include "reports/render.hpp"
+#include "harness/io/files.hpp"
+#include "reports/render/render.hpp"
 
 namespace {
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "harness/errors.hpp"
-#include "harness/launcher.hpp"
+#include "harness/core/errors.hpp"
+#include "harness/controller/launcher.hpp"
 
 using namespace exacheck;
 

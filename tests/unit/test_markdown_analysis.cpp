@@ -1,4 +1,4 @@
-// report.md's sections from run.json "analysis" (reports/markdown_analysis.cpp), the rate formatter they use,
+// report.md's sections from run.json "analysis" (reports/render/markdown_analysis.cpp), the rate formatter they use,
 // and the golden run's analysis, which must be exactly what analyse_run computes from its cases.
 #include <gtest/gtest.h>
 
@@ -7,10 +7,10 @@
 #include <sstream>
 
 #include "../support/rank_records.hpp"
-#include "harness/files.hpp"
-#include "reports/aggregate.hpp"
-#include "reports/format.hpp"
-#include "reports/render.hpp"
+#include "harness/io/files.hpp"
+#include "reports/analysis/aggregate.hpp"
+#include "reports/analysis/format.hpp"
+#include "reports/render/render.hpp"
 
 namespace {
 

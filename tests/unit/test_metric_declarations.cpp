@@ -10,8 +10,8 @@
 #include <algorithm>
 
 #include "../support/quick_context.hpp"
-#include "harness/peak_table.hpp"
-#include "harness/registry.hpp"
+#include "harness/results/peak_table.hpp"
+#include "harness/core/registry.hpp"
 
 using namespace exacheck;
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "harness/nvml.hpp"
+#include "harness/worker/nvml.hpp"
 
 using namespace exacheck;
 

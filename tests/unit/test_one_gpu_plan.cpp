@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <set>
 
-#include "harness/plan.hpp"
-#include "harness/registry.hpp"
-#include "harness/suite.hpp"
-#include "harness/system_references.hpp"
+#include "harness/plan/plan.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/core/suite.hpp"
+#include "harness/plan/system_references.hpp"
 #include "kernels/cuda/flops_types.hpp"
 
 using namespace exacheck;

@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "harness/outcome.hpp"
+#include "harness/core/outcome.hpp"
 
 using namespace exacheck;
 

@@ -2,7 +2,7 @@
 // so the match must be exact: GPUs that differ only by PCI domain are different GPUs.
 #include <gtest/gtest.h>
 
-#include "harness/gpu_watch.hpp"
+#include "harness/worker/gpu_watch.hpp"
 
 namespace exacheck {
 namespace {

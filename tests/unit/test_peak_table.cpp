@@ -1,4 +1,4 @@
-// The datasheet peak a rate is compared with (harness/peak_table.hpp): which peak_per_gpu key each gemm and
+// The datasheet peak a rate is compared with (harness/results/peak_table.hpp): which peak_per_gpu key each gemm and
 // flops point maps to, the pct_of_peak metric the controller adds next to tflops on every rank, and that a
 // reference on pct_of_peak is judged like any metric once a worker's result goes through the controller.
 #include <gtest/gtest.h>
@@ -8,10 +8,10 @@
 #include <string>
 
 #include "../support/rank_records.hpp"
-#include "harness/peak_table.hpp"
-#include "harness/plan.hpp"
-#include "harness/process.hpp"
-#include "harness/run_document.hpp"
+#include "harness/results/peak_table.hpp"
+#include "harness/plan/plan.hpp"
+#include "harness/controller/process.hpp"
+#include "harness/results/run_document.hpp"
 
 using namespace exacheck;
 

@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <chrono>
 
-#include "harness/errors.hpp"
-#include "harness/plan.hpp"
-#include "harness/reference_file.hpp"
+#include "harness/core/errors.hpp"
+#include "harness/plan/plan.hpp"
+#include "harness/compare/reference_file.hpp"
 #include "plan_test_support.hpp"
 
 namespace exacheck {

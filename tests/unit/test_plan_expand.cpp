@@ -4,8 +4,8 @@
 #include <regex>
 #include <set>
 
-#include "harness/plan.hpp"
-#include "harness/stable_hash.hpp"
+#include "harness/plan/plan.hpp"
+#include "harness/core/stable_hash.hpp"
 #include "plan_test_support.hpp"
 
 namespace exacheck {

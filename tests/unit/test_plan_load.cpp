@@ -2,8 +2,8 @@
 // (file:line:column, what was expected, did-you-mean), all issues at once.
 #include <gtest/gtest.h>
 
-#include "harness/files.hpp"
-#include "harness/plan.hpp"
+#include "harness/io/files.hpp"
+#include "harness/plan/plan.hpp"
 #include "plan_test_support.hpp"
 
 namespace exacheck {

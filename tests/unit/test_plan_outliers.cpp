@@ -2,7 +2,7 @@
 // strictly as every other key (file:line:column, expected, did-you-mean).
 #include <gtest/gtest.h>
 
-#include "harness/plan.hpp"
+#include "harness/plan/plan.hpp"
 #include "plan_test_support.hpp"
 
 namespace exacheck {

@@ -2,7 +2,7 @@
 // declared bounds, and how each bad value is reported.
 #include <gtest/gtest.h>
 
-#include "harness/plan.hpp"
+#include "harness/plan/plan.hpp"
 #include "plan_test_support.hpp"
 
 namespace exacheck {

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <thread>
 
-#include "harness/guardian.hpp"
-#include "harness/process.hpp"
+#include "harness/controller/guardian.hpp"
+#include "harness/controller/process.hpp"
 
 using namespace exacheck;
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-// metrics.prom (reports/prometheus.cpp): the golden file is the spec; a strict reader of the exposition
+// metrics.prom (reports/render/prometheus.cpp): the golden file is the spec; a strict reader of the exposition
 // format (tests/support/prometheus_text.hpp) checks what node_exporter's textfile collector needs; targeted
 // tests pin the naming, unit conversion, labels and escaping a dashboard relies on.
 #include <gtest/gtest.h>
@@ -13,9 +13,9 @@
 #include "../support/cli_runner.hpp"
 #include "../support/prometheus_text.hpp"
 #include "../support/rank_records.hpp"
-#include "harness/files.hpp"
-#include "reports/prometheus_exposition.hpp"
-#include "reports/render.hpp"
+#include "harness/io/files.hpp"
+#include "reports/render/prometheus_exposition.hpp"
+#include "reports/render/render.hpp"
 
 namespace {
 

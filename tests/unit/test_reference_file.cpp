@@ -1,4 +1,4 @@
-// Vendor reference files (harness/reference_file.cpp, docs/reference-files.md): strict loading with
+// Vendor reference files (harness/compare/reference_file.cpp, docs/reference-files.md): strict loading with
 // file:line:column, export from a run, and the round trip export → compare = all SAME.
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,9 +8,9 @@
 #include <map>
 
 #include "../support/reanalyse.hpp"
-#include "harness/compare.hpp"
-#include "harness/files.hpp"
-#include "harness/reference_file.hpp"
+#include "harness/compare/compare.hpp"
+#include "harness/io/files.hpp"
+#include "harness/compare/reference_file.hpp"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // `exacheck report` reads run.json without the rank records' members no report reads and without the old
-// analysis (harness/run_read.hpp read_run_for_report). That is only right while it is true: every report,
+// analysis (harness/results/run_read.hpp read_run_for_report). That is only right while it is true: every report,
 // rendered after the analysis from the filtered document, must be byte for byte the one from the whole
 // document — on the golden runs (one of them in schema exacheck/run/v1, upgraded after the parse) and on a
 // simulated acceptance run (samples, correctness, skipped points, collectives).
@@ -10,14 +10,14 @@
 #include <sstream>
 #include <string>
 
-#include "harness/files.hpp"
-#include "harness/plan.hpp"
-#include "harness/registry.hpp"
-#include "harness/run_document.hpp"
-#include "harness/run_read.hpp"
-#include "harness/simulate.hpp"
-#include "reports/aggregate.hpp"
-#include "reports/render.hpp"
+#include "harness/io/files.hpp"
+#include "harness/plan/plan.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/results/run_document.hpp"
+#include "harness/results/run_read.hpp"
+#include "harness/simulate/simulate.hpp"
+#include "reports/analysis/aggregate.hpp"
+#include "reports/render/render.hpp"
 
 namespace {
 namespace fs = std::filesystem;

@@ -10,9 +10,9 @@
 #include <sstream>
 #include <string>
 
-#include "harness/files.hpp"
-#include "reports/format.hpp"
-#include "reports/render.hpp"
+#include "harness/io/files.hpp"
+#include "reports/analysis/format.hpp"
+#include "reports/render/render.hpp"
 
 namespace {
 
@@ -192,7 +192,7 @@ TEST(markdown_report, pipes_in_values_stay_inside_their_cell_and_log_tails_are_f
 }
 
 // report.md quoted an argument holding a line break as it was: pasted into a shell, the line after the break
-// ran as a command of its own. It quotes as report.html does (reports/format.hpp command_line_text).
+// ran as a command of its own. It quotes as report.html does (reports/analysis/format.hpp command_line_text).
 TEST(markdown_report, a_command_line_argument_with_a_line_break_is_quoted_for_the_shell) {
   json run = small_run();
   run["provenance"]["command_line"] = {"exacheck", "run", "plan.yaml", "--notes", "rack4\nrm"};
@@ -332,8 +332,8 @@ TEST(csv_report, a_node_scoped_value_is_one_row_per_node_not_repeated_per_rank) 
 
 TEST(csv_report, doubles_read_back_to_the_same_value) {
   for (const double value : {0.1, 1.0 / 3.0, 6.02214076e23, 3.1998e-9, 1048576.0})
-    EXPECT_EQ(std::stod(reports::exact_number(json(value))), value);
-  EXPECT_EQ(reports::exact_number(json(1048576)), "1048576");
+    EXPECT_EQ(std::stod(exacheck::exact_number(json(value))), value);
+  EXPECT_EQ(exacheck::exact_number(json(1048576)), "1048576");
 }
 
 TEST(csv_report, missing_reference_and_delta_are_empty_fields) {

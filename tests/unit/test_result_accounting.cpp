@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "harness/physical_limits.hpp"
-#include "harness/provenance.hpp"
-#include "harness/result_accounting.hpp"
-#include "harness/run_document.hpp"
+#include "harness/results/physical_limits.hpp"
+#include "harness/results/provenance.hpp"
+#include "harness/results/result_accounting.hpp"
+#include "harness/results/run_document.hpp"
 
 using namespace exacheck;
 using nlohmann::json;

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <functional>
 
-#include "harness/files.hpp"
-#include "harness/run_document.hpp"
+#include "harness/io/files.hpp"
+#include "harness/results/run_document.hpp"
 
 namespace exacheck {
 namespace {

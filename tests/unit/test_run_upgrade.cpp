@@ -1,4 +1,4 @@
-// upgrade_run_document (harness/run_document.hpp): a run.json in schema exacheck/run/v1 (every rank record
+// upgrade_run_document (harness/results/run_document.hpp): a run.json in schema exacheck/run/v1 (every rank record
 // with its `metrics` list and `statistics`) or v2 (each rank record with its device object) read as
 // exacheck/run/v3 (the point describes its metrics once, the ranks hold `values`, the run lists each device
 // once). tests/golden/run_small_v1.json is tests/golden/run_small.json (v2) as it was before v2.
@@ -9,10 +9,10 @@
 #include <set>
 #include <sstream>
 
-#include "harness/files.hpp"
-#include "harness/run_document.hpp"
-#include "reports/format.hpp"
-#include "reports/render.hpp"
+#include "harness/io/files.hpp"
+#include "harness/results/run_document.hpp"
+#include "reports/analysis/format.hpp"
+#include "reports/render/render.hpp"
 
 namespace {
 namespace fs = std::filesystem;
@@ -52,7 +52,7 @@ TEST(run_upgrade, a_v2_run_lists_each_device_once_and_its_ranks_name_them) {
         ++ranks;
         distinct.insert(before["device"].dump());
         ASSERT_TRUE(after["device"].is_number_integer()) << after;
-        EXPECT_EQ(exacheck::reports::rank_device(run, after), before["device"]);
+        EXPECT_EQ(exacheck::rank_device(run, after), before["device"]);
       }
   ASSERT_GT(ranks, distinct.size()) << "the golden must repeat devices for this to prove anything";
   EXPECT_EQ(run["devices"].size(), distinct.size());
@@ -62,7 +62,7 @@ TEST(run_upgrade, a_v2_run_lists_each_device_once_and_its_ranks_name_them) {
   exacheck::store_devices_once(again);
   EXPECT_EQ(again, run);
   json& first = again["cases"][0]["results"][0]["ranks"][0];
-  first["device"] = exacheck::reports::rank_device(run, first);
+  first["device"] = exacheck::rank_device(run, first);
   again["cases"][0]["results"][0]["ranks"].push_back(first);
   again["cases"][0]["results"][0]["ranks"].back()["device"] = {{"kind", "gpu"}, {"uuid", "GPU-new"}};
   exacheck::store_devices_once(again);
@@ -84,7 +84,7 @@ TEST(run_upgrade, a_rank_naming_a_device_the_run_does_not_list_is_refused_with_i
       << *problem;
   run["cases"][0]["results"][0]["ranks"][1]["device"] = -1;
   EXPECT_TRUE(exacheck::run_document_problem(run).has_value());
-  EXPECT_TRUE(exacheck::reports::rank_device(run, run["cases"][0]["results"][0]["ranks"][1]).is_null());
+  EXPECT_TRUE(exacheck::rank_device(run, run["cases"][0]["results"][0]["ranks"][1]).is_null());
 }
 
 TEST(run_upgrade, a_v1_run_renders_every_report_as_its_v2_form) {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "../support/quick_context.hpp"
-#include "harness/statistics.hpp"
+#include "harness/core/statistics.hpp"
 #include "suites/selftest/selftest_suite.hpp"
 
 using namespace exacheck;

@@ -7,10 +7,10 @@
 #include <set>
 #include <sstream>
 
-#include "harness/plan.hpp"
-#include "harness/registry.hpp"
-#include "harness/simulate.hpp"
-#include "reports/render.hpp"
+#include "harness/plan/plan.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/simulate/simulate.hpp"
+#include "reports/render/render.hpp"
 
 using namespace exacheck;
 namespace fs = std::filesystem;

@@ -8,8 +8,8 @@
 #include <fstream>
 
 #include "../support/quick_context.hpp"
-#include "harness/plan.hpp"
-#include "harness/registry.hpp"
+#include "harness/plan/plan.hpp"
+#include "harness/core/registry.hpp"
 #include "kernels/cpu/cpu_stream.hpp"
 #include "kernels/cpu/host_memory.hpp"
 #include "suites/gemm/gemm_suite.hpp"

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <vector>
 
-#include "harness/measure.hpp"
-#include "harness/statistics.hpp"
+#include "harness/core/measure.hpp"
+#include "harness/core/statistics.hpp"
 
 using namespace exacheck;
 

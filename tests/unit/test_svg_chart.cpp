@@ -1,4 +1,4 @@
-// The SVG toolkit of report.html (reports/svg_chart.hpp): tick choice on linear and log axes, value-to-pixel
+// The SVG toolkit of report.html (reports/render/svg_chart.hpp): tick choice on linear and log axes, value-to-pixel
 // scaling, escaping of every text that reaches the SVG (host names are data, not markup), and legibility at
 // both ends of the scale: titles and labels wrapped at spaces, never clipped nor split inside a word, and a
 // reference bound off the axis drawn as such.
@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "reports/svg_chart.hpp"
-#include "reports/svg_draw.hpp"
+#include "reports/render/svg_chart.hpp"
+#include "reports/render/svg_draw.hpp"
 
 namespace {
 

@@ -1,7 +1,7 @@
 // Loading system files: size, datasheet peaks and references, validated as strictly as plans.
 #include <gtest/gtest.h>
 
-#include "harness/plan.hpp"
+#include "harness/plan/plan.hpp"
 #include "plan_test_support.hpp"
 
 namespace exacheck {

@@ -6,8 +6,8 @@
 
 #include <filesystem>
 
-#include "harness/registry.hpp"
-#include "harness/system_references.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/plan/system_references.hpp"
 #include "plan_test_support.hpp"
 
 namespace exacheck {

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "../support/prometheus_text.hpp"
-#include "harness/run_document.hpp"
-#include "reports/render.hpp"
+#include "harness/results/run_document.hpp"
+#include "reports/render/render.hpp"
 
 namespace {
 

@@ -3,7 +3,7 @@
 
 #include <stdexcept>
 
-#include "harness/plan.hpp"
+#include "harness/plan/plan.hpp"
 
 namespace exacheck {
 namespace {

@@ -3,9 +3,9 @@
 #include <cmath>
 
 #include "../support/rank_records.hpp"
-#include "harness/plan.hpp"
-#include "harness/run_document.hpp"
-#include "harness/verdicts.hpp"
+#include "harness/plan/plan.hpp"
+#include "harness/results/run_document.hpp"
+#include "harness/results/verdicts.hpp"
 
 using namespace exacheck;
 using nlohmann::json;

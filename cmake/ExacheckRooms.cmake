@@ -1,0 +1,42 @@
+# The rooms of the tree and the one-way rule between them (docs/architecture.md). Each room is a folder and a
+# static library; a room may include only itself and the rooms listed after its folder, and its library links
+# exactly those. cmake/ExacheckCheckRooms.cmake reads this table and fails the build at the first include that
+# breaks the rule, naming file, line, the room it reached and what the room may include.
+#
+# Lowest first. A name below stands for the room with that folder.
+set(EXACHECK_ROOMS
+  # what a benchmark author needs: suite interface, registry, backend table, measurement, statistics,
+  # results, parameters, metrics, outcome, errors, units
+  "harness/core:"
+  # files: atomic writes, streamed JSON, checksums
+  "harness/io:harness/core"
+  # plan, system and reference files, YAML reading, outlier rules
+  "harness/plan:harness/core,harness/io"
+  # the run.json model: run document, verdicts, peaks, provenance, upgrades of older files
+  "harness/results:harness/core,harness/io,harness/plan"
+  # the benchmarks, each its own folder and room; they know only core
+  "suites/collectives:harness/core"
+  "suites/copybw:harness/core"
+  "suites/flops:harness/core"
+  "suites/gemm:harness/core"
+  "suites/membw:harness/core"
+  "suites/selftest:harness/core"
+  # the list of every suite (suites/registry.cpp)
+  "suites:harness/core,suites/collectives,suites/copybw,suites/flops,suites/gemm,suites/membw,suites/selftest"
+  # backends: the operations a suite's interface declares, on CPUs and on CUDA GPUs
+  "kernels/cpu:harness/core,suites/collectives,suites/copybw,suites/flops,suites/gemm,suites/membw"
+  "kernels/cuda:harness/core,suites/collectives,suites/copybw,suites/flops,suites/gemm,suites/membw"
+  # the backends registered in the table of core, one call for each kind
+  "kernels:harness/core,suites/collectives,suites/copybw,suites/flops,suites/gemm,suites/membw,kernels/cpu,kernels/cuda"
+  # one rank of one case: runs the suite, writes its result
+  "harness/worker:harness/core,harness/io,harness/results"
+  # the system-wide analysis of a run, then the files people read
+  "reports/analysis:harness/core,harness/io,harness/plan,harness/results"
+  "reports/render:harness/core,harness/io,harness/plan,harness/results,reports/analysis"
+  # run, validate, re-render: launches workers and keeps run.json
+  "harness/controller:harness/core,harness/io,harness/plan,harness/results,reports/analysis,reports/render"
+  "harness/compare:harness/core,harness/io,harness/plan,harness/results,reports/analysis,reports/render"
+  "harness/simulate:harness/core,harness/io,harness/plan,harness/results,reports/analysis,reports/render,harness/controller"
+  # the command line: every room
+  "harness/cli:*"
+)

@@ -1,0 +1,157 @@
+// `exacheck simulate`: assembles a synthetic run through the controller's own steps (expand the plan, one
+// case entry per launch, complete_case_entry from the case's result file, update_summary), then analyses and
+// renders it like `exacheck report`.
+#include "harness/simulate/simulate.hpp"
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "harness/core/clock.hpp"
+#include "harness/core/errors.hpp"
+#include "harness/io/files.hpp"
+#include "harness/controller/launcher.hpp"
+#include "harness/core/outcome.hpp"
+#include "harness/controller/process.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/results/result_accounting.hpp"
+#include "harness/results/run_document.hpp"
+#include "reports/analysis/aggregate.hpp"
+#include "reports/render/render.hpp"
+
+namespace exacheck {
+namespace fs = std::filesystem;
+namespace {
+
+// The launch a real run of this case on the simulated machine would use (shown in reports of errors).
+std::vector<std::string> launch_argv(const expanded_case& c, const std::string& run_dir) {
+  const std::string dir = (fs::path(run_dir) / "cases" / c.id).string();
+  launch_request request{c.launcher == "local" ? "mpirun" : c.launcher,
+                         c.ranks,
+                         c.ranks_per_node,
+                         1,
+                         c.ranks_per_node,
+                         {"exacheck", "worker", "--case", dir + "/case.json", "--result",
+                          dir + "/result.json", "--threads", "1"}};
+  return build_launch_command(request).argv;
+}
+
+nlohmann::json synthetic_detail(const synthetic_fleet& fleet) {
+  nlohmann::json planted = nlohmann::json::array();
+  for (const auto& slow : fleet.planted())
+    planted.push_back({{"host", slow.host},
+                       {"gpu", slow.gpu},
+                       {"rank", slow.rank},
+                       {"uuid", fleet.gpus()[static_cast<std::size_t>(slow.rank)].uuid},
+                       {"benchmark", slow.benchmark},
+                       {"factor", slow.factor}});
+  return {{"nodes", fleet.nodes()},        {"gpus_per_node", fleet.gpus_per_node()},
+          {"gpus", fleet.gpus().size()},   {"seed", fleet.seed()},
+          {"planted", std::move(planted)}, {"missing_nodes", fleet.missing_hosts()}};
+}
+
+}  // namespace
+
+nlohmann::json simulate_run(const plan& p, const system_spec& system, const synthetic_fleet& fleet,
+                            const std::vector<std::string>& command_line, const std::string& run_dir) {
+  auto cases = expand(p, registry::instance());
+  nlohmann::json run = make_run_header(p, &system, command_line);
+  run["synthetic"] = true;
+  run["synthetic_detail"] = synthetic_detail(fleet);
+  // The machine the run was given: every node and its GPUs must report, or be MISSING.
+  run["provenance"]["expected_hosts"] = fleet.hosts();
+  run["provenance"]["expected_gpus_per_host"] = fleet.gpus_per_node();
+  const int gpus = static_cast<int>(fleet.gpus().size());
+  for (auto& c : cases) {
+    // The whole machine, one rank per GPU, every case (the plan's rank counts are for the partition it was
+    // written for).
+    c.ranks = gpus;
+    c.ranks_per_node = fleet.gpus_per_node();
+    c.backend = "cuda";
+    run["cases"].push_back(make_case_entry(c, launch_argv(c, run_dir)));
+  }
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& c = cases[i];
+    const fs::path dir = fs::path(run_dir) / "cases" / c.id;
+    fs::create_directories(dir);
+    nlohmann::json result = simulate_case_result(c, system, fleet);
+    // As a worker echoes its case.json's: the simulated result is this launch's.
+    const std::string token = new_launch_token();
+    result["token"] = token;
+    process_result ended;
+    for (const auto& r : result["rank_results"])
+      ended.elapsed_s = std::max(ended.elapsed_s, r["timing"].value("benchmark_s", 0.0));
+    write_file_atomically((dir / "result.json").string(), json_dump(result));
+    complete_case_entry(run["cases"][i], ended, (dir / "result.json").string(), (dir / "worker.log").string(),
+                        &system, c.ranks, token, /*global_points_from_rank_zero=*/true);
+  }
+  run["provenance"]["finished_at"] = run["provenance"]["started_at"];
+  update_summary(run, false, true);
+  store_devices_once(run);  // as run.json holds them (v3)
+  return run;
+}
+
+namespace {
+// The acceptance plan of this checkout: from the working directory (the README's commands run from the
+// repository), else beside the binary (build/exacheck → ../configs).
+std::string default_plan_file(const std::string& given) {
+  if (!given.empty()) return given;
+  const std::filesystem::path relative = "configs/plans/acceptance.yaml";
+  if (std::filesystem::exists(relative)) return relative.string();
+  std::error_code error;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  for (auto dir = exe.parent_path(); !error && !dir.empty() && dir != dir.root_path();
+       dir = dir.parent_path())
+    if (std::filesystem::exists(dir / relative)) return (dir / relative).string();
+  return relative.string();  // load_plan names it in its error
+}
+}  // namespace
+
+int run_simulate(const simulate_options& options) {
+  const auto start = std::chrono::steady_clock::now();
+  if (options.out_dir.empty()) throw usage_error("simulate: --out DIR is required");
+  const plan p = load_plan(default_plan_file(options.plan_file), registry::instance());
+  const system_spec system = load_system(options.system_file);
+  std::optional<synthetic_fleet> fleet;
+  try {
+    fleet.emplace(options.nodes, options.gpus_per_node, options.seed, options.slow_gpus,
+                  options.missing_nodes);
+  } catch (const std::invalid_argument& e) {
+    throw usage_error(fmt::format("simulate: {}", e.what()));
+  }
+  fs::create_directories(options.out_dir);
+  // Never freed, as in rerender_reports: the process ends right after, and the OS frees it all at once.
+  nlohmann::json& run =
+      *new nlohmann::json(simulate_run(p, system, *fleet, options.command_line, options.out_dir));
+  const double simulate_s = seconds_since(start);
+
+  // As `exacheck run` ends: the fleet analysis with the plan's outlier rules, run.json, then the reports.
+  const auto analysis_start = std::chrono::steady_clock::now();
+  reports::analyse_run(run, p.outliers.value_or(reports::outlier_rules{}));
+  run["timing"]["aggregation_s"] = seconds_since(analysis_start);
+  const auto reports_start = std::chrono::steady_clock::now();
+  write_json_atomically(options.out_dir + "/run.json", run);
+  std::vector<std::string> report_paths = reports::render_all(run, options.out_dir);
+  run["timing"]["reports_s"] = seconds_since(reports_start);
+
+  fmt::print(
+      "exacheck simulate: SYNTHETIC run of {} node(s) × {} GPU(s) = {} GPUs, plan '{}', system '{}', "
+      "seed {}\n",
+      fleet->nodes(), fleet->gpus_per_node(), fleet->gpus().size(), p.name, system.name, fleet->seed());
+  for (const auto& slow : fleet->planted())
+    fmt::print("  planted: {} GPU {} (rank {}) at {:.2f}× on {}\n", slow.host, slow.gpu, slow.rank,
+               slow.factor, slow.benchmark);
+  for (const auto& host : fleet->missing_hosts()) fmt::print("  planted: {} never reports\n", host);
+  fmt::print("verdict: {} (exit code {}) in {:.2f} s\n", run["verdict"].get<std::string>(),
+             run["exit_code"].get<int>(), simulate_s + seconds_since(reports_start));
+  std::fflush(stdout);
+  reports::render_console_devices(run, std::cout);
+  std::cout.flush();
+  fmt::print("run directory: {}\n  {}/run.json\n", options.out_dir, options.out_dir);
+  for (const auto& path : report_paths) fmt::print("  {}\n", path);
+  return run["exit_code"].get<int>();
+}
+
+}  // namespace exacheck
