@@ -3,7 +3,8 @@
 # exactly those. cmake/ExacheckCheckRooms.cmake reads this table and fails the build at the first include that
 # breaks the rule, naming file, line, the room it reached and what the room may include.
 #
-# Lowest first. A name below stands for the room with that folder.
+# Lowest first. A name below stands for the room with that folder. `suites` (suites/registry.cpp, the list of
+# every suite, behind registry::instance() of harness/core/registry.hpp) is named by the rooms that run suites.
 set(EXACHECK_ROOMS
   # what a benchmark author needs: suite interface, registry, backend table, measurement, statistics,
   # results, parameters, metrics, outcome, errors, units
@@ -29,14 +30,14 @@ set(EXACHECK_ROOMS
   # the backends registered in the table of core, one call for each kind
   "kernels:harness/core,suites/collectives,suites/copybw,suites/flops,suites/gemm,suites/membw,kernels/cpu,kernels/cuda"
   # one rank of one case: runs the suite, writes its result
-  "harness/worker:harness/core,harness/io,harness/results"
+  "harness/worker:harness/core,harness/io,harness/results,suites"
   # the system-wide analysis of a run, then the files people read
   "reports/analysis:harness/core,harness/io,harness/plan,harness/results"
   "reports/render:harness/core,harness/io,harness/plan,harness/results,reports/analysis"
   # run, validate, re-render: launches workers and keeps run.json
-  "harness/controller:harness/core,harness/io,harness/plan,harness/results,reports/analysis,reports/render"
+  "harness/controller:harness/core,harness/io,harness/plan,harness/results,reports/analysis,reports/render,suites"
   "harness/compare:harness/core,harness/io,harness/plan,harness/results,reports/analysis,reports/render"
-  "harness/simulate:harness/core,harness/io,harness/plan,harness/results,reports/analysis,reports/render,harness/controller"
+  "harness/simulate:harness/core,harness/io,harness/plan,harness/results,reports/analysis,reports/render,harness/controller,suites"
   # the command line: every room
   "harness/cli:*"
 )

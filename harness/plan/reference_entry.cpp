@@ -59,7 +59,7 @@ reference_entry_read read_reference_entry(yaml_reader& reader, const YAML::Node&
       }
       point.unit = unit.value_or("");
     } else if (e.key == "better") {
-      read.better = keep(reader.read_choice(e, name, {"higher", "lower"}));
+      read.better = keep(reader.read_choice(e, name, names_of(better_names)));
     } else if (e.key == "where") {
       ok = read_where_point(reader, e, what, format.where_example, format.where_why_one, point.where) && ok;
     } else {
