@@ -14,6 +14,7 @@
 #include "harness/core/metric_spec.hpp"
 #include "harness/core/param_spec.hpp"
 #include "harness/core/result.hpp"
+#include "harness/core/simulation.hpp"
 
 namespace exacheck {
 
@@ -60,6 +61,11 @@ class suite {
   // unrecoverable error (the worker records ERROR); a wrong answer is a result, not an exception.
   virtual std::vector<point_result> run(const run_context& ctx, std::string_view benchmark,
                                         const param_values& params) = 0;
+  // What `exacheck simulate` records instead of run(): the points of one GPU's record (or, for a benchmark
+  // whose metrics are all global, of rank 0's record for the machine), with samples drawn from in.stream and
+  // metrics computed from them by the suite's own formulas (harness/core/simulation.hpp, docs/simulate.md).
+  // The default records every point SKIPPED as not simulated, so that a new benchmark needs no harness edit.
+  virtual std::vector<point_result> simulate(const simulation_input& in) const;
 };
 
 }  // namespace exacheck

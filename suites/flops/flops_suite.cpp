@@ -12,6 +12,7 @@
 #include "harness/core/statistics.hpp"
 #include "kernels/cpu/cpu_fma.hpp"
 #include "kernels/cuda_backend.hpp"
+#include "suites/flops/flops_simulate.hpp"
 #include "suites/flops/fma_chain.hpp"
 #include "suites/flops/peak_per_clock.hpp"
 
@@ -289,6 +290,10 @@ class flops_suite final : public suite {
       point.warnings.push_back("stopped at max_time before reaching the noise target");
     point.check = ctx.verify ? check_chains(steps, backend->results()) : not_verified_by_plan();
     return {point};
+  }
+
+  std::vector<point_result> simulate(const simulation_input& in) const override {
+    return flops::simulate_flops(in);
   }
 
  private:

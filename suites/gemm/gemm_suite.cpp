@@ -11,6 +11,7 @@
 #include "kernels/cpu/cpu_gemm.hpp"
 #include "kernels/cuda_backend.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
+#include "suites/gemm/gemm_simulate.hpp"
 
 namespace exacheck {
 namespace gemm {
@@ -271,6 +272,10 @@ class gemm_suite final : public suite {
     point.check =
         ctx.verify ? backend->verify(verify_samples, seed ^ k_verify_stream) : not_verified_by_plan();
     return {point};
+  }
+
+  std::vector<point_result> simulate(const simulation_input& in) const override {
+    return gemm::simulate_gemm(in);
   }
 
  private:
