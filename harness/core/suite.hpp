@@ -13,6 +13,7 @@
 #include "harness/core/measure.hpp"
 #include "harness/core/metric_spec.hpp"
 #include "harness/core/param_spec.hpp"
+#include "harness/core/peak_rules.hpp"
 #include "harness/core/result.hpp"
 #include "harness/core/simulation.hpp"
 
@@ -43,6 +44,10 @@ class suite {
   virtual std::vector<param_spec> parameters(std::string_view benchmark) const = 0;
   // Every metric the benchmark reports (name, unit, better, statistic, scope, when), as run() reports them.
   virtual std::vector<metric_spec> metrics(std::string_view benchmark) const = 0;
+  // The system file's datasheet peaks (peak_per_gpu keys) the benchmark's `tflops` is a fraction of, by point
+  // (harness/core/peak_rules.hpp): a benchmark with rules gets the derived pct_of_peak metric wherever a rule
+  // matches and the system file has the key. None by default (bandwidths are not compared with peaks).
+  virtual std::vector<peak_rule> peak_rules(std::string_view /*benchmark*/) const { return {}; }
   // Why a point cannot run, beyond each parameter's own bounds: sizes whose bytes or operations together
   // overflow 64 bits or exceed max_bytes_per_rank ("matrices A, B and C of fp64 at m=n=k=2097152 are 96 TiB,
   // above the 64 TiB per rank any node holds"), or parameters that mean nothing together (gemm's fast_accum
