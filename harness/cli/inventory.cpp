@@ -8,7 +8,7 @@
 #include "exacheck_version.hpp"
 #include "harness/core/errors.hpp"
 #include "harness/worker/nvml.hpp"
-#include "harness/results/peak_table.hpp"
+#include "harness/core/peak_rules.hpp"
 #include "harness/plan/plan.hpp"
 #include "harness/results/provenance.hpp"
 #include "harness/core/registry.hpp"

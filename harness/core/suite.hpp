@@ -13,7 +13,9 @@
 #include "harness/core/measure.hpp"
 #include "harness/core/metric_spec.hpp"
 #include "harness/core/param_spec.hpp"
+#include "harness/core/peak_rules.hpp"
 #include "harness/core/result.hpp"
+#include "harness/core/simulation.hpp"
 
 namespace exacheck {
 
@@ -42,6 +44,10 @@ class suite {
   virtual std::vector<param_spec> parameters(std::string_view benchmark) const = 0;
   // Every metric the benchmark reports (name, unit, better, statistic, scope, when), as run() reports them.
   virtual std::vector<metric_spec> metrics(std::string_view benchmark) const = 0;
+  // The system file's datasheet peaks (peak_per_gpu keys) the benchmark's `tflops` is a fraction of, by point
+  // (harness/core/peak_rules.hpp): a benchmark with rules gets the derived pct_of_peak metric wherever a rule
+  // matches and the system file has the key. None by default (bandwidths are not compared with peaks).
+  virtual std::vector<peak_rule> peak_rules(std::string_view /*benchmark*/) const { return {}; }
   // Why a point cannot run, beyond each parameter's own bounds: sizes whose bytes or operations together
   // overflow 64 bits or exceed max_bytes_per_rank ("matrices A, B and C of fp64 at m=n=k=2097152 are 96 TiB,
   // above the 64 TiB per rank any node holds"), or parameters that mean nothing together (gemm's fast_accum
@@ -60,6 +66,11 @@ class suite {
   // unrecoverable error (the worker records ERROR); a wrong answer is a result, not an exception.
   virtual std::vector<point_result> run(const run_context& ctx, std::string_view benchmark,
                                         const param_values& params) = 0;
+  // What `exacheck simulate` records instead of run(): the points of one GPU's record (or, for a benchmark
+  // whose metrics are all global, of rank 0's record for the machine), with samples drawn from in.stream and
+  // metrics computed from them by the suite's own formulas (harness/core/simulation.hpp, docs/simulate.md).
+  // The default records every point SKIPPED as not simulated, so that a new benchmark needs no harness edit.
+  virtual std::vector<point_result> simulate(const simulation_input& in) const;
 };
 
 }  // namespace exacheck

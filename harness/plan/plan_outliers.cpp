@@ -2,7 +2,7 @@
 
 #include <fmt/core.h>
 
-#include "harness/results/peak_table.hpp"
+#include "harness/core/peak_rules.hpp"
 #include "harness/core/registry.hpp"
 
 namespace exacheck {

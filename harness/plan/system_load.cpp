@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "harness/results/peak_table.hpp"
+#include "harness/core/peak_rules.hpp"
 #include "harness/plan/plan.hpp"
 #include "harness/plan/plan_params.hpp"
 #include "harness/plan/reference_entry.hpp"

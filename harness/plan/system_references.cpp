@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "harness/results/peak_table.hpp"
+#include "harness/core/peak_rules.hpp"
 #include "harness/plan/plan_params.hpp"
 #include "harness/core/registry.hpp"
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "harness/core/outcome.hpp"
-#include "harness/results/peak_table.hpp"
+#include "harness/core/peak_rules.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/results/run_document.hpp"
 #include "harness/plan/system_references.hpp"

@@ -17,40 +17,18 @@ std::string text_param(const nlohmann::json& params, const char* name) {
   return it != params.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::vector<std::string> gemm_keys(const std::string& dtype) {
-  if (dtype == "fp64") return {"fp64_tensor", "fp64"};
-  if (dtype == "fp32" || dtype == "tf32" || dtype == "fp16" || dtype == "bf16" || dtype == "int8")
-    return {dtype};
-  if (dtype == "fp8_e4m3" || dtype == "fp8_e5m2") return {"fp8"};
-  return {};
-}
-
-std::vector<std::string> flops_keys(const std::string& engine, const std::string& dtype) {
-  if (engine == "cuda_core") {
-    if (dtype == "fp64" || dtype == "fp32") return {dtype};
-    return {};
-  }
-  if (engine == "tensor_core") {
-    if (dtype == "fp64") return {"fp64_tensor"};
-    if (dtype == "tf32" || dtype == "fp16" || dtype == "bf16" || dtype == "int8") return {dtype};
-    if (dtype == "fp8_e4m3") return {"fp8"};
-  }
-  return {};  // cpu_simd, or an engine this table does not know: no per-GPU datasheet figure
-}
-
 }  // namespace
 
-std::vector<std::string> peak_keys_for(std::string_view benchmark, const nlohmann::json& point_params) {
-  const std::string dtype = text_param(point_params, "dtype");
-  if (benchmark == "gemm") return gemm_keys(dtype);
-  if (benchmark == "flops") return flops_keys(text_param(point_params, "engine"), dtype);
-  return {};
+std::vector<std::string> peak_keys_for(std::string_view benchmark, const nlohmann::json& point_params,
+                                       const registry& suites) {
+  const suite* s = suites.find(benchmark);
+  return s ? peak_keys(*s, benchmark, point_params) : std::vector<std::string>{};
 }
 
 std::optional<std::string> peak_key_for(std::string_view benchmark, const nlohmann::json& point_params,
-                                        const nlohmann::json& peak_per_gpu) {
+                                        const nlohmann::json& peak_per_gpu, const registry& suites) {
   if (!peak_per_gpu.is_object()) return std::nullopt;
-  for (const auto& key : peak_keys_for(benchmark, point_params)) {
+  for (const auto& key : peak_keys_for(benchmark, point_params, suites)) {
     const auto it = peak_per_gpu.find(key);
     if (it != peak_per_gpu.end() && it->is_number() && it->get<double>() > 0) return key;
   }
@@ -58,8 +36,9 @@ std::optional<std::string> peak_key_for(std::string_view benchmark, const nlohma
 }
 
 std::optional<datasheet_peak> find_peak(std::string_view benchmark, const nlohmann::json& point_params,
-                                        const nlohmann::json& peak_per_gpu, const std::string& metric_unit) {
-  const auto key = peak_key_for(benchmark, point_params, peak_per_gpu);
+                                        const nlohmann::json& peak_per_gpu, const std::string& metric_unit,
+                                        const registry& suites) {
+  const auto key = peak_key_for(benchmark, point_params, peak_per_gpu, suites);
   if (!key) return std::nullopt;
   // Without a unit the number means nothing: no percentage is better than a wrong one.
   const std::string unit = text_param(peak_per_gpu, "unit");
@@ -67,23 +46,8 @@ std::optional<datasheet_peak> find_peak(std::string_view benchmark, const nlohma
   return datasheet_peak{*key, peak_per_gpu.at(*key).get<double>(), unit};
 }
 
-std::vector<metric_spec> reported_metrics(const suite& s, std::string_view benchmark) {
-  std::vector<metric_spec> specs = s.metrics(benchmark);
-  const metric_spec* rate = find_metric_spec(specs, peak_rate_metric);
-  if (rate && (benchmark == "gemm" || benchmark == "flops") && !find_metric_spec(specs, pct_of_peak_metric))
-    specs.push_back({.name = std::string(pct_of_peak_metric),
-                     .unit = "%",
-                     .better_is = better::higher,
-                     .statistic = rate->statistic,
-                     .scope = rate->scope,
-                     .description = fmt::format("{} as a percentage of the system file's datasheet peak "
-                                                "(peak_per_gpu) for the point's precision",
-                                                peak_rate_metric),
-                     .derived = true});
-  return specs;
-}
-
-void add_pct_of_peak(nlohmann::json& results, std::string_view benchmark, const system_spec* system) {
+void add_pct_of_peak(nlohmann::json& results, std::string_view benchmark, const system_spec* system,
+                     const registry& suites) {
   if (!system || !results.is_array()) return;
   for (auto& point : results) {
     if (!point.is_object() || !point.contains("ranks") || !point["ranks"].is_array()) continue;
@@ -92,7 +56,7 @@ void add_pct_of_peak(nlohmann::json& results, std::string_view benchmark, const 
     if (!rate || metric_descriptor(point, pct_of_peak_metric)) continue;
     const std::string unit = rate->value("unit", "");
     const nlohmann::json params = point.value("params", nlohmann::json::object());
-    const auto peak = find_peak(benchmark, params, system->peak_per_gpu, unit);
+    const auto peak = find_peak(benchmark, params, system->peak_per_gpu, unit, suites);
     if (!peak) continue;
     nlohmann::json added = {
         {"name", pct_of_peak_metric},

@@ -34,9 +34,6 @@ std::optional<rate_unit> rate_unit_of(const std::string& unit) {
   return std::nullopt;
 }
 
-bool is_compute(std::string_view benchmark) {
-  return benchmark == "gemm" || benchmark == "flops";
-}
 bool is_memory(std::string_view benchmark) {
   return benchmark == "membw" || benchmark == "copybw";
 }
@@ -124,7 +121,8 @@ std::optional<rate_ceiling> ceiling_for(std::string_view benchmark, const nlohma
   const auto consider = [&](double value, std::string basis) {
     if (value > 0 && value < lowest.value) lowest = {value, std::move(basis)};
   };
-  if (peak_per_gpu && operations && is_compute(benchmark)) {
+  // The benchmarks whose suite declares peak rules (gemm, flops): find_peak has none for the others.
+  if (peak_per_gpu && operations) {
     if (const auto peak = find_peak(benchmark, params, *peak_per_gpu, unit))
       if (const auto factor = unit_conversion(peak->unit, unit))
         consider(compute_datasheet_factor * peak->value * *factor,

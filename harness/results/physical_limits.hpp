@@ -50,7 +50,8 @@ struct rate_ceiling {
 
 // The ceiling on `unit` (a rate: FLOP/s, OP/s or B/s in any SI prefix) for a rank of `benchmark` at a point
 // with `params`: the lowest of the absolute one, the system's datasheet figure (`peak_per_gpu`, may be null)
-// × its factor — the dtype's peak for gemm and flops (harness/results/peak_table.hpp), `hbm` for membw and copybw —
+// × its factor — the point's peak where its suite declares peak rules (gemm and flops by dtype,
+// harness/results/peak_table.hpp), `hbm` for membw and copybw —
 // and, for a CPU rank's rank-scoped metric (`cpu` set), its host's. nullopt when `unit` is not a rate.
 std::optional<rate_ceiling> ceiling_for(std::string_view benchmark, const nlohmann::json& params,
                                         const std::string& unit, const nlohmann::json* peak_per_gpu,

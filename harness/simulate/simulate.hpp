@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/core/registry.hpp"
+#include "harness/core/simulation.hpp"  // random_stream, mix_seed
 #include "harness/plan/plan.hpp"
 
 namespace exacheck {
@@ -26,24 +28,6 @@ struct simulate_options {
   int missing_nodes = 0;  // nodes that are expected (provenance.expected_hosts) but never report
   std::vector<std::string> command_line;
 };
-
-// Deterministic pseudo-random numbers (splitmix64): the same seed gives the same run.json on every platform
-// (the <random> distributions are implementation-defined).
-class random_stream {
- public:
-  explicit random_stream(std::uint64_t seed) : m_state(seed) {}
-  std::uint64_t next();
-  double uniform();  // [0, 1)
-  // Standard normal, redrawn outside ±limit: a fleet with no tails, so that only planted GPUs are outliers.
-  double truncated_normal(double limit);
-
- private:
-  std::uint64_t m_state;
-};
-
-// Mixes several values into one seed (order matters).
-std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b);
-std::uint64_t mix_seed(std::uint64_t a, std::string_view text);
 
 struct simulated_gpu {
   std::string host;  // node001, node002, …
@@ -86,10 +70,12 @@ class synthetic_fleet {
   std::vector<std::string> m_hosts, m_missing_hosts;
 };
 
-// What a worker would have written for case `c` (schema exacheck/case-result/v1): one rank record per GPU for
-// rank-scoped benchmarks, rank 0's record for collectives (their metrics are global: the same on every rank).
+// What a worker would have written for case `c` (schema exacheck/case-result/v1), with the points the suite
+// that runs the benchmark simulates (suite::simulate): one rank record per GPU, or rank 0's record alone for
+// a benchmark whose metrics are all global (collectives: the same on every rank; simulated_scope).
 nlohmann::json simulate_case_result(const expanded_case& c, const system_spec& system,
-                                    const synthetic_fleet& fleet);
+                                    const synthetic_fleet& fleet,
+                                    const registry& suites = registry::instance());
 
 // The whole run.json before analysis. Each case's result file is written to run_dir/cases/<id>/result.json
 // and read back by the controller's own complete_case_entry, so a simulated run directory looks like a real

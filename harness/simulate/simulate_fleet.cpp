@@ -1,45 +1,13 @@
-// The simulated machine: deterministic random numbers, GPU identities, per-GPU spread, planted slow GPUs.
+// The simulated machine: GPU identities, per-GPU spread, planted slow GPUs.
 #include <fmt/core.h>
 
 #include <algorithm>
-#include <cmath>
-#include <numbers>
+#include <array>
 #include <stdexcept>
 
 #include "harness/simulate/simulate.hpp"
-#include "harness/core/stable_hash.hpp"
 
 namespace exacheck {
-
-std::uint64_t random_stream::next() {
-  // splitmix64 (Steele, Lea, Flood 2014): one add and a finaliser, full period, passes BigCrush.
-  std::uint64_t z = (m_state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-double random_stream::uniform() {
-  return static_cast<double>(next() >> 11) * 0x1.0p-53;
-}
-
-double random_stream::truncated_normal(double limit) {
-  while (true) {
-    // Box–Muller; 1 − u keeps the logarithm's argument in (0, 1].
-    const double radius = std::sqrt(-2.0 * std::log(1.0 - uniform()));
-    const double value = radius * std::cos(2.0 * std::numbers::pi * uniform());
-    if (std::fabs(value) <= limit) return value;
-  }
-}
-
-std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b) {
-  random_stream stream(a ^ (b * 0xd6e8feb86659fd93ull));
-  return stream.next();
-}
-
-std::uint64_t mix_seed(std::uint64_t a, std::string_view text) {
-  return mix_seed(a, fnv1a_64(text));
-}
 
 namespace {
 

@@ -14,6 +14,7 @@
 #include "kernels/cuda_backend.hpp"
 #include "suites/collectives/collective_params.hpp"
 #include "suites/collectives/collective_ranks.hpp"
+#include "suites/collectives/collectives_simulate.hpp"
 
 namespace exacheck {
 namespace collectives {
@@ -108,6 +109,10 @@ class collectives_suite final : public suite {
     for (const auto& size : sizes.is_array() ? sizes : nlohmann::json::array({sizes}))
       points.push_back(run_point(ctx, *backend, op, *dtype, size.get<std::size_t>(), options, hosts));
     return points;
+  }
+
+  std::vector<point_result> simulate(const simulation_input& in) const override {
+    return simulate_collective(in);
   }
 
  private:

@@ -12,6 +12,8 @@
 #include "harness/core/statistics.hpp"
 #include "kernels/cpu/cpu_fma.hpp"
 #include "kernels/cuda_backend.hpp"
+#include "suites/flops/flops_peaks.hpp"
+#include "suites/flops/flops_simulate.hpp"
 #include "suites/flops/fma_chain.hpp"
 #include "suites/flops/peak_per_clock.hpp"
 
@@ -290,6 +292,12 @@ class flops_suite final : public suite {
     point.check = ctx.verify ? check_chains(steps, backend->results()) : not_verified_by_plan();
     return {point};
   }
+
+  std::vector<point_result> simulate(const simulation_input& in) const override {
+    return flops::simulate_flops(in);
+  }
+
+  std::vector<peak_rule> peak_rules(std::string_view) const override { return flops::flops_peak_rules(); }
 
  private:
   flops_backend_factory m_factory;

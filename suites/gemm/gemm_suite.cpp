@@ -11,6 +11,8 @@
 #include "kernels/cpu/cpu_gemm.hpp"
 #include "kernels/cuda_backend.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
+#include "suites/gemm/gemm_peaks.hpp"
+#include "suites/gemm/gemm_simulate.hpp"
 
 namespace exacheck {
 namespace gemm {
@@ -272,6 +274,12 @@ class gemm_suite final : public suite {
         ctx.verify ? backend->verify(verify_samples, seed ^ k_verify_stream) : not_verified_by_plan();
     return {point};
   }
+
+  std::vector<point_result> simulate(const simulation_input& in) const override {
+    return gemm::simulate_gemm(in);
+  }
+
+  std::vector<peak_rule> peak_rules(std::string_view) const override { return gemm::gemm_peak_rules(); }
 
  private:
   gemm_backend_factory m_factory;

@@ -14,6 +14,8 @@
 #include "kernels/cpu/cpu_stream.hpp"
 #include "kernels/cuda_backend.hpp"
 #include "suites/copybw/copybw.hpp"
+#include "suites/copybw/copybw_simulate.hpp"
+#include "suites/membw/membw_simulate.hpp"
 #include "suites/membw/membw_sizing.hpp"
 #include "suites/membw/stream_oracle.hpp"
 
@@ -265,6 +267,11 @@ class membw_suite final : public suite {
       point.check = not_verified_by_plan();
     }
     return {point};
+  }
+
+  // copybw's simulation is its own (suites/copybw), as its run is.
+  std::vector<point_result> simulate(const simulation_input& in) const override {
+    return in.benchmark == "copybw" ? simulate_copybw(in) : simulate_membw(in);
   }
 
  private:

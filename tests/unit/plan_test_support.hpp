@@ -59,6 +59,14 @@ class fake_suite : public suite {
              .statistic = "median",
              .scope = metric_scope::global}};
   }
+  // gemm's tflops are a fraction of the dtype's datasheet peak, as the real suite's: it gets pct_of_peak.
+  std::vector<peak_rule> peak_rules(std::string_view benchmark) const override {
+    if (benchmark != "gemm") return {};
+    std::vector<peak_rule> rules;
+    for (const char* dtype : {"fp64", "fp32", "bf16"})
+      rules.push_back({.where = {{"dtype", dtype}}, .keys = {dtype}});
+    return rules;
+  }
   std::vector<std::string> backends() const override { return {"cpu"}; }
   std::vector<point_result> run(const run_context&, std::string_view, const param_values&) override {
     return {};
