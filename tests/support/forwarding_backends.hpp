@@ -62,7 +62,9 @@ class forwarding_stream_backend : public membw::stream_backend {
   void add() override { m_inner->add(); }
   void triad(double scalar) override { m_inner->triad(scalar); }
   double dot() override { return m_inner->dot(); }
-  std::optional<double> last_kernel_device_s() const override { return m_inner->last_kernel_device_s(); }
+  membw::stream_batch time_batch(membw::stream_kernel kernel, int calls, double scalar) override {
+    return m_inner->time_batch(kernel, calls, scalar);
+  }
   void read_arrays(std::vector<double>& a, std::vector<double>& b, std::vector<double>& c) const override {
     m_inner->read_arrays(a, b, c);
   }
