@@ -1,15 +1,27 @@
 #include "harness/core/measure.hpp"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string_view>
 
 #include "harness/core/statistics.hpp"
 
 namespace exacheck {
 
-measure_outcome measure(const measure_settings& settings, const timed_iteration& iteration,
-                        const stop_agreement& agree) {
-  for (int i = 0; i < settings.warmup_iterations; ++i) iteration();
+namespace {
+
+// One step of the loop: the real time it took (for min_time and max_time) and the sample it keeps.
+struct step {
+  double elapsed_s = 0;
+  double sample_s = 0;
+};
+
+measure_outcome measure_steps(const measure_settings& settings, const std::function<step()>& next,
+                              const stop_agreement& agree) {
+  for (int i = 0; i < settings.warmup_iterations; ++i) next();
 
   measure_outcome result;
   double elapsed_s = 0;
@@ -18,9 +30,10 @@ measure_outcome measure(const measure_settings& settings, const timed_iteration&
   const int max_iterations = std::max(settings.max_iterations, 1);
   const int min_iterations = std::clamp(settings.min_iterations, 1, max_iterations);
   while (true) {
-    const double sample_s = iteration();
+    const step taken = next();
+    const double sample_s = taken.sample_s;
     result.samples_s.push_back(sample_s);
-    elapsed_s += sample_s;
+    elapsed_s += taken.elapsed_s;
     const auto count = static_cast<int>(result.samples_s.size());
     const double delta = sample_s - mean;
     mean += delta / count;
@@ -45,6 +58,96 @@ measure_outcome measure(const measure_settings& settings, const timed_iteration&
   const summary s = summarize(result.samples_s);
   result.reached_noise_target = s.cv <= settings.target_cv;
   result.hit_max_time = elapsed_s >= settings.max_time_s && !result.reached_noise_target;
+  return result;
+}
+
+std::string_view clock_name(batch_clock clock) {
+  return clock == batch_clock::device ? "device" : "host";
+}
+
+}  // namespace
+
+measure_outcome measure(const measure_settings& settings, const timed_iteration& iteration,
+                        const stop_agreement& agree) {
+  return measure_steps(
+      settings,
+      [&] {
+        const double seconds = iteration();
+        return step{seconds, seconds};
+      },
+      agree);
+}
+
+int batch_iterations_for(int iterations, double seconds, batch_clock clock) {
+  iterations = std::clamp(iterations, 1, max_batch_iterations);
+  if (!(seconds > 0)) return 0;
+  const double target_s = batch_target_s(clock);
+  if (seconds >= target_s) return iterations;
+  // In double: a batch that read a picosecond would ask for more iterations than an int holds.
+  const double wanted = std::ceil(static_cast<double>(iterations) * target_s / seconds);
+  return static_cast<int>(
+      std::clamp(wanted, static_cast<double>(iterations), static_cast<double>(max_batch_iterations)));
+}
+
+batch_time batch_sizer::timed(const timed_batch& batch, int iterations) {
+  const batch_time taken = batch(iterations);
+  if (m_clock && *m_clock != taken.clock)
+    throw std::logic_error(fmt::format(
+        "measure: the backend timed batch {} of this point on the {} clock, the ones before on the {} clock; "
+        "a backend times every batch the same way",
+        m_batches + 1, clock_name(taken.clock), clock_name(*m_clock)));
+  m_clock = taken.clock;
+  return taken;
+}
+
+double batch_sizer::run(const timed_batch& batch) {
+  if (m_batches == 0) {  // cold: its time sizes nothing
+    const batch_time cold = timed(batch, 1);
+    ++m_batches;
+    m_last_run_s = cold.seconds;
+    return cold.seconds;
+  }
+  if (m_batches > 1) {
+    const batch_time taken = timed(batch, m_iterations);
+    ++m_batches;
+    m_last_run_s = taken.seconds;
+    return taken.seconds / m_iterations;
+  }
+  // Sizing: one iteration, or more while the batch reads no time; every rank grows and sizes alike.
+  int iterations = 1;
+  double spent_s = 0;
+  while (true) {
+    const batch_time taken = timed(batch, iterations);
+    spent_s += std::max(taken.seconds, 0.0);
+    const int proposed = batch_iterations_for(iterations, taken.seconds, taken.clock);
+    const int agreed = m_agree ? m_agree(proposed) : proposed;
+    if (agreed > 0) {
+      m_iterations = std::clamp(agreed, 1, max_batch_iterations);
+      ++m_batches;
+      m_last_run_s = spent_s;
+      return taken.seconds / iterations;
+    }
+    if (iterations >= max_batch_iterations)
+      throw std::runtime_error(fmt::format(
+          "measure: a batch of {} iterations read {} s on the backend's {} clock: no time can be measured "
+          "(a broken clock, or an operation that does nothing)",
+          iterations, taken.seconds, clock_name(taken.clock)));
+    iterations = std::min(iterations * 10, max_batch_iterations);
+  }
+}
+
+measure_outcome measure_batches(const measure_settings& settings, const timed_batch& batch,
+                                const stop_agreement& agree, const batch_agreement& agree_size) {
+  batch_sizer sizer(agree_size);
+  measure_outcome result = measure_steps(
+      settings,
+      [&] {
+        const double per_iteration_s = sizer.run(batch);
+        return step{sizer.last_run_s(), per_iteration_s};
+      },
+      agree);
+  result.batch_iterations = sizer.iterations();
+  result.clock = sizer.clock();
   return result;
 }
 

@@ -38,4 +38,13 @@ stop_agreement follow_rank_zero(const run_context& ctx) {
   };
 }
 
+batch_agreement batch_size_of_rank_zero(const run_context& ctx) {
+  if (!mpi_active(ctx)) return {};
+  return [comm = ctx.comm](int proposed_iterations) {
+    int iterations = proposed_iterations;
+    MPI_Bcast(&iterations, 1, MPI_INT, 0, comm);
+    return iterations;
+  };
+}
+
 }  // namespace exacheck

@@ -1,6 +1,7 @@
 #pragma once
-// How the ranks of one case agree on when to stop measuring (see measure.hpp's stop_agreement): every rank
-// must run the same number of iterations, or one is left waiting in a collective.
+// How the ranks of one case agree on when to stop measuring (see measure.hpp's stop_agreement) and on the
+// size of their batches (batch_agreement): every rank must run the same number of iterations, or one is left
+// waiting in a collective.
 #include "harness/core/measure.hpp"
 #include "harness/core/suite.hpp"
 
@@ -15,5 +16,7 @@ stop_agreement stop_when_every_rank_is_done(const run_context& ctx);
 stop_agreement stop_when_any_rank_must(const run_context& ctx);
 // Rank 0 decides, every rank follows (collectives).
 stop_agreement follow_rank_zero(const run_context& ctx);
+// Rank 0's batch size for every rank (collectives; ranks that start each batch together: membw, copybw).
+batch_agreement batch_size_of_rank_zero(const run_context& ctx);
 
 }  // namespace exacheck

@@ -5,7 +5,6 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -64,20 +63,18 @@ void cpu_copy_backend::prepare(const copy_route& route, std::uint64_t bytes, std
   m_bytes = bytes;
 }
 
-double cpu_copy_backend::copy(int copies) {
+batch_time cpu_copy_backend::time_batch(int copies) {
   require_buffers();
   const auto* source = static_cast<const unsigned char*>(m_source.get());
   auto* destination = static_cast<unsigned char*>(m_destination.get());
   const std::uint64_t bytes = m_bytes;
-  const auto start = std::chrono::steady_clock::now();
-  for (int c = 0; c < copies; ++c) {
+  return time_on_host(copies, [&] {
 #pragma omp parallel num_threads(m_threads)
     {
       const byte_range share = static_share(bytes, omp_get_num_threads(), omp_get_thread_num());
       std::memcpy(destination + share.begin, source + share.begin, share.end - share.begin);
     }
-  }
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  });
 }
 
 pattern_check cpu_copy_backend::check_destination() {

@@ -25,7 +25,7 @@ class cpu_copy_backend final : public copy_backend {
   int peer_devices() const override { return 0; }
   std::optional<std::string> peer_unavailable_reason(int src_device, int dst_device) const override;
   void prepare(const copy_route& route, std::uint64_t bytes, std::uint64_t seed) override;
-  double copy(int copies) override;
+  batch_time time_batch(int copies) override;
   pattern_check check_destination() override;
   void corrupt_destination_for_testing(std::uint64_t offset) override;
   std::string implementation() const override;

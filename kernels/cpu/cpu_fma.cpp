@@ -245,6 +245,10 @@ void cpu_fma_backend::run() {
   }
 }
 
+batch_time cpu_fma_backend::time_batch(int runs) {
+  return time_on_host(runs, [this] { run(); });
+}
+
 chain_results cpu_fma_backend::results() const {
   chain_results results;
   results.recurrence = m_dtype == "bf16" ? chain_recurrence{chain_kind::dot2_bf16, "fp32", 0}

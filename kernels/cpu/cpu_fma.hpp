@@ -70,6 +70,7 @@ class cpu_fma_backend final : public flops_backend {
   int threads() const override { return m_threads; }
   double flops_per_run() const override;
   void run() override;
+  batch_time time_batch(int runs) override;
   chain_results results() const override;
 
  private:

@@ -160,6 +160,10 @@ void cpu_gemm_backend::run() {
   }
 }
 
+batch_time cpu_gemm_backend::time_batch(int calls) {
+  return time_on_host(calls, [this] { run(); });
+}
+
 template <class T>
 correctness cpu_gemm_backend::verify_as(int samples, std::uint64_t seed) const {
   const auto& s = m_shape;

@@ -30,6 +30,7 @@ class cpu_gemm_backend final : public gemm_backend {
   std::string implementation() const override;
   std::vector<std::string> warnings() const override;
   void run() override;
+  batch_time time_batch(int calls) override;
   correctness verify(int samples, std::uint64_t seed) const override;
 
   // Test hook: adds `delta` to C(i, j) of batch entry `batch` after a run, so that tests can show a wrong

@@ -175,6 +175,29 @@ double cpu_stream_backend::dot() {
                   : dot_kernel<double>(m_a.get(), m_b.get(), m_elements, m_threads);
 }
 
+stream_batch cpu_stream_backend::time_batch(stream_kernel kernel, int calls, double scalar) {
+  require_arrays();
+  stream_batch batch;
+  switch (kernel) {
+    case stream_kernel::copy:
+      batch.time = time_on_host(calls, [this] { copy(); });
+      return batch;
+    case stream_kernel::scale:
+      batch.time = time_on_host(calls, [this, scalar] { scale(scalar); });
+      return batch;
+    case stream_kernel::add:
+      batch.time = time_on_host(calls, [this] { add(); });
+      return batch;
+    case stream_kernel::triad:
+      batch.time = time_on_host(calls, [this, scalar] { triad(scalar); });
+      return batch;
+    case stream_kernel::dot:
+      batch.time = time_on_host(calls, [this, &batch] { batch.dot_sum = dot(); });
+      return batch;
+  }
+  throw std::invalid_argument("cpu_stream: unknown STREAM kernel");
+}
+
 void cpu_stream_backend::read_arrays(std::vector<double>& a, std::vector<double>& b,
                                      std::vector<double>& c) const {
   require_arrays();

@@ -41,6 +41,7 @@ class cpu_stream_backend final : public stream_backend {
   void add() override;
   void triad(double scalar) override;
   double dot() override;
+  stream_batch time_batch(stream_kernel kernel, int calls, double scalar) override;
   void read_arrays(std::vector<double>& a, std::vector<double>& b, std::vector<double>& c) const override;
   std::string implementation() const override;
 

@@ -229,6 +229,12 @@ void mpi_collective_backend::run() {
   }
 }
 
+// No device: the host clock around the blocking calls; MPI has no graphs (the suite warns that the option is
+// ignored).
+batch_time mpi_collective_backend::time_batch(int calls, bool /*graph*/) {
+  return time_on_host(calls, [this] { run(); });
+}
+
 // MPI_IN_PLACE forms (MPI 4.0 §6): the one buffer is the receive buffer; reduce's non-roots send from it.
 void mpi_collective_backend::run_in_place() {
   const collective_layout& l = m_layout;

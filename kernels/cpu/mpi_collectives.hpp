@@ -32,6 +32,7 @@ class mpi_collective_backend final : public collective_backend {
   void fill_output(double value) override;
   std::vector<double> read_output() override;
   void run() override;
+  batch_time time_batch(int calls, bool graph) override;
 
  private:
   void run_in_place();

@@ -3,7 +3,7 @@
 // device (gemm_fill.cuh: gemm::normal_input rounded to the dtype), builds strided-batch layouts when asked,
 // and picks the algorithm: cuBLASLt's heuristic choice, or with autotune the fastest of its top candidates
 // timed with CUDA events (cublaslt_tuning.hpp). run() is one cublasLtMatmul on this backend's stream, waited
-// for; time_sample() times back-to-back calls with events (the device-timed contract of gemm_backend.hpp);
+// for; time_batch() times back-to-back calls with events on that stream (gemm_backend.hpp's timed entry);
 // verify() reads sampled entries of C and recomputes them in long double from the same generator.
 #include <cublasLt.h>
 #include <cuda_bf16.h>
@@ -40,9 +40,6 @@ using namespace cublaslt_formats;
 // cuBLASLt's heuristic may pick split-K and stream-K kernels that need scratch memory; 64 MiB is above what
 // NVIDIA recommends for Hopper (32 MiB) and Blackwell, so the workspace never limits the choice.
 constexpr std::size_t k_workspace_bytes = std::size_t{64} << 20;
-// Device work per timed sample: long enough that the events' resolution (~0.5 us) and the gap before the
-// first call are noise, short enough for many samples in the measurement's min_time.
-constexpr double k_sample_target_s = 2e-3;
 
 std::string cublaslt_version() {
   const std::size_t version = cublasLtGetVersion();  // major·10000 + minor·100 + patch
@@ -69,7 +66,6 @@ struct prepared_gemm {
   tuned_algorithm algorithm;
   const void* alpha = nullptr;
   const void* beta = nullptr;
-  int calls_per_sample = 0;  // 0 until the first time_sample() sizes it
 };
 
 class cublaslt_gemm_backend final : public gemm::gemm_backend {
@@ -243,18 +239,10 @@ class cublaslt_gemm_backend final : public gemm::gemm_backend {
     EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
   }
 
-  bool device_timed() const override { return true; }
-
-  gemm::gemm_timed_sample time_sample() override {
-    prepared_gemm& p = plan("time_sample()");
-    const auto call = matmul_call(p);
-    if (p.calls_per_sample == 0) {
-      // Sized from one call timed after one untimed call, so module loading and first-touch stay out.
-      run();
-      p.calls_per_sample = gt::calls_per_sample(m_timer->time(call, p.algorithm.algo, 1), k_sample_target_s);
-    }
-    const double seconds = m_timer->time(call, p.algorithm.algo, p.calls_per_sample);
-    return {seconds / p.calls_per_sample, p.calls_per_sample};
+  batch_time time_batch(int calls) override {
+    const prepared_gemm& p = plan("time_batch()");
+    if (calls < 1) throw std::invalid_argument("cublaslt_gemm: a batch needs at least one call");
+    return {m_timer->time(matmul_call(p), p.algorithm.algo, calls), batch_clock::device};
   }
 
   correctness verify(int samples, std::uint64_t seed) const override {

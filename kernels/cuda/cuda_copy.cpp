@@ -1,6 +1,6 @@
 // The CUDA backend of copybw: copies through the copy engines, timed by CUDA events on this backend's own
 // non-blocking stream, around `copies` back-to-back cudaMemcpyAsync (h2d, d2h, d2d) or cudaMemcpyPeerAsync
-// (p2p) calls, then waited for (the interface's blocking contract).
+// (p2p) calls (time_batch), then waited for (the interface's blocking contract).
 //
 // Host buffers are pinned (cudaHostAlloc, portable), so h2d and d2h are true DMA transfers at the link's
 // rate, not staged through a driver bounce buffer as pageable memory would be. p2p copies are issued on a
@@ -182,8 +182,9 @@ class cuda_copy_backend final : public membw::copy_backend {
     m_bytes = bytes;
   }
 
-  double copy(int copies) override {
+  batch_time time_batch(int copies) override {
     require_buffers();
+    if (copies < 1) throw std::invalid_argument("cuda_copy: a batch needs at least one copy");
     const device_guard on(m_stream_device);
     cudaStream_t stream = m_stream.get();
     EXACHECK_CUDA(cudaEventRecord(m_start.get(), stream));
@@ -199,7 +200,7 @@ class cuda_copy_backend final : public membw::copy_backend {
     EXACHECK_CUDA(cudaEventSynchronize(m_stop.get()));
     float milliseconds = 0;
     EXACHECK_CUDA(cudaEventElapsedTime(&milliseconds, m_start.get(), m_stop.get()));
-    return static_cast<double>(milliseconds) * 1e-3;
+    return {static_cast<double>(milliseconds) * 1e-3, batch_clock::device};
   }
 
   membw::pattern_check check_destination() override {

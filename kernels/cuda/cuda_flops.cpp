@@ -1,7 +1,7 @@
 // The CUDA backend of the flops suite: the chains of flops_kernels.cu on this backend's own stream, timed
-// with events around the one kernel launch and waited for (the interface's blocking contract). The chains'
-// start values come from fma_chain.hpp (uploaded once per prepare, read by the kernel before its timed loop)
-// and their final values go back to the suite's scalar replay.
+// with events around a batch's kernel launches (time_batch) and waited for (the interface's blocking
+// contract). The chains' start values come from fma_chain.hpp (uploaded once per prepare, read by the kernel
+// before its timed loop) and their final values go back to the suite's scalar replay.
 //
 // Grid: SMs × blocks_per_sm blocks (fewer per SM if the occupancy API says fewer fit), so every SM runs the
 // same number of blocks with the same work, all resident at once: the kernel ends when the slowest SM does.
@@ -185,7 +185,6 @@ class cuda_flops_backend final : public flops::flops_backend {
     // Poisoned (NaN, or −1 for int32): a chain the kernel did not write fails the check.
     EXACHECK_CUDA(cudaMemsetAsync(m_finals.get(), 0xFF, bytes.size(), m_stream.get()));
     EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
-    m_last_device_s.reset();
     m_last_clock.reset();
     m_prepared = true;
   }
@@ -210,8 +209,13 @@ class cuda_flops_backend final : public flops::flops_backend {
     return static_cast<double>(value_count()) * 2.0 * m_shape.k * static_cast<double>(m_steps);
   }
 
-  void run() override {
+  void run() override { time_batch(1); }
+
+  // Events around `runs` back-to-back launches; each run starts its chains again from the uploaded values, so
+  // the results are those of one run.
+  batch_time time_batch(int runs) override {
     if (!m_prepared) throw std::logic_error("cuda_flops: run() before prepare()");
+    if (runs < 1) throw std::invalid_argument("cuda_flops: a batch needs at least one run");
     fk::operands values{};
     values.fma_multiplier = flops::chain_multiplier;
     values.fma_addend = flops::chain_addend;
@@ -220,15 +224,15 @@ class cuda_flops_backend final : public flops::flops_backend {
       values.column_values[i] = flops::mma_column_values[static_cast<std::size_t>(i)];
     }
     auto* clocks = static_cast<fk::block_clock*>(m_clocks.get());
-    // Cleared before each launch (outside the timed region): a block that did not write its slot, or a
-    // kernel that did not run, reads as no instruction instead of the previous run's.
+    // Cleared before the batch's first launch (outside the timed region): a block that did not write its
+    // slot, or a kernel that did not run, reads as no instruction instead of the previous batch's.
     EXACHECK_CUDA(cudaMemsetAsync(clocks, 0, m_clock_bytes, m_stream.get()));
-    m_last_device_s.reset();
     m_last_clock.reset();
     m_last_instruction.reset();
     EXACHECK_CUDA(cudaEventRecord(m_start.get(), m_stream.get()));
-    EXACHECK_CUDA(fk::launch(m_id, m_path, m_starts.get(), m_finals.get(), m_steps, values, clocks,
-                             {m_blocks, m_stream.get()}));
+    for (int index = 0; index < runs; ++index)
+      EXACHECK_CUDA(fk::launch(m_id, m_path, m_starts.get(), m_finals.get(), m_steps, values, clocks,
+                               {m_blocks, m_stream.get()}));
     EXACHECK_CUDA(cudaEventRecord(m_stop.get(), m_stream.get()));
     EXACHECK_CUDA(
         cudaMemcpyAsync(m_clocks_host.get(), clocks, m_clock_bytes, cudaMemcpyDeviceToHost, m_stream.get()));
@@ -236,11 +240,10 @@ class cuda_flops_backend final : public flops::flops_backend {
     float elapsed_ms = 0;
     EXACHECK_CUDA(cudaEventElapsedTime(&elapsed_ms, m_start.get(), m_stop.get()));
     m_last_instruction = std::string(ft::family_name(reported_instruction()));
-    m_last_device_s = static_cast<double>(elapsed_ms) / 1e3;
     m_last_clock = measured_clock();
+    return {static_cast<double>(elapsed_ms) / 1e3, batch_clock::device};
   }
 
-  std::optional<double> last_run_device_s() const override { return m_last_device_s; }
   std::optional<flops::run_clock> last_run_clock() const override { return m_last_clock; }
   std::optional<std::string> last_run_instruction() const override { return m_last_instruction; }
 
@@ -337,7 +340,6 @@ class cuda_flops_backend final : public flops::flops_backend {
   pinned_buffer m_clocks_host;
   std::size_t m_value_bytes = 0;
   std::size_t m_clock_bytes = 0;
-  std::optional<double> m_last_device_s;
   std::optional<flops::run_clock> m_last_clock;
   std::optional<std::string> m_last_instruction;  // ft::family_name of what the blocks reported
 };

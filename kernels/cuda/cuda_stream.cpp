@@ -1,9 +1,9 @@
 // The CUDA backend of the membw suite: STREAM arrays in device memory, initialised on the device, the
 // kernels of stream_kernels.cu launched on this backend's own stream and waited for (the interface's
-// blocking contract). Each call is timed on the device: an event recorded on the stream before the kernel's
-// first launch and one after its last (dot: both stages, not the copy of its sum to the host), reported by
-// last_kernel_device_s(), which the suite uses instead of a host clock around the call — that clock would add
-// the launch and the synchronisation (2–5% of a triad over 1 GiB arrays on an H200).
+// blocking contract). A batch (time_batch) is timed on the device: an event recorded on the stream before the
+// kernel's first launch and one after its last (dot: both stages, not the copy of its sum to the host), never
+// a host clock around the call — that clock would add the launch and the synchronisation (2–5% of a triad
+// over 1 GiB arrays on an H200).
 //
 // Grid: block_threads-thread blocks, as many as the device keeps resident at once (multiprocessors ×
 // resident blocks per multiprocessor, from the occupancy API), fewer when the arrays have fewer 16-byte packs
@@ -147,49 +147,25 @@ class cuda_stream_backend final : public membw::stream_backend {
     m_elements = elements;
   }
 
-  void copy() override {
-    begin_timed();
-    EXACHECK_CUDA(sk::launch_copy(m_type, m_a.get(), m_c.get(), m_elements, m_shape));
-    end_timed();
-    finish();
-  }
+  void copy() override { run_once(membw::stream_kernel::copy, 0); }
+  void scale(double scalar) override { run_once(membw::stream_kernel::scale, scalar); }
+  void add() override { run_once(membw::stream_kernel::add, 0); }
+  void triad(double scalar) override { run_once(membw::stream_kernel::triad, scalar); }
+  double dot() override { return run_once(membw::stream_kernel::dot, 0); }
 
-  void scale(double scalar) override {
-    begin_timed();
-    EXACHECK_CUDA(sk::launch_scale(m_type, m_b.get(), m_c.get(), scalar, m_elements, m_shape));
-    end_timed();
-    finish();
+  membw::stream_batch time_batch(membw::stream_kernel kernel, int calls, double scalar) override {
+    require_arrays();
+    if (calls < 1) throw std::invalid_argument("cuda_stream: a batch needs at least one call");
+    EXACHECK_CUDA(cudaEventRecord(m_start.get(), m_stream.get()));
+    for (int call = 0; call < calls; ++call) enqueue(kernel, scalar);
+    EXACHECK_CUDA(cudaEventRecord(m_stop.get(), m_stream.get()));
+    membw::stream_batch batch;
+    batch.dot_sum = finish(kernel);
+    float milliseconds = 0;
+    EXACHECK_CUDA(cudaEventElapsedTime(&milliseconds, m_start.get(), m_stop.get()));
+    batch.time = {static_cast<double>(milliseconds) * 1e-3, batch_clock::device};
+    return batch;
   }
-
-  void add() override {
-    begin_timed();
-    EXACHECK_CUDA(sk::launch_add(m_type, m_a.get(), m_b.get(), m_c.get(), m_elements, m_shape));
-    end_timed();
-    finish();
-  }
-
-  void triad(double scalar) override {
-    begin_timed();
-    EXACHECK_CUDA(sk::launch_triad(m_type, m_a.get(), m_b.get(), m_c.get(), scalar, m_elements, m_shape));
-    end_timed();
-    finish();
-  }
-
-  double dot() override {
-    begin_timed();
-    double* partials = static_cast<double*>(m_partials.get());
-    double* sum = partials + m_shape.blocks;
-    EXACHECK_CUDA(sk::launch_dot(m_type, m_a.get(), m_b.get(), m_elements, partials, sum, m_shape));
-    end_timed();
-    // The sum's trip to the host is not the kernel's work: after the stop event, as STREAM's host loop would
-    // read a sum it already holds.
-    EXACHECK_CUDA(cudaMemcpyAsync(m_dot_result_host.get(), sum, sizeof(double), cudaMemcpyDeviceToHost,
-                                  m_stream.get()));
-    finish();
-    return *static_cast<const double*>(m_dot_result_host.get());
-  }
-
-  std::optional<double> last_kernel_device_s() const override { return m_last_device_s; }
 
   void read_arrays(std::vector<double>& a, std::vector<double>& b, std::vector<double>& c) const override {
     require_arrays();
@@ -219,19 +195,48 @@ class cuda_stream_backend final : public membw::stream_backend {
     if (m_elements == 0) throw std::logic_error("cuda_stream: kernel called before init_arrays()");
   }
 
-  // A kernel call: the start event before its first launch, the stop event after its last, then a wait for
-  // the stream; the time between the events is the call's device time. A call that throws leaves no time.
-  void begin_timed() {
-    require_arrays();
-    m_last_device_s.reset();
-    EXACHECK_CUDA(cudaEventRecord(m_start.get(), m_stream.get()));
+  // One kernel's launches on the stream (dot: both stages, its sum left in the last slot of m_partials).
+  void enqueue(membw::stream_kernel kernel, double scalar) {
+    switch (kernel) {
+      case membw::stream_kernel::copy:
+        EXACHECK_CUDA(sk::launch_copy(m_type, m_a.get(), m_c.get(), m_elements, m_shape));
+        return;
+      case membw::stream_kernel::scale:
+        EXACHECK_CUDA(sk::launch_scale(m_type, m_b.get(), m_c.get(), scalar, m_elements, m_shape));
+        return;
+      case membw::stream_kernel::add:
+        EXACHECK_CUDA(sk::launch_add(m_type, m_a.get(), m_b.get(), m_c.get(), m_elements, m_shape));
+        return;
+      case membw::stream_kernel::triad:
+        EXACHECK_CUDA(sk::launch_triad(m_type, m_a.get(), m_b.get(), m_c.get(), scalar, m_elements, m_shape));
+        return;
+      case membw::stream_kernel::dot: {
+        double* partials = static_cast<double*>(m_partials.get());
+        EXACHECK_CUDA(sk::launch_dot(m_type, m_a.get(), m_b.get(), m_elements, partials,
+                                     partials + m_shape.blocks, m_shape));
+        return;
+      }
+    }
+    throw std::invalid_argument("cuda_stream: unknown STREAM kernel");
   }
-  void end_timed() { EXACHECK_CUDA(cudaEventRecord(m_stop.get(), m_stream.get())); }
-  void finish() {
+
+  // Waits for the stream; returns dot's sum (0 for the other kernels). The sum's trip to the host is not the
+  // kernel's work: enqueued after the stop event, as STREAM's host loop would read a sum it already holds.
+  double finish(membw::stream_kernel kernel) {
+    if (kernel == membw::stream_kernel::dot) {
+      const double* sum = static_cast<const double*>(m_partials.get()) + m_shape.blocks;
+      EXACHECK_CUDA(cudaMemcpyAsync(m_dot_result_host.get(), sum, sizeof(double), cudaMemcpyDeviceToHost,
+                                    m_stream.get()));
+    }
     EXACHECK_CUDA(cudaStreamSynchronize(m_stream.get()));
-    float milliseconds = 0;
-    EXACHECK_CUDA(cudaEventElapsedTime(&milliseconds, m_start.get(), m_stop.get()));
-    m_last_device_s = static_cast<double>(milliseconds) * 1e-3;
+    return kernel == membw::stream_kernel::dot ? *static_cast<const double*>(m_dot_result_host.get()) : 0;
+  }
+
+  // One blocking call of `kernel`, untimed.
+  double run_once(membw::stream_kernel kernel, double scalar) {
+    require_arrays();
+    enqueue(kernel, scalar);
+    return finish(kernel);
   }
 
   int m_device = 0;
@@ -248,7 +253,6 @@ class cuda_stream_backend final : public membw::stream_backend {
   sk::launch_shape m_shape;
   device_buffer m_a, m_b, m_c, m_partials;
   owners::owned_event m_start, m_stop;  // after the stream: destroyed first
-  std::optional<double> m_last_device_s;
 };
 
 }  // namespace

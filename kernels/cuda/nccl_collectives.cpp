@@ -9,7 +9,7 @@
 // Blocking contract (collective_backend.hpp): run() enqueues the collective on the stream and waits for it
 // the way nccl-tests does (testStreamSynchronize): polling cudaStreamQuery and ncclCommGetAsyncError, so a
 // failed peer or network surfaces as an error naming NCCL's reason instead of a wait that never ends (the
-// controller's time-out stays the last resort). run_timed() times with CUDA events on the stream around the
+// controller's time-out stays the last resort). time_batch() times with CUDA events on the stream around the
 // enqueued calls (each rank its own device time), or around the launch of a CUDA graph that holds them.
 //
 // In place (layout.in_place), nccl-tests' conventions (placement_in_place): one buffer; allgather's input at
@@ -222,9 +222,9 @@ class nccl_collective_backend final : public collectives::collective_backend {
     wait_for_stream();
   }
 
-  double run_timed(int calls, bool graph) override {
-    require_prepared("run_timed");
-    if (calls < 1) throw std::invalid_argument("nccl_collectives: run_timed needs at least one call");
+  batch_time time_batch(int calls, bool graph) override {
+    require_prepared("time_batch");
+    if (calls < 1) throw std::invalid_argument("nccl_collectives: time_batch needs at least one call");
     cudaStream_t stream = m_stream.get();
     cudaGraphExec_t exec = graph ? graph_of(calls) : nullptr;
     EXACHECK_CUDA(cudaEventRecord(m_start.get(), stream));
@@ -236,7 +236,7 @@ class nccl_collective_backend final : public collectives::collective_backend {
     wait_for_stream();
     float elapsed_ms = 0;
     EXACHECK_CUDA(cudaEventElapsedTime(&elapsed_ms, m_start.get(), m_stop.get()));
-    return static_cast<double>(elapsed_ms) * 1e-3;
+    return {static_cast<double>(elapsed_ms) * 1e-3, batch_clock::device};
   }
 
  private:

@@ -1,8 +1,8 @@
 #pragma once
 // The collectives' kernel interface, implemented per backend (kernels/cpu/mpi_collectives: MPI;
-// kernels/cuda/nccl_collectives: NCCL). Timing contract in one sentence: run() and run_timed() are blocking —
-// when they return, this rank's part of the collectives is complete and its receive buffer holds the result.
-#include <chrono>
+// kernels/cuda/nccl_collectives: NCCL). Timing contract in one sentence: run() and time_batch() are
+// blocking — when they return, this rank's part of the collectives is complete and its receive buffer holds
+// the result.
 #include <functional>
 #include <memory>
 #include <optional>
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/core/batch_time.hpp"
 #include "harness/core/suite.hpp"
 #include "suites/collectives/collective_formulas.hpp"
 
@@ -34,7 +35,7 @@ class collective_backend {
   // What the backend runs differently from what `layout` asks for, recorded as the point's warnings
   // (e.g. MPI_Bcast has no out-of-place form).
   virtual std::vector<std::string> notes(const collective_layout& /*layout*/) const { return {}; }
-  // Whether run_timed can replay its calls from a CUDA graph.
+  // Whether time_batch can replay its calls from a CUDA graph.
   virtual bool supports_graphs() const { return false; }
 
   // Allocates this rank's buffers for `layout` (every rank calls it with the same layout).
@@ -50,15 +51,11 @@ class collective_backend {
   virtual std::vector<double> read_output() = 0;
   // Runs the prepared collective once; blocking (see the top of this file). Called on every rank.
   virtual void run() = 0;
-  // Runs `calls` back-to-back collectives and returns the seconds this rank's device took for them, measured
-  // with the backend's own clock: by default a steady clock around blocking run() calls (MPI); CUDA events
-  // on the stream around the enqueued calls for NCCL, which with `graph` captures the calls into a CUDA
-  // graph once (untimed) and times the graph's launches. Called on every rank with the same arguments.
-  virtual double run_timed(int calls, bool /*graph*/) {
-    const auto start = std::chrono::steady_clock::now();
-    for (int call = 0; call < calls; ++call) run();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  }
+  // The timed entry point: runs `calls` back-to-back collectives and returns this rank's time for them — CUDA
+  // events on the stream around the enqueued calls for NCCL, which with `graph` captures the calls into a
+  // CUDA graph once (untimed) and times the graph's launch; the host clock around blocking run() calls for
+  // MPI (time_on_host). Called on every rank with the same arguments.
+  virtual batch_time time_batch(int calls, bool graph) = 0;
 };
 
 using collective_backend_factory = std::function<std::unique_ptr<collective_backend>(const run_context&)>;

@@ -31,29 +31,6 @@ std::unique_ptr<collective_backend> make_collective_backend(const run_context& c
 namespace {
 using namespace collectives;
 
-// Back-to-back calls per timed sample: enough for a sample of about k_min_sample_s, so that the ranks' skew
-// leaving the barrier is negligible; one for calls that long already. Rank 0's estimate (the slowest rank's
-// median of a few single calls) is used everywhere, so that every rank runs the same calls.
-constexpr double k_min_sample_s = 100e-6;
-constexpr int k_max_calls_per_sample = 1000;
-
-int calls_per_sample(const run_context& ctx, collective_backend& backend) {
-  std::vector<double> single;
-  for (int i = 0; i < 6; ++i) {
-    MPI_Barrier(ctx.comm);
-    const double seconds = backend.run_timed(1, false);
-    if (i > 0) single.push_back(seconds);  // first: cold
-  }
-  double mine = median(single), slowest = 0;
-  MPI_Allreduce(&mine, &slowest, 1, MPI_DOUBLE, MPI_MAX, ctx.comm);
-  int calls = slowest >= k_min_sample_s
-                  ? 1
-                  : static_cast<int>(std::min<double>(std::ceil(k_min_sample_s / std::max(slowest, 1e-9)),
-                                                      k_max_calls_per_sample));
-  MPI_Bcast(&calls, 1, MPI_INT, 0, ctx.comm);
-  return calls;
-}
-
 class collectives_suite final : public suite {
  public:
   explicit collectives_suite(collective_backend_factory factory) : m_factory(std::move(factory)) {}
@@ -190,21 +167,21 @@ class collectives_suite final : public suite {
 
     // Why a barrier before every timed sample: the figure we report is the slowest rank's time per sample,
     // which is only meaningful when all ranks start each sample together (the barrier itself is not timed).
-    // Why several back-to-back calls per sample for small messages: ranks leave a barrier up to a few hundred
-    // ns apart, which would inflate a sub-microsecond call by 20–30%; spread over a ≥ 100 µs sample the skew
-    // vanishes and the time per call matches a bare back-to-back loop (osu_allreduce, nccl-tests). Each rank
-    // times its own calls (backend.run_timed: a steady clock around blocking MPI calls, CUDA events on the
-    // stream for NCCL, with a CUDA graph of the calls when asked).
-    const int calls = calls_per_sample(ctx, backend);
-    const auto sample = [&] {
+    // Why several back-to-back calls per sample for small messages (the harness's batches, rank 0's size for
+    // every rank): ranks leave a barrier up to a few hundred ns apart, which would inflate a sub-microsecond
+    // call by 20–30%; spread over a batch of a millisecond the skew vanishes and the time per call matches a
+    // bare back-to-back loop (osu_allreduce, nccl-tests). Each rank times its own calls (backend.time_batch:
+    // the host clock around blocking MPI calls, CUDA events on the stream for NCCL, with a CUDA graph of the
+    // calls when asked).
+    const timed_batch batch = [&](int calls) {
       MPI_Barrier(ctx.comm);
-      return backend.run_timed(calls, graph);
+      return backend.time_batch(calls, graph);
     };
     // Rank 0 decides when to stop; every rank follows, so all run the same samples (no rank left in a call).
     const stop_agreement follow_rank_0 = follow_rank_zero(ctx);
-    // measure() sees whole samples, so its min/max time limits count real time; then per call.
-    measure_outcome measured = measure(ctx.measurement, sample, follow_rank_0);
-    for (double& seconds : measured.samples_s) seconds /= calls;
+    const measure_outcome measured =
+        measure_batches(ctx.measurement, batch, follow_rank_0, batch_size_of_rank_zero(ctx));
+    const int calls = measured.batch_iterations;
 
     // Every rank's per-iteration times, on every rank, so that the global metrics are identical everywhere.
     const auto iterations = static_cast<int>(measured.samples_s.size());
@@ -237,7 +214,7 @@ class collectives_suite final : public suite {
       if (layout->in_place) {
         load_inputs();
         MPI_Barrier(ctx.comm);
-        backend.run_timed(1, graph);
+        backend.time_batch(1, graph);
       }
       const std::vector<double> output = backend.read_output();
       point.check = agree_on_correctness(ctx, *layout, find_output_mismatch(*layout, ctx.rank, output),

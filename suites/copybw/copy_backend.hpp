@@ -1,8 +1,9 @@
 #pragma once
 // The copy interface behind the membw suite's `copybw` benchmark, implemented per backend (kernels/cuda/
 // cuda_copy.cpp: the GPU's copy engines; kernels/cpu/cpu_copy.cpp: memory to memory on the host). Timing
-// contract in one sentence: every call is blocking, and copy(n) returns the seconds its n back-to-back copies
-// took on the backend's own clock around them (CUDA events on the copy stream; a steady clock on the host).
+// contract in one sentence: every call is blocking, and time_batch(n) returns the time its n back-to-back
+// copies took on the backend's own clock around them (CUDA events on the copy stream; the host clock on the
+// host).
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -11,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "harness/core/batch_time.hpp"
 #include "harness/core/enum_names.hpp"
 #include "harness/core/suite.hpp"
 #include "suites/copybw/copy_pattern.hpp"
@@ -52,8 +54,8 @@ class copy_backend {
   // pattern of `seed` into the source and the pattern of poison_seed(seed) into the destination, where each
   // lives (host or device). Throws std::invalid_argument for 0 bytes or an unsupported route.
   virtual void prepare(const copy_route& route, std::uint64_t bytes, std::uint64_t seed) = 0;
-  // Copies source → destination `copies` times back to back; returns their total time in seconds.
-  virtual double copy(int copies) = 0;
+  // The timed entry point: copies source → destination `copies` times back to back; returns their total time.
+  virtual batch_time time_batch(int copies) = 0;
   // Compares every byte of the destination with the pattern of prepare's seed, where it lives (not timed).
   virtual pattern_check check_destination() = 0;
   // Test hook: inverts destination byte `offset`, so tests can show a wrong byte is caught.

@@ -104,12 +104,6 @@ std::uint64_t copy_seed(std::uint64_t run_seed, int rank, std::uint64_t bytes, i
   return seed == 0 ? 1 : seed;
 }
 
-int copies_per_sample(double single_copy_s) {
-  if (!(single_copy_s > 0) || single_copy_s >= min_copy_sample_s) return 1;
-  return static_cast<int>(
-      std::min<double>(std::ceil(min_copy_sample_s / single_copy_s), max_copies_per_sample));
-}
-
 correctness copy_correctness(const pattern_check& check, std::uint64_t bytes) {
   correctness result;
   result.checked = true;
@@ -152,20 +146,19 @@ std::vector<std::uint64_t> sizes_of(const param_values& params) {
   return list;
 }
 
-// Measures the prepared route into `point`: one cold copy, one to size the samples, then the measurement loop
-// over samples of back-to-back copies; `together`: the ranks start each sample at once (a barrier, not timed)
-// and stop together, as STREAM's ranks do — a node's GPUs share its host memory and PCIe switches.
+// Measures the prepared route into `point`: the measurement loop over the harness's batches of back-to-back
+// copies; `together`: the ranks start each batch at once (a barrier, not timed), use rank 0's batch size and
+// stop together, as STREAM's ranks do — a node's GPUs share its host memory and PCIe switches.
 void measure_prepared(const run_context& ctx, copy_backend& backend, copy_direction direction,
                       std::uint64_t bytes, bool together, const std::string& where, point_result& point) {
-  backend.copy(1);  // cold: first use of the buffers' mappings and of the copy engine
-  const int copies = copies_per_sample(backend.copy(1));
   const stop_agreement agree = together ? stop_when_any_rank_must(ctx) : stop_agreement{};
-  const auto sample = [&] {
+  const timed_batch batch = [&](int copies) {
     if (together) MPI_Barrier(ctx.comm);
-    return backend.copy(copies);
+    return backend.time_batch(copies);
   };
-  measure_outcome measured = measure(ctx.measurement, sample, agree);
-  for (double& seconds : measured.samples_s) seconds /= copies;
+  const measure_outcome measured = measure_batches(
+      ctx.measurement, batch, agree, together ? batch_size_of_rank_zero(ctx) : batch_agreement{});
+  const int copies = measured.batch_iterations;
   const double time_s = median(measured.samples_s);
   const std::string implementation = backend.implementation();
   for (const auto& spec : copy_metrics(direction))

@@ -34,13 +34,6 @@ std::vector<metric_spec> copybw_metrics();
 std::uint64_t copy_seed(std::uint64_t run_seed, int rank, std::uint64_t bytes, int src_device,
                         int dst_device);
 
-// Back-to-back copies per timed sample, from the time of one copy: enough for a sample of at least
-// min_copy_sample_s (CUDA events resolve about half a microsecond: under 0.1% of that), 1 for longer
-// copies, at most max_copies_per_sample.
-inline constexpr double min_copy_sample_s = 1e-3;
-inline constexpr int max_copies_per_sample = 1000;
-int copies_per_sample(double single_copy_s);
-
 // The correctness record of comparing a destination of `bytes` bytes with its pattern.
 correctness copy_correctness(const pattern_check& check, std::uint64_t bytes);
 

@@ -1,8 +1,8 @@
 #pragma once
 // The peak-FLOPS kernel interface, implemented per backend (kernels/cpu/cpu_fma: vectorised FMA chains with
 // OpenMP; kernels/cuda/cuda_flops: CUDA-core FMA chains and tensor-core MMA chains). Timing contract in one
-// sentence: run() is blocking — when it returns, every chain of every thread has finished its steps and
-// results() holds their final values.
+// sentence: run() and time_batch() are blocking — when they return, every chain of every thread has finished
+// its steps and results() holds their final values.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/core/batch_time.hpp"
 #include "harness/core/suite.hpp"
 #include "suites/flops/fma_chain.hpp"
 
@@ -61,12 +62,13 @@ class flops_backend {
   // Floating-point operations of one run() (FMA = 2, see fma_chain.hpp for bf16; int8: integer ops).
   virtual double flops_per_run() const = 0;
   virtual void run() = 0;
-  // Device time of the last run() from events around the kernel on its stream; nullopt for host backends,
-  // which the suite times with a steady clock around run().
-  virtual std::optional<double> last_run_device_s() const { return std::nullopt; }
-  // The clock the device ran the last run() at; nullopt where the backend cannot measure it.
+  // The timed entry point: `runs` back-to-back runs and their time — events around the kernels on the
+  // backend's stream (GPU backends), the host clock around the blocking calls (host backends).
+  virtual batch_time time_batch(int runs) = 0;
+  // The clock the device ran the last run at (of run() or time_batch()); nullopt where the backend cannot
+  // measure it.
   virtual std::optional<run_clock> last_run_clock() const { return std::nullopt; }
-  // The instruction family the last run() executed, as the device reported it: "fma" (CUDA-core FMA chains),
+  // The instruction family the last run executed, as the device reported it: "fma" (CUDA-core FMA chains),
   // "mma.sync" or "wgmma" (tensor cores); nullopt for host backends (their `isa` says what ran). On Hopper
   // the tensor cores reach their peak only through wgmma, so a run that fell back to mma.sync must say so.
   virtual std::optional<std::string> last_run_instruction() const { return std::nullopt; }

@@ -3,7 +3,6 @@
 #include <fmt/core.h>
 #include <mpi.h>
 
-#include <chrono>
 #include <cmath>
 #include <functional>
 #include <stdexcept>
@@ -35,24 +34,15 @@ using namespace flops;
 // overheads (microseconds) vanish, short enough that the noise loop gathers several samples quickly.
 constexpr double k_target_iteration_s = 0.05;
 
-// One run's time: the backend's device time (events around the kernel) where it has one, else a steady clock
-// around the blocking call.
-double time_run(flops_backend& backend) {
-  const auto start = std::chrono::steady_clock::now();
-  backend.run();
-  const double host_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return backend.last_run_device_s().value_or(host_s);
-}
-
-// Steps per chain for about k_target_iteration_s per run, agreed as the maximum over ranks so that every rank
-// does the same work and records the same parameters.
+// Steps per chain for about k_target_iteration_s per run (each timed by the backend as a batch of one run),
+// agreed as the maximum over ranks so that every rank does the same work and records the same parameters.
 std::uint64_t calibrate_steps(const run_context& ctx, flops_backend& backend, std::string_view dtype,
                               std::string_view engine) {
   std::uint64_t steps = 1 << 12;
   double seconds = 0;
   while (true) {
     backend.prepare(dtype, engine, steps);
-    seconds = time_run(backend);
+    seconds = backend.time_batch(1).seconds;
     if (seconds >= k_target_iteration_s / 10 || steps >= (std::uint64_t{1} << 40)) break;
     steps *= 4;
   }
@@ -260,14 +250,14 @@ class flops_suite final : public suite {
     // Ranks of a node share its power and thermal budget: all keep loading the cores until every rank is
     // done.
     const stop_agreement all_done = stop_when_every_rank_is_done(ctx);
-    std::vector<double> clocks_mhz;  // one per timed run (the warm-up's are dropped below)
+    std::vector<double> clocks_mhz;  // one per timed batch, its last run's (the warm-up's are dropped below)
     std::optional<run_clock> last_clock;
-    const measure_outcome measured = measure(
+    const measure_outcome measured = measure_batches(
         ctx.measurement,
-        [&] {
-          const double seconds = time_run(*backend);
+        [&](int runs) {
+          const batch_time taken = backend->time_batch(runs);
           if ((last_clock = backend->last_run_clock())) clocks_mhz.push_back(last_clock->sm_clock_mhz);
-          return seconds;
+          return taken;
         },
         all_done);
     if (clocks_mhz.size() > measured.samples_s.size())

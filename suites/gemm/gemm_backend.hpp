@@ -1,16 +1,8 @@
 #pragma once
 // The GEMM kernel interface, implemented per backend (kernels/cpu/cpu_gemm: OpenBLAS;
-// kernels/cuda/cublaslt_gemm: cuBLASLt). The timing contract, explicit because the two backends keep
-// different clocks:
-//  - run() is blocking: when it returns, C = op(A)·op(B) (every batch entry) is complete in memory the
-//  backend
-//    owns, and run() does nothing else (no allocation, no copies).
-//  - device_timed() false (the cpu backend): the suite times run() with a steady clock; a sample is one call.
-//  - device_timed() true (the cuda backend): the suite calls time_sample() instead, and the backend times
-//    itself: device events on its stream around a batch of back-to-back GEMM calls, enough of them that the
-//    batch holds about a millisecond of work (sized from a first timed call), so the device never idles
-//    between calls and the host clock's and the launch's costs stay out. A sample is the batch's time /
-//    calls.
+// kernels/cuda/cublaslt_gemm: cuBLASLt). Timing contract in one sentence: run() and time_batch() are
+// blocking — when they return, C = op(A)·op(B) (every batch entry) is complete in memory the backend owns,
+// and they do nothing else (no allocation, no copies).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/core/batch_time.hpp"
 #include "harness/core/result.hpp"
 #include "harness/core/suite.hpp"
 
@@ -48,12 +41,6 @@ struct gemm_options {
   bool fast_accum = false;
 };
 
-// One sample a device-timed backend measured itself.
-struct gemm_timed_sample {
-  double seconds_per_call = 0;  // the batch's device time / calls
-  int calls = 0;                // back-to-back calls in the batch
-};
-
 class gemm_backend {
  public:
   virtual ~gemm_backend() = default;
@@ -81,11 +68,11 @@ class gemm_backend {
   virtual std::vector<std::string> warnings() const { return {}; }
   // One call (all `batch` GEMMs), blocking (see the contract above).
   virtual void run() = 0;
-  // Whether the backend times itself (see the contract above).
-  virtual bool device_timed() const { return false; }
-  // One device-timed sample; only for device_timed() backends (the others throw std::logic_error).
-  virtual gemm_timed_sample time_sample();
-  // Checks C of the last run() or time_sample() on `samples` entries, spread over the batch (every entry when
+  // The timed entry point: `calls` back-to-back calls and their time — device events on the backend's stream
+  // around them (cuda: the device never idles between the calls, and the launches stay out), the host clock
+  // around the blocking calls (cpu).
+  virtual batch_time time_batch(int calls) = 0;
+  // Checks C of the last run() or time_batch() on `samples` entries, spread over the batch (every entry when
   // samples ≥ batch·m·n), against a long double reference recomputed from the stored inputs
   // (gemm_oracle.hpp). `seed` picks the entries.
   virtual correctness verify(int samples, std::uint64_t seed) const = 0;

@@ -3,7 +3,6 @@
 #include <fmt/core.h>
 #include <mpi.h>
 
-#include <chrono>
 #include <stdexcept>
 
 #include "harness/core/rank_agreement.hpp"
@@ -21,11 +20,6 @@ std::optional<std::string> gemm_backend::fast_accum_unsupported_reason(std::stri
   return fmt::format(
       "fast_accum is cuBLASLt's fp8 fast accumulation; this backend ({}) has no such mode for {}",
       implementation(), dtype);
-}
-
-gemm_timed_sample gemm_backend::time_sample() {
-  throw std::logic_error(
-      fmt::format("gemm: time_sample() on a backend that is not device-timed ({})", implementation()));
 }
 
 std::unique_ptr<gemm_backend> make_gemm_backend(const run_context& ctx) {
@@ -232,21 +226,10 @@ class gemm_suite final : public suite {
     if (mpi_active(ctx)) MPI_Barrier(ctx.comm);
     const stop_agreement all_done = stop_when_every_rank_is_done(ctx);
     gemm_backend& kernel = *backend;
-    const bool device_timed = kernel.device_timed();
-    int calls_per_sample = 1;
-    const measure_outcome measured = measure(
-        ctx.measurement,
-        [&kernel, &calls_per_sample, device_timed] {
-          if (device_timed) {
-            const gemm_timed_sample sample = kernel.time_sample();
-            calls_per_sample = sample.calls;
-            return sample.seconds_per_call;
-          }
-          const auto start = std::chrono::steady_clock::now();
-          kernel.run();
-          return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        },
-        all_done);
+    const measure_outcome measured = measure_batches(
+        ctx.measurement, [&kernel](int calls) { return kernel.time_batch(calls); }, all_done);
+    const int calls_per_sample = measured.batch_iterations;
+    const bool device_timed = measured.clock == batch_clock::device;
 
     const double median_s = median(measured.samples_s);
     const double flops = gemm_flops(shape.m, shape.n, shape.k, shape.batch);
@@ -257,7 +240,10 @@ class gemm_suite final : public suite {
     const std::string clock =
         device_timed ? fmt::format("device events around {} back-to-back calls per sample, time / calls",
                                    calls_per_sample)
-                     : std::string("steady clock around one blocking call per sample");
+        : calls_per_sample == 1
+            ? std::string("steady clock around one blocking call per sample")
+            : fmt::format("steady clock around {} back-to-back blocking calls per sample, time / calls",
+                          calls_per_sample);
     point.metrics.push_back({"tflops", flops / median_s / 1e12, "TFLOP/s", "median", better::higher,
                              fmt::format("2·M·N·K{} / median time ({}; {})", shape.batch > 1 ? "·batch" : "",
                                          shape_text, backend->implementation())});

@@ -3,7 +3,6 @@
 #include <fmt/core.h>
 #include <mpi.h>
 
-#include <chrono>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -59,31 +58,19 @@ std::unique_ptr<stream_backend> make_stream_backend(const run_context& ctx) {
 namespace {
 using namespace membw;
 
-// Which clock timed the kernels: the backend's device time where it reports one (events on its stream around
-// the kernel's launches: launch and synchronisation latency stay out), else the steady clock around the
-// blocking call. A backend that reports device time for some calls and not others is a bug, not a mix to
-// average.
-class kernel_clock {
- public:
-  double take(std::optional<double> device_s, double host_s, const stream_kernel_info& kernel) {
-    const bool device = device_s.has_value();
-    if (m_calls++ > 0 && device != m_device)
-      throw std::logic_error(fmt::format(
-          "membw: the backend reported a device time for some STREAM calls but not for {} (call {})",
-          kernel.label, m_calls));
-    m_device = device;
-    return device_s.value_or(host_s);
-  }
-  // For the metrics' descriptions: how every time was taken.
-  std::string description() const {
-    return m_device ? "timed by device events recorded on the backend's stream around each kernel's launches"
-                    : "timed by a steady clock around each blocking call";
-  }
-
- private:
-  long m_calls = 0;
-  bool m_device = false;
-};
+// How a kernel's batches were timed, for its metric's description: the backend's device time where it has one
+// (events on its stream around the kernel's launches: launch and synchronisation latency stay out), else the
+// host clock around the blocking calls; and the iterations of its batches after the first two.
+std::string timing_description(const batch_sizer& sizer) {
+  std::string text =
+      sizer.clock() == batch_clock::device
+          ? "timed by device events recorded on the backend's stream around each kernel's launches"
+          : "timed by a steady clock around each blocking call";
+  if (sizer.iterations() > 1)
+    text += fmt::format(", from the third iteration in batches of {} back-to-back calls (time / calls)",
+                        sizer.iterations());
+  return text;
+}
 
 class membw_suite final : public suite {
  public:
@@ -220,21 +207,23 @@ class membw_suite final : public suite {
     for (auto& series : times) series.reserve(static_cast<std::size_t>(ntimes));
     double last_dot = 0;
     stream_backend& kernels = *backend;
-    kernel_clock clock;
+    // Each kernel its own batches (the harness's size for it, rank 0's on every rank): calling one kernel
+    // again leaves the arrays as one call did, so the replay below still counts iterations.
+    std::vector<batch_sizer> sizers(stream_kernels.size(),
+                                    batch_sizer(mpi ? batch_size_of_rank_zero(ctx) : batch_agreement{}));
     const measure_outcome measured = measure(
         settings,
         [&] {
           double iteration_s = 0;
           for (std::size_t k = 0; k < stream_kernels.size(); ++k) {
             if (mpi) MPI_Barrier(ctx.comm);
-            const auto start = std::chrono::steady_clock::now();
-            const double sum = run_kernel(kernels, stream_kernels[k].kernel, scalar);
-            const double host_s =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            const double seconds = clock.take(kernels.last_kernel_device_s(), host_s, stream_kernels[k]);
-            if (stream_kernels[k].kernel == stream_kernel::dot) last_dot = sum;
-            times[k].push_back(seconds);
-            iteration_s += seconds;
+            const stream_kernel kernel = stream_kernels[k].kernel;
+            times[k].push_back(sizers[k].run([&](int calls) {
+              const stream_batch batch = kernels.time_batch(kernel, calls, scalar);
+              if (kernel == stream_kernel::dot) last_dot = batch.dot_sum;
+              return batch.time;
+            }));
+            iteration_s += sizers[k].last_run_s();
           }
           return iteration_s;
         },
@@ -254,7 +243,7 @@ class membw_suite final : public suite {
            fmt::format(
                "{} ({}): {} arrays × {} B / best time excluding the first of {} iterations; {} ({}); {}; {}",
                info.label, info.formula, info.arrays_moved, elements * element_bytes, iterations, dtype,
-               size_source, clock.description(), backend->implementation())});
+               size_source, timing_description(sizers[k]), backend->implementation())});
       point.samples.push_back({fmt::format("{}_time", info.label), "s", times[k]});
     }
 

@@ -1,10 +1,9 @@
 #pragma once
 // The STREAM kernel interface (after BabelStream), implemented per backend (kernels/cpu/cpu_stream: OpenMP;
 // kernels/cuda/cuda_stream: CUDA). Timing contract: every call is blocking — when copy/scale/add/triad/dot
-// return, every element has been read and written. A host backend is timed by a steady clock around one call;
-// a device backend times itself (last_kernel_device_s: events on its stream around the kernel's launches),
-// and the suite takes that time instead, so that launch and synchronisation latency stay out of the
-// bandwidth.
+// and time_batch return, every element has been read and written. time_batch times a batch of one kernel:
+// events on a device backend's stream around the kernel's launches (launch and synchronisation latency stay
+// out of the bandwidth), the host clock around the blocking calls on a host backend.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "harness/core/batch_time.hpp"
 #include "harness/core/suite.hpp"
 
 namespace exacheck::membw {
@@ -49,6 +49,12 @@ constexpr std::uint64_t stream_bytes(stream_kernel kernel, std::uint64_t element
   return 0;
 }
 
+// What a batch of one kernel reports: its time, and dot's sum (0 for the other kernels).
+struct stream_batch {
+  batch_time time;
+  double dot_sum = 0;
+};
+
 class stream_backend {
  public:
   virtual ~stream_backend() = default;
@@ -64,10 +70,9 @@ class stream_backend {
   virtual void add() = 0;                 // c[i] = a[i] + b[i]
   virtual void triad(double scalar) = 0;  // a[i] = b[i] + scalar * c[i]
   virtual double dot() = 0;               // Σ a[i] * b[i]
-  // Device seconds of the last kernel call (copy … dot) from events recorded on the backend's stream before
-  // its first launch and after its last; nullopt for host backends, which the suite times with a steady
-  // clock around the blocking call. A backend answers for every call or for none.
-  virtual std::optional<double> last_kernel_device_s() const { return std::nullopt; }
+  // The timed entry point: `kernel` (scale and triad with `scalar`) `calls` times back to back. A kernel
+  // called again leaves the arrays as one call did, so a batch counts as one STREAM iteration of that kernel.
+  virtual stream_batch time_batch(stream_kernel kernel, int calls, double scalar) = 0;
   // The arrays' current contents, widened to double (for verification; not timed).
   virtual void read_arrays(std::vector<double>& a, std::vector<double>& b, std::vector<double>& c) const = 0;
   // What runs, e.g. "OpenMP static schedule, 2 threads pinned to CPUs 0,1" (recorded in descriptions).

@@ -60,7 +60,7 @@ double planted_delta(const std::string& dtype, std::int64_t k) {
   return std::max(1.0, 4 * entry_tolerance_at_most(dtype, k, 36.0L * static_cast<long double>(k)));
 }
 
-// The cuBLASLt backend with one entry of C made wrong after every run.
+// The cuBLASLt backend with one entry of C made wrong after every run and timed batch.
 class corrupting_backend final : public exacheck::testing::forwarding_gemm_backend<> {
  public:
   using forwarding_gemm_backend::forwarding_gemm_backend;
@@ -74,10 +74,10 @@ class corrupting_backend final : public exacheck::testing::forwarding_gemm_backe
     inner().run();
     corrupt();
   }
-  gemm_timed_sample time_sample() override {
-    const gemm_timed_sample sample = inner().time_sample();
+  batch_time time_batch(int calls) override {
+    const batch_time taken = inner().time_batch(calls);
     corrupt();
-    return sample;
+    return taken;
   }
 
  private:
@@ -253,7 +253,7 @@ TEST(cublaslt_gemm, misuse_and_unsupported_dtypes_are_clear_errors) {
   SKIP_WITHOUT_GPU();
   const auto backend = make_backend();
   EXPECT_THROW(backend->run(), std::logic_error);
-  EXPECT_THROW(backend->time_sample(), std::logic_error);
+  EXPECT_THROW(backend->time_batch(1), std::logic_error);
   EXPECT_THROW(backend->verify(16, verify_seed), std::logic_error);
   const auto reason = backend->unsupported_reason("fp4");
   ASSERT_TRUE(reason.has_value());
@@ -326,27 +326,28 @@ TEST(cublaslt_gemm, autotune_times_the_candidates_keeps_the_fastest_and_stays_co
   }
 }
 
-TEST(cublaslt_gemm, event_timed_samples_are_positive_plausible_and_fill_a_millisecond) {
+TEST(cublaslt_gemm, event_timed_batches_are_positive_plausible_and_fill_the_target) {
   SKIP_WITHOUT_GPU();
   const auto backend = make_backend();
-  ASSERT_TRUE(backend->device_timed());
   const gemm_shape shape{1024, 1024, 1024, false, false};
   backend->prepare(shape, "fp32", seed, {});
-  std::vector<double> device_s;
-  int calls = 0;
-  for (int i = 0; i < 5; ++i) {
-    const gemm_timed_sample sample = backend->time_sample();
-    device_s.push_back(sample.seconds_per_call);
-    calls = sample.calls;
-  }
+  measure_settings settings;
+  settings.warmup_iterations = 2;
+  settings.min_iterations = settings.max_iterations = 5;
+  settings.min_time_s = 0;
+  settings.target_cv = -1;
+  const measure_outcome measured =
+      measure_batches(settings, [&](int calls) { return backend->time_batch(calls); });
+  EXPECT_EQ(measured.clock, batch_clock::device);
+  std::vector<double> device_s = measured.samples_s;
+  const int calls = measured.batch_iterations;
   const double median_s = [&] {
     std::sort(device_s.begin(), device_s.end());
     return device_s[device_s.size() / 2];
   }();
-  EXPECT_GE(calls, 2);
   EXPECT_GT(median_s, 0);
-  EXPECT_GE(calls * median_s, 0.5e-3)
-      << calls << " calls of " << median_s << " s";  // target 2 ms, sized once
+  EXPECT_GE(calls * median_s, 0.5 * device_batch_target_s)
+      << calls << " calls of " << median_s << " s";  // sized once, from one warm call
   // No GPU multiplies fp32 (no tensor cores) faster than 200 TFLOP/s; none takes a second for 2 GFLOP.
   const double tflops = gemm_flops(1024, 1024, 1024) / median_s / 1e12;
   EXPECT_LT(tflops, 200.0) << median_s;

@@ -46,10 +46,10 @@ class corrupting_backend final : public copy_backend {
   void prepare(const copy_route& r, std::uint64_t bytes, std::uint64_t seed) override {
     m_inner->prepare(r, bytes, seed);
   }
-  double copy(int copies) override {
-    const double seconds = m_inner->copy(copies);
+  batch_time time_batch(int copies) override {
+    const batch_time taken = m_inner->time_batch(copies);
     m_inner->corrupt_destination_for_testing(m_offset);
-    return seconds;
+    return taken;
   }
   pattern_check check_destination() override { return m_inner->check_destination(); }
   void corrupt_destination_for_testing(std::uint64_t offset) override {
@@ -80,8 +80,9 @@ TEST(cuda_copy, every_direction_copies_every_byte_at_word_and_tail_sizes) {
       const pattern_check before = backend->check_destination();
       EXPECT_EQ(before.bytes_compared, bytes);
       EXPECT_GT(before.wrong_bytes, bytes / 2);
-      const double seconds = backend->copy(3);
-      EXPECT_GT(seconds, 0);
+      const batch_time taken = backend->time_batch(3);
+      EXPECT_GT(taken.seconds, 0);
+      EXPECT_EQ(taken.clock, batch_clock::device);
       const pattern_check after = backend->check_destination();
       EXPECT_EQ(after.bytes_compared, bytes);
       EXPECT_EQ(after.wrong_bytes, 0u) << "first wrong byte " << after.first_wrong_offset;
@@ -101,7 +102,7 @@ TEST(cuda_copy, implementation_names_the_copy_call_and_device) {
   EXPECT_NE(backend->implementation().find("pinned host"), std::string::npos) << backend->implementation();
   EXPECT_NE(backend->implementation().find("CUDA device 0"), std::string::npos) << backend->implementation();
   EXPECT_THROW(backend->prepare({copy_direction::d2d, 0, 0}, 0, 1), std::invalid_argument);
-  EXPECT_THROW(backend->copy(1), std::logic_error);  // the failed prepare left no buffers
+  EXPECT_THROW(backend->time_batch(1), std::logic_error);  // the failed prepare left no buffers
 }
 
 TEST(cuda_copy, copybw_suite_runs_verified_in_every_direction) {
@@ -189,7 +190,7 @@ TEST(cuda_copy, p2p_planted_wrong_byte_is_incorrect_where_there_are_peers) {
   const auto backend = make_backend();
   if (const auto why_not = backend->peer_unavailable_reason(0, 1)) GTEST_SKIP() << *why_not;
   backend->prepare({copy_direction::p2p, 0, 1}, 1 << 20, 99);
-  backend->copy(2);
+  backend->time_batch(2);
   EXPECT_EQ(backend->check_destination().wrong_bytes, 0u);
   backend->corrupt_destination_for_testing(12345);
   const pattern_check check = backend->check_destination();

@@ -98,13 +98,14 @@ void expect_measured_and_correct(const point_result& point, const dtype_engine& 
             << point.derived.at("isa").get<std::string>() << "\n";
 }
 
-// The CUDA backend with a fault planted in one chain's final value in device memory after each run.
+// The CUDA backend with a fault planted in one chain's final value in device memory after each timed batch.
 class corrupting_backend final : public exacheck::testing::forwarding_flops_backend {
  public:
   using forwarding_flops_backend::forwarding_flops_backend;
-  void run() override {
-    inner().run();
+  batch_time time_batch(int runs) override {
+    const batch_time taken = inner().time_batch(runs);
     cuda::corrupt_flops_result_for_testing(inner(), 37, 1.0);
+    return taken;
   }
 };
 

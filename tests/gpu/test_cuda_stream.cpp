@@ -36,13 +36,18 @@ std::unique_ptr<stream_backend> make_backend() {
   return cuda::make_stream_backend(cuda_context());
 }
 
-// Runs copy → scale → add → triad → dot `iterations` times, as the suite does, and checks every element
-// and the last dot against the replay.
+// Runs copy → scale → add → triad → dot `iterations` times and checks every element and the last dot
+// against the replay: each kernel one blocking call, or with `calls` > 0 one timed batch of that many calls,
+// as the suite does.
 correctness run_and_check(stream_backend& backend, const std::string& dtype, std::size_t elements,
-                          int iterations) {
+                          int iterations, int calls = 0) {
   backend.init_arrays(elements, dtype, initial_a, initial_b, initial_c);
   double dot = 0;
   for (int i = 0; i < iterations; ++i) {
+    if (calls > 0) {
+      for (const auto& info : stream_kernels) dot = backend.time_batch(info.kernel, calls, scalar).dot_sum;
+      continue;
+    }
     backend.copy();
     backend.scale(scalar);
     backend.add();
@@ -58,7 +63,11 @@ correctness run_and_check(stream_backend& backend, const std::string& dtype, std
 class wrong_dot_backend final : public exacheck::testing::forwarding_stream_backend<> {
  public:
   using forwarding_stream_backend::forwarding_stream_backend;
-  double dot() override { return inner().dot() * (1 + 1e-6); }
+  stream_batch time_batch(stream_kernel kernel, int calls, double scalar) override {
+    stream_batch batch = inner().time_batch(kernel, calls, scalar);
+    batch.dot_sum *= 1 + 1e-6;
+    return batch;
+  }
 };
 
 param_values membw_params(const std::string& dtype, std::uint64_t array_bytes) {
@@ -79,6 +88,15 @@ TEST(cuda_stream, fp32_kernels_match_the_scalar_replay) {
   const auto backend = make_backend();
   const correctness check = run_and_check(*backend, "fp32", std::size_t{1} << 22, 3);
   EXPECT_TRUE(check.passed) << check.detail;
+}
+
+TEST(cuda_stream, a_batch_of_one_kernel_leaves_the_arrays_as_one_call_does) {
+  SKIP_WITHOUT_GPU();
+  const auto backend = make_backend();
+  for (const std::string dtype : {"fp64", "fp32"}) {
+    const correctness check = run_and_check(*backend, dtype, std::size_t{1} << 22, 3, 4);
+    EXPECT_TRUE(check.passed) << dtype << ": " << check.detail;
+  }
 }
 
 TEST(cuda_stream, sizes_that_leave_a_tail_after_the_16_byte_packs_are_computed_whole) {
@@ -109,6 +127,7 @@ TEST(cuda_stream, kernels_before_init_and_unsupported_dtypes_are_errors) {
   const auto backend = make_backend();
   EXPECT_THROW(backend->copy(), std::logic_error);
   EXPECT_THROW(backend->dot(), std::logic_error);
+  EXPECT_THROW(backend->time_batch(stream_kernel::triad, 1, scalar), std::logic_error);
   EXPECT_FALSE(backend->unsupported_reason("fp64").has_value());
   EXPECT_FALSE(backend->unsupported_reason("fp32").has_value());
   ASSERT_TRUE(backend->unsupported_reason("fp16").has_value());
@@ -116,20 +135,19 @@ TEST(cuda_stream, kernels_before_init_and_unsupported_dtypes_are_errors) {
   EXPECT_THROW(backend->init_arrays(0, "fp64", 1, 2, 3), std::invalid_argument);
 }
 
-TEST(cuda_stream, every_kernel_call_reports_its_device_time_within_the_host_time_around_it) {
+TEST(cuda_stream, every_kernel_batch_reports_its_device_time_within_the_host_time_around_it) {
   SKIP_WITHOUT_GPU();
   const auto backend = make_backend();
   backend->init_arrays(std::size_t{1} << 24, "fp64", initial_a, initial_b, initial_c);  // 128 MiB arrays
-  EXPECT_FALSE(backend->last_kernel_device_s().has_value());  // no kernel has run yet
-  for (const auto& info : stream_kernels) {
-    const auto start = std::chrono::steady_clock::now();
-    run_kernel(*backend, info.kernel, scalar);
-    const double host_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const std::optional<double> device_s = backend->last_kernel_device_s();
-    ASSERT_TRUE(device_s.has_value()) << info.label;
-    EXPECT_GT(*device_s, 0) << info.label;
-    EXPECT_LE(*device_s, host_s) << info.label << ": the events lie inside the blocking call";
-  }
+  for (const auto& info : stream_kernels)
+    for (const int calls : {1, 3}) {
+      const auto start = std::chrono::steady_clock::now();
+      const stream_batch batch = backend->time_batch(info.kernel, calls, scalar);
+      const double host_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      EXPECT_EQ(batch.time.clock, batch_clock::device) << info.label;
+      EXPECT_GT(batch.time.seconds, 0) << info.label;
+      EXPECT_LE(batch.time.seconds, host_s) << info.label << ": the events lie inside the blocking call";
+    }
 }
 
 TEST(cuda_stream, membw_suite_runs_verified_on_the_cuda_backend) {

@@ -215,7 +215,7 @@ TEST(nccl_collectives, cuda_graph_timing_is_exact_and_said_in_the_time_metric) {
       }
 }
 
-TEST(nccl_collectives, run_timed_uses_device_time_and_graph_replays_leave_the_known_result) {
+TEST(nccl_collectives, time_batch_uses_device_time_and_graph_replays_leave_the_known_result) {
   SKIP_WITHOUT_GPU();
   const run_context ctx = cuda_context();
   const auto backend = cuda::make_collective_backend(ctx);
@@ -226,12 +226,13 @@ TEST(nccl_collectives, run_timed_uses_device_time_and_graph_replays_leave_the_kn
   backend->fill_output(poison_value);
   backend->write_input(make_inputs(*layout, ctx.rank));
   backend->run();  // warm-up: connections, first launch
-  const double one_by_one_s = backend->run_timed(8, false);
-  const double graph_s = backend->run_timed(8, true);  // captures once, then times the graph's launch
-  const double graph_again_s = backend->run_timed(8, true);
-  for (double seconds : {one_by_one_s, graph_s, graph_again_s}) {
-    EXPECT_GT(seconds, 0);
-    EXPECT_LT(seconds, 10.0);
+  const batch_time one_by_one = backend->time_batch(8, false);
+  const batch_time graph = backend->time_batch(8, true);  // captures once, then times the graph's launch
+  const batch_time graph_again = backend->time_batch(8, true);
+  for (const batch_time& taken : {one_by_one, graph, graph_again}) {
+    EXPECT_EQ(taken.clock, batch_clock::device);
+    EXPECT_GT(taken.seconds, 0);
+    EXPECT_LT(taken.seconds, 10.0);
   }
   const auto mismatch = find_output_mismatch(*layout, ctx.rank, backend->read_output());
   EXPECT_FALSE(mismatch) << "index " << mismatch->index << " expected " << mismatch->expected << " got "

@@ -3,10 +3,10 @@
 //   mpirun -np 2 build/tests/perf/perf_allreduce_latency [iterations=2000] [rounds=3]
 // The bare loop is OSU-style (osu_allreduce): one barrier, then `iterations` back-to-back calls, each timed;
 // latency = mean per call, averaged over ranks. The suite runs `iterations` timed samples (each an untimed
-// barrier, then enough back-to-back calls for ~100 µs; see collectives_suite.cpp) and reports `time` (median
-// over samples of the slowest rank's time per call) and `latency_avg` (each rank's median, averaged). Suite
-// and bare loop alternate, `rounds` times per size; the median over rounds is printed, so drift on a shared
-// machine hits both alike.
+// barrier, then the harness's batch of back-to-back calls, at least 1 ms: harness/core/measure.hpp) and
+// reports `time` (median over samples of the slowest rank's time per call) and `latency_avg` (each rank's
+// median, averaged). Suite and bare loop alternate, `rounds` times per size; the median over rounds is
+// printed, so drift on a shared machine hits both alike.
 #include <fmt/core.h>
 #include <mpi.h>
 

@@ -35,7 +35,7 @@ class faulty_backend final : public collectives::collective_backend {
     return output;
   }
   void run() override { m_inner->run(); }
-  double run_timed(int calls, bool graph) override { return m_inner->run_timed(calls, graph); }
+  batch_time time_batch(int calls, bool graph) override { return m_inner->time_batch(calls, graph); }
 
  private:
   std::unique_ptr<collectives::collective_backend> m_inner;

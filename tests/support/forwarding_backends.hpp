@@ -2,7 +2,8 @@
 // Backends that forward every call to another one (held as `Inner`, the interface or a concrete backend):
 // tests derive from them and override only what they change (plant a wrong entry of C, pretend to be a
 // device), so the wrappers keep up with each interface in one place. forwarding_flops_backend.hpp does the
-// same for flops.
+// same for flops. The timed entry point (time_batch) forwards to the inner backend's: the suites run the
+// operation only through it, so a test that changes what a run does overrides time_batch.
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,8 +34,7 @@ class forwarding_gemm_backend : public gemm::gemm_backend {
   std::optional<std::string> algorithm() const override { return m_inner->algorithm(); }
   std::vector<std::string> warnings() const override { return m_inner->warnings(); }
   void run() override { m_inner->run(); }
-  bool device_timed() const override { return m_inner->device_timed(); }
-  gemm::gemm_timed_sample time_sample() override { return m_inner->time_sample(); }
+  batch_time time_batch(int calls) override { return m_inner->time_batch(calls); }
   correctness verify(int samples, std::uint64_t seed) const override {
     return m_inner->verify(samples, seed);
   }
@@ -62,7 +62,9 @@ class forwarding_stream_backend : public membw::stream_backend {
   void add() override { m_inner->add(); }
   void triad(double scalar) override { m_inner->triad(scalar); }
   double dot() override { return m_inner->dot(); }
-  std::optional<double> last_kernel_device_s() const override { return m_inner->last_kernel_device_s(); }
+  membw::stream_batch time_batch(membw::stream_kernel kernel, int calls, double scalar) override {
+    return m_inner->time_batch(kernel, calls, scalar);
+  }
   void read_arrays(std::vector<double>& a, std::vector<double>& b, std::vector<double>& c) const override {
     m_inner->read_arrays(a, b, c);
   }

@@ -29,7 +29,7 @@ class forwarding_flops_backend : public flops::flops_backend {
   int threads() const override { return m_inner->threads(); }
   double flops_per_run() const override { return m_inner->flops_per_run(); }
   void run() override { m_inner->run(); }
-  std::optional<double> last_run_device_s() const override { return m_inner->last_run_device_s(); }
+  batch_time time_batch(int runs) override { return m_inner->time_batch(runs); }
   std::optional<flops::run_clock> last_run_clock() const override { return m_inner->last_run_clock(); }
   std::optional<std::string> last_run_instruction() const override { return m_inner->last_run_instruction(); }
   flops::chain_results results() const override { return m_inner->results(); }

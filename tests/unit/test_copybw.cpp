@@ -1,5 +1,5 @@
 // The copybw benchmark of the membw suite without a GPU: its parameters, the index-hash pattern and its
-// compare (a wrong byte is found and named, at any offset and size), sample sizing, seeds, skip reasons, the
+// compare (a wrong byte is found and named, at any offset and size), seeds, skip reasons, the
 // cpu backend's host-memory d2d (measured and verified; a planted wrong byte is INCORRECT) and the shape of
 // the p2p matrix (one point per ordered pair, through a fake backend of host-memory "GPUs").
 #include <gtest/gtest.h>
@@ -40,10 +40,10 @@ class corrupting_copy_backend final : public copy_backend {
   void prepare(const copy_route& r, std::uint64_t bytes, std::uint64_t seed) override {
     m_inner.prepare(r, bytes, seed);
   }
-  double copy(int copies) override {
-    const double seconds = m_inner.copy(copies);
+  batch_time time_batch(int copies) override {
+    const batch_time taken = m_inner.time_batch(copies);
     m_inner.corrupt_destination_for_testing(m_offset);
-    return seconds;
+    return taken;
   }
   pattern_check check_destination() override { return m_inner.check_destination(); }
   void corrupt_destination_for_testing(std::uint64_t offset) override {
@@ -77,9 +77,9 @@ class fake_peer_backend final : public copy_backend {
     fill_copy_pattern_range(m_destination.data(), 0, bytes, poison_seed(seed));
     m_seed = seed;
   }
-  double copy(int copies) override {
+  batch_time time_batch(int copies) override {
     for (int c = 0; c < copies; ++c) std::memcpy(m_destination.data(), m_source.data(), m_source.size());
-    return 1e-4 * copies;  // a fixed, known time: 1 MiB in 100 µs
+    return {1e-4 * copies, batch_clock::device};  // a fixed, known time: 1 MiB in 100 µs
   }
   pattern_check check_destination() override {
     return check_copy_pattern_range(m_destination.data(), 0, m_destination.size(), m_seed);
@@ -207,15 +207,6 @@ TEST(copybw, seeds_differ_per_rank_size_and_pair_and_are_never_zero) {
   EXPECT_EQ(seeds.size(), 16u);
   EXPECT_FALSE(seeds.count(0));
   EXPECT_EQ(copy_seed(1, 2, 3, 4, 5), copy_seed(1, 2, 3, 4, 5));
-}
-
-TEST(copybw, samples_hold_enough_back_to_back_copies_for_a_millisecond) {
-  EXPECT_EQ(copies_per_sample(2e-3), 1);
-  EXPECT_EQ(copies_per_sample(1e-3), 1);
-  EXPECT_EQ(copies_per_sample(1e-4), 10);
-  EXPECT_EQ(copies_per_sample(3e-4), 4);
-  EXPECT_EQ(copies_per_sample(1e-9), max_copies_per_sample);
-  EXPECT_EQ(copies_per_sample(0), 1);  // a broken timer never multiplies the work
 }
 
 TEST(copybw, correctness_names_the_first_wrong_byte_and_an_incomplete_compare) {
@@ -348,13 +339,13 @@ TEST(copybw, unknown_backend_is_a_clear_error) {
 
 TEST(cpu_copy, calls_before_prepare_and_routes_it_cannot_take_are_errors) {
   cpu_copy_backend backend(1, 0);
-  EXPECT_THROW(backend.copy(1), std::logic_error);
+  EXPECT_THROW(backend.time_batch(1), std::logic_error);
   EXPECT_THROW(backend.check_destination(), std::logic_error);
   EXPECT_THROW(backend.prepare({copy_direction::h2d, 0, 0}, 4096, 1), std::invalid_argument);
   EXPECT_THROW(backend.prepare({copy_direction::d2d, 0, 0}, 0, 1), std::invalid_argument);
   backend.prepare({copy_direction::d2d, 0, 0}, 4096, 1);
   EXPECT_GT(backend.check_destination().wrong_bytes, 4000u);  // poisoned until the first copy
-  backend.copy(1);
+  EXPECT_EQ(backend.time_batch(1).clock, batch_clock::host);
   EXPECT_EQ(backend.check_destination().wrong_bytes, 0u);
   EXPECT_THROW(backend.corrupt_destination_for_testing(4096), std::out_of_range);
 }

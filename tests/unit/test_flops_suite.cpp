@@ -41,8 +41,8 @@ class corrupting_backend final : public exacheck::testing::forwarding_flops_back
 };
 
 // The real cpu backend dressed as a GPU: it answers to engine cuda_core, reports a fixed device time per run
-// and a measured clock, so that the suite's device-time, sm_clock_mhz and pct_of_peak_at_clock plumbing is
-// tested without a GPU.
+// (10 ms: its batches are single runs) and a measured clock, so that the suite's device-time, sm_clock_mhz
+// and pct_of_peak_at_clock plumbing is tested without a GPU.
 class gpu_like_backend final : public exacheck::testing::forwarding_flops_backend {
  public:
   gpu_like_backend(std::unique_ptr<flops_backend> inner, run_clock clock)
@@ -56,7 +56,10 @@ class gpu_like_backend final : public exacheck::testing::forwarding_flops_backen
   void prepare(std::string_view dtype, std::string_view, std::uint64_t steps) override {
     inner().prepare(dtype, "cpu_simd", steps);
   }
-  std::optional<double> last_run_device_s() const override { return 0.01; }
+  batch_time time_batch(int runs) override {
+    inner().time_batch(runs);
+    return {0.01 * runs, batch_clock::device};
+  }
   std::optional<run_clock> last_run_clock() const override { return m_clock; }
 
  private:
@@ -78,7 +81,10 @@ class tensor_core_like_backend final : public exacheck::testing::forwarding_flop
   void prepare(std::string_view, std::string_view, std::uint64_t steps) override {
     inner().prepare("fp32", "cpu_simd", steps);
   }
-  std::optional<double> last_run_device_s() const override { return 0.01; }
+  batch_time time_batch(int runs) override {
+    inner().time_batch(runs);
+    return {0.01 * runs, batch_clock::device};
+  }
   std::optional<run_clock> last_run_clock() const override { return m_clock; }
   std::optional<std::string> last_run_instruction() const override { return m_instruction; }
 

@@ -39,7 +39,7 @@ point_result run_one(suite& s, const run_context& ctx, const param_values& param
 using exacheck::testing::find_metric;
 using exacheck::testing::forwarding_gemm_backend;
 
-// The real OpenBLAS backend, but every run leaves one entry of C wrong: a fast wrong answer must be
+// The real OpenBLAS backend, but every timed batch leaves one entry of C wrong: a fast wrong answer must be
 // INCORRECT.
 class corrupting_backend final : public forwarding_gemm_backend<cpu_gemm_backend> {
  public:
@@ -48,9 +48,10 @@ class corrupting_backend final : public forwarding_gemm_backend<cpu_gemm_backend
         m_i(i),
         m_j(j),
         m_delta(delta) {}
-  void run() override {
-    inner().run();
+  batch_time time_batch(int calls) override {
+    const batch_time taken = inner().time_batch(calls);
     inner().corrupt_output_for_testing(m_i, m_j, m_delta);
+    return taken;
   }
 
  private:
@@ -320,13 +321,14 @@ TEST(gemm_suite, batched_gemm_counts_every_product_and_checks_every_batch_entry)
 }
 
 TEST(gemm_suite, a_wrong_entry_in_a_later_batch_entry_is_incorrect_and_named) {
-  // The cpu backend with C[2](3, 4) made wrong after every run.
+  // The cpu backend with C[2](3, 4) made wrong after every timed batch.
   class late_corruption final : public forwarding_gemm_backend<cpu_gemm_backend> {
    public:
     late_corruption() : forwarding_gemm_backend(std::make_unique<cpu_gemm_backend>(1)) {}
-    void run() override {
-      inner().run();
+    batch_time time_batch(int calls) override {
+      const batch_time taken = inner().time_batch(calls);
       inner().corrupt_output_for_testing(3, 4, 1e-6, 2);
+      return taken;
     }
   };
   const auto s = make_gemm_suite([](const run_context&) -> std::unique_ptr<gemm_backend> {

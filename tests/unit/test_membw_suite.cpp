@@ -41,16 +41,17 @@ point_result run_one(suite& s, const run_context& ctx, const param_values& param
   return points.empty() ? point_result{} : points.front();
 }
 
-// The real OpenMP backend with a fault planted after triad (one element of a) or in dot's sum.
+// The real OpenMP backend with a fault planted after each batch of triads (one element of a) or in dot's sum.
 class corrupting_backend final : public forwarding_stream_backend<cpu_stream_backend> {
  public:
   corrupting_backend(const run_context& ctx, bool corrupt_dot)
       : forwarding_stream_backend(std::make_unique<cpu_stream_backend>(ctx.threads, 0)), m_dot(corrupt_dot) {}
-  void triad(double scalar) override {
-    inner().triad(scalar);
-    if (!m_dot) inner().corrupt_array_for_testing('a', 77, 1e-9);
+  stream_batch time_batch(stream_kernel kernel, int calls, double scalar) override {
+    stream_batch batch = inner().time_batch(kernel, calls, scalar);
+    if (kernel == stream_kernel::triad && !m_dot) inner().corrupt_array_for_testing('a', 77, 1e-9);
+    if (kernel == stream_kernel::dot && m_dot) batch.dot_sum *= 1 + 1e-6;
+    return batch;
   }
-  double dot() override { return inner().dot() * (m_dot ? 1 + 1e-6 : 1); }
 
  private:
   bool m_dot;
@@ -63,7 +64,11 @@ class device_timed_backend final : public forwarding_stream_backend<cpu_stream_b
   explicit device_timed_backend(const run_context& ctx)
       : forwarding_stream_backend(std::make_unique<cpu_stream_backend>(ctx.threads, 0)) {}
   static constexpr double device_s = 0.25;
-  std::optional<double> last_kernel_device_s() const override { return device_s; }
+  stream_batch time_batch(stream_kernel kernel, int calls, double scalar) override {
+    stream_batch batch = inner().time_batch(kernel, calls, scalar);
+    batch.time = {device_s * calls, batch_clock::device};
+    return batch;
+  }
   std::string implementation() const override { return "a device"; }
 };
 
