@@ -39,10 +39,10 @@
 #include <vector>
 
 #include "harness/core/mpi_check.hpp"
+#include "kernels/cuda/cuda_backends.hpp"
 #include "kernels/cuda/cuda_check.hpp"
 #include "kernels/cuda/cuda_owners.hpp"
 #include "kernels/cuda/nccl_element_types.hpp"
-#include "kernels/cuda_backend.hpp"
 
 namespace exacheck::cuda {
 namespace {

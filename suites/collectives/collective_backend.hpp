@@ -3,7 +3,6 @@
 // kernels/cuda/nccl_collectives: NCCL). Timing contract in one sentence: run() and run_timed() are blocking —
 // when they return, this rank's part of the collectives is complete and its receive buffer holds the result.
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -60,11 +59,5 @@ class collective_backend {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 };
-
-using collective_backend_factory = std::function<std::unique_ptr<collective_backend>(const run_context&)>;
-
-// The backend for ctx.backend: "cpu" → MPI on ctx.comm. Anything else throws std::runtime_error
-// ("backend 'X' is not available for collectives in this build").
-std::unique_ptr<collective_backend> make_collective_backend(const run_context& ctx);
 
 }  // namespace exacheck::collectives

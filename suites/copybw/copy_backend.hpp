@@ -5,7 +5,6 @@
 // took on the backend's own clock around them (CUDA events on the copy stream; a steady clock on the host).
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,11 +60,5 @@ class copy_backend {
   // What runs, e.g. "cudaMemcpyAsync host→device, pinned host buffer (cudaHostAlloc) → CUDA device 0 …".
   virtual std::string implementation() const = 0;
 };
-
-using copy_backend_factory = std::function<std::unique_ptr<copy_backend>(const run_context&)>;
-
-// The backend for ctx.backend: "cpu" → kernels/cpu/cpu_copy, "cuda" → kernels/cuda/cuda_copy; anything else
-// throws std::runtime_error("backend '<name>' is not available for copybw in this build").
-std::unique_ptr<copy_backend> make_copy_backend(const run_context& ctx);
 
 }  // namespace exacheck::membw

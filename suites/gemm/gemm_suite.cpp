@@ -6,10 +6,9 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "harness/core/backends.hpp"
 #include "harness/core/rank_agreement.hpp"
 #include "harness/core/statistics.hpp"
-#include "kernels/cpu/cpu_gemm.hpp"
-#include "kernels/cuda_backend.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
 
 namespace exacheck {
@@ -24,12 +23,6 @@ std::optional<std::string> gemm_backend::fast_accum_unsupported_reason(std::stri
 gemm_timed_sample gemm_backend::time_sample() {
   throw std::logic_error(
       fmt::format("gemm: time_sample() on a backend that is not device-timed ({})", implementation()));
-}
-
-std::unique_ptr<gemm_backend> make_gemm_backend(const run_context& ctx) {
-  if (ctx.backend == "cpu") return std::make_unique<cpu_gemm_backend>(ctx.threads);
-  if (ctx.backend == "cuda") return cuda::make_gemm_backend(ctx);
-  throw std::runtime_error(fmt::format("backend '{}' is not available for gemm in this build", ctx.backend));
 }
 
 }  // namespace gemm
@@ -87,10 +80,8 @@ std::optional<std::string> gemm_unrunnable(const param_values& point) {
   return std::nullopt;
 }
 
-class gemm_suite final : public suite {
+class gemm_suite final : public suite_with_backends<gemm_backend> {
  public:
-  explicit gemm_suite(gemm_backend_factory factory) : m_factory(std::move(factory)) {}
-
   std::vector<std::string> benchmarks() const override { return {"gemm"}; }
 
   std::string description(std::string_view) const override {
@@ -187,10 +178,6 @@ class gemm_suite final : public suite {
     return gemm_unrunnable(point);
   }
 
-  std::vector<std::string> backends() const override {
-    return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
-  }
-
   std::vector<point_result> run(const run_context& ctx, std::string_view,
                                 const param_values& params) override {
     const std::string dtype = params.value("dtype", std::string("fp64"));
@@ -210,7 +197,7 @@ class gemm_suite final : public suite {
     point_result point;
     point.scope = metric_scope::rank;
     point.params = params;
-    std::unique_ptr<gemm_backend> backend = m_factory(ctx);
+    std::unique_ptr<gemm_backend> backend = make_backend<gemm_backend>(ctx, "gemm");
     if (const auto reason = backend->unsupported_reason(dtype)) {
       point.skipped_reason = *reason;
       return {point};
@@ -272,19 +259,12 @@ class gemm_suite final : public suite {
         ctx.verify ? backend->verify(verify_samples, seed ^ k_verify_stream) : not_verified_by_plan();
     return {point};
   }
-
- private:
-  gemm_backend_factory m_factory;
 };
 
 }  // namespace
 
 std::unique_ptr<suite> make_gemm_suite() {
-  return std::make_unique<gemm_suite>(gemm::make_gemm_backend);
-}
-
-std::unique_ptr<suite> make_gemm_suite(gemm_backend_factory factory) {
-  return std::make_unique<gemm_suite>(std::move(factory));
+  return std::make_unique<gemm_suite>();
 }
 
 }  // namespace exacheck

@@ -8,11 +8,10 @@
 #include <optional>
 #include <stdexcept>
 
-#include "harness/core/units.hpp"  // format_bytes
+#include "harness/core/backends.hpp"
 #include "harness/core/rank_agreement.hpp"
 #include "harness/core/statistics.hpp"
-#include "kernels/cpu/cpu_stream.hpp"
-#include "kernels/cuda_backend.hpp"
+#include "harness/core/units.hpp"  // format_bytes
 #include "suites/copybw/copybw.hpp"
 #include "suites/membw/membw_sizing.hpp"
 #include "suites/membw/stream_oracle.hpp"
@@ -46,12 +45,6 @@ double run_kernel(stream_backend& backend, stream_kernel kernel, double scalar) 
   throw std::invalid_argument("membw: unknown STREAM kernel");
 }
 
-std::unique_ptr<stream_backend> make_stream_backend(const run_context& ctx) {
-  if (ctx.backend == "cpu") return std::make_unique<cpu_stream_backend>(ctx.threads, ctx.local_rank);
-  if (ctx.backend == "cuda") return cuda::make_stream_backend(ctx);
-  throw std::runtime_error(fmt::format("backend '{}' is not available for membw in this build", ctx.backend));
-}
-
 }  // namespace membw
 
 namespace {
@@ -83,11 +76,8 @@ class kernel_clock {
   bool m_device = false;
 };
 
-class membw_suite final : public suite {
+class membw_suite final : public suite_with_backends<stream_backend> {
  public:
-  membw_suite(stream_backend_factory factory, copy_backend_factory copy_factory)
-      : m_factory(std::move(factory)), m_copy_factory(std::move(copy_factory)) {}
-
   std::vector<std::string> benchmarks() const override { return {"membw", "copybw"}; }
 
   std::string description(std::string_view benchmark) const override {
@@ -149,14 +139,10 @@ class membw_suite final : public suite {
     return specs;
   }
 
-  std::vector<std::string> backends() const override {
-    return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
-  }
-
   std::vector<point_result> run(const run_context& ctx, std::string_view benchmark,
                                 const param_values& params) override {
     if (benchmark == "copybw") {
-      const std::unique_ptr<copy_backend> backend = m_copy_factory(ctx);
+      const std::unique_ptr<copy_backend> backend = make_backend<copy_backend>(ctx, "copybw");
       return run_copybw(ctx, params, *backend);
     }
     const std::string dtype = params.value("dtype", std::string("fp64"));
@@ -167,7 +153,7 @@ class membw_suite final : public suite {
     point_result point;
     point.scope = metric_scope::rank;
     point.params = params;
-    std::unique_ptr<stream_backend> backend = m_factory(ctx);
+    std::unique_ptr<stream_backend> backend = make_backend<stream_backend>(ctx, "membw");
     if (const auto reason = backend->unsupported_reason(dtype)) {
       point.skipped_reason = *reason;
       return {point};
@@ -266,24 +252,12 @@ class membw_suite final : public suite {
     }
     return {point};
   }
-
- private:
-  stream_backend_factory m_factory;
-  copy_backend_factory m_copy_factory;
 };
 
 }  // namespace
 
 std::unique_ptr<suite> make_membw_suite() {
-  return std::make_unique<membw_suite>(membw::make_stream_backend, membw::make_copy_backend);
-}
-
-std::unique_ptr<suite> make_membw_suite(stream_backend_factory factory) {
-  return std::make_unique<membw_suite>(std::move(factory), membw::make_copy_backend);
-}
-
-std::unique_ptr<suite> make_membw_suite_with_copy_backend(membw::copy_backend_factory factory) {
-  return std::make_unique<membw_suite>(membw::make_stream_backend, std::move(factory));
+  return std::make_unique<membw_suite>();
 }
 
 }  // namespace exacheck

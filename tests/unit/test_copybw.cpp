@@ -11,6 +11,9 @@
 #include <vector>
 
 #include "../support/quick_context.hpp"
+#include "harness/core/backends.hpp"
+#include "harness/core/errors.hpp"
+#include "harness/core/gpu_runtime.hpp"
 #include "kernels/cpu/cpu_copy.hpp"
 #include "suites/copybw/copybw.hpp"
 #include "suites/membw/membw_suite.hpp"
@@ -284,9 +287,9 @@ TEST(copybw, cpu_d2d_is_measured_and_verified_at_every_size) {
 }
 
 TEST(copybw, planted_wrong_byte_is_incorrect_and_named) {
-  const auto s = make_membw_suite_with_copy_backend([](const run_context&) -> std::unique_ptr<copy_backend> {
-    return std::make_unique<corrupting_copy_backend>(777);
-  });
+  const scoped_backend<copy_backend> planted(
+      "cpu", [](const run_context&) { return std::make_unique<corrupting_copy_backend>(777); });
+  const auto s = make_membw_suite();
   const auto points = s->run(quick_context(), "copybw", copy_params("d2d", {4096}));
   ASSERT_EQ(points.size(), 1u);
   EXPECT_TRUE(points[0].check.checked);
@@ -307,9 +310,9 @@ TEST(copybw, verification_off_is_recorded_as_not_verified) {
 
 TEST(copybw, p2p_is_one_point_per_ordered_pair_and_a_pair_without_access_is_skipped) {
   const auto routes = std::make_shared<std::vector<std::pair<int, int>>>();
-  const auto s = make_membw_suite_with_copy_backend([&](const run_context&) -> std::unique_ptr<copy_backend> {
-    return std::make_unique<fake_peer_backend>(3, 2, 0, routes);
-  });
+  const scoped_backend<copy_backend> planted(
+      "cpu", [&](const run_context&) { return std::make_unique<fake_peer_backend>(3, 2, 0, routes); });
+  const auto s = make_membw_suite();
   const auto points = s->run(quick_context(), "copybw", copy_params("p2p", {std::uint64_t{1} << 20}));
   ASSERT_EQ(points.size(), 6u);  // 3 × 2 ordered pairs, row-major: (0,1) (0,2) (1,0) (1,2) (2,0) (2,1)
   const std::vector<std::pair<int, int>> pairs{{0, 1}, {0, 2}, {1, 0}, {1, 2}, {2, 0}, {2, 1}};
@@ -339,10 +342,12 @@ TEST(copybw, unknown_backend_is_a_clear_error) {
   run_context ctx = quick_context();
   ctx.backend = "rocm";
   try {
-    make_copy_backend(ctx);
+    make_backend<copy_backend>(ctx, "copybw");
     FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_EQ(std::string(e.what()), "backend 'rocm' is not available for copybw in this build");
+  } catch (const usage_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              std::string("backend 'rocm' is not available for copybw in this build (available: ") +
+                  (gpus().built() ? "cpu, cuda)" : "cpu)"));
   }
 }
 
