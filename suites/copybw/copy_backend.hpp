@@ -1,5 +1,5 @@
 #pragma once
-// The copy interface behind the membw suite's `copybw` benchmark, implemented per backend (kernels/cuda/
+// The copy interface behind the `copybw` benchmark, implemented per backend (kernels/cuda/
 // cuda_copy.cpp: the GPU's copy engines; kernels/cpu/cpu_copy.cpp: memory to memory on the host). Timing
 // contract in one sentence: every call is blocking, and copy(n) returns the seconds its n back-to-back copies
 // took on the backend's own clock around them (CUDA events on the copy stream; a steady clock on the host).

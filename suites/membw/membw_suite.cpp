@@ -12,7 +12,6 @@
 #include "harness/core/rank_agreement.hpp"
 #include "harness/core/statistics.hpp"
 #include "harness/core/units.hpp"  // format_bytes
-#include "suites/copybw/copybw.hpp"
 #include "suites/membw/membw_sizing.hpp"
 #include "suites/membw/stream_oracle.hpp"
 
@@ -78,10 +77,9 @@ class kernel_clock {
 
 class membw_suite final : public suite_with_backends<stream_backend> {
  public:
-  std::vector<std::string> benchmarks() const override { return {"membw", "copybw"}; }
+  std::vector<std::string> benchmarks() const override { return {"membw"}; }
 
-  std::string description(std::string_view benchmark) const override {
-    if (benchmark == "copybw") return copybw_description();
+  std::string description(std::string_view) const override {
     return "STREAM memory bandwidth on every rank: copy, scale, add, triad, dot over three arrays at least "
            "4× "
            "the last-level cache; GB/s = arrays moved × array bytes / best time excluding the first "
@@ -89,8 +87,7 @@ class membw_suite final : public suite_with_backends<stream_backend> {
            "verified by replaying the kernels on scalars";
   }
 
-  std::vector<param_spec> parameters(std::string_view benchmark) const override {
-    if (benchmark == "copybw") return copybw_parameters();
+  std::vector<param_spec> parameters(std::string_view) const override {
     return {
         {"array_bytes",
          param_type::bytes,
@@ -124,8 +121,7 @@ class membw_suite final : public suite_with_backends<stream_backend> {
     };
   }
 
-  std::vector<metric_spec> metrics(std::string_view benchmark) const override {
-    if (benchmark == "copybw") return copybw_metrics();
+  std::vector<metric_spec> metrics(std::string_view) const override {
     std::vector<metric_spec> specs;
     for (const auto& info : stream_kernels)
       specs.push_back({.name = fmt::format("{}_bandwidth", info.label),
@@ -139,12 +135,8 @@ class membw_suite final : public suite_with_backends<stream_backend> {
     return specs;
   }
 
-  std::vector<point_result> run(const run_context& ctx, std::string_view benchmark,
+  std::vector<point_result> run(const run_context& ctx, std::string_view,
                                 const param_values& params) override {
-    if (benchmark == "copybw") {
-      const std::unique_ptr<copy_backend> backend = make_backend<copy_backend>(ctx, "copybw");
-      return run_copybw(ctx, params, *backend);
-    }
     const std::string dtype = params.value("dtype", std::string("fp64"));
     const auto requested_bytes = params.value("array_bytes", std::uint64_t{0});
     const double scalar = params.value("scalar", 0.4);

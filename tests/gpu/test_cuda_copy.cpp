@@ -14,7 +14,7 @@
 #include "harness/core/backends.hpp"
 #include "harness/core/gpu_runtime.hpp"
 #include "suites/copybw/copybw.hpp"
-#include "suites/membw/membw_suite.hpp"
+#include "suites/copybw/copybw_suite.hpp"
 
 using namespace exacheck;
 using namespace exacheck::membw;
@@ -108,7 +108,7 @@ TEST(cuda_copy, implementation_names_the_copy_call_and_device) {
 TEST(cuda_copy, copybw_suite_runs_verified_in_every_direction) {
   SKIP_WITHOUT_GPU();
   exacheck::gpus().select_device(0);
-  const auto s = make_membw_suite();
+  const auto s = make_copybw_suite();
   for (const std::string direction : {"h2d", "d2h", "d2d"}) {
     SCOPED_TRACE(direction);
     const auto points = s->run(cuda_context(), "copybw", copy_params(direction, {4096, 8 << 20}));
@@ -132,7 +132,7 @@ TEST(cuda_copy, planted_wrong_byte_is_incorrect_in_every_direction) {
       wrap_backend<copy_backend>("cuda", [](std::unique_ptr<copy_backend> real, const run_context&) {
         return std::make_unique<corrupting_backend>(std::move(real), 4097);
       });
-  const auto s = make_membw_suite();
+  const auto s = make_copybw_suite();
   for (const std::string direction : {"h2d", "d2h", "d2d"}) {
     SCOPED_TRACE(direction);
     const auto points = s->run(cuda_context(), "copybw", copy_params(direction, {1 << 20}));
@@ -147,7 +147,7 @@ TEST(cuda_copy, p2p_is_a_verified_matrix_or_skipped_on_one_gpu) {
   SKIP_WITHOUT_GPU();
   exacheck::gpus().select_device(0);
   const int gpus = exacheck::gpus().device_count();
-  const auto s = make_membw_suite();
+  const auto s = make_copybw_suite();
   const auto points = s->run(cuda_context(), "copybw", copy_params("p2p", {1 << 20}));
   if (gpus == 1) {
     ASSERT_EQ(points.size(), 1u);
