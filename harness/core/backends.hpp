@@ -54,7 +54,7 @@ std::vector<std::string> names() {
 }  // namespace backend_table
 
 // Adds backend `name` for Interface. A name registered twice is a bug (std::logic_error naming the backend
-// and the interface): two kernel files claiming "cpu" would otherwise decide by link order which one runs.
+// and the interface): with two kernel files claiming "cpu", registration order would decide which one runs.
 template <class Interface>
 void add_backend(std::string name, backend_factory<Interface> make) {
   if (backend_table::find<Interface>(name)) backend_table::throw_registered_twice(name, typeid(Interface));

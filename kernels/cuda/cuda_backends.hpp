@@ -1,8 +1,8 @@
 #pragma once
 // What kernels/cuda defines for the rest of the tree: the CUDA kernels behind each suite's interface and the
 // CUDA runtime's device queries. register_cuda_backends() (register_cuda_backends.cpp) puts them in core's
-// backend table and GPU runtime, which is how suites and the harness reach them; nothing outside kernels/
-// includes this file but the GPU tests.
+// backend table and GPU runtime, which is how suites, the harness and the tests reach them: nothing outside
+// kernels/ includes this file.
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
