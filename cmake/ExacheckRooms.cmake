@@ -4,7 +4,8 @@
 # breaks the rule, naming file, line, the room it reached and what the room may include.
 #
 # Lowest first. A name below stands for the room with that folder. `suites` (suites/registry.cpp, the list of
-# every suite, behind registry::instance() of harness/core/registry.hpp) is named by the rooms that run suites.
+# every suite, behind registry::instance() of harness/core/registry.hpp) is named by the rooms that ask the
+# suites of a run for something: it has no header, so naming it adds a library to link, never an include.
 set(EXACHECK_ROOMS
   # what a benchmark author needs: suite interface, registry, backend table, measurement, statistics,
   # results, parameters, metrics, outcome, errors, units
@@ -13,8 +14,9 @@ set(EXACHECK_ROOMS
   "harness/io:harness/core"
   # plan, system and reference files, YAML reading, outlier rules
   "harness/plan:harness/core,harness/io"
-  # the run.json model: run document, verdicts, peaks, provenance, upgrades of older files
-  "harness/results:harness/core,harness/io,harness/plan"
+  # the run.json model: run document, verdicts, peaks, provenance, upgrades of older files (a point's datasheet
+  # peak is its suite's to declare: registry::instance(), so the suites' list links here)
+  "harness/results:harness/core,harness/io,harness/plan,suites"
   # the benchmarks, each its own folder and room; they know only core
   "suites/collectives:harness/core"
   "suites/copybw:harness/core"

@@ -1,9 +1,13 @@
-// A build without nvcc: the CUDA backend answers that it is not there (kernels/cuda_backend.hpp).
+// A build without nvcc has no kernels/cuda: the CUDA backend's test hooks, which the GPU tests call (and skip
+// without a GPU) in every build, answer that it is not there. Nothing else of CUDA exists in such a build:
+// the backend table has no "cuda" entries and core's GPU runtime says "built without CUDA".
 #include <stdexcept>
+#include <string>
 
 #include "kernels/cuda/flops_types.hpp"
 #include "kernels/cuda/gemm_types.hpp"
-#include "kernels/cuda_backend.hpp"
+#include "suites/flops/flops_backend.hpp"
+#include "suites/gemm/gemm_backend.hpp"
 
 namespace exacheck::cuda {
 namespace {
@@ -13,41 +17,6 @@ namespace {
                            "-DEXACHECK_CUDA=ON)");
 }
 }  // namespace
-
-bool built() {
-  return false;
-}
-
-int device_count(std::string* why_not) {
-  if (why_not) *why_not = "this exacheck was built without CUDA";
-  return 0;
-}
-
-void select_device(int) {
-  not_built("device selection");
-}
-nlohmann::json device_properties(int) {
-  return nlohmann::json::object();
-}
-nlohmann::json library_versions() {
-  return nlohmann::json::object();
-}
-std::unique_ptr<gemm::gemm_backend> make_gemm_backend(const run_context&) {
-  not_built("gemm");
-}
-std::unique_ptr<membw::stream_backend> make_stream_backend(const run_context&) {
-  not_built("membw");
-}
-std::unique_ptr<collectives::collective_backend> make_collective_backend(const run_context&) {
-  not_built("collectives");
-}
-std::unique_ptr<membw::copy_backend> make_copy_backend(const run_context&) {
-  not_built("copybw");
-}
-
-std::unique_ptr<flops::flops_backend> make_flops_backend(const run_context&) {
-  not_built("flops");
-}
 
 std::unique_ptr<flops::flops_backend> make_flops_backend_for_testing(bool) {
   not_built("flops");

@@ -2,6 +2,7 @@
 #include "harness/core/registry.hpp"
 
 #include "suites/collectives/collectives_suite.hpp"
+#include "suites/copybw/copybw_suite.hpp"
 #include "suites/flops/flops_suite.hpp"
 #include "suites/gemm/gemm_suite.hpp"
 #include "suites/membw/membw_suite.hpp"
@@ -22,6 +23,7 @@ void register_all_suites(registry& r) {
   r.add(make_gemm_suite());
   r.add(make_collectives_suite());
   r.add(make_membw_suite());
+  r.add(make_copybw_suite());
   r.add(make_flops_suite());
   r.add(make_selftest_suite());
 }

@@ -17,6 +17,7 @@
 #include "harness/simulate/simulate.hpp"
 #include "harness/worker/worker.hpp"
 #include "kernels/cpu/cpu_gemm.hpp"
+#include "kernels/register_backends.hpp"
 
 namespace exacheck {
 namespace {
@@ -74,6 +75,9 @@ std::optional<std::string> unknown_argument_message(const CLI::App& app) {
 }  // namespace
 
 int cli_main(int argc, char** argv) {
+  // Every command reads the backend table: list and info show it, run checks plans against it, the worker
+  // makes its kernels from it.
+  register_backends();
   // Only a worker computes with BLAS.
   if (argc < 2 || std::string_view(argv[1]) != "worker") gemm::release_blas_threads();
   CLI::App app{

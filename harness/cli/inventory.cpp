@@ -3,16 +3,18 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "exacheck_version.hpp"
 #include "harness/core/errors.hpp"
+#include "harness/core/gpu_runtime.hpp"
 #include "harness/worker/nvml.hpp"
 #include "harness/core/peak_rules.hpp"
 #include "harness/plan/plan.hpp"
 #include "harness/results/provenance.hpp"
 #include "harness/core/registry.hpp"
-#include "kernels/cuda_backend.hpp"
 
 namespace exacheck {
 namespace {
@@ -39,6 +41,33 @@ std::vector<std::string> nvidia_gpus_from_driver() {
   for (const auto& entry : std::filesystem::directory_iterator("/proc/driver/nvidia/gpus", error))
     gpus.push_back(entry.path().filename().string());
   return gpus;
+}
+
+// Every backend some benchmark runs on, as the suites read it from the backend table, each with the
+// benchmarks it leaves out: "cpu, cuda (every benchmark but selftest)".
+std::string backends_in_this_build(const registry& suites) {
+  const auto benchmarks = suites.benchmark_names();
+  std::vector<std::string> backends;  // in the order the first benchmark with each lists them
+  std::map<std::string, std::vector<std::string>> runs;
+  for (const auto& benchmark : benchmarks)
+    for (const auto& backend : suites.find(benchmark)->backends()) {
+      if (std::find(backends.begin(), backends.end(), backend) == backends.end()) backends.push_back(backend);
+      runs[backend].push_back(benchmark);
+    }
+  std::vector<std::string> shown;
+  for (const auto& backend : backends) {
+    const auto& ran = runs[backend];
+    std::vector<std::string> left_out;
+    for (const auto& benchmark : benchmarks)
+      if (std::find(ran.begin(), ran.end(), benchmark) == ran.end()) left_out.push_back(benchmark);
+    if (left_out.empty())
+      shown.push_back(backend);
+    else if (left_out.size() <= ran.size())
+      shown.push_back(fmt::format("{} (every benchmark but {})", backend, fmt::join(left_out, ", ")));
+    else
+      shown.push_back(fmt::format("{} (only {})", backend, fmt::join(ran, ", ")));
+  }
+  return fmt::format("{}", fmt::join(shown, ", "));
 }
 }  // namespace
 
@@ -85,21 +114,22 @@ int print_benchmark_list(const std::string& only_benchmark) {
   fmt::print(
       "Metric names are what a system file's references (`metric:`) and a plan's `outliers: spread:` rules "
       "name; a reference's unit must be the metric's or one that converts to it (GB/s ↔ TB/s, us ↔ ms).\n");
-  fmt::print("backends in this build: cpu{}\n", cuda::built() ? ", cuda (every benchmark but selftest)" : "");
+  fmt::print("backends in this build: {}\n", backends_in_this_build(suites));
   return 0;
 }
 
 int print_machine_info() {
   const cpu_info cpu = read_cpu_info();
+  const bool cuda_built = gpus().built();
   fmt::print("exacheck {} ({}), {} CUDA\n", version, git_revision,
-             cuda::built() ? "built with" : "built without");
+             cuda_built ? "built with" : "built without");
   fmt::print("host:      {}\nos:        {}\n", host_name(), os_description());
   fmt::print("cpu:       {}\ncores:     {} online, {} usable by this process\n", cpu.model, cpu.logical_cpus,
              cpu.allowed_cpus);
   fmt::print("memory:    {:.1f} GiB\n", static_cast<double>(cpu.memory_bytes) / (1024.0 * 1024 * 1024));
   fmt::print("llc:       {}\n", cpu.llc_bytes ? format_bytes(cpu.llc_bytes) : "unknown");
   auto libraries = library_versions();
-  libraries.update(cuda::library_versions());
+  libraries.update(gpus().library_versions());
   for (const auto& [name, value] : libraries.items())
     fmt::print("{:<10} {}\n", name + ":", value.get<std::string>());
   std::string nvml_unavailable;
@@ -109,7 +139,7 @@ int print_machine_info() {
     if (count == 0)
       fmt::print("gpus:      no GPU (NVML reports none); the cpu backend runs every benchmark\n");
     else
-      fmt::print("gpus:      {}{}\n", count, cuda::built() ? "" : "; this build has no CUDA backend");
+      fmt::print("gpus:      {}{}\n", count, cuda_built ? "" : "; this build has no CUDA backend");
     // Whatever NVML cannot tell on this GPU or driver is shown as "unknown", never as a made-up 0.
     const auto shown = [](const auto& value, const char* format) {
       return value ? fmt::format(fmt::runtime(format), *value) : std::string("unknown");
@@ -133,7 +163,7 @@ int print_machine_info() {
                nvml_unavailable);
   else
     fmt::print("gpus:      {} reported by the NVIDIA driver ({}){}; {}\n", gpus.size(), fmt::join(gpus, ", "),
-               cuda::built() ? "" : "; this build has no CUDA backend", nvml_unavailable);
+               cuda_built ? "" : "; this build has no CUDA backend", nvml_unavailable);
   return 0;
 }
 

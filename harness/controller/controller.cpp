@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "harness/core/backends.hpp"  // resolve_backend
 #include "harness/core/clock.hpp"
 #include "harness/results/commitments.hpp"
 #include "harness/core/errors.hpp"
@@ -29,7 +30,6 @@
 #include "harness/results/run_read.hpp"
 #include "harness/core/stable_hash.hpp"
 #include "harness/plan/system_references.hpp"
-#include "harness/worker/worker.hpp"
 #include "reports/analysis/aggregate.hpp"
 #include "reports/render/render.hpp"
 

@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "harness/core/errors.hpp"
-#include "kernels/cuda_backend.hpp"
+#include "harness/core/gpu_runtime.hpp"
 
 namespace exacheck {
 namespace {
@@ -112,7 +112,7 @@ int controller_visible_gpus(const environment_lookup& environment) {
                                     quoted_text(*injected)));
     return *count;
   }
-  return cuda::built() ? cuda::device_count() : 0;
+  return gpus().built() ? gpus().device_count() : 0;
 }
 
 void refuse_cases_short_of_gpus(const plan& p, const std::vector<expanded_case>& cases,

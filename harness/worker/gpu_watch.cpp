@@ -9,8 +9,8 @@
 #include <optional>
 
 #include "harness/core/device_binding.hpp"
+#include "harness/core/gpu_runtime.hpp"
 #include "harness/core/rank_gather.hpp"
-#include "kernels/cuda_backend.hpp"
 
 namespace exacheck {
 namespace {
@@ -56,7 +56,7 @@ bool same_pci_device(const std::string& a, const std::string& b) {
 
 nlohmann::json bind_rank_to_gpu(const run_context& ctx, MPI_Comm node_comm, bool allow_sharing) {
   std::string why_not;
-  const int visible = cuda::device_count(&why_not);
+  const int visible = gpus().device_count(&why_not);
   if (visible == 0)
     throw std::runtime_error(fmt::format("no GPU for rank {} on {}: {}", ctx.rank, ctx.host, why_not));
   // Every local rank decides from what every local rank sees, so all reach the same rule (a shared visible
@@ -65,7 +65,7 @@ nlohmann::json bind_rank_to_gpu(const run_context& ctx, MPI_Comm node_comm, bool
   // given "0", each for a different GPU.
   std::string seen;
   for (int index = 0; index < visible; ++index)
-    seen += (index ? "," : "") + cuda::device_properties(index).value("uuid", std::to_string(index));
+    seen += (index ? "," : "") + gpus().device_properties(index).value("uuid", std::to_string(index));
   visible_device_settings by_identity;
   for (auto& text : allgather_text(node_comm, seen)) by_identity.emplace_back(std::move(text));
   // Gathered on every rank (a collective), shown only when binding fails: what the user set.
@@ -81,8 +81,8 @@ nlohmann::json bind_rank_to_gpu(const run_context& ctx, MPI_Comm node_comm, bool
     throw std::runtime_error(
         fmt::format("{} (GPUs named by UUID; CUDA_VISIBLE_DEVICES of each: {})", error.what(), set));
   }
-  cuda::select_device(binding.device_index);
-  nlohmann::json device = cuda::device_properties(binding.device_index);
+  gpus().select_device(binding.device_index);
+  nlohmann::json device = gpus().device_properties(binding.device_index);
   // UUID and bus id: "0" and GPU 0's UUID are one GPU, two MIG instances of one GPU are two.
   const std::string device_id =
       fmt::format("{} at {}", device.value("uuid", "?"), device.value("pci_bus_id", "?"));

@@ -11,13 +11,14 @@
 #include <memory>
 
 #include "exacheck_version.hpp"
+#include "harness/core/backends.hpp"
 #include "harness/core/clock.hpp"
 #include "harness/core/errors.hpp"
+#include "harness/core/gpu_runtime.hpp"
 #include "harness/io/files.hpp"
 #include "harness/worker/gpu_watch.hpp"
 #include "harness/results/provenance.hpp"
 #include "harness/core/registry.hpp"
-#include "kernels/cuda_backend.hpp"
 
 namespace exacheck {
 namespace {
@@ -48,7 +49,7 @@ std::vector<std::string> gather_text(const std::string& mine, MPI_Comm comm, int
 
 nlohmann::json all_library_versions() {
   nlohmann::json versions = library_versions();
-  versions.update(cuda::library_versions());
+  versions.update(gpus().library_versions());
   return versions;
 }
 
@@ -65,26 +66,6 @@ nlohmann::json cpu_device_description(const cpu_info& cpu, int threads) {
 }
 
 }  // namespace
-
-std::string resolve_backend(const std::string& requested) {
-  if (requested == "cpu") return "cpu";
-  if (requested != "auto" && requested != "cuda")
-    throw usage_error(fmt::format("unknown backend '{}'; expected auto, cpu or cuda", requested));
-  std::string why_no_gpu;
-  const bool gpu_here = cuda::built() && cuda::device_count(&why_no_gpu) > 0;
-  if (requested == "auto") return gpu_here ? "cuda" : "cpu";
-  if (!cuda::built())
-    throw usage_error(
-        "backend 'cuda' was requested, but this exacheck was built without CUDA (rebuild where nvcc is "
-        "found, or "
-        "with -DEXACHECK_CUDA=ON); use --backend cpu or auto");
-  if (!gpu_here)
-    throw usage_error(
-        fmt::format("backend 'cuda' was requested, but no GPU is usable here ({}); use --backend cpu "
-                    "or auto",
-                    why_no_gpu));
-  return "cuda";
-}
 
 int run_worker(const worker_options& options) {
   const auto start = std::chrono::steady_clock::now();

@@ -16,8 +16,4 @@ struct worker_options {
 // that is a result, not a failure of the worker).
 int run_worker(const worker_options& options);
 
-// "auto" → "cuda" when this build has CUDA and a GPU is visible, else "cpu". Throws usage_error for a backend
-// this build or machine cannot run.
-std::string resolve_backend(const std::string& requested);
-
 }  // namespace exacheck

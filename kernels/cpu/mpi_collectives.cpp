@@ -1,7 +1,6 @@
 #include "kernels/cpu/mpi_collectives.hpp"
 
 #include <fmt/core.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <climits>
@@ -9,6 +8,8 @@
 #include <cstring>
 #include <new>
 #include <stdexcept>
+
+#include "harness/core/mpi_check.hpp"
 
 namespace exacheck::collectives {
 namespace {
@@ -80,24 +81,10 @@ int as_count(std::size_t count) {
 
 }  // namespace
 
-void check_mpi(int status, const char* call, const char* file, int line) {
-  if (status == MPI_SUCCESS) return;
-  char text[MPI_MAX_ERROR_STRING] = {};
-  int length = 0;
-  MPI_Error_string(status, text, &length);
-  int rank = -1, initialized = 0;
-  MPI_Initialized(&initialized);
-  if (initialized) MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  char host[256] = {};
-  gethostname(host, sizeof(host) - 1);
-  throw std::runtime_error(fmt::format("{} failed at {}:{} on {} rank {}: {}", call, file, line, host, rank,
-                                       std::string(text, static_cast<std::size_t>(length))));
-}
-
 mpi_collective_backend::mpi_collective_backend(MPI_Comm comm) {
-  EXACHECK_COLLECTIVES_MPI(MPI_Comm_dup(comm, &m_comm));
-  EXACHECK_COLLECTIVES_MPI(MPI_Comm_set_errhandler(m_comm, MPI_ERRORS_RETURN));
-  EXACHECK_COLLECTIVES_MPI(MPI_Comm_rank(m_comm, &m_rank));
+  EXACHECK_MPI(MPI_Comm_dup(comm, &m_comm));
+  EXACHECK_MPI(MPI_Comm_set_errhandler(m_comm, MPI_ERRORS_RETURN));
+  EXACHECK_MPI(MPI_Comm_rank(m_comm, &m_rank));
 }
 
 mpi_collective_backend::~mpi_collective_backend() {
@@ -141,7 +128,7 @@ void mpi_collective_backend::prepare(const collective_layout& layout) {
     throw std::length_error(fmt::format("mpi_collectives: {} elements exceed MPI's int count",
                                         std::max(layout.send_count, layout.recv_count)));
   int ranks = 0;
-  EXACHECK_COLLECTIVES_MPI(MPI_Comm_size(m_comm, &ranks));
+  EXACHECK_MPI(MPI_Comm_size(m_comm, &ranks));
   if (layout.ranks != ranks)
     throw std::invalid_argument(
         fmt::format("mpi_collectives: layout for {} ranks on a communicator of {}", layout.ranks, ranks));
@@ -202,28 +189,28 @@ void mpi_collective_backend::run() {
   const int chunk = as_count(l.chunk_count);
   switch (l.op) {
     case collective::allreduce:
-      EXACHECK_COLLECTIVES_MPI(MPI_Allreduce(send, recv, count, m_type, MPI_SUM, m_comm));
+      EXACHECK_MPI(MPI_Allreduce(send, recv, count, m_type, MPI_SUM, m_comm));
       break;
     case collective::reduce:
-      EXACHECK_COLLECTIVES_MPI(MPI_Reduce(send, recv, count, m_type, MPI_SUM, l.root, m_comm));
+      EXACHECK_MPI(MPI_Reduce(send, recv, count, m_type, MPI_SUM, l.root, m_comm));
       break;
     case collective::allgather:
-      EXACHECK_COLLECTIVES_MPI(MPI_Allgather(send, chunk, m_type, recv, chunk, m_type, m_comm));
+      EXACHECK_MPI(MPI_Allgather(send, chunk, m_type, recv, chunk, m_type, m_comm));
       break;
     case collective::reduce_scatter:
-      EXACHECK_COLLECTIVES_MPI(MPI_Reduce_scatter_block(send, recv, chunk, m_type, MPI_SUM, m_comm));
+      EXACHECK_MPI(MPI_Reduce_scatter_block(send, recv, chunk, m_type, MPI_SUM, m_comm));
       break;
     case collective::broadcast:
-      EXACHECK_COLLECTIVES_MPI(MPI_Bcast(recv, as_count(l.recv_count), m_type, l.root, m_comm));
+      EXACHECK_MPI(MPI_Bcast(recv, as_count(l.recv_count), m_type, l.root, m_comm));
       break;
     case collective::alltoall:
-      EXACHECK_COLLECTIVES_MPI(MPI_Alltoall(send, chunk, m_type, recv, chunk, m_type, m_comm));
+      EXACHECK_MPI(MPI_Alltoall(send, chunk, m_type, recv, chunk, m_type, m_comm));
       break;
     case collective::sendrecv: {
       // nccl-tests' ring pattern: send to the next rank, receive from the previous one.
       const int next = (m_rank + 1) % l.ranks, previous = (m_rank - 1 + l.ranks) % l.ranks;
-      EXACHECK_COLLECTIVES_MPI(MPI_Sendrecv(send, count, m_type, next, 0, recv, count, m_type, previous, 0,
-                                            m_comm, MPI_STATUS_IGNORE));
+      EXACHECK_MPI(MPI_Sendrecv(send, count, m_type, next, 0, recv, count, m_type, previous, 0, m_comm,
+                                MPI_STATUS_IGNORE));
       break;
     }
   }
@@ -243,32 +230,29 @@ void mpi_collective_backend::run_in_place() {
   const int chunk = as_count(l.chunk_count);
   switch (l.op) {
     case collective::allreduce:
-      EXACHECK_COLLECTIVES_MPI(MPI_Allreduce(MPI_IN_PLACE, buffer, count, m_type, MPI_SUM, m_comm));
+      EXACHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, buffer, count, m_type, MPI_SUM, m_comm));
       break;
     case collective::reduce:
       if (m_rank == l.root)
-        EXACHECK_COLLECTIVES_MPI(MPI_Reduce(MPI_IN_PLACE, buffer, count, m_type, MPI_SUM, l.root, m_comm));
+        EXACHECK_MPI(MPI_Reduce(MPI_IN_PLACE, buffer, count, m_type, MPI_SUM, l.root, m_comm));
       else
-        EXACHECK_COLLECTIVES_MPI(MPI_Reduce(buffer, nullptr, count, m_type, MPI_SUM, l.root, m_comm));
+        EXACHECK_MPI(MPI_Reduce(buffer, nullptr, count, m_type, MPI_SUM, l.root, m_comm));
       break;
     case collective::allgather:
-      EXACHECK_COLLECTIVES_MPI(
-          MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buffer, chunk, m_type, m_comm));
+      EXACHECK_MPI(MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buffer, chunk, m_type, m_comm));
       break;
     case collective::reduce_scatter:
-      EXACHECK_COLLECTIVES_MPI(
-          MPI_Reduce_scatter_block(MPI_IN_PLACE, buffer, chunk, m_type, MPI_SUM, m_comm));
+      EXACHECK_MPI(MPI_Reduce_scatter_block(MPI_IN_PLACE, buffer, chunk, m_type, MPI_SUM, m_comm));
       break;
     case collective::broadcast:
-      EXACHECK_COLLECTIVES_MPI(MPI_Bcast(buffer, as_count(l.recv_count), m_type, l.root, m_comm));
+      EXACHECK_MPI(MPI_Bcast(buffer, as_count(l.recv_count), m_type, l.root, m_comm));
       break;
     case collective::alltoall:
-      EXACHECK_COLLECTIVES_MPI(
-          MPI_Alltoall(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buffer, chunk, m_type, m_comm));
+      EXACHECK_MPI(MPI_Alltoall(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buffer, chunk, m_type, m_comm));
       break;
     case collective::sendrecv: {
       const int next = (m_rank + 1) % l.ranks, previous = (m_rank - 1 + l.ranks) % l.ranks;
-      EXACHECK_COLLECTIVES_MPI(
+      EXACHECK_MPI(
           MPI_Sendrecv_replace(buffer, count, m_type, next, 0, previous, 0, m_comm, MPI_STATUS_IGNORE));
       break;
     }

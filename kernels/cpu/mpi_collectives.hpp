@@ -48,10 +48,4 @@ class mpi_collective_backend final : public collective_backend {
   bool m_prepared = false;
 };
 
-// Throws std::runtime_error naming the MPI call, file:line, rank and MPI's error text when `status` is not
-// MPI_SUCCESS (used with MPI_ERRORS_RETURN on the backend's communicator).
-void check_mpi(int status, const char* call, const char* file, int line);
-
 }  // namespace exacheck::collectives
-
-#define EXACHECK_COLLECTIVES_MPI(call) ::exacheck::collectives::check_mpi((call), #call, __FILE__, __LINE__)

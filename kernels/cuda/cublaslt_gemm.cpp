@@ -23,10 +23,10 @@
 #include "kernels/cuda/cublaslt_formats.hpp"
 #include "kernels/cuda/cublaslt_owners.hpp"
 #include "kernels/cuda/cublaslt_tuning.hpp"
+#include "kernels/cuda/cuda_backends.hpp"
 #include "kernels/cuda/cuda_check.hpp"
 #include "kernels/cuda/gemm_fill.cuh"
 #include "kernels/cuda/gemm_types.hpp"
-#include "kernels/cuda_backend.hpp"
 #include "suites/gemm/gemm_inputs.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
 

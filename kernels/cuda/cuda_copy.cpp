@@ -18,8 +18,8 @@
 #include <type_traits>
 
 #include "kernels/cuda/copy_pattern_kernels.cuh"
+#include "kernels/cuda/cuda_backends.hpp"
 #include "kernels/cuda/cuda_check.hpp"
-#include "kernels/cuda_backend.hpp"
 
 namespace exacheck::cuda {
 namespace {

@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "harness/core/statistics.hpp"
+#include "kernels/cuda/cuda_backends.hpp"
 #include "kernels/cuda/cuda_check.hpp"
 #include "kernels/cuda/flops_kernels.cuh"
 #include "kernels/cuda/flops_types.hpp"
-#include "kernels/cuda_backend.hpp"
 #include "suites/flops/fma_chain.hpp"
 
 namespace exacheck::cuda {

@@ -1,4 +1,4 @@
-// Device queries and selection through the CUDA runtime (kernels/cuda_backend.hpp).
+// Device queries and selection through the CUDA runtime (kernels/cuda/cuda_backends.hpp).
 #include <cublasLt.h>
 #include <cuda_runtime.h>
 #include <fmt/core.h>
@@ -6,12 +6,10 @@
 
 #include <stdexcept>
 
+#include "kernels/cuda/cuda_backends.hpp"
 #include "kernels/cuda/cuda_check.hpp"
-#include "kernels/cuda_backend.hpp"
 
 namespace exacheck::cuda {
-
-bool built() { return true; }
 
 int device_count(std::string* why_not) {
   int count = 0;

@@ -22,10 +22,10 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/cuda/cuda_backends.hpp"
 #include "kernels/cuda/cuda_check.hpp"
 #include "kernels/cuda/cuda_owners.hpp"
 #include "kernels/cuda/stream_kernels.cuh"
-#include "kernels/cuda_backend.hpp"
 
 namespace exacheck::cuda {
 namespace {

@@ -38,11 +38,11 @@
 #include <type_traits>
 #include <vector>
 
-#include "kernels/cpu/mpi_collectives.hpp"
+#include "harness/core/mpi_check.hpp"
+#include "kernels/cuda/cuda_backends.hpp"
 #include "kernels/cuda/cuda_check.hpp"
 #include "kernels/cuda/cuda_owners.hpp"
 #include "kernels/cuda/nccl_element_types.hpp"
-#include "kernels/cuda_backend.hpp"
 
 namespace exacheck::cuda {
 namespace {
@@ -90,10 +90,10 @@ class nccl_collective_backend final : public collectives::collective_backend {
   // Collective over `comm`: every rank constructs it together (ncclCommInitRank joins all ranks).
   explicit nccl_collective_backend(MPI_Comm comm) {
     // A duplicate, as the MPI backend has: the backend's agreements never match the harness's own messages.
-    EXACHECK_COLLECTIVES_MPI(MPI_Comm_dup(comm, &m_mpi.comm));
-    EXACHECK_COLLECTIVES_MPI(MPI_Comm_set_errhandler(m_mpi.comm, MPI_ERRORS_RETURN));
-    EXACHECK_COLLECTIVES_MPI(MPI_Comm_rank(m_mpi.comm, &m_rank));
-    EXACHECK_COLLECTIVES_MPI(MPI_Comm_size(m_mpi.comm, &m_ranks));
+    EXACHECK_MPI(MPI_Comm_dup(comm, &m_mpi.comm));
+    EXACHECK_MPI(MPI_Comm_set_errhandler(m_mpi.comm, MPI_ERRORS_RETURN));
+    EXACHECK_MPI(MPI_Comm_rank(m_mpi.comm, &m_rank));
+    EXACHECK_MPI(MPI_Comm_size(m_mpi.comm, &m_ranks));
     ncclUniqueId id{};
     agree_or_throw([&] {
       cudaStream_t stream = nullptr;
@@ -108,7 +108,7 @@ class nccl_collective_backend final : public collectives::collective_backend {
       EXACHECK_NCCL(ncclGetVersion(&m_nccl_code));
       if (m_rank == 0) EXACHECK_NCCL(ncclGetUniqueId(&id));
     });
-    EXACHECK_COLLECTIVES_MPI(MPI_Bcast(&id, static_cast<int>(sizeof id), MPI_BYTE, 0, m_mpi.comm));
+    EXACHECK_MPI(MPI_Bcast(&id, static_cast<int>(sizeof id), MPI_BYTE, 0, m_mpi.comm));
     EXACHECK_NCCL(ncclCommInitRank(&m_comm, m_ranks, id, m_rank));
     m_uncaught_at_construction = std::uncaught_exceptions();
   }
@@ -251,9 +251,9 @@ class nccl_collective_backend final : public collectives::collective_backend {
     }
     int ok = error.empty() ? 1 : 0, all_ok = 0, first_failed = m_ranks,
         mine = error.empty() ? m_ranks : m_rank;
-    EXACHECK_COLLECTIVES_MPI(MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, m_mpi.comm));
+    EXACHECK_MPI(MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, m_mpi.comm));
     if (all_ok) return;
-    EXACHECK_COLLECTIVES_MPI(MPI_Allreduce(&mine, &first_failed, 1, MPI_INT, MPI_MIN, m_mpi.comm));
+    EXACHECK_MPI(MPI_Allreduce(&mine, &first_failed, 1, MPI_INT, MPI_MIN, m_mpi.comm));
     if (!error.empty()) throw device_error(error);
     throw device_error(fmt::format(
         "nccl_collectives: rank {} of the benchmark's communicator failed to set up (see its error); "

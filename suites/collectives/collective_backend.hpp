@@ -3,7 +3,6 @@
 // kernels/cuda/nccl_collectives: NCCL). Timing contract in one sentence: run() and time_batch() are
 // blocking — when they return, this rank's part of the collectives is complete and its receive buffer holds
 // the result.
-#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -57,11 +56,5 @@ class collective_backend {
   // MPI (time_on_host). Called on every rank with the same arguments.
   virtual batch_time time_batch(int calls, bool graph) = 0;
 };
-
-using collective_backend_factory = std::function<std::unique_ptr<collective_backend>(const run_context&)>;
-
-// The backend for ctx.backend: "cpu" → MPI on ctx.comm. Anything else throws std::runtime_error
-// ("backend 'X' is not available for collectives in this build").
-std::unique_ptr<collective_backend> make_collective_backend(const run_context& ctx);
 
 }  // namespace exacheck::collectives

@@ -8,33 +8,19 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "harness/core/backends.hpp"
 #include "harness/core/rank_agreement.hpp"
 #include "harness/core/statistics.hpp"
-#include "kernels/cpu/mpi_collectives.hpp"
-#include "kernels/cuda_backend.hpp"
 #include "suites/collectives/collective_params.hpp"
 #include "suites/collectives/collective_ranks.hpp"
 #include "suites/collectives/collectives_simulate.hpp"
 
 namespace exacheck {
-namespace collectives {
-
-std::unique_ptr<collective_backend> make_collective_backend(const run_context& ctx) {
-  if (ctx.backend == "cpu") return std::make_unique<mpi_collective_backend>(ctx.comm);
-  if (ctx.backend == "cuda") return cuda::make_collective_backend(ctx);
-  throw std::runtime_error(
-      fmt::format("backend '{}' is not available for collectives in this build", ctx.backend));
-}
-
-}  // namespace collectives
-
 namespace {
 using namespace collectives;
 
-class collectives_suite final : public suite {
+class collectives_suite final : public suite_with_backends<collective_backend> {
  public:
-  explicit collectives_suite(collective_backend_factory factory) : m_factory(std::move(factory)) {}
-
   std::vector<std::string> benchmarks() const override {
     std::vector<std::string> names;
     for (collective op : all_collectives()) names.emplace_back(to_string(op));
@@ -51,10 +37,6 @@ class collectives_suite final : public suite {
 
   std::vector<metric_spec> metrics(std::string_view benchmark) const override {
     return collective_metrics(parse(benchmark));
-  }
-
-  std::vector<std::string> backends() const override {
-    return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
   }
 
   std::vector<point_result> run(const run_context& ctx, std::string_view benchmark,
@@ -82,7 +64,7 @@ class collectives_suite final : public suite {
         return points;
       }
     }
-    std::unique_ptr<collective_backend> backend = m_factory(ctx);
+    std::unique_ptr<collective_backend> backend = make_backend<collective_backend>(ctx, benchmark);
     for (const auto& size : sizes.is_array() ? sizes : nlohmann::json::array({sizes}))
       points.push_back(run_point(ctx, *backend, op, *dtype, size.get<std::size_t>(), options, hosts));
     return points;
@@ -282,18 +264,12 @@ class collectives_suite final : public suite {
     point.metrics.push_back({"latency_max", *slowest * 1e6, "us", "max over ranks of each rank's median",
                              better::lower, "slowest rank's median time of one call"});
   }
-
-  collective_backend_factory m_factory;
 };
 
 }  // namespace
 
 std::unique_ptr<suite> make_collectives_suite() {
-  return std::make_unique<collectives_suite>(collectives::make_collective_backend);
-}
-
-std::unique_ptr<suite> make_collectives_suite(collectives::collective_backend_factory factory) {
-  return std::make_unique<collectives_suite>(std::move(factory));
+  return std::make_unique<collectives_suite>();
 }
 
 }  // namespace exacheck

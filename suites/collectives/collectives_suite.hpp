@@ -9,10 +9,8 @@
 
 namespace exacheck {
 
-// The suite with the backend chosen by ctx.backend (collectives::make_collective_backend).
+// The suite; its kernels are the backend table's collectives::collective_backend named by ctx.backend
+// (harness/core/backends.hpp).
 std::unique_ptr<suite> make_collectives_suite();
-
-// The same suite with another backend factory: tests wrap the real backend, e.g. to plant a wrong answer.
-std::unique_ptr<suite> make_collectives_suite(collectives::collective_backend_factory factory);
 
 }  // namespace exacheck

@@ -1,12 +1,11 @@
 #pragma once
-// The copy interface behind the membw suite's `copybw` benchmark, implemented per backend (kernels/cuda/
+// The copy interface behind the `copybw` benchmark, implemented per backend (kernels/cuda/
 // cuda_copy.cpp: the GPU's copy engines; kernels/cpu/cpu_copy.cpp: memory to memory on the host). Timing
 // contract in one sentence: every call is blocking, and time_batch(n) returns the time its n back-to-back
 // copies took on the backend's own clock around them (CUDA events on the copy stream; the host clock on the
 // host).
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,11 +62,5 @@ class copy_backend {
   // What runs, e.g. "cudaMemcpyAsync host→device, pinned host buffer (cudaHostAlloc) → CUDA device 0 …".
   virtual std::string implementation() const = 0;
 };
-
-using copy_backend_factory = std::function<std::unique_ptr<copy_backend>(const run_context&)>;
-
-// The backend for ctx.backend: "cpu" → kernels/cpu/cpu_copy, "cuda" → kernels/cuda/cuda_copy; anything else
-// throws std::runtime_error("backend '<name>' is not available for copybw in this build").
-std::unique_ptr<copy_backend> make_copy_backend(const run_context& ctx);
 
 }  // namespace exacheck::membw

@@ -10,8 +10,6 @@
 #include "harness/core/device_binding.hpp"  // cuda_visible_devices_setting
 #include "harness/core/rank_agreement.hpp"
 #include "harness/core/statistics.hpp"
-#include "kernels/cpu/cpu_copy.hpp"
-#include "kernels/cuda_backend.hpp"
 
 namespace exacheck::membw {
 
@@ -21,13 +19,6 @@ std::string_view to_string(copy_direction direction) {
 
 std::optional<copy_direction> copy_direction_from_string(std::string_view text) {
   return value_of(copy_direction_names, text);
-}
-
-std::unique_ptr<copy_backend> make_copy_backend(const run_context& ctx) {
-  if (ctx.backend == "cpu") return std::make_unique<cpu_copy_backend>(ctx.threads, ctx.local_rank);
-  if (ctx.backend == "cuda") return cuda::make_copy_backend(ctx);
-  throw std::runtime_error(
-      fmt::format("backend '{}' is not available for copybw in this build", ctx.backend));
 }
 
 std::string copybw_description() {

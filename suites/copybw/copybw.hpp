@@ -1,5 +1,5 @@
 #pragma once
-// The membw suite's second benchmark, `copybw`: copy bandwidth through the copy engines — pinned host → GPU
+// The `copybw` benchmark (copybw_suite.hpp): copy bandwidth through the copy engines — pinned host → GPU
 // (h2d), GPU → pinned host (d2h), within a GPU (d2d) and between every ordered pair of a node's GPUs (p2p) —
 // one copy of `bytes` bytes at a time, back to back, timed by CUDA events, every byte of the destination
 // compared with an index-hash pattern afterwards (copy_pattern.hpp). Formulas: docs/formulas.md "copybw".

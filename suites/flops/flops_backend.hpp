@@ -75,8 +75,4 @@ class flops_backend {
   virtual chain_results results() const = 0;
 };
 
-// The backend for ctx.backend: "cpu" → cpu_fma, "cuda" → cuda::make_flops_backend; anything else throws
-// std::runtime_error.
-std::unique_ptr<flops_backend> make_flops_backend(const run_context& ctx);
-
 }  // namespace exacheck::flops

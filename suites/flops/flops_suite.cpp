@@ -7,26 +7,15 @@
 #include <functional>
 #include <stdexcept>
 
+#include "harness/core/backends.hpp"
 #include "harness/core/rank_agreement.hpp"
 #include "harness/core/statistics.hpp"
-#include "kernels/cpu/cpu_fma.hpp"
-#include "kernels/cuda_backend.hpp"
 #include "suites/flops/flops_peaks.hpp"
 #include "suites/flops/flops_simulate.hpp"
 #include "suites/flops/fma_chain.hpp"
 #include "suites/flops/peak_per_clock.hpp"
 
 namespace exacheck {
-namespace flops {
-
-std::unique_ptr<flops_backend> make_flops_backend(const run_context& ctx) {
-  if (ctx.backend == "cpu") return std::make_unique<cpu_fma_backend>(ctx.threads, ctx.local_rank);
-  if (ctx.backend == "cuda") return cuda::make_flops_backend(ctx);
-  throw std::runtime_error(fmt::format("backend '{}' is not available for flops in this build", ctx.backend));
-}
-
-}  // namespace flops
-
 namespace {
 using namespace flops;
 
@@ -136,10 +125,8 @@ void add_slower_path_warning(point_result& point, const std::string& instruction
       *wanted, clock->compute_capability));
 }
 
-class flops_suite final : public suite {
+class flops_suite final : public suite_with_backends<flops_backend> {
  public:
-  explicit flops_suite(flops_backend_factory factory) : m_factory(std::move(factory)) {}
-
   std::vector<std::string> benchmarks() const override { return {"flops"}; }
 
   std::string description(std::string_view) const override {
@@ -218,16 +205,12 @@ class flops_suite final : public suite {
     };
   }
 
-  std::vector<std::string> backends() const override {
-    return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
-  }
-
   std::vector<point_result> run(const run_context& ctx, std::string_view,
                                 const param_values& params) override {
     const std::string dtype = params.value("dtype", std::string("fp64"));
     const std::string requested_engine = params.value("engine", std::string(engine_auto));
     const auto requested_steps = params.value("inner_iterations", std::uint64_t{0});
-    std::unique_ptr<flops_backend> backend = m_factory(ctx);
+    std::unique_ptr<flops_backend> backend = make_backend<flops_backend>(ctx, "flops");
     const std::string engine = backend->resolve_engine(dtype, requested_engine);
 
     point_result point;
@@ -288,19 +271,12 @@ class flops_suite final : public suite {
   }
 
   std::vector<peak_rule> peak_rules(std::string_view) const override { return flops::flops_peak_rules(); }
-
- private:
-  flops_backend_factory m_factory;
 };
 
 }  // namespace
 
 std::unique_ptr<suite> make_flops_suite() {
-  return std::make_unique<flops_suite>(flops::make_flops_backend);
-}
-
-std::unique_ptr<suite> make_flops_suite(flops_backend_factory factory) {
-  return std::make_unique<flops_suite>(std::move(factory));
+  return std::make_unique<flops_suite>();
 }
 
 }  // namespace exacheck

@@ -78,9 +78,4 @@ class gemm_backend {
   virtual correctness verify(int samples, std::uint64_t seed) const = 0;
 };
 
-// The backend for ctx.backend: "cpu" → OpenBLAS (kernels/cpu/cpu_gemm), "cuda" → cuBLASLt (a build without
-// CUDA throws from kernels/cuda_unavailable.cpp); anything else throws
-// std::runtime_error("backend '<name>' is not available for gemm in this build").
-std::unique_ptr<gemm_backend> make_gemm_backend(const run_context& ctx);
-
 }  // namespace exacheck::gemm

@@ -5,10 +5,9 @@
 
 #include <stdexcept>
 
+#include "harness/core/backends.hpp"
 #include "harness/core/rank_agreement.hpp"
 #include "harness/core/statistics.hpp"
-#include "kernels/cpu/cpu_gemm.hpp"
-#include "kernels/cuda_backend.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
 #include "suites/gemm/gemm_peaks.hpp"
 #include "suites/gemm/gemm_simulate.hpp"
@@ -20,12 +19,6 @@ std::optional<std::string> gemm_backend::fast_accum_unsupported_reason(std::stri
   return fmt::format(
       "fast_accum is cuBLASLt's fp8 fast accumulation; this backend ({}) has no such mode for {}",
       implementation(), dtype);
-}
-
-std::unique_ptr<gemm_backend> make_gemm_backend(const run_context& ctx) {
-  if (ctx.backend == "cpu") return std::make_unique<cpu_gemm_backend>(ctx.threads);
-  if (ctx.backend == "cuda") return cuda::make_gemm_backend(ctx);
-  throw std::runtime_error(fmt::format("backend '{}' is not available for gemm in this build", ctx.backend));
 }
 
 }  // namespace gemm
@@ -83,10 +76,8 @@ std::optional<std::string> gemm_unrunnable(const param_values& point) {
   return std::nullopt;
 }
 
-class gemm_suite final : public suite {
+class gemm_suite final : public suite_with_backends<gemm_backend> {
  public:
-  explicit gemm_suite(gemm_backend_factory factory) : m_factory(std::move(factory)) {}
-
   std::vector<std::string> benchmarks() const override { return {"gemm"}; }
 
   std::string description(std::string_view) const override {
@@ -183,10 +174,6 @@ class gemm_suite final : public suite {
     return gemm_unrunnable(point);
   }
 
-  std::vector<std::string> backends() const override {
-    return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
-  }
-
   std::vector<point_result> run(const run_context& ctx, std::string_view,
                                 const param_values& params) override {
     const std::string dtype = params.value("dtype", std::string("fp64"));
@@ -206,7 +193,7 @@ class gemm_suite final : public suite {
     point_result point;
     point.scope = metric_scope::rank;
     point.params = params;
-    std::unique_ptr<gemm_backend> backend = m_factory(ctx);
+    std::unique_ptr<gemm_backend> backend = make_backend<gemm_backend>(ctx, "gemm");
     if (const auto reason = backend->unsupported_reason(dtype)) {
       point.skipped_reason = *reason;
       return {point};
@@ -267,18 +254,12 @@ class gemm_suite final : public suite {
 
   std::vector<peak_rule> peak_rules(std::string_view) const override { return gemm::gemm_peak_rules(); }
 
- private:
-  gemm_backend_factory m_factory;
 };
 
 }  // namespace
 
 std::unique_ptr<suite> make_gemm_suite() {
-  return std::make_unique<gemm_suite>(gemm::make_gemm_backend);
-}
-
-std::unique_ptr<suite> make_gemm_suite(gemm_backend_factory factory) {
-  return std::make_unique<gemm_suite>(std::move(factory));
+  return std::make_unique<gemm_suite>();
 }
 
 }  // namespace exacheck

@@ -7,13 +7,10 @@
 #include <optional>
 #include <stdexcept>
 
-#include "harness/core/units.hpp"  // format_bytes
+#include "harness/core/backends.hpp"
 #include "harness/core/rank_agreement.hpp"
 #include "harness/core/statistics.hpp"
-#include "kernels/cpu/cpu_stream.hpp"
-#include "kernels/cuda_backend.hpp"
-#include "suites/copybw/copybw.hpp"
-#include "suites/copybw/copybw_simulate.hpp"
+#include "harness/core/units.hpp"  // format_bytes
 #include "suites/membw/membw_simulate.hpp"
 #include "suites/membw/membw_sizing.hpp"
 #include "suites/membw/stream_oracle.hpp"
@@ -47,12 +44,6 @@ double run_kernel(stream_backend& backend, stream_kernel kernel, double scalar) 
   throw std::invalid_argument("membw: unknown STREAM kernel");
 }
 
-std::unique_ptr<stream_backend> make_stream_backend(const run_context& ctx) {
-  if (ctx.backend == "cpu") return std::make_unique<cpu_stream_backend>(ctx.threads, ctx.local_rank);
-  if (ctx.backend == "cuda") return cuda::make_stream_backend(ctx);
-  throw std::runtime_error(fmt::format("backend '{}' is not available for membw in this build", ctx.backend));
-}
-
 }  // namespace membw
 
 namespace {
@@ -72,15 +63,11 @@ std::string timing_description(const batch_sizer& sizer) {
   return text;
 }
 
-class membw_suite final : public suite {
+class membw_suite final : public suite_with_backends<stream_backend> {
  public:
-  membw_suite(stream_backend_factory factory, copy_backend_factory copy_factory)
-      : m_factory(std::move(factory)), m_copy_factory(std::move(copy_factory)) {}
+  std::vector<std::string> benchmarks() const override { return {"membw"}; }
 
-  std::vector<std::string> benchmarks() const override { return {"membw", "copybw"}; }
-
-  std::string description(std::string_view benchmark) const override {
-    if (benchmark == "copybw") return copybw_description();
+  std::string description(std::string_view) const override {
     return "STREAM memory bandwidth on every rank: copy, scale, add, triad, dot over three arrays at least "
            "4× "
            "the last-level cache; GB/s = arrays moved × array bytes / best time excluding the first "
@@ -88,8 +75,7 @@ class membw_suite final : public suite {
            "verified by replaying the kernels on scalars";
   }
 
-  std::vector<param_spec> parameters(std::string_view benchmark) const override {
-    if (benchmark == "copybw") return copybw_parameters();
+  std::vector<param_spec> parameters(std::string_view) const override {
     return {
         {"array_bytes",
          param_type::bytes,
@@ -123,8 +109,7 @@ class membw_suite final : public suite {
     };
   }
 
-  std::vector<metric_spec> metrics(std::string_view benchmark) const override {
-    if (benchmark == "copybw") return copybw_metrics();
+  std::vector<metric_spec> metrics(std::string_view) const override {
     std::vector<metric_spec> specs;
     for (const auto& info : stream_kernels)
       specs.push_back({.name = fmt::format("{}_bandwidth", info.label),
@@ -138,16 +123,8 @@ class membw_suite final : public suite {
     return specs;
   }
 
-  std::vector<std::string> backends() const override {
-    return cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
-  }
-
-  std::vector<point_result> run(const run_context& ctx, std::string_view benchmark,
+  std::vector<point_result> run(const run_context& ctx, std::string_view,
                                 const param_values& params) override {
-    if (benchmark == "copybw") {
-      const std::unique_ptr<copy_backend> backend = m_copy_factory(ctx);
-      return run_copybw(ctx, params, *backend);
-    }
     const std::string dtype = params.value("dtype", std::string("fp64"));
     const auto requested_bytes = params.value("array_bytes", std::uint64_t{0});
     const double scalar = params.value("scalar", 0.4);
@@ -156,7 +133,7 @@ class membw_suite final : public suite {
     point_result point;
     point.scope = metric_scope::rank;
     point.params = params;
-    std::unique_ptr<stream_backend> backend = m_factory(ctx);
+    std::unique_ptr<stream_backend> backend = make_backend<stream_backend>(ctx, "membw");
     if (const auto reason = backend->unsupported_reason(dtype)) {
       point.skipped_reason = *reason;
       return {point};
@@ -258,28 +235,17 @@ class membw_suite final : public suite {
     return {point};
   }
 
-  // copybw's simulation is its own (suites/copybw), as its run is.
   std::vector<point_result> simulate(const simulation_input& in) const override {
-    return in.benchmark == "copybw" ? simulate_copybw(in) : simulate_membw(in);
+    return simulate_membw(in);
   }
 
- private:
-  stream_backend_factory m_factory;
   copy_backend_factory m_copy_factory;
 };
 
 }  // namespace
 
 std::unique_ptr<suite> make_membw_suite() {
-  return std::make_unique<membw_suite>(membw::make_stream_backend, membw::make_copy_backend);
-}
-
-std::unique_ptr<suite> make_membw_suite(stream_backend_factory factory) {
-  return std::make_unique<membw_suite>(std::move(factory), membw::make_copy_backend);
-}
-
-std::unique_ptr<suite> make_membw_suite_with_copy_backend(membw::copy_backend_factory factory) {
-  return std::make_unique<membw_suite>(membw::make_stream_backend, std::move(factory));
+  return std::make_unique<membw_suite>();
 }
 
 }  // namespace exacheck

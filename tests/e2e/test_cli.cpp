@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "../support/cli_runner.hpp"
+#include "harness/core/gpu_runtime.hpp"
 
 using namespace exacheck::testing;
 namespace fs = std::filesystem;
@@ -199,6 +200,25 @@ TEST(cli, list_info_validate_and_report_work) {
   EXPECT_TRUE(fs::exists(dir / "run" / "report.md"));
   r = run_cli({"report", (dir / "missing").string()}, dir / "report2.txt");
   EXPECT_EQ(r.exit_code, 2);
+}
+
+TEST(cli, list_shows_each_benchmarks_backends_and_the_builds_as_the_backend_table_has_them) {
+  const auto dir = fresh_temp_dir("list-backends");
+  const bool cuda = exacheck::gpus().built();  // this test program is of the same build as the binary
+  auto r = run_cli({"list"}, dir / "list.txt");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string all = cuda ? "backends in this build: cpu, cuda (every benchmark but selftest)\n"
+                               : "backends in this build: cpu\n";
+  EXPECT_TRUE(r.output.ends_with(all)) << r.output;
+  for (const char* benchmark : {"gemm", "allreduce", "membw", "copybw", "flops"}) {
+    r = run_cli({"list", benchmark}, dir / (std::string(benchmark) + ".txt"));
+    EXPECT_NE(
+        r.output.find(cuda ? "\n  backends in this build: cpu, cuda\n" : "\n  backends in this build: cpu\n"),
+        std::string::npos)
+        << r.output;
+  }
+  r = run_cli({"list", "selftest"}, dir / "selftest.txt");
+  EXPECT_NE(r.output.find("\n  backends in this build: cpu\n"), std::string::npos) << r.output;
 }
 
 // CLI11 has no suggestions of its own: exacheck names the closest subcommand or option.

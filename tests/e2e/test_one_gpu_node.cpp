@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "../support/cli_runner.hpp"
-#include "kernels/cuda_backend.hpp"
+#include "harness/core/gpu_runtime.hpp"
 
 using namespace exacheck::testing;
 namespace fs = std::filesystem;
@@ -71,7 +71,7 @@ TEST(one_gpu_node, quick_plan_with_one_rank_per_case_or_enough_gpus_or_none_is_l
 }
 
 TEST(one_gpu_node, one_gpu_plan_where_cuda_cannot_run_exits_2_at_once_naming_the_case) {
-  if (exacheck::cuda::built() && exacheck::cuda::device_count() > 0)
+  if (exacheck::gpus().built() && exacheck::gpus().device_count() > 0)
     GTEST_SKIP() << "a GPU is usable here: the plan would run (the device check runs it)";
   const auto dir = fresh_temp_dir("one-gpu-no-cuda");
   const auto start = std::chrono::steady_clock::now();

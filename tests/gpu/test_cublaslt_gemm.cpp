@@ -19,8 +19,9 @@
 
 #include "../support/forwarding_backends.hpp"
 #include "../support/skip_without_gpu.hpp"
+#include "harness/core/backends.hpp"
+#include "harness/core/gpu_runtime.hpp"
 #include "kernels/cuda/gemm_types.hpp"
-#include "kernels/cuda_backend.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
 #include "suites/gemm/gemm_suite.hpp"
 
@@ -46,8 +47,8 @@ run_context cuda_context() {
 }
 
 std::unique_ptr<gemm_backend> make_backend() {
-  cuda::select_device(0);
-  return cuda::make_gemm_backend(cuda_context());
+  exacheck::gpus().select_device(0);
+  return exacheck::make_backend<gemm_backend>(cuda_context());
 }
 
 int every_entry(const gemm_shape& shape) {
@@ -150,10 +151,12 @@ TEST(cublaslt_gemm, a_planted_wrong_entry_is_found_in_every_dtype) {
 
 TEST(cublaslt_gemm, gemm_suite_reports_a_planted_wrong_answer_as_failed) {
   SKIP_WITHOUT_GPU();
-  cuda::select_device(0);
-  const auto s = make_gemm_suite([](const run_context& ctx) -> std::unique_ptr<gemm_backend> {
-    return std::make_unique<corrupting_backend>(cuda::make_gemm_backend(ctx));
-  });
+  exacheck::gpus().select_device(0);
+  const auto planted =
+      wrap_backend<gemm_backend>("cuda", [](std::unique_ptr<gemm_backend> real, const run_context&) {
+        return std::make_unique<corrupting_backend>(std::move(real));
+      });
+  const auto s = make_gemm_suite();
   const param_values params = {
       {"dtype", "bf16"},      {"m", 256},   {"n", 192},         {"k", 128}, {"transa", "n"}, {"transb", "n"},
       {"verify_samples", 16}, {"batch", 1}, {"autotune", false}};
@@ -166,7 +169,7 @@ TEST(cublaslt_gemm, gemm_suite_reports_a_planted_wrong_answer_as_failed) {
 
 TEST(cublaslt_gemm, gemm_suite_runs_verified_on_the_cuda_backend) {
   SKIP_WITHOUT_GPU();
-  cuda::select_device(0);
+  exacheck::gpus().select_device(0);
   const auto s = make_gemm_suite();
   const param_values params = {
       {"dtype", "fp64"},       {"m", 512},   {"n", 512},        {"k", 512}, {"transa", "t"}, {"transb", "n"},

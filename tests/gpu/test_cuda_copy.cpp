@@ -11,9 +11,10 @@
 
 #include "../support/quick_context.hpp"
 #include "../support/skip_without_gpu.hpp"
-#include "kernels/cuda_backend.hpp"
+#include "harness/core/backends.hpp"
+#include "harness/core/gpu_runtime.hpp"
 #include "suites/copybw/copybw.hpp"
-#include "suites/membw/membw_suite.hpp"
+#include "suites/copybw/copybw_suite.hpp"
 
 using namespace exacheck;
 using namespace exacheck::membw;
@@ -63,8 +64,8 @@ class corrupting_backend final : public copy_backend {
 };
 
 std::unique_ptr<copy_backend> make_backend() {
-  cuda::select_device(0);
-  return cuda::make_copy_backend(cuda_context());
+  exacheck::gpus().select_device(0);
+  return exacheck::make_backend<copy_backend>(cuda_context());
 }
 
 }  // namespace
@@ -107,8 +108,8 @@ TEST(cuda_copy, implementation_names_the_copy_call_and_device) {
 
 TEST(cuda_copy, copybw_suite_runs_verified_in_every_direction) {
   SKIP_WITHOUT_GPU();
-  cuda::select_device(0);
-  const auto s = make_membw_suite();
+  exacheck::gpus().select_device(0);
+  const auto s = make_copybw_suite();
   for (const std::string direction : {"h2d", "d2h", "d2d"}) {
     SCOPED_TRACE(direction);
     const auto points = s->run(cuda_context(), "copybw", copy_params(direction, {4096, 8 << 20}));
@@ -127,11 +128,12 @@ TEST(cuda_copy, copybw_suite_runs_verified_in_every_direction) {
 
 TEST(cuda_copy, planted_wrong_byte_is_incorrect_in_every_direction) {
   SKIP_WITHOUT_GPU();
-  cuda::select_device(0);
-  const auto s =
-      make_membw_suite_with_copy_backend([](const run_context& ctx) -> std::unique_ptr<copy_backend> {
-        return std::make_unique<corrupting_backend>(cuda::make_copy_backend(ctx), 4097);
+  exacheck::gpus().select_device(0);
+  const auto planted =
+      wrap_backend<copy_backend>("cuda", [](std::unique_ptr<copy_backend> real, const run_context&) {
+        return std::make_unique<corrupting_backend>(std::move(real), 4097);
       });
+  const auto s = make_copybw_suite();
   for (const std::string direction : {"h2d", "d2h", "d2d"}) {
     SCOPED_TRACE(direction);
     const auto points = s->run(cuda_context(), "copybw", copy_params(direction, {1 << 20}));
@@ -144,9 +146,9 @@ TEST(cuda_copy, planted_wrong_byte_is_incorrect_in_every_direction) {
 
 TEST(cuda_copy, p2p_is_a_verified_matrix_or_skipped_on_one_gpu) {
   SKIP_WITHOUT_GPU();
-  cuda::select_device(0);
-  const int gpus = cuda::device_count();
-  const auto s = make_membw_suite();
+  exacheck::gpus().select_device(0);
+  const int gpus = exacheck::gpus().device_count();
+  const auto s = make_copybw_suite();
   const auto points = s->run(cuda_context(), "copybw", copy_params("p2p", {1 << 20}));
   if (gpus == 1) {
     ASSERT_EQ(points.size(), 1u);
@@ -155,7 +157,7 @@ TEST(cuda_copy, p2p_is_a_verified_matrix_or_skipped_on_one_gpu) {
         << *points[0].skipped_reason;
     return;
   }
-  const auto backend = cuda::make_copy_backend(cuda_context());
+  const auto backend = exacheck::make_backend<copy_backend>(cuda_context());
   ASSERT_EQ(points.size(), static_cast<std::size_t>(gpus * (gpus - 1)));
   std::size_t i = 0;
   for (int src = 0; src < gpus; ++src)
@@ -178,15 +180,16 @@ TEST(cuda_copy, p2p_is_a_verified_matrix_or_skipped_on_one_gpu) {
       EXPECT_NE(bandwidth->description.find("cudaMemcpyPeerAsync"), std::string::npos);
     }
   // The matrix leaves the rank on its own GPU: a backend made now works on device 0.
-  const auto after = cuda::make_copy_backend(cuda_context());  // no select_device: what p2p left current
+  const auto after =
+      exacheck::make_backend<copy_backend>(cuda_context());  // no select_device: what p2p left current
   after->prepare({copy_direction::d2d, 0, 0}, 4096, 1);
   EXPECT_NE(after->implementation().find("CUDA device 0"), std::string::npos) << after->implementation();
 }
 
 TEST(cuda_copy, p2p_planted_wrong_byte_is_incorrect_where_there_are_peers) {
   SKIP_WITHOUT_GPU();
-  cuda::select_device(0);
-  if (cuda::device_count() < 2) GTEST_SKIP() << "one GPU: no p2p copy to corrupt";
+  exacheck::gpus().select_device(0);
+  if (exacheck::gpus().device_count() < 2) GTEST_SKIP() << "one GPU: no p2p copy to corrupt";
   const auto backend = make_backend();
   if (const auto why_not = backend->peer_unavailable_reason(0, 1)) GTEST_SKIP() << *why_not;
   backend->prepare({copy_direction::p2p, 0, 1}, 1 << 20, 99);

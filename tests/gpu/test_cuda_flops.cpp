@@ -16,8 +16,9 @@
 #include "../support/forwarding_flops_backend.hpp"
 #include "../support/quick_context.hpp"
 #include "../support/skip_without_gpu.hpp"
+#include "harness/core/backends.hpp"
+#include "harness/core/gpu_runtime.hpp"
 #include "kernels/cuda/flops_types.hpp"
-#include "kernels/cuda_backend.hpp"
 #include "suites/flops/flops_suite.hpp"
 #include "suites/flops/peak_per_clock.hpp"
 
@@ -47,8 +48,8 @@ run_context cuda_context() {
 // major·10 + minor of device 0, which becomes the current device (no CUDA header: the host build compiles
 // these tests too).
 int compute_capability() {
-  cuda::select_device(0);
-  const std::string text = cuda::device_properties(0).at("compute_capability").get<std::string>();
+  exacheck::gpus().select_device(0);
+  const std::string text = exacheck::gpus().device_properties(0).at("compute_capability").get<std::string>();
   const auto dot = text.find('.');
   return std::stoi(text.substr(0, dot)) * 10 + std::stoi(text.substr(dot + 1));
 }
@@ -113,7 +114,7 @@ class corrupting_backend final : public exacheck::testing::forwarding_flops_back
 
 TEST(cuda_flops, suite_lists_cuda_exactly_in_a_cuda_build) {
   const std::vector<std::string> expected =
-      cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
+      exacheck::gpus().built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
   EXPECT_EQ(make_flops_suite()->backends(), expected);
 }
 
@@ -164,9 +165,10 @@ TEST(cuda_flops, hopper_runs_wgmma_and_the_mma_sync_fallback_correctly) {
   if (capability != 90)
     GTEST_SKIP() << "wgmma is Hopper's (compute capability 9.0); this device has " << capability;
   for (const bool allow_wgmma : {true, false}) {
-    const auto s = make_flops_suite([allow_wgmma](const run_context&) -> std::unique_ptr<flops_backend> {
+    const scoped_backend<flops_backend> forced("cuda", [allow_wgmma](const run_context&) {
       return cuda::make_flops_backend_for_testing(allow_wgmma);
     });
+    const auto s = make_flops_suite();
     for (const auto& pair : every_pair) {
       if (pair.engine != "tensor_core" || pair.dtype == "fp64") continue;
       const point_result point = run_point(*s, pair, 2001);
@@ -186,9 +188,11 @@ TEST(cuda_flops, hopper_runs_wgmma_and_the_mma_sync_fallback_correctly) {
 TEST(cuda_flops, planted_wrong_chain_value_is_incorrect) {
   SKIP_WITHOUT_GPU();
   compute_capability();
-  const auto s = make_flops_suite([](const run_context& ctx) -> std::unique_ptr<flops_backend> {
-    return std::make_unique<corrupting_backend>(cuda::make_flops_backend(ctx));
-  });
+  const auto planted =
+      wrap_backend<flops_backend>("cuda", [](std::unique_ptr<flops_backend> real, const run_context&) {
+        return std::make_unique<corrupting_backend>(std::move(real));
+      });
+  const auto s = make_flops_suite();
   for (const dtype_engine& pair : {dtype_engine{"fp64", "cuda_core"}, dtype_engine{"bf16", "tensor_core"}}) {
     const point_result point = run_point(*s, pair, 2001);
     EXPECT_TRUE(point.check.checked) << pair.dtype;

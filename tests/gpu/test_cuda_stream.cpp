@@ -13,7 +13,8 @@
 
 #include "../support/forwarding_backends.hpp"
 #include "../support/skip_without_gpu.hpp"
-#include "kernels/cuda_backend.hpp"
+#include "harness/core/backends.hpp"
+#include "harness/core/gpu_runtime.hpp"
 #include "suites/membw/membw_suite.hpp"
 #include "suites/membw/stream_oracle.hpp"
 
@@ -32,8 +33,8 @@ run_context cuda_context() {
 }
 
 std::unique_ptr<stream_backend> make_backend() {
-  cuda::select_device(0);
-  return cuda::make_stream_backend(cuda_context());
+  exacheck::gpus().select_device(0);
+  return exacheck::make_backend<stream_backend>(cuda_context());
 }
 
 // Runs copy → scale → add → triad → dot `iterations` times and checks every element and the last dot
@@ -152,7 +153,7 @@ TEST(cuda_stream, every_kernel_batch_reports_its_device_time_within_the_host_tim
 
 TEST(cuda_stream, membw_suite_runs_verified_on_the_cuda_backend) {
   SKIP_WITHOUT_GPU();
-  cuda::select_device(0);
+  exacheck::gpus().select_device(0);
   const auto s = make_membw_suite();
   for (const std::string dtype : {"fp64", "fp32"}) {
     const auto points = s->run(cuda_context(), "membw", membw_params(dtype, std::uint64_t{64} << 20));
@@ -172,10 +173,12 @@ TEST(cuda_stream, membw_suite_runs_verified_on_the_cuda_backend) {
 
 TEST(cuda_stream, planted_wrong_dot_is_incorrect) {
   SKIP_WITHOUT_GPU();
-  cuda::select_device(0);
-  const auto s = make_membw_suite([](const run_context& ctx) -> std::unique_ptr<stream_backend> {
-    return std::make_unique<wrong_dot_backend>(cuda::make_stream_backend(ctx));
-  });
+  exacheck::gpus().select_device(0);
+  const auto planted =
+      wrap_backend<stream_backend>("cuda", [](std::unique_ptr<stream_backend> real, const run_context&) {
+        return std::make_unique<wrong_dot_backend>(std::move(real));
+      });
+  const auto s = make_membw_suite();
   const auto points = s->run(cuda_context(), "membw", membw_params("fp64", std::uint64_t{8} << 20));
   ASSERT_EQ(points.size(), 1u);
   EXPECT_TRUE(points.front().check.checked);

@@ -6,7 +6,7 @@
 
 #include "../support/cli_runner.hpp"
 #include "../support/skip_without_gpu.hpp"
-#include "kernels/cuda_backend.hpp"
+#include "harness/core/gpu_runtime.hpp"
 
 using namespace exacheck::testing;
 namespace fs = std::filesystem;
@@ -61,7 +61,7 @@ TEST(gpu_cli, ranks_sharing_a_gpu_skip_nccl_collectives_and_record_how_they_were
   SKIP_WITHOUT_GPU();
   // One rank more than there are GPUs, sharing allowed: ranks 0 and <GPUs> share GPU 0. NCCL refuses two
   // ranks on one GPU, so every collective point is SKIPPED with that reason, never ERROR; the case completes.
-  const int ranks = exacheck::cuda::device_count() + 1;
+  const int ranks = exacheck::gpus().device_count() + 1;
   const auto dir = fresh_temp_dir("gpu-sharing");
   write_text(
       dir / "plan.yaml",

@@ -9,7 +9,7 @@
 
 #include "../support/cli_runner.hpp"
 #include "../support/skip_without_gpu.hpp"
-#include "kernels/cuda_backend.hpp"
+#include "harness/core/gpu_runtime.hpp"
 
 using namespace exacheck::testing;
 namespace fs = std::filesystem;
@@ -25,7 +25,7 @@ std::string gpus_text(int n) {
 TEST(gpu_preflight, more_ranks_than_the_gpus_cuda_shows_are_refused_and_as_many_are_launched) {
   SKIP_WITHOUT_GPU();
   ASSERT_EQ(std::getenv("EXACHECK_TEST_VISIBLE_GPUS"), nullptr) << "the real count is under test";
-  const int gpus = exacheck::cuda::device_count();
+  const int gpus = exacheck::gpus().device_count();
   const auto dir = fresh_temp_dir("gpu-preflight");
   auto result =
       run_cli({"run", quick_plan, "--dry-run", "--ranks", std::to_string(gpus + 1)}, dir / "out.txt");

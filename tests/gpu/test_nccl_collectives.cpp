@@ -22,7 +22,8 @@
 
 #include "../support/faulty_collective_backend.hpp"
 #include "../support/skip_without_gpu.hpp"
-#include "kernels/cuda_backend.hpp"
+#include "harness/core/backends.hpp"
+#include "harness/core/gpu_runtime.hpp"
 #include "suites/collectives/collective_formulas.hpp"
 #include "suites/collectives/collectives_suite.hpp"
 
@@ -34,7 +35,7 @@ namespace {
 class mpi_environment final : public ::testing::Environment {
  public:
   void SetUp() override {
-    if (cuda::device_count() == 0) return;
+    if (exacheck::gpus().device_count() == 0) return;
     int initialized = 0;
     MPI_Initialized(&initialized);
     if (initialized) return;
@@ -72,8 +73,9 @@ run_context cuda_context() {
   ctx.measurement.max_iterations = 10;
   ctx.measurement.min_time_s = 0;
   ctx.measurement.max_time_s = 0.2;
-  cuda::select_device(ctx.rank % cuda::device_count());
-  ctx.gpu_pci_bus_id = cuda::device_properties(ctx.rank % cuda::device_count()).value("pci_bus_id", "");
+  exacheck::gpus().select_device(ctx.rank % exacheck::gpus().device_count());
+  ctx.gpu_pci_bus_id =
+      exacheck::gpus().device_properties(ctx.rank % exacheck::gpus().device_count()).value("pci_bus_id", "");
   return ctx;
 }
 
@@ -82,8 +84,9 @@ using exacheck::testing::k_fault_index;
 
 // This rank's device's compute capability major (fp8 collectives need 9).
 int compute_capability_major(const run_context& ctx) {
-  const std::string cc =
-      cuda::device_properties(ctx.rank % cuda::device_count()).value("compute_capability", "0.0");
+  const std::string cc = exacheck::gpus()
+                             .device_properties(ctx.rank % exacheck::gpus().device_count())
+                             .value("compute_capability", "0.0");
   return std::stoi(cc.substr(0, cc.find('.')));
 }
 
@@ -109,7 +112,7 @@ bool reason_explains(const std::string& reason, collective op, element_type dtyp
 
 TEST(nccl_collectives, names_itself_nccl_with_the_library_version) {
   SKIP_WITHOUT_GPU();
-  const auto backend = cuda::make_collective_backend(cuda_context());
+  const auto backend = exacheck::make_backend<collective_backend>(cuda_context());
   EXPECT_EQ(backend->name(), "nccl");
   EXPECT_EQ(backend->library_version().rfind("NCCL 2.", 0), 0u) << backend->library_version();
   EXPECT_GE(backend->max_elements(), std::size_t{1} << 40);
@@ -162,7 +165,7 @@ TEST(nccl_collectives, every_collective_dtype_and_in_place_form_is_exact_through
 TEST(nccl_collectives, bf16_and_fp8_run_where_nccl_and_the_device_support_them) {
   SKIP_WITHOUT_GPU();
   const run_context ctx = cuda_context();
-  const auto backend = cuda::make_collective_backend(ctx);
+  const auto backend = exacheck::make_backend<collective_backend>(ctx);
   for (element_type dtype : {element_type::bf16, element_type::fp16})
     EXPECT_FALSE(backend->cannot_run(*layout_for_bytes(collective::allreduce, dtype, 64, ctx.ranks, 0)))
         << to_string(dtype);
@@ -218,7 +221,7 @@ TEST(nccl_collectives, cuda_graph_timing_is_exact_and_said_in_the_time_metric) {
 TEST(nccl_collectives, time_batch_uses_device_time_and_graph_replays_leave_the_known_result) {
   SKIP_WITHOUT_GPU();
   const run_context ctx = cuda_context();
-  const auto backend = cuda::make_collective_backend(ctx);
+  const auto backend = exacheck::make_backend<collective_backend>(ctx);
   EXPECT_TRUE(backend->supports_graphs());
   const auto layout = layout_for_bytes(collective::allreduce, element_type::bf16, 1 << 20, ctx.ranks, 0);
   ASSERT_TRUE(layout);
@@ -242,7 +245,7 @@ TEST(nccl_collectives, time_batch_uses_device_time_and_graph_replays_leave_the_k
 TEST(nccl_collectives, backend_round_trips_poison_and_computes_the_known_result) {
   SKIP_WITHOUT_GPU();
   const run_context ctx = cuda_context();
-  const auto backend = cuda::make_collective_backend(ctx);
+  const auto backend = exacheck::make_backend<collective_backend>(ctx);
   for (bool in_place : {false, true})
     for (element_type dtype : {element_type::fp32, element_type::bf16, element_type::fp16})
       for (collective op : all_collectives()) {
@@ -271,7 +274,7 @@ TEST(nccl_collectives, backend_round_trips_poison_and_computes_the_known_result)
 TEST(nccl_collectives, misuse_is_a_clear_error) {
   SKIP_WITHOUT_GPU();
   const run_context ctx = cuda_context();
-  const auto backend = cuda::make_collective_backend(ctx);
+  const auto backend = exacheck::make_backend<collective_backend>(ctx);
   EXPECT_THROW(backend->run(), std::logic_error);
   EXPECT_THROW(backend->read_output(), std::logic_error);
   const auto layout = layout_for_bytes(collective::allreduce, element_type::fp64, 64, ctx.ranks, 0);
@@ -287,9 +290,11 @@ TEST(nccl_collectives, planted_wrong_element_is_reported_incorrect_in_place_or_n
   SKIP_WITHOUT_GPU();
   const run_context ctx = cuda_context();
   const int last_rank = ctx.ranks - 1;
-  const auto suite = make_collectives_suite([&](const run_context& c) -> std::unique_ptr<collective_backend> {
-    return std::make_unique<faulty_backend>(cuda::make_collective_backend(c), c.rank == last_rank);
-  });
+  const auto planted = wrap_backend<collective_backend>(
+      "cuda", [&](std::unique_ptr<collective_backend> real, const run_context& c) {
+        return std::make_unique<faulty_backend>(std::move(real), c.rank == last_rank);
+      });
+  const auto suite = make_collectives_suite();
   for (bool in_place : {false, true})
     for (const char* dtype : {"int32", "bf16"}) {
       const auto points =
@@ -310,9 +315,9 @@ TEST(nccl_collectives, planted_wrong_element_is_reported_incorrect_in_place_or_n
 TEST(nccl_collectives, ranks_sharing_a_gpu_skip_every_collective_instead_of_failing_in_nccl) {
   SKIP_WITHOUT_GPU();
   const run_context ctx = cuda_context();
-  if (ctx.ranks <= cuda::device_count())
+  if (ctx.ranks <= exacheck::gpus().device_count())
     GTEST_SKIP() << "every rank has a GPU of its own; run under mpirun -np N with N above the "
-                 << cuda::device_count() << " GPU(s) here to see ranks share one";
+                 << exacheck::gpus().device_count() << " GPU(s) here to see ranks share one";
   // Ranks r and r + GPUs share a GPU (cuda_context binds round robin): every point SKIPPED, on every rank,
   // where ncclCommInitRank would fail.
   const std::vector<std::size_t> sizes = {8, 1 << 20};
@@ -321,7 +326,7 @@ TEST(nccl_collectives, ranks_sharing_a_gpu_skip_every_collective_instead_of_fail
   for (const point_result& point : points) {
     ASSERT_TRUE(point.skipped_reason) << point.params.dump();
     EXPECT_EQ(point.skipped_reason->rfind("NCCL cannot run two ranks on one GPU: ranks 0 and " +
-                                              std::to_string(cuda::device_count()) + " share GPU ",
+                                              std::to_string(exacheck::gpus().device_count()) + " share GPU ",
                                           0),
               0u)
         << *point.skipped_reason;

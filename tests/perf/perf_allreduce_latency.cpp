@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "harness/core/statistics.hpp"
+#include "kernels/register_backends.hpp"
 #include "suites/collectives/collectives_suite.hpp"
 
 namespace {
@@ -60,6 +61,7 @@ double median_of(std::vector<double> values) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  exacheck::register_backends();  // as the CLI's entry does: the suites make their kernels from the table
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   exacheck::run_context ctx;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "harness/core/statistics.hpp"
+#include "kernels/register_backends.hpp"
 #include "suites/flops/flops_suite.hpp"
 
 namespace {
@@ -50,6 +51,7 @@ double peak_gflops(exacheck::suite& suite, const exacheck::run_context& ctx, con
 }  // namespace
 
 int main(int argc, char** argv) {
+  exacheck::register_backends();  // as the CLI's entry does: the suites make their kernels from the table
   const int threads = argc > 1 ? std::atoi(argv[1]) : static_cast<int>(std::thread::hardware_concurrency());
   const int n = argc > 2 ? std::atoi(argv[2]) : 2048;
   exacheck::run_context ctx;

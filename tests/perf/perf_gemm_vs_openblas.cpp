@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "harness/core/statistics.hpp"
+#include "kernels/register_backends.hpp"
 #include "suites/gemm/gemm_inputs.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
 #include "suites/gemm/gemm_suite.hpp"
@@ -116,6 +117,7 @@ void suite_vs_direct(benchmark::State& state, std::string dtype, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  exacheck::register_backends();  // as the CLI's entry does: the suites make their kernels from the table
   benchmark::Initialize(&argc, argv);
   const int n = argc > 1 ? std::atoi(argv[1]) : 2048;
   g_rounds = argc > 2 ? std::max(std::atoi(argv[2]), 1) : 3;

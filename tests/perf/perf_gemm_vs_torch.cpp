@@ -16,7 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "kernels/cuda_backend.hpp"
+#include "harness/core/gpu_runtime.hpp"
+#include "kernels/register_backends.hpp"
 #include "suites/gemm/gemm_suite.hpp"
 
 namespace {
@@ -25,11 +26,11 @@ std::vector<nlohmann::json> g_points;
 
 void suite_point(benchmark::State& state, std::string dtype, bool autotune, int n) {
   std::string why_not;
-  if (exacheck::cuda::device_count(&why_not) == 0) {
+  if (exacheck::gpus().device_count(&why_not) == 0) {
     state.SkipWithError(("no CUDA device: " + why_not).c_str());
     return;
   }
-  exacheck::cuda::select_device(0);
+  exacheck::gpus().select_device(0);
   const auto suite = exacheck::make_gemm_suite();
   exacheck::run_context ctx;
   ctx.backend = "cuda";
@@ -65,6 +66,7 @@ void suite_point(benchmark::State& state, std::string dtype, bool autotune, int 
 }  // namespace
 
 int main(int argc, char** argv) {
+  exacheck::register_backends();  // as the CLI's entry does: the suites make their kernels from the table
   benchmark::Initialize(&argc, argv);
   const int n = argc > 1 ? std::atoi(argv[1]) : 8192;
   for (const std::string dtype : {"bf16", "fp8_e4m3"})

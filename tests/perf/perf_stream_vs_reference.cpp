@@ -29,6 +29,7 @@
 
 #include "harness/core/statistics.hpp"
 #include "kernels/cpu/cpu_stream.hpp"
+#include "kernels/register_backends.hpp"
 #include "suites/membw/membw_sizing.hpp"
 #include "suites/membw/membw_suite.hpp"
 
@@ -191,6 +192,7 @@ void triad_backend_vs_reference_interleaved(benchmark::State& state) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  exacheck::register_backends();  // as the CLI's entry does: the suites make their kernels from the table
   benchmark::Initialize(&argc, argv);
   g_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   omp_set_num_threads(g_threads);

@@ -5,11 +5,11 @@
 
 #include <string>
 
-#include "kernels/cuda_backend.hpp"
+#include "harness/core/gpu_runtime.hpp"
 
-#define SKIP_WITHOUT_GPU()                                       \
-  do {                                                           \
-    std::string exacheck_why_not_;                               \
-    if (::exacheck::cuda::device_count(&exacheck_why_not_) == 0) \
-      GTEST_SKIP() << "no CUDA device: " << exacheck_why_not_;   \
+#define SKIP_WITHOUT_GPU()                                        \
+  do {                                                            \
+    std::string exacheck_why_not_;                                \
+    if (::exacheck::gpus().device_count(&exacheck_why_not_) == 0) \
+      GTEST_SKIP() << "no CUDA device: " << exacheck_why_not_;    \
   } while (0)

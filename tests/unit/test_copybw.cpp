@@ -1,7 +1,7 @@
-// The copybw benchmark of the membw suite without a GPU: its parameters, the index-hash pattern and its
-// compare (a wrong byte is found and named, at any offset and size), seeds, skip reasons, the
-// cpu backend's host-memory d2d (measured and verified; a planted wrong byte is INCORRECT) and the shape of
-// the p2p matrix (one point per ordered pair, through a fake backend of host-memory "GPUs").
+// The copybw suite without a GPU: its parameters, the index-hash pattern and its compare (a wrong byte is
+// found and named, at any offset and size), seeds, skip reasons, the cpu backend's host-memory
+// d2d (measured and verified; a planted wrong byte is INCORRECT) and the shape of the p2p matrix (one point per
+// ordered pair, through a fake backend of host-memory "GPUs").
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -11,9 +11,12 @@
 #include <vector>
 
 #include "../support/quick_context.hpp"
+#include "harness/core/backends.hpp"
+#include "harness/core/errors.hpp"
+#include "harness/core/gpu_runtime.hpp"
 #include "kernels/cpu/cpu_copy.hpp"
 #include "suites/copybw/copybw.hpp"
-#include "suites/membw/membw_suite.hpp"
+#include "suites/copybw/copybw_suite.hpp"
 
 using namespace exacheck;
 using namespace exacheck::membw;
@@ -97,9 +100,9 @@ class fake_peer_backend final : public copy_backend {
 
 }  // namespace
 
-TEST(copybw, is_a_second_benchmark_of_the_membw_suite_with_direction_and_bytes) {
-  const auto s = make_membw_suite();
-  EXPECT_EQ(s->benchmarks(), (std::vector<std::string>{"membw", "copybw"}));
+TEST(copybw, is_a_suite_of_its_own_with_direction_and_bytes) {
+  const auto s = make_copybw_suite();
+  EXPECT_EQ(s->benchmarks(), (std::vector<std::string>{"copybw"}));
   const auto specs = s->parameters("copybw");
   ASSERT_EQ(specs.size(), 2u);
   const auto* direction = find_param(specs, "direction");
@@ -236,7 +239,7 @@ TEST(copybw, one_gpu_has_no_peer_to_copy_to) {
 }
 
 TEST(copybw, cpu_backend_skips_what_needs_a_gpu) {
-  const auto s = make_membw_suite();
+  const auto s = make_copybw_suite();
   for (const char* direction : {"h2d", "d2h", "p2p"}) {
     SCOPED_TRACE(direction);
     const auto points = s->run(quick_context(), "copybw", copy_params(direction, {4096, 65536}));
@@ -251,7 +254,7 @@ TEST(copybw, cpu_backend_skips_what_needs_a_gpu) {
 }
 
 TEST(copybw, cpu_d2d_is_measured_and_verified_at_every_size) {
-  const auto s = make_membw_suite();
+  const auto s = make_copybw_suite();
   const auto points = s->run(quick_context(2), "copybw", copy_params("d2d", {1, 4099, 1 << 20}));
   ASSERT_EQ(points.size(), 3u);
   for (const auto& point : points) {
@@ -275,9 +278,9 @@ TEST(copybw, cpu_d2d_is_measured_and_verified_at_every_size) {
 }
 
 TEST(copybw, planted_wrong_byte_is_incorrect_and_named) {
-  const auto s = make_membw_suite_with_copy_backend([](const run_context&) -> std::unique_ptr<copy_backend> {
-    return std::make_unique<corrupting_copy_backend>(777);
-  });
+  const scoped_backend<copy_backend> planted(
+      "cpu", [](const run_context&) { return std::make_unique<corrupting_copy_backend>(777); });
+  const auto s = make_copybw_suite();
   const auto points = s->run(quick_context(), "copybw", copy_params("d2d", {4096}));
   ASSERT_EQ(points.size(), 1u);
   EXPECT_TRUE(points[0].check.checked);
@@ -288,7 +291,7 @@ TEST(copybw, planted_wrong_byte_is_incorrect_and_named) {
 }
 
 TEST(copybw, verification_off_is_recorded_as_not_verified) {
-  const auto s = make_membw_suite();
+  const auto s = make_copybw_suite();
   run_context ctx = quick_context();
   ctx.verify = false;
   const auto points = s->run(ctx, "copybw", copy_params("d2d", {4096}));
@@ -298,9 +301,9 @@ TEST(copybw, verification_off_is_recorded_as_not_verified) {
 
 TEST(copybw, p2p_is_one_point_per_ordered_pair_and_a_pair_without_access_is_skipped) {
   const auto routes = std::make_shared<std::vector<std::pair<int, int>>>();
-  const auto s = make_membw_suite_with_copy_backend([&](const run_context&) -> std::unique_ptr<copy_backend> {
-    return std::make_unique<fake_peer_backend>(3, 2, 0, routes);
-  });
+  const scoped_backend<copy_backend> planted(
+      "cpu", [&](const run_context&) { return std::make_unique<fake_peer_backend>(3, 2, 0, routes); });
+  const auto s = make_copybw_suite();
   const auto points = s->run(quick_context(), "copybw", copy_params("p2p", {std::uint64_t{1} << 20}));
   ASSERT_EQ(points.size(), 6u);  // 3 × 2 ordered pairs, row-major: (0,1) (0,2) (1,0) (1,2) (2,0) (2,1)
   const std::vector<std::pair<int, int>> pairs{{0, 1}, {0, 2}, {1, 0}, {1, 2}, {2, 0}, {2, 1}};
@@ -330,10 +333,12 @@ TEST(copybw, unknown_backend_is_a_clear_error) {
   run_context ctx = quick_context();
   ctx.backend = "rocm";
   try {
-    make_copy_backend(ctx);
+    make_backend<copy_backend>(ctx, "copybw");
     FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_EQ(std::string(e.what()), "backend 'rocm' is not available for copybw in this build");
+  } catch (const usage_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              std::string("backend 'rocm' is not available for copybw in this build (available: ") +
+                  (gpus().built() ? "cpu, cuda)" : "cpu)"));
   }
 }
 

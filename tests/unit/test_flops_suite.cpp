@@ -7,6 +7,9 @@
 
 #include "../support/forwarding_flops_backend.hpp"
 #include "../support/quick_context.hpp"
+#include "harness/core/backends.hpp"
+#include "harness/core/errors.hpp"
+#include "harness/core/gpu_runtime.hpp"
 #include "kernels/cpu/cpu_fma.hpp"
 #include "suites/flops/flops_suite.hpp"
 #include "suites/flops/fma_chain.hpp"
@@ -95,10 +98,11 @@ class tensor_core_like_backend final : public exacheck::testing::forwarding_flop
 
 point_result tensor_core_point(int capability, const std::string& instruction) {
   const run_clock clock{1700.0, 132, capability};
-  const auto s = make_flops_suite([=](const run_context& ctx) -> std::unique_ptr<flops_backend> {
-    return std::make_unique<tensor_core_like_backend>(make_flops_backend(ctx), clock, instruction);
-  });
-  return run_one(*s, quick_context(), "bf16", 20000, "tensor_core");
+  const auto planted =
+      wrap_backend<flops_backend>("cpu", [=](std::unique_ptr<flops_backend> real, const run_context&) {
+        return std::make_unique<tensor_core_like_backend>(std::move(real), clock, instruction);
+      });
+  return run_one(*make_flops_suite(), quick_context(), "bf16", 20000, "tensor_core");
 }
 
 bool warns_about(const point_result& point, const std::string& text) {
@@ -234,9 +238,11 @@ TEST(flops_suite, auto_sized_steps_isa_and_threads_are_derived_never_the_points_
 }
 
 TEST(flops_suite, planted_wrong_chain_value_is_incorrect_and_named) {
-  const auto s = make_flops_suite([](const run_context& ctx) -> std::unique_ptr<flops_backend> {
-    return std::make_unique<corrupting_backend>(make_flops_backend(ctx));
-  });
+  const auto planted =
+      wrap_backend<flops_backend>("cpu", [](std::unique_ptr<flops_backend> real, const run_context&) {
+        return std::make_unique<corrupting_backend>(std::move(real));
+      });
+  const auto s = make_flops_suite();
   const point_result point = run_one(*s, quick_context(), "fp64");
   EXPECT_TRUE(point.check.checked);
   EXPECT_FALSE(point.check.passed);
@@ -251,8 +257,10 @@ TEST(flops_suite, unknown_backend_is_a_clear_error) {
   try {
     run_one(*s, ctx, "fp64");
     FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("backend 'rocm' is not available"), std::string::npos) << e.what();
+  } catch (const usage_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              std::string("backend 'rocm' is not available for flops in this build (available: ") +
+                  (gpus().built() ? "cpu, cuda)" : "cpu)"));
   }
 }
 
@@ -325,9 +333,11 @@ TEST(fma_chain, scalar_replay_follows_the_involution) {
 
 TEST(flops_suite, device_time_and_clock_become_tflops_sm_clock_and_pct_of_peak_at_clock) {
   const run_clock clock{1500.0, 132, 90};
-  const auto s = make_flops_suite([clock](const run_context& ctx) -> std::unique_ptr<flops_backend> {
-    return std::make_unique<gpu_like_backend>(make_flops_backend(ctx), clock);
-  });
+  const auto planted =
+      wrap_backend<flops_backend>("cpu", [clock](std::unique_ptr<flops_backend> real, const run_context&) {
+        return std::make_unique<gpu_like_backend>(std::move(real), clock);
+      });
+  const auto s = make_flops_suite();
   const point_result point = run_one(*s, quick_context(), "fp64");
   EXPECT_TRUE(point.check.passed) << point.check.detail;
   EXPECT_EQ(point.params.at("engine"), "cuda_core");
@@ -370,9 +380,11 @@ TEST(flops_suite, hopper_tensor_cores_on_mma_sync_instead_of_wgmma_are_recorded_
 
 TEST(flops_suite, a_device_without_a_per_clock_row_gets_the_clock_but_no_pct_and_a_warning) {
   const run_clock clock{1200.0, 40, 75};  // a Turing GPU: no row in the table
-  const auto s = make_flops_suite([clock](const run_context& ctx) -> std::unique_ptr<flops_backend> {
-    return std::make_unique<gpu_like_backend>(make_flops_backend(ctx), clock);
-  });
+  const auto planted =
+      wrap_backend<flops_backend>("cpu", [clock](std::unique_ptr<flops_backend> real, const run_context&) {
+        return std::make_unique<gpu_like_backend>(std::move(real), clock);
+      });
+  const auto s = make_flops_suite();
   const point_result point = run_one(*s, quick_context(), "fp32");
   EXPECT_NE(find_metric(point, "sm_clock_mhz"), nullptr);
   EXPECT_EQ(find_metric(point, "pct_of_peak_at_clock"), nullptr);

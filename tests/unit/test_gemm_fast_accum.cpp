@@ -12,6 +12,7 @@
 
 #include "../support/forwarding_backends.hpp"
 #include "../support/quick_context.hpp"
+#include "harness/core/backends.hpp"
 #include "harness/core/errors.hpp"
 #include "harness/plan/plan.hpp"
 #include "harness/core/registry.hpp"
@@ -160,9 +161,9 @@ TEST_F(gemm_fast_accum, true_with_a_dtype_that_is_not_fp8_is_a_plan_error_naming
 }
 
 TEST(gemm_suite, fast_accum_on_a_backend_without_the_mode_is_skipped_with_the_reason) {
-  const auto s = make_gemm_suite([](const run_context&) -> std::unique_ptr<gemm_backend> {
-    return std::make_unique<option_recorder>(false);
-  });
+  const scoped_backend<gemm_backend> planted(
+      "cpu", [](const run_context&) { return std::make_unique<option_recorder>(false); });
+  const auto s = make_gemm_suite();
   const auto points = s->run(quick_context(), "gemm", fp8_point(true));
   ASSERT_EQ(points.size(), 1u);
   ASSERT_TRUE(points[0].skipped_reason);
@@ -178,9 +179,9 @@ TEST(gemm_suite, fast_accum_on_a_backend_without_the_mode_is_skipped_with_the_re
 }
 
 TEST(gemm_suite, a_backend_with_fast_accumulation_is_handed_the_flag_and_the_point_records_it) {
-  const auto s = make_gemm_suite([](const run_context&) -> std::unique_ptr<gemm_backend> {
-    return std::make_unique<option_recorder>(true);
-  });
+  const scoped_backend<gemm_backend> planted(
+      "cpu", [](const run_context&) { return std::make_unique<option_recorder>(true); });
+  const auto s = make_gemm_suite();
   for (const bool fast_accum : {false, true}) {
     option_recorder::prepared_with.reset();
     const auto points = s->run(quick_context(), "gemm", fp8_point(fast_accum));

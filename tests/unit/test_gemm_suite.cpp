@@ -7,8 +7,10 @@
 
 #include "../support/forwarding_backends.hpp"
 #include "../support/quick_context.hpp"
+#include "harness/core/backends.hpp"
+#include "harness/core/errors.hpp"
+#include "harness/core/gpu_runtime.hpp"
 #include "kernels/cpu/cpu_gemm.hpp"
-#include "kernels/cuda_backend.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
 #include "suites/gemm/gemm_suite.hpp"
 
@@ -59,8 +61,9 @@ class corrupting_backend final : public forwarding_gemm_backend<cpu_gemm_backend
   double m_delta;
 };
 
-std::unique_ptr<suite> corrupting_suite(std::int64_t i, std::int64_t j, double delta) {
-  return make_gemm_suite([=](const run_context& ctx) -> std::unique_ptr<gemm_backend> {
+// Until it goes, the table's cpu gemm backend is the corrupting one.
+scoped_backend<gemm_backend> plant_wrong_entry(std::int64_t i, std::int64_t j, double delta) {
+  return scoped_backend<gemm_backend>("cpu", [=](const run_context& ctx) -> std::unique_ptr<gemm_backend> {
     return std::make_unique<corrupting_backend>(ctx.threads, i, j, delta);
   });
 }
@@ -71,7 +74,7 @@ TEST(gemm_suite, declares_its_parameters_with_units_defaults_and_allowed_values)
   const auto s = make_gemm_suite();
   EXPECT_EQ(s->benchmarks(), std::vector<std::string>{"gemm"});
   const std::vector<std::string> expected_backends =
-      exacheck::cuda::built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
+      gpus().built() ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"};
   EXPECT_EQ(s->backends(), expected_backends);
   const auto specs = s->parameters("gemm");
   ASSERT_EQ(specs.size(), 10u);  // fast_accum: tests/unit/test_gemm_fast_accum.cpp
@@ -233,7 +236,8 @@ TEST(gemm_suite, uses_the_threads_it_is_given) {
 TEST(gemm_suite, planted_wrong_entry_is_incorrect_and_named) {
   // 1e-9 on entries of magnitude ~1: far above the fp64 bound (~1e-13 here), far below what a glance would
   // see.
-  const auto s = corrupting_suite(5, 7, 1e-9);
+  const auto planted = plant_wrong_entry(5, 7, 1e-9);
+  const auto s = make_gemm_suite();
   const point_result point = run_one(*s, quick_context(), gemm_params("fp64", 40, 30, 50, "n", "n", 40 * 30));
   EXPECT_TRUE(point.check.checked);
   EXPECT_FALSE(point.check.passed);
@@ -244,7 +248,8 @@ TEST(gemm_suite, planted_wrong_entry_is_incorrect_and_named) {
 }
 
 TEST(gemm_suite, planted_wrong_fp32_corner_is_found_by_the_default_sampling) {
-  const auto s = corrupting_suite(0, 0, 1e-3);
+  const auto planted = plant_wrong_entry(0, 0, 1e-3);
+  const auto s = make_gemm_suite();
   const point_result point = run_one(*s, quick_context(), gemm_params("fp32", 300, 300, 64));
   EXPECT_FALSE(point.check.passed);
   EXPECT_NE(point.check.detail.find("C(0, 0)"), std::string::npos) << point.check.detail;
@@ -278,10 +283,12 @@ TEST(gemm_suite, unknown_backend_is_a_clear_error) {
   run_context ctx = quick_context();
   ctx.backend = "rocm";  // a backend this build does not have
   try {
-    make_gemm_backend(ctx);
+    make_backend<gemm_backend>(ctx, "gemm");
     FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_EQ(std::string(e.what()), "backend 'rocm' is not available for gemm in this build");
+  } catch (const usage_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              std::string("backend 'rocm' is not available for gemm in this build (available: ") +
+                  (gpus().built() ? "cpu, cuda)" : "cpu)"));
   }
   EXPECT_THROW(make_gemm_suite()->run(ctx, "gemm", gemm_params("fp64", 8, 8, 8)), std::runtime_error);
 }
@@ -331,9 +338,9 @@ TEST(gemm_suite, a_wrong_entry_in_a_later_batch_entry_is_incorrect_and_named) {
       return taken;
     }
   };
-  const auto s = make_gemm_suite([](const run_context&) -> std::unique_ptr<gemm_backend> {
-    return std::make_unique<late_corruption>();
-  });
+  const scoped_backend<gemm_backend> planted(
+      "cpu", [](const run_context&) { return std::make_unique<late_corruption>(); });
+  const auto s = make_gemm_suite();
   param_values params = gemm_params("fp64", 8, 6, 10, "n", "n", 3 * 8 * 6);
   params["batch"] = 3;
   const point_result point = run_one(*s, quick_context(), params);
@@ -349,13 +356,14 @@ TEST(gemm_suite, the_algorithm_a_library_picked_is_derived_never_the_points_iden
     named_algorithm() : forwarding_gemm_backend(std::make_unique<cpu_gemm_backend>(1)) {}
     std::optional<std::string> algorithm() const override { return "id 66, tile 21"; }
   };
-  const auto s = make_gemm_suite([](const run_context&) -> std::unique_ptr<gemm_backend> {
-    return std::make_unique<named_algorithm>();
-  });
   const auto params = gemm_params("fp64", 16, 16, 16);
-  const point_result point = run_one(*s, quick_context(), params);
-  EXPECT_EQ(point.derived.at("algorithm"), "id 66, tile 21");
-  EXPECT_EQ(point.params, params);
+  {
+    const scoped_backend<gemm_backend> planted(
+        "cpu", [](const run_context&) { return std::make_unique<named_algorithm>(); });
+    const point_result point = run_one(*make_gemm_suite(), quick_context(), params);
+    EXPECT_EQ(point.derived.at("algorithm"), "id 66, tile 21");
+    EXPECT_EQ(point.params, params);
+  }
   // OpenBLAS has one kernel per call: nothing to record.
   EXPECT_FALSE(run_one(*make_gemm_suite(), quick_context(), params).derived.contains("algorithm"));
 }

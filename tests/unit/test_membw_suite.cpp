@@ -12,6 +12,9 @@
 #include <fstream>
 
 #include "../support/forwarding_backends.hpp"
+#include "harness/core/backends.hpp"
+#include "harness/core/errors.hpp"
+#include "harness/core/gpu_runtime.hpp"
 #include "kernels/cpu/cpu_stream.hpp"
 #include "suites/membw/membw_sizing.hpp"
 #include "suites/membw/membw_suite.hpp"
@@ -109,7 +112,7 @@ std::filesystem::path fake_sysfs(const std::string& name, int cpus, int l3_group
 
 TEST(membw_suite, declares_its_parameters_with_units_defaults_and_allowed_values) {
   const auto s = make_membw_suite();
-  EXPECT_EQ(s->benchmarks(), (std::vector<std::string>{"membw", "copybw"}));
+  EXPECT_EQ(s->benchmarks(), (std::vector<std::string>{"membw"}));  // copybw: its own suite
   const auto specs = s->parameters("membw");
   ASSERT_EQ(specs.size(), 4u);
   const auto* bytes = find_param(specs, "array_bytes");
@@ -227,9 +230,9 @@ TEST(membw_suite, host_backends_are_timed_by_a_steady_clock_and_say_so) {
 }
 
 TEST(membw_suite, a_backend_with_device_time_is_timed_by_it_not_by_the_host_clock) {
-  const auto s = make_membw_suite([](const run_context& ctx) -> std::unique_ptr<stream_backend> {
-    return std::make_unique<device_timed_backend>(ctx);
-  });
+  const scoped_backend<stream_backend> planted(
+      "cpu", [](const run_context& ctx) { return std::make_unique<device_timed_backend>(ctx); });
+  const auto s = make_membw_suite();
   const point_result point = run_one(*s, quick_context(), membw_params("fp64", 1 << 20, 4));
   EXPECT_TRUE(point.check.passed) << point.check.detail;
   ASSERT_EQ(point.metrics.size(), 5u);
@@ -257,9 +260,9 @@ TEST(membw_suite, auto_size_is_used_when_array_bytes_is_zero) {
 }
 
 TEST(membw_suite, planted_wrong_element_is_incorrect_and_named) {
-  const auto s = make_membw_suite([](const run_context& ctx) -> std::unique_ptr<stream_backend> {
-    return std::make_unique<corrupting_backend>(ctx, false);
-  });
+  const scoped_backend<stream_backend> planted(
+      "cpu", [](const run_context& ctx) { return std::make_unique<corrupting_backend>(ctx, false); });
+  const auto s = make_membw_suite();
   const point_result point = run_one(*s, quick_context(), membw_params());
   EXPECT_TRUE(point.check.checked);
   EXPECT_FALSE(point.check.passed);
@@ -268,9 +271,9 @@ TEST(membw_suite, planted_wrong_element_is_incorrect_and_named) {
 }
 
 TEST(membw_suite, planted_wrong_dot_is_incorrect_and_named) {
-  const auto s = make_membw_suite([](const run_context& ctx) -> std::unique_ptr<stream_backend> {
-    return std::make_unique<corrupting_backend>(ctx, true);
-  });
+  const scoped_backend<stream_backend> planted(
+      "cpu", [](const run_context& ctx) { return std::make_unique<corrupting_backend>(ctx, true); });
+  const auto s = make_membw_suite();
   const point_result point = run_one(*s, quick_context(), membw_params());
   EXPECT_FALSE(point.check.passed);
   EXPECT_NE(point.check.detail.find("dot ="), std::string::npos) << point.check.detail;
@@ -288,10 +291,12 @@ TEST(membw_suite, unknown_backend_is_a_clear_error) {
   run_context ctx = quick_context();
   ctx.backend = "rocm";  // a backend this build does not have
   try {
-    make_stream_backend(ctx);
+    make_backend<stream_backend>(ctx, "membw");
     FAIL() << "expected an error";
-  } catch (const std::runtime_error& e) {
-    EXPECT_EQ(std::string(e.what()), "backend 'rocm' is not available for membw in this build");
+  } catch (const usage_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              std::string("backend 'rocm' is not available for membw in this build (available: ") +
+                  (gpus().built() ? "cpu, cuda)" : "cpu)"));
   }
 }
 
