@@ -25,26 +25,6 @@ const stream_kernel_info& kernel_info(stream_kernel kernel) {
   throw std::invalid_argument("membw: unknown STREAM kernel");
 }
 
-double run_kernel(stream_backend& backend, stream_kernel kernel, double scalar) {
-  switch (kernel) {
-    case stream_kernel::copy:
-      backend.copy();
-      return 0;
-    case stream_kernel::scale:
-      backend.scale(scalar);
-      return 0;
-    case stream_kernel::add:
-      backend.add();
-      return 0;
-    case stream_kernel::triad:
-      backend.triad(scalar);
-      return 0;
-    case stream_kernel::dot:
-      return backend.dot();
-  }
-  throw std::invalid_argument("membw: unknown STREAM kernel");
-}
-
 std::unique_ptr<stream_backend> make_stream_backend(const run_context& ctx) {
   if (ctx.backend == "cpu") return std::make_unique<cpu_stream_backend>(ctx.threads, ctx.local_rank);
   if (ctx.backend == "cuda") return cuda::make_stream_backend(ctx);

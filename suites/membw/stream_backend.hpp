@@ -84,9 +84,6 @@ class stream_backend {
   }
 };
 
-// Runs one kernel by its table entry; returns dot's sum (0 for the others).
-double run_kernel(stream_backend& backend, stream_kernel kernel, double scalar);
-
 // The backend for ctx.backend: "cpu" → OpenMP (kernels/cpu/cpu_stream); anything else throws
 // std::runtime_error("backend '<name>' is not available for membw in this build").
 std::unique_ptr<stream_backend> make_stream_backend(const run_context& ctx);
