@@ -24,26 +24,6 @@ const stream_kernel_info& kernel_info(stream_kernel kernel) {
   throw std::invalid_argument("membw: unknown STREAM kernel");
 }
 
-double run_kernel(stream_backend& backend, stream_kernel kernel, double scalar) {
-  switch (kernel) {
-    case stream_kernel::copy:
-      backend.copy();
-      return 0;
-    case stream_kernel::scale:
-      backend.scale(scalar);
-      return 0;
-    case stream_kernel::add:
-      backend.add();
-      return 0;
-    case stream_kernel::triad:
-      backend.triad(scalar);
-      return 0;
-    case stream_kernel::dot:
-      return backend.dot();
-  }
-  throw std::invalid_argument("membw: unknown STREAM kernel");
-}
-
 }  // namespace membw
 
 namespace {

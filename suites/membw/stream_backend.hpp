@@ -84,7 +84,4 @@ class stream_backend {
   }
 };
 
-// Runs one kernel by its table entry; returns dot's sum (0 for the others).
-double run_kernel(stream_backend& backend, stream_kernel kernel, double scalar);
-
 }  // namespace exacheck::membw
