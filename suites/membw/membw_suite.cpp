@@ -218,8 +218,6 @@ class membw_suite final : public suite_with_backends<stream_backend> {
   std::vector<point_result> simulate(const simulation_input& in) const override {
     return simulate_membw(in);
   }
-
-  copy_backend_factory m_copy_factory;
 };
 
 }  // namespace
