@@ -3,18 +3,6 @@
 # the include. Every room compiles with exacheck_settings (include folders, dependencies, definitions).
 include(${CMAKE_CURRENT_LIST_DIR}/ExacheckRooms.cmake)
 
-set(EXACHECK_ROOM_FOLDERS "")
-foreach(entry IN LISTS EXACHECK_ROOMS)
-  string(FIND "${entry}" ":" colon)
-  string(SUBSTRING "${entry}" 0 ${colon} folder)
-  math(EXPR after "${colon} + 1")
-  string(SUBSTRING "${entry}" ${after} -1 allowed)
-  string(REPLACE "," ";" allowed "${allowed}")
-  list(APPEND EXACHECK_ROOM_FOLDERS "${folder}")
-  string(MAKE_C_IDENTIFIER "${folder}" id)
-  set(EXACHECK_ROOM_ALLOWED_${id} "${allowed}")
-endforeach()
-
 # The library of a room: exacheck_harness_core for harness/core.
 function(exacheck_room_target folder out)
   string(MAKE_C_IDENTIFIER "${folder}" id)

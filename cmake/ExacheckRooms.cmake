@@ -43,3 +43,16 @@ set(EXACHECK_ROOMS
   # the command line: every room
   "harness/cli:*"
 )
+
+# The table read: EXACHECK_ROOM_FOLDERS, and EXACHECK_ROOM_ALLOWED_<folder as a C identifier> for each.
+set(EXACHECK_ROOM_FOLDERS "")
+foreach(entry IN LISTS EXACHECK_ROOMS)
+  string(FIND "${entry}" ":" colon)
+  string(SUBSTRING "${entry}" 0 ${colon} folder)
+  math(EXPR after "${colon} + 1")
+  string(SUBSTRING "${entry}" ${after} -1 allowed)
+  string(REPLACE "," ";" allowed "${allowed}")
+  list(APPEND EXACHECK_ROOM_FOLDERS "${folder}")
+  string(MAKE_C_IDENTIFIER "${folder}" id)
+  set(EXACHECK_ROOM_ALLOWED_${id} "${allowed}")
+endforeach()
