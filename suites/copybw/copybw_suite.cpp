@@ -21,7 +21,9 @@ class copybw_suite final : public suite_with_backends<copy_backend> {
     return run_copybw(ctx, params, *backend);
   }
 
-  std::vector<point_result> simulate(const simulation_input& in) const override { return simulate_copybw(in); }
+  std::vector<point_result> simulate(const simulation_input& in) const override {
+    return simulate_copybw(in);
+  }
 };
 
 }  // namespace
