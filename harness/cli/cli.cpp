@@ -9,10 +9,10 @@
 
 #include "exacheck_version.hpp"
 #include "harness/cli/cli_suggest.hpp"
+#include "harness/cli/inventory.hpp"
 #include "harness/compare/compare.hpp"
 #include "harness/controller/controller.hpp"
 #include "harness/core/errors.hpp"
-#include "harness/cli/inventory.hpp"
 #include "harness/core/outcome.hpp"
 #include "harness/simulate/simulate.hpp"
 #include "harness/worker/worker.hpp"

@@ -73,7 +73,7 @@ struct compare_options {
   std::string run_dir;
   std::string baseline;  // a run directory, a run.json, or a reference file (YAML)
   std::string tolerance = "5%";
-  std::string out_dir;  // default: run_dir
+  std::string out_dir;         // default: run_dir
   bool allow_missing = false;  // what the baseline has and this run lacks is reported, not failed
 };
 // Prints the comparison, writes compare.md and compare.json; returns 1 when any REGRESSION or (unless

@@ -8,12 +8,12 @@
 #include <sstream>
 
 #include "harness/compare/compare.hpp"
+#include "harness/compare/reference_file.hpp"
 #include "harness/core/errors.hpp"
 #include "harness/io/files.hpp"
-#include "harness/compare/reference_file.hpp"
 #include "harness/results/run_document.hpp"
-#include "reports/render/compare_render.hpp"
 #include "reports/analysis/format.hpp"
+#include "reports/render/compare_render.hpp"
 
 namespace exacheck {
 namespace {

@@ -14,7 +14,6 @@
 namespace exacheck {
 namespace {
 
-
 std::string text_of(const nlohmann::json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_number_integer()) return value.dump();

@@ -15,7 +15,6 @@
 namespace exacheck {
 namespace {
 
-
 std::string string_of(const nlohmann::json& value) {
   return value.is_string() ? value.get<std::string>() : "";
 }

@@ -11,9 +11,9 @@
 #include <limits>
 
 #include "harness/io/files.hpp"
-#include "harness/results/point_identity.hpp"
 #include "harness/plan/reference_entry.hpp"
 #include "harness/plan/yaml_reader.hpp"
+#include "harness/results/point_identity.hpp"
 
 namespace exacheck {
 namespace {

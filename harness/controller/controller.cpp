@@ -11,25 +11,25 @@
 #include <filesystem>
 #include <iostream>
 
-#include "harness/core/backends.hpp"  // resolve_backend
-#include "harness/core/clock.hpp"
-#include "harness/results/commitments.hpp"
-#include "harness/core/errors.hpp"
-#include "harness/io/files.hpp"
 #include "harness/controller/gpu_preflight.hpp"
 #include "harness/controller/guardian.hpp"
 #include "harness/controller/launcher.hpp"
-#include "harness/core/outcome.hpp"
-#include "harness/plan/plan.hpp"
 #include "harness/controller/process.hpp"
-#include "harness/results/provenance.hpp"
-#include "harness/core/registry.hpp"
-#include "harness/results/result_accounting.hpp"
 #include "harness/controller/run_directory.hpp"
+#include "harness/core/backends.hpp"  // resolve_backend
+#include "harness/core/clock.hpp"
+#include "harness/core/errors.hpp"
+#include "harness/core/outcome.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/core/stable_hash.hpp"
+#include "harness/io/files.hpp"
+#include "harness/plan/plan.hpp"
+#include "harness/plan/system_references.hpp"
+#include "harness/results/commitments.hpp"
+#include "harness/results/provenance.hpp"
+#include "harness/results/result_accounting.hpp"
 #include "harness/results/run_document.hpp"
 #include "harness/results/run_read.hpp"
-#include "harness/core/stable_hash.hpp"
-#include "harness/plan/system_references.hpp"
 #include "reports/analysis/aggregate.hpp"
 #include "reports/render/render.hpp"
 
@@ -237,8 +237,8 @@ void print_summary(const nlohmann::json& run, const std::vector<std::string>& re
   fmt::print("exit code {}\n", run["exit_code"].get<int>());
 }
 
-// The system-wide analysis and fleet outliers (reports/analysis/aggregate.hpp); returns the seconds it took. A failure
-// here costs the analysis, never the results measured: the reports are rendered without it.
+// The system-wide analysis and fleet outliers (reports/analysis/aggregate.hpp); returns the seconds it took.
+// A failure here costs the analysis, never the results measured: the reports are rendered without it.
 double analyse(nlohmann::json& run, const reports::outlier_rules& rules) {
   const auto start = std::chrono::steady_clock::now();
   try {
@@ -396,12 +396,12 @@ int validate_plan(const std::string& plan_file, const std::string& system_file) 
   fmt::print("{}: valid plan '{}' — {} case(s) in {} launch(es)", plan_file, p.name, p.cases.size(),
              cases.size());
   if (system)
-    fmt::print(", system '{}' with {} reference(s): {} apply to this plan{}", system->system.name,
-               system->references.total, system->references.apply,
-               system->references.for_other_benchmarks == 0
-                   ? ""
-                   : fmt::format(", {} for benchmarks it does not run",
-                                 system->references.for_other_benchmarks));
+    fmt::print(
+        ", system '{}' with {} reference(s): {} apply to this plan{}", system->system.name,
+        system->references.total, system->references.apply,
+        system->references.for_other_benchmarks == 0
+            ? ""
+            : fmt::format(", {} for benchmarks it does not run", system->references.for_other_benchmarks));
   fmt::print("\n");
   for (const auto& c : cases)
     fmt::print("  {:<24} {} · {} rank(s)\n", c.id, compact_params(c.params), c.ranks);

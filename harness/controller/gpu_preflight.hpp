@@ -1,9 +1,9 @@
 #pragma once
 // The controller's pre-flight for GPUs: a case whose ranks on this node need more GPUs
 // than the node shows is refused before anything runs, all such cases named in one message with what to do,
-// rather than each launch starting its ranks only for device binding (harness/core/device_binding.hpp) to refuse
-// them one case after another. Pure logic with the GPU count and the environment passed in, so that every
-// rule is testable without a GPU.
+// rather than each launch starting its ranks only for device binding (harness/core/device_binding.hpp) to
+// refuse them one case after another. Pure logic with the GPU count and the environment passed in, so that
+// every rule is testable without a GPU.
 #include <functional>
 #include <optional>
 #include <string>

@@ -12,8 +12,8 @@
 #include <fstream>
 #include <thread>
 
-#include "harness/core/clock.hpp"
 #include "harness/controller/guardian.hpp"
+#include "harness/core/clock.hpp"
 
 namespace exacheck {
 namespace {
@@ -134,8 +134,8 @@ process_result run_process(const std::vector<std::string>& argv,
     // guardian stops whatever is left of the session.
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (::getppid() != controller) ::_exit(127);  // the controller died before prctl
-    // A session of its own, which every rank the launcher starts stays in (harness/controller/guardian.hpp); it is a
-    // process group of its own too, so a time-out or Ctrl-C can signal the launcher's group.
+    // A session of its own, which every rank the launcher starts stays in (harness/controller/guardian.hpp);
+    // it is a process group of its own too, so a time-out or Ctrl-C can signal the launcher's group.
     ::setsid();
     ::dup2(log_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);

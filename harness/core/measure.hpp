@@ -66,7 +66,8 @@ using batch_agreement = std::function<int(int proposed_iterations)>;
 // The target of a batch, by the clock that times it: it lasts at least
 // - on a device, 1 ms: CUDA events resolve about 0.5 µs, under 0.05% of it, and the device runs the calls
 //   back to back, so neither the launches nor the gap before the first call weigh in;
-// - on the host, 100 µs: a steady clock's resolution and its own call (tens of ns) stay under 0.05% of it, and
+// - on the host, 100 µs: a steady clock's resolution and its own call (tens of ns) stay under 0.05% of it,
+// and
 //   the ranks' skew leaving a barrier (a few hundred ns) vanishes in a collective's batch; longer batches
 //   would only make every host measurement (and the test suite) slower.
 inline constexpr double device_batch_target_s = 1e-3;

@@ -1,4 +1,6 @@
 // Byte sizes and durations as people write them in plans ("64MiB", "8 GiB", "1GB", "10m", "1m30s").
+#include "harness/core/units.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -8,8 +10,6 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
-
-#include "harness/core/units.hpp"
 
 namespace exacheck {
 
@@ -44,7 +44,6 @@ const unit_scale* find_unit(const std::string& unit) {
     if (u.unit == unit) return &u;
   return nullptr;
 }
-
 
 using wide = unsigned __int128;
 

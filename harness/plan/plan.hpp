@@ -10,10 +10,10 @@
 #include "harness/core/errors.hpp"
 #include "harness/core/measure.hpp"
 #include "harness/core/param_spec.hpp"
-#include "harness/plan/reference_point.hpp"
 #include "harness/core/result.hpp"
 #include "harness/core/units.hpp"
 #include "harness/plan/outlier_rules.hpp"
+#include "harness/plan/reference_point.hpp"
 
 namespace exacheck {
 

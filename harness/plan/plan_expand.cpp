@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "harness/plan/plan.hpp"
-#include "harness/plan/plan_params.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/core/stable_hash.hpp"
+#include "harness/plan/plan.hpp"
+#include "harness/plan/plan_params.hpp"
 
 namespace exacheck {
 

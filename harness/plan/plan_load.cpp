@@ -7,11 +7,11 @@
 #include <filesystem>
 #include <map>
 
+#include "harness/core/registry.hpp"
 #include "harness/io/files.hpp"
 #include "harness/plan/plan.hpp"
 #include "harness/plan/plan_outliers.hpp"
 #include "harness/plan/plan_params.hpp"
-#include "harness/core/registry.hpp"
 #include "harness/plan/yaml_reader.hpp"
 
 namespace exacheck {

@@ -3,8 +3,8 @@
 // Internal to the plan loader.
 #include <optional>
 
-#include "harness/plan/yaml_reader.hpp"
 #include "harness/plan/outlier_rules.hpp"
+#include "harness/plan/yaml_reader.hpp"
 
 namespace exacheck {
 

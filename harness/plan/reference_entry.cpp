@@ -1,8 +1,8 @@
 #include "harness/plan/reference_entry.hpp"
 
+#include "harness/core/units.hpp"
 #include "harness/plan/plan.hpp"
 #include "harness/plan/plan_params.hpp"
-#include "harness/core/units.hpp"
 
 namespace exacheck {
 namespace {

@@ -7,11 +7,11 @@
 #include <filesystem>
 
 #include "harness/core/peak_rules.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/core/units.hpp"
 #include "harness/plan/plan.hpp"
 #include "harness/plan/plan_params.hpp"
 #include "harness/plan/reference_entry.hpp"
-#include "harness/core/registry.hpp"
-#include "harness/core/units.hpp"
 #include "harness/plan/yaml_reader.hpp"
 
 namespace exacheck {

@@ -7,8 +7,8 @@
 #include <optional>
 
 #include "harness/core/peak_rules.hpp"
-#include "harness/plan/plan_params.hpp"
 #include "harness/core/registry.hpp"
+#include "harness/plan/plan_params.hpp"
 
 namespace exacheck {
 namespace {

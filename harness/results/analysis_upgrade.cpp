@@ -1,12 +1,13 @@
 // upgrade_analysis_v1: an analysis with one object per GPU per metric (exacheck/run/v1 before the compact
 // form) as analyse_run writes it today (docs/run-json.md "analysis").
+#include "harness/results/analysis_upgrade.hpp"
+
 #include <algorithm>
 #include <initializer_list>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "harness/results/analysis_upgrade.hpp"
 #include "harness/results/device_identity.hpp"
 #include "harness/results/run_fields.hpp"
 

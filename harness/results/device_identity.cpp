@@ -38,7 +38,8 @@ bool table_order(const device_identity& a, const device_identity& b) {
          std::tie(b.host, b.gpu, b.key, b.name, b.kind, b.serial, b.uuid);
 }
 
-nlohmann::json device_table_json(const std::vector<device_identity>& table, const std::vector<std::size_t>& order) {
+nlohmann::json device_table_json(const std::vector<device_identity>& table,
+                                 const std::vector<std::size_t>& order) {
   nlohmann::json devices = nlohmann::json::array();
   devices.get_ref<nlohmann::json::array_t&>().reserve(order.size());
   for (const std::size_t i : order) {

@@ -4,9 +4,9 @@
 
 #include <cmath>
 
+#include "harness/core/suite.hpp"
 #include "harness/plan/plan.hpp"
 #include "harness/results/run_document.hpp"
-#include "harness/core/suite.hpp"
 #include "harness/results/verdicts.hpp"
 
 namespace exacheck {

@@ -1,8 +1,8 @@
 #pragma once
 // The fastest a device can physically be: a rate a rank reports above its ceiling is not a measurement but a
 // fault (an overflowed size, a timer that did not run, a loop the compiler folded) and makes its case ERROR
-// (harness/results/result_accounting.hpp). The ceilings are generous on purpose — a real result must never cross
-// one — and stated with their reasons in docs/formulas.md ("Physical ceilings").
+// (harness/results/result_accounting.hpp). The ceilings are generous on purpose — a real result must never
+// cross one — and stated with their reasons in docs/formulas.md ("Physical ceilings").
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>

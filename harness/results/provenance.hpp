@@ -12,9 +12,10 @@ struct cpu_info {
   int allowed_cpus = 0;  // in this process's affinity mask
   std::uint64_t memory_bytes = 0;
   std::uint64_t llc_bytes = 0;  // 0 when unknown
-  // What a core can do at most, for the CPU backend's physical ceilings (harness/results/physical_limits.hpp): the
-  // highest clock the CPU states (cpufreq's cpuinfo_max_freq, else the highest "cpu MHz"), and the widest
-  // vector its flags name (avx512f 512, avx 256, sse2/asimd 128, sve 2048: SVE's architectural maximum).
+  // What a core can do at most, for the CPU backend's physical ceilings
+  // (harness/results/physical_limits.hpp): the highest clock the CPU states (cpufreq's cpuinfo_max_freq, else
+  // the highest "cpu MHz"), and the widest vector its flags name (avx512f 512, avx 256, sse2/asimd 128, sve
+  // 2048: SVE's architectural maximum).
   double max_clock_hz = 0;  // 0 when unknown
   int vector_bits = 0;      // 0 when unknown
 };

@@ -1,8 +1,8 @@
 #pragma once
-// Result accounting: before a case's result file (exacheck/case-result/v1, harness/worker/worker.cpp) is judged, it
-// must be this launch's, account for exactly the ranks launched, and hold a finite, physically possible value
-// of every metric on every rank. Any problem makes the case ERROR with the problem named (which ranks, which
-// point, which value) — never PASS (docs/run-json.md "What makes a case ERROR").
+// Result accounting: before a case's result file (exacheck/case-result/v1, harness/worker/worker.cpp) is
+// judged, it must be this launch's, account for exactly the ranks launched, and hold a finite, physically
+// possible value of every metric on every rank. Any problem makes the case ERROR with the problem named
+// (which ranks, which point, which value) — never PASS (docs/run-json.md "What makes a case ERROR").
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -30,8 +30,8 @@ std::string new_launch_token();
 // else is examined then); the rank set (missing, duplicated, out of range, unnumbered); then, unless a rank
 // reported its own error (the case errors on that), each point: reported by every rank, every metric measured
 // by every rank that reported the point (scope rank or global alike), finite and under its ceiling
-// (harness/results/physical_limits.hpp, with `peak_per_gpu`, which may be null), correctness checked on every rank
-// when `verify`, at least one metric or correctness check; and at least one point.
+// (harness/results/physical_limits.hpp, with `peak_per_gpu`, which may be null), correctness checked on every
+// rank when `verify`, at least one metric or correctness check; and at least one point.
 std::vector<std::string> account_for_result(const nlohmann::json& case_result, const launched_case& launched,
                                             const nlohmann::json* peak_per_gpu);
 

@@ -10,9 +10,9 @@
 #include <unordered_map>
 
 #include "exacheck_version.hpp"
+#include "harness/core/outcome.hpp"
 #include "harness/io/files.hpp"
 #include "harness/results/analysis_upgrade.hpp"
-#include "harness/core/outcome.hpp"
 #include "harness/results/peak_table.hpp"
 #include "harness/results/point_identity.hpp"
 #include "harness/results/provenance.hpp"
@@ -142,8 +142,7 @@ bool upgrade_run_document(nlohmann::json& run) {
   if (!run.is_object()) return false;
   // The analysis of an exacheck before the compact one listed one object per GPU per metric; today's form is
   // left as it is. Whatever the schema says: tests and tools may pair a v2 run with an older analysis.
-  if (const auto analysis = run.find("analysis"); analysis != run.end())
-    upgrade_analysis_v1(*analysis);
+  if (const auto analysis = run.find("analysis"); analysis != run.end()) upgrade_analysis_v1(*analysis);
   // Derived values in params (any schema: v2 files were written with them too). A run that held some differs
   // from its file: `report` writes it back in today's form.
   const bool split = split_legacy_params(run);

@@ -66,8 +66,8 @@ nlohmann::json make_run_header(const plan& p, const system_spec* system,
 nlohmann::json make_case_entry(const expanded_case& c, const std::vector<std::string>& command);
 
 // Fills a case entry from how its worker launch ended and the worker's result file (absent when it crashed).
-// The result is accounted for first (harness/results/result_accounting.hpp): it must carry `launch_token`, the token
-// this launch wrote in its case.json, and account for every one of `ranks_expected` ranks
+// The result is accounted for first (harness/results/result_accounting.hpp): it must carry `launch_token`,
+// the token this launch wrote in its case.json, and account for every one of `ranks_expected` ranks
 // (`global_points_from_rank_zero`: exacheck simulate's collectives, see launched_case).
 void complete_case_entry(nlohmann::json& entry, const process_result& ended, const std::string& result_file,
                          const std::string& log_file, const system_spec* system, int ranks_expected,

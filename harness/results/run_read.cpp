@@ -5,9 +5,9 @@
 #include <string_view>
 
 #include "harness/core/errors.hpp"
+#include "harness/core/stable_hash.hpp"
 #include "harness/io/files.hpp"
 #include "harness/io/json_stream.hpp"
-#include "harness/core/stable_hash.hpp"
 
 namespace exacheck {
 namespace {

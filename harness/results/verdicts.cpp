@@ -173,8 +173,8 @@ nlohmann::json failed_rank(const nlohmann::json& rank, const std::string& reason
   nlohmann::json device = rank.value("device", nlohmann::json::object());
   if (!device.is_object()) device = nlohmann::json::object();
   const bool gpu = device.value("kind", "") == "gpu";
-  // The device as the analysis tells GPUs apart (reports/analysis/metric_fleet.hpp): its index on the host for a GPU,
-  // the local rank for a cpu rank.
+  // The device as the analysis tells GPUs apart (reports/analysis/metric_fleet.hpp): its index on the host
+  // for a GPU, the local rank for a cpu rank.
   const nlohmann::json index =
       gpu && device.contains("index") ? device["index"] : rank.value("local_rank", nlohmann::json(nullptr));
   return {{"rank", rank.value("rank", nlohmann::json(nullptr))},   {"host", rank.value("host", "")},

@@ -9,13 +9,13 @@
 #include <filesystem>
 #include <iostream>
 
+#include "harness/controller/launcher.hpp"
+#include "harness/controller/process.hpp"
 #include "harness/core/clock.hpp"
 #include "harness/core/errors.hpp"
-#include "harness/io/files.hpp"
-#include "harness/controller/launcher.hpp"
 #include "harness/core/outcome.hpp"
-#include "harness/controller/process.hpp"
 #include "harness/core/registry.hpp"
+#include "harness/io/files.hpp"
 #include "harness/results/result_accounting.hpp"
 #include "harness/results/run_document.hpp"
 #include "reports/analysis/aggregate.hpp"

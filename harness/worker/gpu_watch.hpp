@@ -8,8 +8,8 @@
 #include <string>
 #include <thread>
 
-#include "harness/worker/nvml.hpp"
 #include "harness/core/suite.hpp"
+#include "harness/worker/nvml.hpp"
 
 namespace exacheck {
 

@@ -15,10 +15,10 @@
 #include "harness/core/clock.hpp"
 #include "harness/core/errors.hpp"
 #include "harness/core/gpu_runtime.hpp"
-#include "harness/io/files.hpp"
-#include "harness/worker/gpu_watch.hpp"
-#include "harness/results/provenance.hpp"
 #include "harness/core/registry.hpp"
+#include "harness/io/files.hpp"
+#include "harness/results/provenance.hpp"
+#include "harness/worker/gpu_watch.hpp"
 
 namespace exacheck {
 namespace {

@@ -24,7 +24,9 @@ int device_count(std::string* why_not) {
   return count;
 }
 
-void select_device(int index) { EXACHECK_CUDA(cudaSetDevice(index)); }
+void select_device(int index) {
+  EXACHECK_CUDA(cudaSetDevice(index));
+}
 
 nlohmann::json device_properties(int index) {
   cudaDeviceProp p{};

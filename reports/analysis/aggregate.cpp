@@ -1,5 +1,6 @@
 // analyse_run: walks run.json's cases once, turns every rank-scoped metric of every point into a fleet of
-// GPUs and nodes (reports/analysis/fleet_outliers.cpp scores it), and writes run["analysis"] and the fleet checks.
+// GPUs and nodes (reports/analysis/fleet_outliers.cpp scores it), and writes run["analysis"] and the fleet
+// checks.
 #include "reports/analysis/aggregate.hpp"
 
 #include <cmath>

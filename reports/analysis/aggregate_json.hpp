@@ -1,6 +1,6 @@
 #pragma once
-// Internal to analyse_run (reports/analysis/aggregate.cpp): a scored fleet as run.json "analysis" entries and as fleet
-// checks (docs/run-json.md).
+// Internal to analyse_run (reports/analysis/aggregate.cpp): a scored fleet as run.json "analysis" entries and
+// as fleet checks (docs/run-json.md).
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>

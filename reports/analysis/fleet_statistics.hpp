@@ -1,7 +1,7 @@
 #pragma once
 // The statistics of a fleet of GPUs (or nodes) for one metric: the distribution a report prints and the
-// robust z score that finds outliers. Pure functions on numbers; reports/analysis/aggregate.cpp applies them to
-// run.json.
+// robust z score that finds outliers. Pure functions on numbers; reports/analysis/aggregate.cpp applies them
+// to run.json.
 #include <optional>
 #include <span>
 #include <string_view>

@@ -1,15 +1,16 @@
 #pragma once
-// Internal to the analysis (reports/aggregate*.cpp, reports/analysis/fleet_outliers.cpp): one metric of one point of
-// one case, seen as a fleet of GPUs and nodes. run.json "analysis" (docs/run-json.md) is written from these.
+// Internal to the analysis (reports/aggregate*.cpp, reports/analysis/fleet_outliers.cpp): one metric of one
+// point of one case, seen as a fleet of GPUs and nodes. run.json "analysis" (docs/run-json.md) is written
+// from these.
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "harness/plan/outlier_rules.hpp"
 #include "harness/results/device_identity.hpp"
 #include "reports/analysis/fleet_statistics.hpp"
-#include "harness/plan/outlier_rules.hpp"
 
 namespace exacheck::reports::detail {
 

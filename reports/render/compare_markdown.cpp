@@ -3,8 +3,8 @@
 
 #include <tuple>
 
-#include "reports/render/compare_render.hpp"
 #include "reports/analysis/format.hpp"
+#include "reports/render/compare_render.hpp"
 
 namespace exacheck::reports {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
-// Renderers of compare.json (harness/compare/compare.hpp): compare.md, and the summary `exacheck compare` prints.
-// They render and never compute: every number is in compare.json.
+// Renderers of compare.json (harness/compare/compare.hpp): compare.md, and the summary `exacheck compare`
+// prints. They render and never compute: every number is in compare.json.
 #include <nlohmann/json.hpp>
 #include <ostream>
 

@@ -5,8 +5,8 @@
 
 #include <ostream>
 
-#include "reports/render/device_text.hpp"
 #include "reports/analysis/format.hpp"
+#include "reports/render/device_text.hpp"
 #include "reports/render/render.hpp"
 #include "reports/render/run_summary.hpp"
 

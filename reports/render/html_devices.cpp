@@ -6,8 +6,8 @@
 
 #include <ostream>
 
-#include "reports/render/device_text.hpp"
 #include "reports/analysis/format.hpp"
+#include "reports/render/device_text.hpp"
 #include "reports/render/html.hpp"
 
 namespace exacheck::reports::html {

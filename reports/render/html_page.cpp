@@ -8,8 +8,8 @@
 #include <optional>
 #include <ostream>
 
-#include "reports/render/device_text.hpp"
 #include "reports/analysis/format.hpp"
+#include "reports/render/device_text.hpp"
 #include "reports/render/html.hpp"
 #include "reports/render/render.hpp"
 #include "reports/render/run_summary.hpp"

@@ -7,8 +7,8 @@
 #include <cmath>
 #include <ostream>
 
-#include "reports/render/committed_checks.hpp"
 #include "reports/analysis/format.hpp"
+#include "reports/render/committed_checks.hpp"
 #include "reports/render/html.hpp"
 
 namespace exacheck::reports::html {

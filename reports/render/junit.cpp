@@ -14,8 +14,8 @@
 #include <utility>
 #include <vector>
 
-#include "reports/render/device_text.hpp"
 #include "reports/analysis/format.hpp"
+#include "reports/render/device_text.hpp"
 #include "reports/render/render.hpp"
 #include "reports/render/run_summary.hpp"
 

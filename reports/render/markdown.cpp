@@ -1,6 +1,6 @@
 // report.md: the answer first (verdict, exit code, counts, every failing check), then the system totals,
-// the commitments and the collectives at the largest scale (reports/render/markdown_analysis.cpp), one table per
-// benchmark, skipped checks, errors with their log tails, the formulas, and provenance. Rendered from
+// the commitments and the collectives at the largest scale (reports/render/markdown_analysis.cpp), one table
+// per benchmark, skipped checks, errors with their log tails, the formulas, and provenance. Rendered from
 // run.json alone.
 #include <fmt/core.h>
 #include <fmt/ranges.h>

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "reports/render/committed_checks.hpp"
 #include "reports/analysis/format.hpp"
+#include "reports/render/committed_checks.hpp"
 #include "reports/render/markdown_parts.hpp"
 
 namespace exacheck::reports::markdown {

@@ -3,8 +3,8 @@
 // to no single device. Rendered only: the analysis decided which device failed what.
 #include <fmt/core.h>
 
-#include "reports/render/device_text.hpp"
 #include "reports/analysis/format.hpp"
+#include "reports/render/device_text.hpp"
 #include "reports/render/markdown_parts.hpp"
 
 namespace exacheck::reports::markdown {

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "reports/analysis/analysis_devices.hpp"
-#include "reports/render/device_text.hpp"
 #include "reports/analysis/format.hpp"
+#include "reports/render/device_text.hpp"
 #include "reports/render/prometheus_exposition.hpp"
 #include "reports/render/render.hpp"
 

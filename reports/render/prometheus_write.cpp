@@ -1,7 +1,7 @@
-// Writing an exposition (reports/render/prometheus_exposition.hpp): family by family, each sample's text made from
-// its block's template and its row when it is written, never held. Duplicate series are found first (their
-// comments come at the top): by a hash of each sample's label values, texts compared only between samples
-// of equal hash, which a well-formed run never has.
+// Writing an exposition (reports/render/prometheus_exposition.hpp): family by family, each sample's text made
+// from its block's template and its row when it is written, never held. Duplicate series are found first
+// (their comments come at the top): by a hash of each sample's label values, texts compared only between
+// samples of equal hash, which a well-formed run never has.
 #include <fmt/compile.h>
 
 #include <algorithm>

@@ -253,7 +253,6 @@ class gemm_suite final : public suite_with_backends<gemm_backend> {
   }
 
   std::vector<peak_rule> peak_rules(std::string_view) const override { return gemm::gemm_peak_rules(); }
-
 };
 
 }  // namespace

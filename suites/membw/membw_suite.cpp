@@ -215,9 +215,7 @@ class membw_suite final : public suite_with_backends<stream_backend> {
     return {point};
   }
 
-  std::vector<point_result> simulate(const simulation_input& in) const override {
-    return simulate_membw(in);
-  }
+  std::vector<point_result> simulate(const simulation_input& in) const override { return simulate_membw(in); }
 };
 
 }  // namespace
