@@ -10,6 +10,9 @@ set(EXACHECK_ROOMS
   # what a benchmark author needs: suite interface, registry, backend table, measurement, statistics,
   # results, parameters, metrics, outcome, errors, units
   "harness/core:"
+  # one rank on its node: MPI calls and gathers, the GPUs this process sees, which GPU a rank uses, the backend
+  # a case runs on here
+  "harness/node:harness/core"
   # files: atomic writes, streamed JSON, checksums
   "harness/io:harness/core"
   # plan, system and reference files, YAML reading, outlier rules
@@ -17,27 +20,27 @@ set(EXACHECK_ROOMS
   # the run.json model: run document, verdicts, peaks, provenance, upgrades of older files (a point's datasheet
   # peak is its suite's to declare: registry::instance(), so the suites' list links here)
   "harness/results:harness/core,harness/io,harness/plan,suites"
-  # the benchmarks, each its own folder and room; they know only core
-  "suites/collectives:harness/core"
-  "suites/copybw:harness/core"
-  "suites/flops:harness/core"
-  "suites/gemm:harness/core"
-  "suites/membw:harness/core"
-  "suites/selftest:harness/core"
+  # the benchmarks, each its own folder and room; they know only core and node
+  "suites/collectives:harness/core,harness/node"
+  "suites/copybw:harness/core,harness/node"
+  "suites/flops:harness/core,harness/node"
+  "suites/gemm:harness/core,harness/node"
+  "suites/membw:harness/core,harness/node"
+  "suites/selftest:harness/core,harness/node"
   # the list of every suite (suites/registry.cpp)
   "suites:harness/core,suites/collectives,suites/copybw,suites/flops,suites/gemm,suites/membw,suites/selftest"
   # backends: the operations a suite's interface declares, on CPUs and on CUDA GPUs
-  "kernels/cpu:harness/core,suites/collectives,suites/copybw,suites/flops,suites/gemm,suites/membw"
-  "kernels/cuda:harness/core,suites/collectives,suites/copybw,suites/flops,suites/gemm,suites/membw"
+  "kernels/cpu:harness/core,harness/node,suites/collectives,suites/copybw,suites/flops,suites/gemm,suites/membw"
+  "kernels/cuda:harness/core,harness/node,suites/collectives,suites/copybw,suites/flops,suites/gemm,suites/membw"
   # the backends registered in the table of core, one call for each kind
-  "kernels:harness/core,suites/collectives,suites/copybw,suites/flops,suites/gemm,suites/membw,kernels/cpu,kernels/cuda"
+  "kernels:harness/core,harness/node,suites/collectives,suites/copybw,suites/flops,suites/gemm,suites/membw,kernels/cpu,kernels/cuda"
   # one rank of one case: runs the suite, writes its result
-  "harness/worker:harness/core,harness/io,harness/results,suites"
+  "harness/worker:harness/core,harness/node,harness/io,harness/results,suites"
   # the system-wide analysis of a run, then the files people read
   "reports/analysis:harness/core,harness/io,harness/plan,harness/results"
   "reports/render:harness/core,harness/io,harness/plan,harness/results,reports/analysis"
   # run, validate, re-render: launches workers and keeps run.json
-  "harness/controller:harness/core,harness/io,harness/plan,harness/results,reports/analysis,reports/render,suites"
+  "harness/controller:harness/core,harness/node,harness/io,harness/plan,harness/results,reports/analysis,reports/render,suites"
   "harness/compare:harness/core,harness/io,harness/plan,harness/results,reports/analysis,reports/render"
   "harness/simulate:harness/core,harness/io,harness/plan,harness/results,reports/analysis,reports/render,harness/controller,suites"
   # the command line: every room

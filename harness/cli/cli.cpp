@@ -1,8 +1,10 @@
 #include "harness/cli/cli.hpp"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <optional>
 #include <string_view>
@@ -13,7 +15,8 @@
 #include "harness/compare/compare.hpp"
 #include "harness/controller/controller.hpp"
 #include "harness/core/errors.hpp"
-#include "harness/core/outcome.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/results/outcome.hpp"
 #include "harness/simulate/simulate.hpp"
 #include "harness/worker/worker.hpp"
 #include "kernels/cpu/cpu_gemm.hpp"
@@ -31,6 +34,29 @@ const CLI::Validator at_least_one(
       return value >= 1 ? "" : "must be at least 1, got " + text;
     },
     "INT>=1", "at least 1");
+
+// "auto" and every backend this build registered (the backend table, through the suites): cpu, and cuda
+// in a build with CUDA.
+std::vector<std::string> backend_choices() {
+  std::vector<std::string> names{"auto"};
+  const auto& suites = registry::instance();
+  for (const auto& benchmark : suites.benchmark_names())
+    for (const auto& backend : suites.find(benchmark)->backends())
+      if (std::find(names.begin(), names.end(), backend) == names.end()) names.push_back(backend);
+  return names;
+}
+
+// --backend: one of backend_choices(), or the table's error naming what there is.
+CLI::Validator backend_of_this_build() {
+  const auto names = backend_choices();
+  const std::string listed = fmt::format("{}", fmt::join(names, ", "));
+  return CLI::Validator(
+      [names, listed](std::string& text) -> std::string {
+        if (std::find(names.begin(), names.end(), text) != names.end()) return "";
+        return fmt::format("backend '{}' is not available in this build (available: {})", text, listed);
+      },
+      "BACKEND in {" + listed + "}", "backend");
+}
 
 std::vector<std::string> option_names(const CLI::App& app) {
   std::vector<std::string> names;
@@ -106,8 +132,11 @@ int cli_main(int argc, char** argv) {
   run_cmd->add_option("--tags", run.tags, "Only cases with any of these tags (comma-separated)")
       ->delimiter(',');
   run_cmd->add_option("--case", run.case_names, "Only these cases, by name (repeatable)")->delimiter(',');
-  run_cmd->add_option("--backend", run.backend, "Backend for every case")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  run_cmd
+      ->add_option(
+          "--backend", run.backend,
+          "Backend for every case: auto (a GPU's where this node has one, else cpu) or one this build has")
+      ->check(backend_of_this_build());
   run_cmd->add_option("--launcher", run.launcher, "Launcher for every case")
       ->check(CLI::IsMember({"local", "mpirun", "srun"}));
   run_cmd->add_option("--ranks", run.ranks, "Ranks for every case")->check(at_least_one);

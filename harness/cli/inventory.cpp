@@ -9,9 +9,9 @@
 
 #include "exacheck_version.hpp"
 #include "harness/core/errors.hpp"
-#include "harness/core/gpu_runtime.hpp"
 #include "harness/core/peak_rules.hpp"
 #include "harness/core/registry.hpp"
+#include "harness/node/gpu_runtime.hpp"
 #include "harness/plan/plan.hpp"
 #include "harness/results/provenance.hpp"
 #include "harness/worker/nvml.hpp"

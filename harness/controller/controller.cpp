@@ -16,16 +16,16 @@
 #include "harness/controller/launcher.hpp"
 #include "harness/controller/process.hpp"
 #include "harness/controller/run_directory.hpp"
-#include "harness/core/backends.hpp"  // resolve_backend
 #include "harness/core/clock.hpp"
 #include "harness/core/errors.hpp"
-#include "harness/core/outcome.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/core/stable_hash.hpp"
 #include "harness/io/files.hpp"
+#include "harness/node/gpu_runtime.hpp"  // resolve_backend
 #include "harness/plan/plan.hpp"
 #include "harness/plan/system_references.hpp"
 #include "harness/results/commitments.hpp"
+#include "harness/results/outcome.hpp"
 #include "harness/results/provenance.hpp"
 #include "harness/results/result_accounting.hpp"
 #include "harness/results/run_document.hpp"

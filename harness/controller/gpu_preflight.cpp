@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "harness/core/errors.hpp"
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
 
 namespace exacheck {
 namespace {

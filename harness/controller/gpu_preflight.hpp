@@ -1,7 +1,7 @@
 #pragma once
 // The controller's pre-flight for GPUs: a case whose ranks on this node need more GPUs
 // than the node shows is refused before anything runs, all such cases named in one message with what to do,
-// rather than each launch starting its ranks only for device binding (harness/core/device_binding.hpp) to
+// rather than each launch starting its ranks only for device binding (harness/node/device_binding.hpp) to
 // refuse them one case after another. Pure logic with the GPU count and the environment passed in, so that
 // every rule is testable without a GPU.
 #include <functional>

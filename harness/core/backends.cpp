@@ -1,5 +1,5 @@
-// The backend table's errors, written once for every interface, and the choice of a case's backend: every
-// "not available in this build / on this machine" message exacheck gives comes from this file.
+// The backend table's errors, written once for every interface: every "not available in this build" message
+// exacheck gives comes from this file (and "not on this machine" from harness/node/gpu_runtime.cpp).
 #include "harness/core/backends.hpp"
 
 #include <cxxabi.h>
@@ -10,7 +10,6 @@
 #include <stdexcept>
 
 #include "harness/core/errors.hpp"
-#include "harness/core/gpu_runtime.hpp"
 
 namespace exacheck {
 namespace backend_table {
@@ -49,26 +48,5 @@ void throw_unavailable(std::string_view backend, std::string_view benchmark,
 }
 
 }  // namespace backend_table
-
-std::string resolve_backend(const std::string& requested) {
-  if (requested == "cpu") return "cpu";
-  if (requested != "auto" && requested != "cuda")
-    throw usage_error(fmt::format("unknown backend '{}'; expected auto, cpu or cuda", requested));
-  const gpu_runtime& runtime = gpus();
-  std::string why_no_gpu;
-  const bool gpu_here = runtime.built() && runtime.device_count(&why_no_gpu) > 0;
-  if (requested == "auto") return gpu_here ? "cuda" : "cpu";
-  if (!runtime.built())
-    throw usage_error(
-        "backend 'cuda' was requested, but this exacheck was built without CUDA (rebuild where nvcc is "
-        "found, or "
-        "with -DEXACHECK_CUDA=ON); use --backend cpu or auto");
-  if (!gpu_here)
-    throw usage_error(
-        fmt::format("backend 'cuda' was requested, but no GPU is usable here ({}); use --backend cpu "
-                    "or auto",
-                    why_no_gpu));
-  return "cuda";
-}
 
 }  // namespace exacheck

@@ -139,9 +139,4 @@ scoped_backend<Interface> wrap_backend(std::string name, Wrap wrap) {
       });
 }
 
-// "auto" → "cuda" when this build has CUDA and a GPU is visible (gpu_runtime.hpp), else "cpu". Throws
-// usage_error for a backend this build or machine cannot run: the controller asks before launching anything,
-// the worker again on its node.
-std::string resolve_backend(const std::string& requested);
-
 }  // namespace exacheck

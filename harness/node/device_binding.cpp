@@ -1,4 +1,4 @@
-#include "harness/core/device_binding.hpp"
+#include "harness/node/device_binding.hpp"
 
 #include <fmt/core.h>
 #include <fmt/ranges.h>

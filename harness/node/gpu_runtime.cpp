@@ -1,7 +1,11 @@
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
+
+#include <fmt/core.h>
 
 #include <stdexcept>
 #include <utility>
+
+#include "harness/core/errors.hpp"
 
 namespace exacheck {
 namespace {
@@ -38,6 +42,27 @@ const gpu_runtime& gpus() {
 
 std::unique_ptr<gpu_runtime> install_gpu_runtime(std::unique_ptr<gpu_runtime> runtime) {
   return std::exchange(installed(), std::move(runtime));
+}
+
+std::string resolve_backend(const std::string& requested) {
+  if (requested == "cpu") return "cpu";
+  if (requested != "auto" && requested != "cuda")
+    throw usage_error(fmt::format("unknown backend '{}'; expected auto, cpu or cuda", requested));
+  const gpu_runtime& runtime = gpus();
+  std::string why_no_gpu;
+  const bool gpu_here = runtime.built() && runtime.device_count(&why_no_gpu) > 0;
+  if (requested == "auto") return gpu_here ? "cuda" : "cpu";
+  if (!runtime.built())
+    throw usage_error(
+        "backend 'cuda' was requested, but this exacheck was built without CUDA (rebuild where nvcc is "
+        "found, or "
+        "with -DEXACHECK_CUDA=ON); use --backend cpu or auto");
+  if (!gpu_here)
+    throw usage_error(
+        fmt::format("backend 'cuda' was requested, but no GPU is usable here ({}); use --backend cpu "
+                    "or auto",
+                    why_no_gpu));
+  return "cuda";
 }
 
 }  // namespace exacheck

@@ -32,4 +32,9 @@ const gpu_runtime& gpus();
 // replaces (nullptr for the default), so that a test that installs a pretend GPU can put it back.
 std::unique_ptr<gpu_runtime> install_gpu_runtime(std::unique_ptr<gpu_runtime> runtime);
 
+// The backend a case runs on here: "auto" → "cuda" when this build has CUDA and a GPU is visible, else "cpu".
+// Throws usage_error for a backend this build or machine cannot run: the controller asks before launching
+// anything, the worker again on its node.
+std::string resolve_backend(const std::string& requested);
+
 }  // namespace exacheck

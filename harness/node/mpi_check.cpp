@@ -1,4 +1,4 @@
-#include "harness/core/mpi_check.hpp"
+#include "harness/node/mpi_check.hpp"
 
 #include <fmt/core.h>
 #include <mpi.h>

@@ -1,4 +1,4 @@
-#include "harness/core/rank_gather.hpp"
+#include "harness/node/rank_gather.hpp"
 
 namespace exacheck {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/device_binding.hpp"
+#include "harness/node/device_binding.hpp"
 
 namespace exacheck {
 

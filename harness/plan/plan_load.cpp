@@ -34,6 +34,8 @@ const std::vector<std::string> case_keys = {"name",    "benchmark",      "tags",
                                             "ranks",   "ranks_per_node", "timeout", "repeats",
                                             "backend", "launcher",       "verify",  "allow_gpu_sharing",
                                             "measure"};
+// A plan is read the same by every build, so it names every backend kind there is; whether this build and
+// node can run the one a case names is the backend table's to say when the run starts (resolve_backend).
 const std::vector<std::string> backend_names = {"auto", "cpu", "cuda"};
 const std::vector<std::string> launcher_names = {"local", "mpirun", "srun"};
 constexpr std::int64_t int_max = std::numeric_limits<int>::max();

@@ -5,10 +5,10 @@
 #include <filesystem>
 #include <string>
 
-#include "harness/core/outcome.hpp"
 #include "harness/core/peak_rules.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/plan/system_references.hpp"
+#include "harness/results/outcome.hpp"
 #include "harness/results/run_document.hpp"
 #include "harness/results/verdicts.hpp"
 

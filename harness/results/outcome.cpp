@@ -1,4 +1,4 @@
-#include "harness/core/outcome.hpp"
+#include "harness/results/outcome.hpp"
 
 #include <algorithm>
 

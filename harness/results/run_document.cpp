@@ -10,9 +10,9 @@
 #include <unordered_map>
 
 #include "exacheck_version.hpp"
-#include "harness/core/outcome.hpp"
 #include "harness/io/files.hpp"
 #include "harness/results/analysis_upgrade.hpp"
+#include "harness/results/outcome.hpp"
 #include "harness/results/peak_table.hpp"
 #include "harness/results/point_identity.hpp"
 #include "harness/results/provenance.hpp"

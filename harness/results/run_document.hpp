@@ -6,8 +6,8 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/core/outcome.hpp"
 #include "harness/plan/plan.hpp"
+#include "harness/results/outcome.hpp"
 #include "harness/results/process_result.hpp"
 
 namespace exacheck {

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/outcome.hpp"
 #include "harness/core/units.hpp"
 #include "harness/plan/plan.hpp"
+#include "harness/results/outcome.hpp"
 
 namespace exacheck {
 

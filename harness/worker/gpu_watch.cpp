@@ -8,9 +8,9 @@
 #include <chrono>
 #include <optional>
 
-#include "harness/core/device_binding.hpp"
-#include "harness/core/gpu_runtime.hpp"
-#include "harness/core/rank_gather.hpp"
+#include "harness/node/device_binding.hpp"
+#include "harness/node/gpu_runtime.hpp"
+#include "harness/node/rank_gather.hpp"
 
 namespace exacheck {
 namespace {

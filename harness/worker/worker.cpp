@@ -14,9 +14,9 @@
 #include "harness/core/backends.hpp"
 #include "harness/core/clock.hpp"
 #include "harness/core/errors.hpp"
-#include "harness/core/gpu_runtime.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/io/files.hpp"
+#include "harness/node/gpu_runtime.hpp"
 #include "harness/results/provenance.hpp"
 #include "harness/worker/gpu_watch.hpp"
 

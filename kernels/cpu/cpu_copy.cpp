@@ -79,18 +79,7 @@ batch_time cpu_copy_backend::time_batch(int copies) {
 
 pattern_check cpu_copy_backend::check_destination() {
   require_buffers();
-  const auto* destination = static_cast<const unsigned char*>(m_destination.get());
-  std::vector<pattern_check> parts(static_cast<std::size_t>(m_threads));
-#pragma omp parallel num_threads(m_threads)
-  {
-    const int thread = omp_get_thread_num();
-    const byte_range share = static_share(m_bytes, omp_get_num_threads(), thread);
-    parts[static_cast<std::size_t>(thread)] =
-        check_copy_pattern_range(destination + share.begin, share.begin, share.end - share.begin, m_seed);
-  }
-  pattern_check total;
-  for (const auto& part : parts) total = merge(total, part);
-  return total;
+  return check_copy_pattern(m_destination.get(), m_bytes, m_seed, m_threads);
 }
 
 void cpu_copy_backend::corrupt_destination_for_testing(std::uint64_t offset) {
@@ -100,15 +89,10 @@ void cpu_copy_backend::corrupt_destination_for_testing(std::uint64_t offset) {
 }
 
 std::string cpu_copy_backend::implementation() const {
-  const auto& pinned = m_pinning.cpus();
-  std::string cpus;
-  for (std::size_t t = 0; t < pinned.size() && t < 16; ++t)
-    cpus += (t ? "," : "") + std::to_string(pinned[t]);
-  if (pinned.size() > 16) cpus += ",…";
   return fmt::format(
       "host memory → host memory: memcpy of static 64-byte-line shares by {} OpenMP thread(s) {}, "
       "2 MiB-aligned buffers first touched by their copying thread",
-      m_threads, pinned.empty() ? "unpinned" : "pinned to CPUs " + cpus);
+      m_threads, m_pinning.describe());
 }
 
 void cpu_copy_backend::require_buffers() const {

@@ -9,7 +9,7 @@
 #include <new>
 #include <stdexcept>
 
-#include "harness/core/mpi_check.hpp"
+#include "harness/node/mpi_check.hpp"
 
 namespace exacheck::collectives {
 namespace {

@@ -40,4 +40,13 @@ void thread_pinning::pin_calling_thread(int thread) {
   m_pinned = true;
 }
 
+std::string thread_pinning::describe() const {
+  if (m_cpus.empty()) return "unpinned";
+  std::string listed = "pinned to CPUs ";
+  for (std::size_t t = 0; t < m_cpus.size() && t < 16; ++t)
+    listed += (t ? "," : "") + std::to_string(m_cpus[t]);
+  if (m_cpus.size() > 16) listed += ",…";
+  return listed;
+}
+
 }  // namespace exacheck::cpu

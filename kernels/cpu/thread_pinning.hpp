@@ -3,6 +3,7 @@
 // kernels that need it (STREAM, FMA chains).
 #include <sched.h>
 
+#include <string>
 #include <vector>
 
 namespace exacheck::cpu {
@@ -23,6 +24,8 @@ class thread_pinning {
   // impossible (the mask could not be read).
   void pin_calling_thread(int thread);
   const std::vector<int>& cpus() const { return m_cpus; }  // empty when pinning is impossible
+  // For a backend's implementation(): "pinned to CPUs 0,1,…" (the first 16) or "unpinned".
+  std::string describe() const;
 
  private:
   int m_threads;

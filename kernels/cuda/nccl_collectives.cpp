@@ -38,7 +38,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "harness/core/mpi_check.hpp"
+#include "harness/node/mpi_check.hpp"
 #include "kernels/cuda/cuda_backends.hpp"
 #include "kernels/cuda/cuda_check.hpp"
 #include "kernels/cuda/cuda_owners.hpp"

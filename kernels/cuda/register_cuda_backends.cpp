@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "harness/core/backends.hpp"
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
 #include "kernels/cuda/cuda_backends.hpp"
 
 namespace exacheck {

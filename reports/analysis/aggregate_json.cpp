@@ -6,7 +6,7 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "harness/core/outcome.hpp"
+#include "harness/results/outcome.hpp"
 #include "reports/analysis/format.hpp"
 
 namespace exacheck::reports::detail {

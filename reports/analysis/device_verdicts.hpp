@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "harness/core/outcome.hpp"
+#include "harness/results/outcome.hpp"
 #include "reports/analysis/metric_fleet.hpp"
 
 namespace exacheck::reports::detail {

@@ -6,7 +6,7 @@
 #include <array>
 #include <cmath>
 
-#include "harness/core/outcome.hpp"
+#include "harness/results/outcome.hpp"
 
 namespace exacheck::reports {
 namespace {

@@ -8,8 +8,8 @@
 #include <map>
 #include <utility>
 
-#include "harness/core/rank_gather.hpp"
 #include "harness/core/statistics.hpp"
+#include "harness/node/rank_gather.hpp"
 
 namespace exacheck::collectives {
 namespace {

@@ -13,21 +13,13 @@
 namespace exacheck::collectives {
 namespace {
 
+// The bus bandwidth the simulated fabric reaches with large messages, GB/s: ring collectives near an
+// NVLink/NVSwitch node's figure, rooted ones lower, all-to-all and send/receive at a network's.
 double peak_busbw_gbps(collective op) {
-  switch (op) {
-    case collective::allreduce:
-      return 180;
-    case collective::allgather:
-    case collective::reduce_scatter:
-      return 170;
-    case collective::broadcast:
-    case collective::reduce:
-      return 150;
-    case collective::alltoall:
-    case collective::sendrecv:
-      return 45;
-  }
-  return 100;
+  if (op == collective::allreduce) return 180;
+  if (op == collective::allgather || op == collective::reduce_scatter) return 170;
+  if (op == collective::broadcast || op == collective::reduce) return 150;
+  return 45;  // alltoall, sendrecv
 }
 
 point_result collective_point(collective op, element_type dtype, std::size_t requested_bytes, int root,

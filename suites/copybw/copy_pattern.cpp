@@ -88,9 +88,9 @@ void fill_copy_pattern(void* data, std::size_t bytes, std::uint64_t seed) {
   }
 }
 
-pattern_check check_copy_pattern(const void* data, std::size_t bytes, std::uint64_t seed) {
+pattern_check check_copy_pattern(const void* data, std::size_t bytes, std::uint64_t seed, int threads) {
   const auto* base = static_cast<const unsigned char*>(data);
-  std::vector<pattern_check> parts(static_cast<std::size_t>(omp_get_max_threads()));
+  std::vector<pattern_check> parts(static_cast<std::size_t>(threads > 0 ? threads : omp_get_max_threads()));
 #pragma omp parallel num_threads(static_cast <int>(parts.size()))
   {
     const int thread = omp_get_thread_num();

@@ -57,9 +57,9 @@ struct byte_range {
 byte_range static_share(std::uint64_t bytes, int parts, int part);
 
 // The same over a whole buffer with the OpenMP threads of the calling rank, each on one static share
-// (the same share a first touch by fill_copy_pattern gives it).
+// (the same share a first touch by fill_copy_pattern gives it); `threads` 0: as many as OpenMP would start.
 void fill_copy_pattern(void* data, std::size_t bytes, std::uint64_t seed);
-pattern_check check_copy_pattern(const void* data, std::size_t bytes, std::uint64_t seed);
+pattern_check check_copy_pattern(const void* data, std::size_t bytes, std::uint64_t seed, int threads = 0);
 
 // Two checks of adjacent ranges as one (sums the counts, keeps the lower first wrong byte).
 pattern_check merge(const pattern_check& a, const pattern_check& b);

@@ -7,9 +7,9 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "harness/core/device_binding.hpp"  // cuda_visible_devices_setting
 #include "harness/core/rank_agreement.hpp"
 #include "harness/core/statistics.hpp"
+#include "harness/node/device_binding.hpp"  // cuda_visible_devices_setting
 
 namespace exacheck::membw {
 

@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "../support/cli_runner.hpp"
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
 
 using namespace exacheck::testing;
 namespace fs = std::filesystem;
@@ -175,6 +175,12 @@ TEST(cli, cuda_backend_without_cuda_is_a_clear_usage_error) {
                               dir / "out.txt");
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_NE(result.output.find("cuda"), std::string::npos);
+  // The choices come from the backend table: a build without CUDA names what it has.
+  if (!exacheck::gpus().built()) {
+    EXPECT_NE(result.output.find("backend 'cuda' is not available in this build (available: auto, cpu)"),
+              std::string::npos)
+        << result.output;
+  }
   EXPECT_FALSE(fs::exists(dir / "run" / "run.json"));
 }
 

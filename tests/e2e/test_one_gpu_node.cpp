@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "../support/cli_runner.hpp"
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
 
 using namespace exacheck::testing;
 namespace fs = std::filesystem;

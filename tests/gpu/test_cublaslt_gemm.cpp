@@ -20,7 +20,7 @@
 #include "../support/forwarding_backends.hpp"
 #include "../support/skip_without_gpu.hpp"
 #include "harness/core/backends.hpp"
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
 #include "kernels/cuda/gemm_types.hpp"
 #include "suites/gemm/gemm_oracle.hpp"
 #include "suites/gemm/gemm_suite.hpp"

@@ -12,7 +12,7 @@
 #include "../support/quick_context.hpp"
 #include "../support/skip_without_gpu.hpp"
 #include "harness/core/backends.hpp"
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
 #include "suites/copybw/copybw.hpp"
 #include "suites/copybw/copybw_suite.hpp"
 

@@ -17,7 +17,7 @@
 #include "../support/quick_context.hpp"
 #include "../support/skip_without_gpu.hpp"
 #include "harness/core/backends.hpp"
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
 #include "kernels/cuda/flops_types.hpp"
 #include "suites/flops/flops_suite.hpp"
 #include "suites/flops/peak_per_clock.hpp"

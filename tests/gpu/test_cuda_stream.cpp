@@ -14,7 +14,7 @@
 #include "../support/forwarding_backends.hpp"
 #include "../support/skip_without_gpu.hpp"
 #include "harness/core/backends.hpp"
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
 #include "suites/membw/membw_suite.hpp"
 #include "suites/membw/stream_oracle.hpp"
 

@@ -6,7 +6,7 @@
 
 #include "../support/cli_runner.hpp"
 #include "../support/skip_without_gpu.hpp"
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
 
 using namespace exacheck::testing;
 namespace fs = std::filesystem;

@@ -1,6 +1,7 @@
-// The controller's GPU pre-flight on a real GPU node (harness/controller/gpu_preflight.hpp): it counts the GPUs through
-// the CUDA runtime, CUDA_VISIBLE_DEVICES included, and refuses a plan with more ranks on the node than that
-// before anything runs. Dry runs only: nothing is launched. Label `gpu`: skipped where no GPU is usable.
+// The controller's GPU pre-flight on a real GPU node (harness/controller/gpu_preflight.hpp): it counts the
+// GPUs through the CUDA runtime, CUDA_VISIBLE_DEVICES included, and refuses a plan with more ranks on the
+// node than that before anything runs. Dry runs only: nothing is launched. Label `gpu`: skipped where no GPU
+// is usable.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -9,7 +10,7 @@
 
 #include "../support/cli_runner.hpp"
 #include "../support/skip_without_gpu.hpp"
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
 
 using namespace exacheck::testing;
 namespace fs = std::filesystem;

@@ -23,7 +23,7 @@
 #include "../support/faulty_collective_backend.hpp"
 #include "../support/skip_without_gpu.hpp"
 #include "harness/core/backends.hpp"
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
 #include "suites/collectives/collective_formulas.hpp"
 #include "suites/collectives/collectives_suite.hpp"
 

@@ -23,7 +23,7 @@
 #include "../support/faulty_collective_backend.hpp"
 #include "harness/controller/process.hpp"
 #include "harness/core/backends.hpp"
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
 #include "kernels/cpu/mpi_collectives.hpp"
 #include "kernels/register_backends.hpp"
 #include "suites/collectives/collective_ranks.hpp"

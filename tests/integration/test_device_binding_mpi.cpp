@@ -1,11 +1,11 @@
-// GPU binding across the real ranks of a node (harness/core/rank_gather.hpp + harness/core/device_binding.hpp): every
-// local rank's CUDA_VISIBLE_DEVICES is gathered over the node's communicator, and each rank decides from all
-// of them, as the worker does before it selects its GPU. No GPU is needed: the decision is pure, the count of
-// visible GPUs is passed in.
-// Two roles, as test_collectives_mpi.cpp: started by ctest, the TEST runs `mpirun -np N --oversubscribe` on
-// this program with EXACHECK_IN_MPIRUN=1; under mpirun a static initialiser runs the driver below (each rank
-// sets its own CUDA_VISIBLE_DEVICES per scenario, as srun --gpus-per-task would), which exits 0 only when
-// every scenario binds or fails as documented on every rank.
+// GPU binding across the real ranks of a node (harness/node/rank_gather.hpp +
+// harness/node/device_binding.hpp): every local rank's CUDA_VISIBLE_DEVICES is gathered over the node's
+// communicator, and each rank decides from all of them, as the worker does before it selects its GPU. No GPU
+// is needed: the decision is pure, the count of visible GPUs is passed in. Two roles, as
+// test_collectives_mpi.cpp: started by ctest, the TEST runs `mpirun -np N --oversubscribe` on this program
+// with EXACHECK_IN_MPIRUN=1; under mpirun a static initialiser runs the driver below (each rank sets its own
+// CUDA_VISIBLE_DEVICES per scenario, as srun --gpus-per-task would), which exits 0 only when every scenario
+// binds or fails as documented on every rank.
 #include <gtest/gtest.h>
 #include <mpi.h>
 #include <unistd.h>
@@ -15,9 +15,9 @@
 #include <iostream>
 #include <sstream>
 
-#include "harness/core/device_binding.hpp"
 #include "harness/controller/process.hpp"
-#include "harness/core/rank_gather.hpp"
+#include "harness/node/device_binding.hpp"
+#include "harness/node/rank_gather.hpp"
 
 using namespace exacheck;
 

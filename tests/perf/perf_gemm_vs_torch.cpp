@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
 #include "kernels/register_backends.hpp"
 #include "suites/gemm/gemm_suite.hpp"
 

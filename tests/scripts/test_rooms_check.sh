@@ -27,10 +27,15 @@ plant() {
 }
 
 # The lowest room reaching up: core may include only itself.
-line=$(plant "$tmp/core_up" harness/core/outcome.cpp '#include "harness/plan/plan.hpp"')
+line=$(plant "$tmp/core_up" harness/core/units.cpp '#include "harness/plan/plan.hpp"')
 check "core including plan fails the check" bash -c "! cmake -DROOT='$tmp/core_up' -P '$repo_root/cmake/ExacheckCheckRooms.cmake' >'$tmp/core_up.out' 2>&1"
 check "the failure names the file, line, room reached and what core may include" \
-  grep -q "harness/core/outcome.cpp:$line: includes harness/plan/plan.hpp (room harness/plan); room harness/core may include only itself" "$tmp/core_up.out"
+  grep -q "harness/core/units.cpp:$line: includes harness/plan/plan.hpp (room harness/plan); room harness/core may include only itself" "$tmp/core_up.out"
+
+# Core is below node: a benchmark author's room does not reach for the node's MPI and GPU layer.
+line=$(plant "$tmp/core_node" harness/core/measure.cpp '#include "harness/node/gpu_runtime.hpp"')
+check "core including node fails the check" bash -c "! cmake -DROOT='$tmp/core_node' -P '$repo_root/cmake/ExacheckCheckRooms.cmake' >'$tmp/core_node.out' 2>&1"
+check "the failure names the room reached" grep -q "harness/core/measure.cpp:$line: includes harness/node/gpu_runtime.hpp (room harness/node)" "$tmp/core_node.out"
 
 # A suite reaching for a kernel: suites know only core; backends reach them through the table.
 line=$(plant "$tmp/suite_kernel" suites/gemm/gemm_suite.cpp '#include "kernels/cpu/cpu_gemm.hpp"')

@@ -1,6 +1,7 @@
 // A build without nvcc has no kernels/cuda: the CUDA backend's test hooks, which the GPU tests call (and skip
-// without a GPU) in every build, answer that it is not there. Nothing else of CUDA exists in such a build:
-// the backend table has no "cuda" entries and core's GPU runtime says "built without CUDA".
+// without a GPU) in every build, answer that it is not there. Linked into the tests alone
+// (tests/CMakeLists.txt): exacheck itself has nothing of CUDA in such a build — the backend table has no
+// "cuda" entries and the GPU runtime (harness/node/gpu_runtime.hpp) says "built without CUDA".
 #include <stdexcept>
 #include <string>
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
 
 #define SKIP_WITHOUT_GPU()                                        \
   do {                                                            \

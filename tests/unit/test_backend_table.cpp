@@ -9,13 +9,18 @@
 #include <string>
 #include <vector>
 
+#include "../support/quick_context.hpp"
 #include "harness/core/backends.hpp"
 #include "harness/core/errors.hpp"
-#include "harness/core/gpu_runtime.hpp"
 #include "harness/core/registry.hpp"
+#include "harness/node/gpu_runtime.hpp"
 #include "kernels/register_backends.hpp"
+#include "suites/collectives/collective_backend.hpp"
+#include "suites/copybw/copy_backend.hpp"
+#include "suites/flops/flops_backend.hpp"
 #include "suites/gemm/gemm_backend.hpp"
 #include "suites/gemm/gemm_suite.hpp"
+#include "suites/membw/stream_backend.hpp"
 
 using namespace exacheck;
 
@@ -160,6 +165,30 @@ TEST(backend_table, register_backends_gives_every_kernel_interface_a_cpu_backend
     EXPECT_EQ(backends.front(), "cpu") << benchmark;
     EXPECT_EQ(backends.size(), gpus().built() && benchmark != "selftest" ? 2u : 1u) << benchmark;
   }
+}
+
+// What a suite's run gets when its case names a backend this build lacks: the table's one error, for every
+// kernel interface, listing what the build has.
+template <class Interface>
+void expect_not_in_this_build(const std::string& benchmark) {
+  run_context ctx = exacheck::testing::quick_context();
+  ctx.backend = "rocm";
+  try {
+    make_backend<Interface>(ctx, benchmark);
+    ADD_FAILURE() << benchmark << ": expected an error";
+  } catch (const usage_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "backend 'rocm' is not available for " + benchmark +
+                  " in this build (available: " + (gpus().built() ? "cpu, cuda)" : "cpu)"));
+  }
+}
+
+TEST(backend_table, every_kernel_interface_names_a_backend_the_build_lacks_and_what_it_has) {
+  expect_not_in_this_build<gemm::gemm_backend>("gemm");
+  expect_not_in_this_build<flops::flops_backend>("flops");
+  expect_not_in_this_build<membw::stream_backend>("membw");
+  expect_not_in_this_build<membw::copy_backend>("copybw");
+  expect_not_in_this_build<collectives::collective_backend>("allreduce");
 }
 
 TEST(backend_table, a_suites_backends_are_the_tables) {

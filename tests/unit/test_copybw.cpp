@@ -1,7 +1,7 @@
 // The copybw suite without a GPU: its parameters, the index-hash pattern and its compare (a wrong byte is
 // found and named, at any offset and size), seeds, skip reasons, the cpu backend's host-memory
-// d2d (measured and verified; a planted wrong byte is INCORRECT) and the shape of the p2p matrix (one point per
-// ordered pair, through a fake backend of host-memory "GPUs").
+// d2d (measured and verified; a planted wrong byte is INCORRECT) and the shape of the p2p matrix (one point
+// per ordered pair, through a fake backend of host-memory "GPUs").
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -13,7 +13,7 @@
 #include "../support/quick_context.hpp"
 #include "harness/core/backends.hpp"
 #include "harness/core/errors.hpp"
-#include "harness/core/gpu_runtime.hpp"
+#include "harness/node/gpu_runtime.hpp"
 #include "kernels/cpu/cpu_copy.hpp"
 #include "suites/copybw/copybw.hpp"
 #include "suites/copybw/copybw_suite.hpp"
@@ -327,19 +327,6 @@ TEST(copybw, p2p_is_one_point_per_ordered_pair_and_a_pair_without_access_is_skip
     EXPECT_NE(bandwidth->description.find("local rank 0"), std::string::npos) << bandwidth->description;
   }
   EXPECT_EQ(routes->size(), 5u);  // the pair without access was never prepared
-}
-
-TEST(copybw, unknown_backend_is_a_clear_error) {
-  run_context ctx = quick_context();
-  ctx.backend = "rocm";
-  try {
-    make_backend<copy_backend>(ctx, "copybw");
-    FAIL() << "expected an error";
-  } catch (const usage_error& e) {
-    EXPECT_EQ(std::string(e.what()),
-              std::string("backend 'rocm' is not available for copybw in this build (available: ") +
-                  (gpus().built() ? "cpu, cuda)" : "cpu)"));
-  }
 }
 
 TEST(cpu_copy, calls_before_prepare_and_routes_it_cannot_take_are_errors) {

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "harness/core/device_binding.hpp"
+#include "harness/node/device_binding.hpp"
 
 using namespace exacheck;
 

@@ -1,22 +1,22 @@
 // Every enum that files, reports or messages spell by name has one table of {value, name}
-// (harness/core/enum_names.hpp): each enumerator is listed, its name leads back to it through the public functions
-// too, and the names are spelled as run.json, the reports and earlier runs spell them.
+// (harness/core/enum_names.hpp): each enumerator is listed, its name leads back to it through the public
+// functions too, and the names are spelled as run.json, the reports and earlier runs spell them.
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "harness/core/device_binding.hpp"
-#include "harness/core/outcome.hpp"
 #include "harness/core/param_spec.hpp"
 #include "harness/core/result.hpp"
+#include "harness/node/device_binding.hpp"
+#include "harness/results/outcome.hpp"
 #include "kernels/cpu/cpu_fma.hpp"
 #include "kernels/cuda/flops_types.hpp"
 #include "kernels/cuda/gemm_types.hpp"
 #include "suites/collectives/collective_formulas.hpp"
-#include "suites/flops/fma_chain.hpp"
 #include "suites/copybw/copy_backend.hpp"
+#include "suites/flops/fma_chain.hpp"
 
 namespace exacheck {
 namespace {

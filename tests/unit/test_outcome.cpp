@@ -2,7 +2,7 @@
 
 #include <vector>
 
-#include "harness/core/outcome.hpp"
+#include "harness/results/outcome.hpp"
 
 using namespace exacheck;
 
