@@ -159,7 +159,8 @@ dead_daemons() {
   for f in $(pid_files); do alive "$f" || { f=${f#"$dir/"}; echo "${f%.pid}"; }; done | tr '\n' ' '
 }
 
-log_tail() { echo "--- tail of $1"; tail -n 25 "$1" 2>/dev/null || echo "(no such file)"; }
+# log_tail FILE: its last lines, nothing for a daemon that never started (no file).
+log_tail() { if [ -e "$1" ]; then echo "--- tail of $1"; tail -n 25 "$1"; fi; }
 
 # fail_up WHY: says what did not come up, with the logs of what failed, and leaves everything for inspection.
 fail_up() {
@@ -252,19 +253,20 @@ EOF
 make_network() {
   local n=$1 i sw host ns addr
   sw=$(ns_of switch)
-  ip netns add "$sw" && echo "$sw" >>"$dir/netns.list"
-  ip -n "$sw" link set lo up
-  ip -n "$sw" link add br0 type bridge
-  ip -n "$sw" link set br0 up
+  # Each step checked by hand: errexit does not apply inside a function called as `make_network || …`.
+  ip netns add "$sw" && echo "$sw" >>"$dir/netns.list" || return 1
+  ip -n "$sw" link set lo up || return 1
+  ip -n "$sw" link add br0 type bridge || return 1
+  ip -n "$sw" link set br0 up || return 1
   for ((i = 0; i <= n; i++)); do
     if [ "$i" -eq 0 ]; then host=head addr=$net.1; else host=$(node_name "$i") addr=$net.$((10 + i)); fi
     ns=$(ns_of "$host")
-    ip netns add "$ns" && echo "$ns" >>"$dir/netns.list"
-    ip -n "$ns" link set lo up
-    ip -n "$sw" link add "v-$host" type veth peer name eth0 netns "$ns"
-    ip -n "$sw" link set "v-$host" master br0 up
-    ip -n "$ns" addr add "$addr/24" dev eth0
-    ip -n "$ns" link set eth0 up
+    ip netns add "$ns" && echo "$ns" >>"$dir/netns.list" || return 1
+    ip -n "$ns" link set lo up || return 1
+    ip -n "$sw" link add "v-$host" type veth peer name eth0 netns "$ns" || return 1
+    ip -n "$sw" link set "v-$host" master br0 up || return 1
+    ip -n "$ns" addr add "$addr/24" dev eth0 || return 1
+    ip -n "$ns" link set eth0 up || return 1
   done
 }
 
@@ -357,6 +359,7 @@ cmd_login() {
 # up and down change the cluster: one at a time (two test runs, or a test and a person).
 lock() {
   need_root
+  mkdir -p "$(dirname "$dir")"
   exec 9>"$dir.lock"
   flock -w 120 9 || die "another 'up' or 'down' holds $dir.lock"
 }
