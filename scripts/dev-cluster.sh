@@ -18,8 +18,8 @@ dir=${EXACHECK_DEV_CLUSTER_DIR:-/run/exacheck-dev-cluster}
 dir=${dir%/}
 wait_s=${EXACHECK_DEV_CLUSTER_WAIT:-60}
 ns_prefix=exdc- # its namespaces: exdc-switch, exdc-head, exdc-node01 … (so one cluster per machine)
-net=10.217.0          # private /24: head .1, nodeNN .(10+NN)
-marker=$dir/.exacheck-dev-cluster   # only a directory holding this is ever wiped
+net=10.217.0                      # private /24: head .1, nodeNN .(10+NN)
+marker=$dir/.exacheck-dev-cluster # only a directory holding this is ever wiped
 # Debian's packages. slurm-wlm-basic-plugins holds mpi_pmix.so, which dlopen()s "libpmix.so": that name is in
 # libpmix-dev only (libpmix2 ships libpmix.so.2), so srun --mpi=pmix needs it.
 packages=(slurmctld slurmd slurm-client slurm-wlm-basic-plugins munge libpmix-dev iproute2 util-linux)
@@ -91,7 +91,8 @@ our_namespaces() {
 # running PID: the process exists and is not a zombie (one killed here waits for init to reap it).
 running() {
   local state
-  state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) && [ -n "$state" ] && [ "$state" != Z ]
+  # The state follows the command name in parentheses, which may itself hold spaces and parentheses.
+  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d ' ' -f 1) && [ -n "$state" ] && [ "$state" != Z ]
 }
 
 # kill_and_wait SECONDS PID…: TERM, then KILL whatever still runs after SECONDS (slurmstepd ignores TERM).

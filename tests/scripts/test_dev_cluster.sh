@@ -108,7 +108,8 @@ echo "down took $((SECONDS - start))s"
 none_running() {
   local pid state
   for pid in $pids; do
-    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || continue
+    state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d ' ' -f 1)
+    [ -n "$state" ] || continue # gone
     [ "$state" = Z ] || { echo "still running: $pid $(tr '\0' ' ' <"/proc/$pid/cmdline")"; return 1; }
   done
 }
