@@ -90,9 +90,11 @@ our_namespaces() {
 
 # running PID: the process exists and is not a zombie (one killed here waits for init to reap it).
 running() {
-  local state
+  local stat state
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
   # The state follows the command name in parentheses, which may itself hold spaces and parentheses.
-  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d ' ' -f 1) && [ -n "$state" ] && [ "$state" != Z ]
+  state=${stat##*) }
+  [ "${state%% *}" != Z ]
 }
 
 # kill_and_wait SECONDS PID…: TERM, then KILL whatever still runs after SECONDS (slurmstepd ignores TERM).

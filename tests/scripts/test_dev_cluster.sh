@@ -106,11 +106,11 @@ start=$SECONDS
 "$cluster" down
 echo "down took $((SECONDS - start))s"
 none_running() {
-  local pid state
+  local pid stat state
   for pid in $pids; do
-    state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d ' ' -f 1)
-    [ -n "$state" ] || continue # gone
-    [ "$state" = Z ] || { echo "still running: $pid $(tr '\0' ' ' <"/proc/$pid/cmdline")"; return 1; }
+    { read -r stat <"/proc/$pid/stat"; } 2>/dev/null || continue # gone
+    state=${stat##*) }                                             # after the name, which may hold spaces
+    [ "${state%% *}" = Z ] || { echo "still running: $pid $(tr '\0' ' ' <"/proc/$pid/cmdline")"; return 1; }
   done
 }
 no_namespace_left() { ! ip netns list | grep '^exdc-'; }
