@@ -27,6 +27,7 @@
 #include "harness/results/commitments.hpp"
 #include "harness/results/outcome.hpp"
 #include "harness/results/provenance.hpp"
+#include "harness/results/rank_progress.hpp"
 #include "harness/results/result_accounting.hpp"
 #include "harness/results/run_document.hpp"
 #include "harness/results/run_read.hpp"
@@ -168,6 +169,7 @@ std::string write_case_file(const prepared_case& pc) {
 void remove_stale_case_files(const prepared_case& pc) {
   fs::remove(pc.result_file);
   fs::remove(pc.log_file);
+  fs::remove_all(progress_directory(pc.dir));  // the ranks' progress files (harness/results/rank_progress.hpp)
 }
 
 void save_run(nlohmann::json& run, const std::string& run_dir, bool interrupted, bool complete) {
@@ -327,7 +329,10 @@ int run_plan(const run_options& options) {
     }
     const auto aggregation_start = std::chrono::steady_clock::now();
     complete_case_entry(entry, ended, pc.result_file, pc.log_file, system ? &*system : nullptr, pc.spec.ranks,
-                        token);
+                        token, false,
+                        {.progress_dir = progress_directory(pc.dir),
+                         .timeout_s = pc.spec.timeout_s,
+                         .launcher = pc.spec.launcher});
     if (ended.how == process_result::ending::interrupted) {
       interrupted = true;
       notice_interrupt();
