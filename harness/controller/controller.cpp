@@ -10,7 +10,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
+#include "harness/controller/allocation_state.hpp"
+#include "harness/controller/case_attempts.hpp"
 #include "harness/controller/gpu_preflight.hpp"
 #include "harness/controller/guardian.hpp"
 #include "harness/controller/launcher.hpp"
@@ -251,6 +254,37 @@ double analyse(nlohmann::json& run, const reports::outlier_rules& rules) {
   return seconds_since(start);
 }
 
+// One attempt of a case: its stale files removed, case.json written, the launch run and its entry filled.
+process_result launch_case(const prepared_case& pc, const std::atomic<bool>& interrupt, case_guardian& guardian,
+                           nlohmann::json& entry, const system_spec* system, double& aggregation_s) {
+  process_result ended;
+  std::string token;
+  try {
+    remove_stale_case_files(pc);
+    token = write_case_file(pc);
+    // Long cases (acceptance sizes run for minutes) show they are alive once a minute, on the same line.
+    double next_progress_s = 60;
+    const auto show_progress = [&](double elapsed_s) {
+      if (elapsed_s < next_progress_s) return;
+      fmt::print("{:.0f} s … ", next_progress_s);
+      std::fflush(stdout);
+      next_progress_s += 60;
+    };
+    ended = run_process(pc.command.argv, pc.command.environment, pc.log_file, pc.spec.timeout_s, &interrupt,
+                        show_progress, 3.0, &guardian);
+  } catch (const std::exception& e) {
+    ended.how = process_result::ending::failed_to_start;
+    ended.error = e.what();
+  }
+  const auto aggregation_start = std::chrono::steady_clock::now();
+  complete_case_entry(entry, ended, pc.result_file, pc.log_file, system, pc.spec.ranks, token, false,
+                      {.progress_dir = progress_directory(pc.dir),
+                       .timeout_s = pc.spec.timeout_s,
+                       .launcher = pc.spec.launcher});
+  aggregation_s += seconds_since(aggregation_start);
+  return ended;
+}
+
 }  // namespace
 
 int run_plan(const run_options& options) {
@@ -308,45 +342,48 @@ int run_plan(const run_options& options) {
     fmt::print("[{}/{}] {:<14} {} · {} rank(s) … ", i + 1, cases.size(), pc.spec.name,
                compact_params(pc.spec.params), pc.spec.ranks);
     std::fflush(stdout);
+    // A launch that fails before any rank measures is tried again (plan key launch_retries); each attempt is
+    // recorded (harness/controller/case_attempts.hpp).
+    const nlohmann::json pending_entry = entry;
+    nlohmann::json earlier_attempts = nlohmann::json::array();
     process_result ended;
-    std::string token;
-    try {
-      remove_stale_case_files(pc);
-      token = write_case_file(pc);
-      // Long cases (acceptance sizes run for minutes) show they are alive once a minute, on the same line.
-      double next_progress_s = 60;
-      const auto show_progress = [&](double elapsed_s) {
-        if (elapsed_s < next_progress_s) return;
-        fmt::print("{:.0f} s … ", next_progress_s);
-        std::fflush(stdout);
-        next_progress_s += 60;
-      };
-      ended = run_process(pc.command.argv, pc.command.environment, pc.log_file, pc.spec.timeout_s, &interrupt,
-                          show_progress, 3.0, &guardian);
-    } catch (const std::exception& e) {
-      ended.how = process_result::ending::failed_to_start;
-      ended.error = e.what();
+    for (int attempt = 1;; ++attempt) {
+      ended = launch_case(pc, interrupt, guardian, entry, system ? &*system : nullptr, aggregation_s);
+      if (!should_retry_launch(entry, attempt, pc.spec.launch_retries) || interrupt.load()) break;
+      earlier_attempts.push_back(attempt_record(entry, attempt));
+      fmt::print("{} ({:.1f} s) — {}\n      retrying (attempt {} of {}) … ", entry.value("outcome", "ERROR"),
+                 ended.elapsed_s, entry.value("message", ""), attempt + 1, pc.spec.launch_retries + 1);
+      std::fflush(stdout);
+      for (double waited_s = 0; waited_s < launch_retry_pause_s && !interrupt.load(); waited_s += 0.05)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      entry = pending_entry;
     }
-    const auto aggregation_start = std::chrono::steady_clock::now();
-    complete_case_entry(entry, ended, pc.result_file, pc.log_file, system ? &*system : nullptr, pc.spec.ranks,
-                        token, false,
-                        {.progress_dir = progress_directory(pc.dir),
-                         .timeout_s = pc.spec.timeout_s,
-                         .launcher = pc.spec.launcher});
+    record_attempts(entry, std::move(earlier_attempts));
     if (ended.how == process_result::ending::interrupted) {
       interrupted = true;
       notice_interrupt();
     }
+    // The allocation gone (a node failure, its time limit): no later case can run. The run stops here and
+    // lists them once, rather than one ERROR per remaining case.
+    const auto saving_start = std::chrono::steady_clock::now();
+    std::optional<allocation_gone> gone;
+    if (!interrupted && entry.value("status", "") != "completed")
+      gone = check_allocation(entry, pc.dir + "/slurm-job-state.txt");
+    if (gone) stop_for_lost_allocation(run, i + 1, *gone);
     try {
       save_run(run, run_dir, interrupted, false);
     } catch (const std::exception& e) {
       fmt::print(stderr, "\nexacheck: could not save run.json: {}\n", e.what());
     }
-    aggregation_s += seconds_since(aggregation_start);
+    aggregation_s += seconds_since(saving_start);
     const auto message = entry.value("message", "");
     fmt::print("{} ({:.1f} s){}\n", entry.value("outcome", "ERROR"), ended.elapsed_s,
                message.empty() ? "" : " — " + message);
+    if (gone)
+      fmt::print("\nstopped: {}; {} case(s) not run (listed in the reports)\n", gone->reason,
+                 cases.size() - i - 1);
     std::fflush(stdout);
+    if (gone) break;
   }
   if (interrupted)
     fmt::print("\ninterrupted ({}): results measured so far are kept\n", interrupt_signal_name());

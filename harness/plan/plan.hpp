@@ -57,6 +57,7 @@ struct case_spec {
   std::optional<int> ranks;
   std::optional<int> ranks_per_node;
   std::optional<double> timeout_s;
+  std::optional<int> launch_retries;
   int repeats = 1;
   std::optional<std::string> backend;   // auto | cpu | cuda
   std::optional<std::string> launcher;  // local | mpirun | srun
@@ -72,6 +73,9 @@ struct plan_defaults {
   int ranks = 1;
   int ranks_per_node = 0;  // 0: all ranks on this node
   double timeout_s = 600;
+  // A launch that failed before any rank began measuring (the launch itself, MPI_Init) is run again this many
+  // times, after a short pause; a failure after measuring began is never retried (docs/plan-schema.md).
+  int launch_retries = 1;
   bool verify = true;
   bool allow_gpu_sharing =
       false;  // more ranks than GPUs on a node share them (round-robin) instead of an error
@@ -101,6 +105,7 @@ struct expanded_case {
   int ranks = 1;
   int ranks_per_node = 0;
   double timeout_s = 600;
+  int launch_retries = 1;  // plan_defaults::launch_retries
   std::string backend = "auto";
   std::string launcher = "mpirun";
   bool verify = true;

@@ -115,6 +115,7 @@ std::vector<expanded_case> expand(const plan& p, const registry& suites, const c
     base.ranks = c.ranks.value_or(p.defaults.ranks);
     base.ranks_per_node = c.ranks_per_node.value_or(p.defaults.ranks_per_node);
     base.timeout_s = c.timeout_s.value_or(p.defaults.timeout_s);
+    base.launch_retries = c.launch_retries.value_or(p.defaults.launch_retries);
     base.backend = c.backend.value_or(p.defaults.backend);
     base.launcher = c.launcher.value_or(p.defaults.launcher);
     base.verify = c.verify.value_or(p.defaults.verify);

@@ -26,14 +26,18 @@ constexpr const char* plan_schema = "exacheck/plan/v1";
 // docs/plan-schema.md states it.
 constexpr std::size_t max_launches_per_plan = 10000;
 
+// A launch that keeps failing before it measures is a broken node or launcher, not bad luck: a few tries at
+// most.
+constexpr int max_launch_retries = 5;
+
 const std::vector<std::string> plan_keys = {"schema",   "name",  "description", "system",
                                             "defaults", "cases", "outliers"};
-const std::vector<std::string> defaults_keys = {
-    "backend", "launcher", "ranks", "ranks_per_node", "timeout", "verify", "allow_gpu_sharing", "measure"};
-const std::vector<std::string> case_keys = {"name",    "benchmark",      "tags",    "params",
-                                            "ranks",   "ranks_per_node", "timeout", "repeats",
-                                            "backend", "launcher",       "verify",  "allow_gpu_sharing",
-                                            "measure"};
+const std::vector<std::string> defaults_keys = {"backend",        "launcher",          "ranks",
+                                                "ranks_per_node", "timeout",           "launch_retries",
+                                                "verify",         "allow_gpu_sharing", "measure"};
+const std::vector<std::string> case_keys = {
+    "name",           "benchmark", "tags",    "params",   "ranks",  "ranks_per_node",    "timeout",
+    "launch_retries", "repeats",   "backend", "launcher", "verify", "allow_gpu_sharing", "measure"};
 // A plan is read the same by every build, so it names every backend kind there is; whether this build and
 // node can run the one a case names is the backend table's to say when the run starts (resolve_backend).
 const std::vector<std::string> backend_names = {"auto", "cpu", "cuda"};
@@ -132,6 +136,9 @@ class plan_loader {
           defaults.ranks_per_node = static_cast<int>(*v);
       } else if (e.key == "timeout") {
         if (const auto v = m_reader.read_duration_s(e, what, true)) defaults.timeout_s = *v;
+      } else if (e.key == "launch_retries") {
+        if (const auto v = m_reader.read_integer(e, what, 0, max_launch_retries))
+          defaults.launch_retries = static_cast<int>(*v);
       } else if (e.key == "verify") {
         if (const auto v = m_reader.read_boolean(e, what)) defaults.verify = *v;
       } else if (e.key == "allow_gpu_sharing") {
@@ -187,6 +194,9 @@ class plan_loader {
           c.ranks_per_node = static_cast<int>(*v);
       } else if (e.key == "timeout") {
         c.timeout_s = m_reader.read_duration_s(e, name, true);
+      } else if (e.key == "launch_retries") {
+        if (const auto v = m_reader.read_integer(e, name, 0, max_launch_retries))
+          c.launch_retries = static_cast<int>(*v);
       } else if (e.key == "repeats") {
         if (const auto v = m_reader.read_integer(e, name, 1, 10000)) c.repeats = static_cast<int>(*v);
       } else if (e.key == "backend") {

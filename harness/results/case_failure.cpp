@@ -55,7 +55,8 @@ std::vector<std::string> hosts_of(const std::vector<int>& ranks, const std::map<
 }
 
 // The ranks that did not finish, grouped by host and what they were doing, least advanced first.
-std::vector<unfinished_ranks> group_unfinished(const std::vector<rank_progress>& progress, int ranks_expected) {
+std::vector<unfinished_ranks> group_unfinished(const std::vector<rank_progress>& progress,
+                                               int ranks_expected) {
   std::map<int, const rank_progress*> by_rank;
   for (const auto& p : progress) by_rank[p.rank] = &p;
   const int ranks = std::max(ranks_expected, by_rank.empty() ? 0 : by_rank.rbegin()->first + 1);
@@ -96,7 +97,8 @@ std::string join_groups(const std::vector<const unfinished_ranks*>& groups, cons
   std::string text;
   for (std::size_t i = 0; i < groups.size() && i < most_groups_named; ++i)
     text += (i ? "; " : "") + group_text(*groups[i], verb);
-  if (groups.size() > most_groups_named) text += fmt::format("; … and {} more", groups.size() - most_groups_named);
+  if (groups.size() > most_groups_named)
+    text += fmt::format("; … and {} more", groups.size() - most_groups_named);
   return text;
 }
 
@@ -127,12 +129,14 @@ std::string finding_text(const launcher_finding& f, const std::vector<std::strin
 }
 
 std::string launcher_name(const failure_evidence& evidence) {
-  return evidence.launcher.empty() || evidence.launcher == "local" ? std::string("the worker") : evidence.launcher;
+  return evidence.launcher.empty() || evidence.launcher == "local" ? std::string("the worker")
+                                                                   : evidence.launcher;
 }
 
 std::string exit_status_text(const std::string& launcher, int status) {
   if (const auto signal = signal_of_exit_status(status))
-    return fmt::format("{} exited with status {} (128+{}: {})", launcher, status, *signal, signal_name(*signal));
+    return fmt::format("{} exited with status {} (128+{}: {})", launcher, status, *signal,
+                       signal_name(*signal));
   return fmt::format("{} exited with status {}", launcher, status);
 }
 
@@ -190,7 +194,8 @@ case_failure describe_failure(const process_result& ended, std::string_view log,
     // What the launcher said while it was stopped (a node failure, a daemon lost) is part of the story.
     if (const auto* primary = primary_finding(findings); primary && !primary->consequence) {
       f.launcher_message = primary->message;
-      std::vector<std::string> hosts = primary->hosts.empty() ? hosts_of(primary->ranks, host_of) : primary->hosts;
+      std::vector<std::string> hosts =
+          primary->hosts.empty() ? hosts_of(primary->ranks, host_of) : primary->hosts;
       f.reason += "; " + launcher + " said: " + finding_text(*primary, hosts);
     }
     return f;
@@ -292,8 +297,8 @@ case_failure describe_failure_from_files(const process_result& ended, const std:
       log.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
     }
   }
-  const auto progress =
-      evidence.progress_dir.empty() ? std::vector<rank_progress>() : read_rank_progress(evidence.progress_dir);
+  const auto progress = evidence.progress_dir.empty() ? std::vector<rank_progress>()
+                                                      : read_rank_progress(evidence.progress_dir);
   return describe_failure(ended, log, progress, ranks_expected, evidence);
 }
 
@@ -306,16 +311,17 @@ nlohmann::json to_json(const case_failure& f) {
                             {"point", g.point},
                             {"points", g.points},
                             {"description", g.description}});
-  nlohmann::json j = {{"cause", f.cause},
-                      {"hosts", f.hosts},
-                      {"ranks", f.ranks},
-                      {"signal", f.signal.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.signal)},
-                      {"exit_status", f.exit_status ? nlohmann::json(*f.exit_status) : nlohmann::json(nullptr)},
-                      {"launcher_message", f.launcher_message},
-                      {"reason", f.reason},
-                      {"before_measuring", f.before_measuring},
-                      {"allocation_gone", f.allocation_gone},
-                      {"ranks_not_finished", std::move(not_finished)}};
+  nlohmann::json j = {
+      {"cause", f.cause},
+      {"hosts", f.hosts},
+      {"ranks", f.ranks},
+      {"signal", f.signal.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.signal)},
+      {"exit_status", f.exit_status ? nlohmann::json(*f.exit_status) : nlohmann::json(nullptr)},
+      {"launcher_message", f.launcher_message},
+      {"reason", f.reason},
+      {"before_measuring", f.before_measuring},
+      {"allocation_gone", f.allocation_gone},
+      {"ranks_not_finished", std::move(not_finished)}};
   if (f.cause == "timeout") {
     j["elapsed_s"] = f.elapsed_s;
     j["timeout_s"] = f.timeout_s;
@@ -330,7 +336,7 @@ nlohmann::json failed_ranks_of(const case_failure& f) {
   for (const auto& g : f.not_finished)
     for (const int r : g.ranks) host_of[r] = g.host;
   const auto entry = [&](nlohmann::json rank, const std::string& host) {
-    return nlohmann::json{{"rank", std::move(rank)}, {"host", host}, {"kind", nullptr},
+    return nlohmann::json{{"rank", std::move(rank)}, {"host", host},    {"kind", nullptr},
                           {"gpu", nullptr},          {"uuid", nullptr}, {"reason", f.reason}};
   };
   // A rank whose host is known is named with it; a host without a known rank, alone.

@@ -24,8 +24,8 @@ struct failure_evidence {
 // Ranks that did not finish, grouped by host and what they were doing.
 struct unfinished_ranks {
   std::vector<int> ranks;
-  std::string host;         // "" when never started (no progress file)
-  std::string phase;        // rank_progress phase, or "not_started"
+  std::string host;   // "" when never started (no progress file)
+  std::string phase;  // rank_progress phase, or "not_started"
   int point = 0, points = 0;
   std::string description;  // "measuring point 4/9", "never started"
 };

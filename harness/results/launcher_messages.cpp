@@ -74,9 +74,9 @@ launcher_finding make(std::string cause, std::string message) {
 // slurm_strerror (src/common/slurm_errno.c) for ESLURM_INVALID_JOB_ID, ESLURM_ALREADY_DONE,
 // ESLURM_JOB_NOT_RUNNING and friends.
 bool reason_means_job_gone(std::string_view reason) {
-  constexpr std::array<std::string_view, 5> gone{"Invalid job id specified", "Job/step already completing or completed",
-                                                 "Job is no longer running", "Job is pending execution",
-                                                 "Job credential revoked"};
+  constexpr std::array<std::string_view, 5> gone{
+      "Invalid job id specified", "Job/step already completing or completed", "Job is no longer running",
+      "Job is pending execution", "Job credential revoked"};
   return std::any_of(gone.begin(), gone.end(), [&](std::string_view g) { return reason.starts_with(g); });
 }
 
@@ -91,9 +91,12 @@ void parse_lines(std::string_view log, std::vector<launcher_finding>& found) {
   static const std::regex confirm(R"(^Unable to confirm allocation for job (\d+): (.*)$)");
   // slurmstepd, src/slurmd/slurmstepd/req.c and mgr.c:
   //   "*** %s ON %s CANCELLED AT %s DUE TO NODE FAILURE, SEE SLURMCTLD LOG FOR DETAILS ***" (and TIME LIMIT,
-  //   PREEMPTION, JOB REQUEUE, or no reason), "*** %s STEPD TERMINATED ON %s AT %s DUE TO JOB NOT RUNNING ***"
-  static const std::regex cancelled(R"(\*\*\* (JOB|STEP) (\S+) ON (\S+) CANCELLED AT (\S+)(?: DUE TO ([^,*]+))?)");
-  static const std::regex not_running(R"(\*\*\* (?:JOB )?(\S+) STEPD TERMINATED ON (\S+) AT \S+ DUE TO JOB NOT RUNNING)");
+  //   PREEMPTION, JOB REQUEUE, or no reason), "*** %s STEPD TERMINATED ON %s AT %s DUE TO JOB NOT RUNNING
+  //   ***"
+  static const std::regex cancelled(
+      R"(\*\*\* (JOB|STEP) (\S+) ON (\S+) CANCELLED AT (\S+)(?: DUE TO ([^,*]+))?)");
+  static const std::regex not_running(
+      R"(\*\*\* (?:JOB )?(\S+) STEPD TERMINATED ON (\S+) AT \S+ DUE TO JOB NOT RUNNING)");
   static const std::regex execve(R"(^slurmstepd(?:-(\S+))?: error: execve\(\): (.*)$)");
   // Open MPI 4.1, opal/util/stacktrace.c (its SIGSEGV handler) and ompi/runtime/ompi_mpi_abort.c:
   //   "[node04:32669] Signal: Segmentation fault (11)"
@@ -101,7 +104,8 @@ void parse_lines(std::string_view log, std::vector<launcher_finding>& found) {
   //   "[node02:1234] *** An error occurred in MPI_Init_thread"
   static const std::regex handler_signal(R"(^\[([^:\]\s]+):\d+\] Signal: (.+) \((\d+)\)$)");
   static const std::regex local_abort(R"(^\[([^:\]\s]+):\d+\] Local abort before MPI_INIT completed)");
-  static const std::regex init_error(R"(^(?:\[([^:\]\s]+):\d+\] )?\*\*\* An error occurred in (MPI_Init(?:_thread)?)\b)");
+  static const std::regex init_error(
+      R"(^(?:\[([^:\]\s]+):\d+\] )?\*\*\* An error occurred in (MPI_Init(?:_thread)?)\b)");
 
   bool terminating = false;  // srun has begun to stop the step: later SIGTERM/SIGKILL ends are consequences
   std::size_t start = 0;
@@ -221,68 +225,79 @@ const std::vector<block_pattern>& block_patterns() {
     std::vector<block_pattern> p;
     // help-orterun.txt [orterun:proc-aborted-strsignal] and [orterun:proc-aborted]:
     //   "%s noticed that process rank %lu with PID %lu on node %s exited on signal %d (%s)."
-    p.push_back({"noticed that process rank",
-                 std::regex(R"(noticed that process rank (\d+) with PID \d+ on node (\S+) exited on signal (\d+)(?: \(([^)]*)\))?\.)"),
-                 [](const std::smatch& m, launcher_finding& f) {
-                   f.ranks = {to_int(m[1].str())};
-                   f.hosts = {m[2].str()};
-                   f.signal = to_int(m[3].str());
-                   f.detail = m[4].matched ? m[4].str() : signal_description(f.signal);
-                 },
-                 "signal"});
+    p.push_back(
+        {"noticed that process rank",
+         std::regex(
+             R"(noticed that process rank (\d+) with PID \d+ on node (\S+) exited on signal (\d+)(?: \(([^)]*)\))?\.)"),
+         [](const std::smatch& m, launcher_finding& f) {
+           f.ranks = {to_int(m[1].str())};
+           f.hosts = {m[2].str()};
+           f.signal = to_int(m[3].str());
+           f.detail = m[4].matched ? m[4].str() : signal_description(f.signal);
+         },
+         "signal"});
     // [orterun:proc-ordered-abort]: "%s has exited due to process rank %lu with PID %lu on\nnode %s calling
     // "abort"."
-    p.push_back({"has exited due to process rank",
-                 std::regex(R"(has exited due to process rank (\d+) with PID \d+ on node (\S+) calling \"abort\")"),
-                 [](const std::smatch& m, launcher_finding& f) {
-                   f.ranks = {to_int(m[1].str())};
-                   f.hosts = {m[2].str()};
-                   f.detail = "called abort";
-                 },
-                 "abort"});
+    p.push_back(
+        {"has exited due to process rank",
+         std::regex(R"(has exited due to process rank (\d+) with PID \d+ on node (\S+) calling \"abort\")"),
+         [](const std::smatch& m, launcher_finding& f) {
+           f.ranks = {to_int(m[1].str())};
+           f.hosts = {m[2].str()};
+           f.detail = "called abort";
+         },
+         "abort"});
     // [orterun:proc-exit-no-sync]: "%s has exited due to process rank %lu with PID %lu on\nnode %s exiting
     // improperly."
-    p.push_back({"has exited due to process rank",
-                 std::regex(R"(has exited due to process rank (\d+) with PID \d+ on node (\S+) exiting improperly)"),
-                 [](const std::smatch& m, launcher_finding& f) {
-                   f.ranks = {to_int(m[1].str())};
-                   f.hosts = {m[2].str()};
-                   f.detail = "exited without MPI_Finalize";
-                 },
-                 "exit"});
+    p.push_back(
+        {"has exited due to process rank",
+         std::regex(R"(has exited due to process rank (\d+) with PID \d+ on node (\S+) exiting improperly)"),
+         [](const std::smatch& m, launcher_finding& f) {
+           f.ranks = {to_int(m[1].str())};
+           f.hosts = {m[2].str()};
+           f.detail = "exited without MPI_Finalize";
+         },
+         "exit"});
     // [orterun:non-zero-exit]: "%s detected that one or more processes exited with non-zero status, thus
     // causing\nthe job to be terminated. The first process to do so was:\n\n  Process name: %s\n  Exit code:
     // %d" (the process name is [[jobid,vpid],rank]).
-    p.push_back({"detected that one or more processes exited with non-zero status",
-                 std::regex(R"(detected that one or more processes exited with non-zero status, thus causing the job to be terminated\. The first process to do so was: Process name: \[\[\d+,\d+\],(\d+)\] Exit code: (-?\d+))"),
-                 [](const std::smatch& m, launcher_finding& f) {
-                   f.ranks = {to_int(m[1].str())};
-                   f.exit_code = to_int(m[2].str());
-                 },
-                 "exit"});
+    p.push_back(
+        {"detected that one or more processes exited with non-zero status",
+         std::regex(
+             R"(detected that one or more processes exited with non-zero status, thus causing the job to be terminated\. The first process to do so was: Process name: \[\[\d+,\d+\],(\d+)\] Exit code: (-?\d+))"),
+         [](const std::smatch& m, launcher_finding& f) {
+           f.ranks = {to_int(m[1].str())};
+           f.exit_code = to_int(m[2].str());
+         },
+         "exit"});
     // help-mpi-api.txt [mpi-abort]: "MPI_ABORT was invoked on rank %d in communicator %s\nwith errorcode %d."
-    p.push_back({"MPI_ABORT was invoked on rank",
-                 std::regex(R"(MPI_ABORT was invoked on rank (\d+) in communicator (\S+) with errorcode (-?\d+)\.)"),
-                 [](const std::smatch& m, launcher_finding& f) {
-                   f.ranks = {to_int(m[1].str())};
-                   f.exit_code = to_int(m[3].str());
-                   f.detail = "MPI_Abort on " + m[2].str();
-                 },
-                 "mpi_abort"});
-    // help-errmgr-base.txt [node-died]: "ORTE has lost communication with a remote daemon.\n\n  HNP daemon   :
+    p.push_back(
+        {"MPI_ABORT was invoked on rank",
+         std::regex(R"(MPI_ABORT was invoked on rank (\d+) in communicator (\S+) with errorcode (-?\d+)\.)"),
+         [](const std::smatch& m, launcher_finding& f) {
+           f.ranks = {to_int(m[1].str())};
+           f.exit_code = to_int(m[3].str());
+           f.detail = "MPI_Abort on " + m[2].str();
+         },
+         "mpi_abort"});
+    // help-errmgr-base.txt [node-died]: "ORTE has lost communication with a remote daemon.\n\n  HNP daemon :
     // %s on node %s\n  Remote daemon: %s on node %s"
-    p.push_back({"ORTE has lost communication with a remote daemon",
-                 std::regex(R"(ORTE has lost communication with a remote daemon\. HNP daemon : \S+ on node \S+ Remote daemon: \S+ on node (\S+))"),
-                 [](const std::smatch& m, launcher_finding& f) {
-                   f.hosts = {m[1].str()};
-                   f.detail = "lost communication with its daemon";
-                 },
-                 "daemon_lost"});
+    p.push_back(
+        {"ORTE has lost communication with a remote daemon",
+         std::regex(
+             R"(ORTE has lost communication with a remote daemon\. HNP daemon : \S+ on node \S+ Remote daemon: \S+ on node (\S+))"),
+         [](const std::smatch& m, launcher_finding& f) {
+           f.hosts = {m[1].str()};
+           f.detail = "lost communication with its daemon";
+         },
+         "daemon_lost"});
     // help-errmgr-base.txt [failed-daemon] and help-plm-base.txt/[no-local-orted]-style texts name no node.
-    p.push_back({"An ORTE daemon has unexpectedly failed after launch",
-                 std::regex(R"(An ORTE daemon has unexpectedly failed after launch and before communicating back to mpirun)"),
-                 [](const std::smatch&, launcher_finding& f) { f.detail = "a daemon failed after launch"; },
-                 "daemon_lost"});
+    p.push_back(
+        {"An ORTE daemon has unexpectedly failed after launch",
+         std::regex(
+             R"(An ORTE daemon has unexpectedly failed after launch and before communicating back to mpirun)"),
+         [](const std::smatch&, launcher_finding& f) { f.detail = "a daemon failed after launch"; },
+         "daemon_lost"});
     p.push_back({"ORTE was unable to reliably start one or more daemons",
                  std::regex(R"(ORTE was unable to reliably start one or more daemons)"),
                  [](const std::smatch&, launcher_finding& f) { f.detail = "could not start its daemons"; },
@@ -290,54 +305,65 @@ const std::vector<block_pattern>& block_patterns() {
     // help-orterun.txt [orterun:exe-not-accessible]: "%s was unable to launch the specified application as it
     // could not access\nor execute an executable:\n\nExecutable: %s\nNode: %s\n\nwhile attempting to start
     // process rank %lu."
-    p.push_back({"was unable to launch the specified application",
-                 std::regex(R"(was unable to launch the specified application as it could not access or execute an executable: Executable: (\S+) Node: (\S+) while attempting to start process rank (\d+)\.)"),
-                 [](const std::smatch& m, launcher_finding& f) {
-                   f.hosts = {m[2].str()};
-                   f.ranks = {to_int(m[3].str())};
-                   f.detail = "could not access or execute " + m[1].str();
-                 },
-                 "task_launch_failed"});
+    p.push_back(
+        {"was unable to launch the specified application",
+         std::regex(
+             R"(was unable to launch the specified application as it could not access or execute an executable: Executable: (\S+) Node: (\S+) while attempting to start process rank (\d+)\.)"),
+         [](const std::smatch& m, launcher_finding& f) {
+           f.hosts = {m[2].str()};
+           f.ranks = {to_int(m[3].str())};
+           f.detail = "could not access or execute " + m[1].str();
+         },
+         "task_launch_failed"});
     // [orterun:exe-not-found]: "… This error was first reported for process\nrank %lu; …\n\nNode:       %s\n
     // Executable: %s"
-    p.push_back({"was unable to find the specified executable file",
-                 std::regex(R"(was unable to find the specified executable file, and therefore did not launch the job\. This error was first reported for process rank (\d+);.{0,400}? Node: (\S+) Executable: (\S+))"),
-                 [](const std::smatch& m, launcher_finding& f) {
-                   f.ranks = {to_int(m[1].str())};
-                   f.hosts = {m[2].str()};
-                   f.detail = "executable not found: " + m[3].str();
-                 },
-                 "task_launch_failed"});
-    // [orterun:proc-failed-to-start]: "… as it encountered an\nerror:\n\nError code: %d\nError name: %s\nNode:
-    // %s\n\nwhen attempting to start process rank %lu."
-    p.push_back({"was unable to start the specified application",
-                 std::regex(R"(was unable to start the specified application as it encountered an error: Error code: -?\d+ Error name: (.{1,200}?) Node: (\S+) when attempting to start process rank (\d+)\.)"),
-                 [](const std::smatch& m, launcher_finding& f) {
-                   f.detail = m[1].str();
-                   f.hosts = {m[2].str()};
-                   f.ranks = {to_int(m[3].str())};
-                 },
-                 "task_launch_failed"});
-    // help-mpi-runtime.txt [mpi_init:startup:internal-failure]: "It looks like %s failed for some reason; your
-    // parallel process is\nlikely to abort." and [mpi_init:startup:pml-add-procs-fail].
-    p.push_back({"failed for some reason; your parallel process is",
-                 std::regex(R"(It looks like (\S+) failed for some reason; your parallel process is likely to abort\.)"),
-                 [](const std::smatch& m, launcher_finding& f) { f.detail = m[1].str() + " failed"; },
-                 "mpi_init_failed"});
-    p.push_back({"MPI_INIT has failed because at least one MPI process is unreachable",
-                 std::regex(R"(MPI_INIT has failed because at least one MPI process is unreachable from another\.)"),
-                 [](const std::smatch&, launcher_finding& f) { f.detail = "an MPI process is unreachable"; },
-                 "mpi_init_failed"});
+    p.push_back(
+        {"was unable to find the specified executable file",
+         std::regex(
+             R"(was unable to find the specified executable file, and therefore did not launch the job\. This error was first reported for process rank (\d+);.{0,400}? Node: (\S+) Executable: (\S+))"),
+         [](const std::smatch& m, launcher_finding& f) {
+           f.ranks = {to_int(m[1].str())};
+           f.hosts = {m[2].str()};
+           f.detail = "executable not found: " + m[3].str();
+         },
+         "task_launch_failed"});
+    // [orterun:proc-failed-to-start]: "… as it encountered an\nerror:\n\nError code: %d\nError name:
+    // %s\nNode: %s\n\nwhen attempting to start process rank %lu."
+    p.push_back(
+        {"was unable to start the specified application",
+         std::regex(
+             R"(was unable to start the specified application as it encountered an error: Error code: -?\d+ Error name: (.{1,200}?) Node: (\S+) when attempting to start process rank (\d+)\.)"),
+         [](const std::smatch& m, launcher_finding& f) {
+           f.detail = m[1].str();
+           f.hosts = {m[2].str()};
+           f.ranks = {to_int(m[3].str())};
+         },
+         "task_launch_failed"});
+    // help-mpi-runtime.txt [mpi_init:startup:internal-failure]: "It looks like %s failed for some reason;
+    // your parallel process is\nlikely to abort." and [mpi_init:startup:pml-add-procs-fail].
+    p.push_back(
+        {"failed for some reason; your parallel process is",
+         std::regex(
+             R"(It looks like (\S+) failed for some reason; your parallel process is likely to abort\.)"),
+         [](const std::smatch& m, launcher_finding& f) { f.detail = m[1].str() + " failed"; },
+         "mpi_init_failed"});
+    p.push_back(
+        {"MPI_INIT has failed because at least one MPI process is unreachable",
+         std::regex(R"(MPI_INIT has failed because at least one MPI process is unreachable from another\.)"),
+         [](const std::smatch&, launcher_finding& f) { f.detail = "an MPI process is unreachable"; },
+         "mpi_init_failed"});
     // help-mpi-btl-tcp.txt [tcp connect failed]: "WARNING: Open MPI failed to TCP connect to a peer MPI
     // process. This\nshould not happen. …\n  Local host: %s\n  PID:        %d\n  Message:    %s\n  Error:
     // %s (%d)" — the transport fault behind most crashes in MPI_Init over TCP.
-    p.push_back({"Open MPI failed to TCP connect to a peer MPI process",
-                 std::regex(R"(Open MPI failed to TCP connect to a peer MPI process\..{0,200}? Local host: (\S+) PID: \d+ Message: (.{1,200}?) Error: )"),
-                 [](const std::smatch& m, launcher_finding& f) {
-                   f.hosts = {m[1].str()};
-                   f.detail = "TCP connect to a peer failed: " + m[2].str();
-                 },
-                 "mpi_transport"});
+    p.push_back(
+        {"Open MPI failed to TCP connect to a peer MPI process",
+         std::regex(
+             R"(Open MPI failed to TCP connect to a peer MPI process\..{0,200}? Local host: (\S+) PID: \d+ Message: (.{1,200}?) Error: )"),
+         [](const std::smatch& m, launcher_finding& f) {
+           f.hosts = {m[1].str()};
+           f.detail = "TCP connect to a peer failed: " + m[2].str();
+         },
+         "mpi_transport"});
     return p;
   }();
   return patterns;
@@ -381,7 +407,8 @@ void parse_blocks(std::string_view log, std::vector<launcher_finding>& found) {
       blocks.push_back({begin + static_cast<std::size_t>(m.position(0)), std::move(f)});
     }
   }
-  std::stable_sort(blocks.begin(), blocks.end(), [](const at& a, const at& b) { return a.offset < b.offset; });
+  std::stable_sort(blocks.begin(), blocks.end(),
+                   [](const at& a, const at& b) { return a.offset < b.offset; });
   for (auto& b : blocks) found.push_back(std::move(b.finding));
 }
 

@@ -1,7 +1,8 @@
 #pragma once
-// What srun, slurmstepd and Open MPI's mpirun say when a launch fails, read back from a case's worker log into
-// host + rank + cause, so that a failure names its node instead of "exited with status 143". Every form read
-// here is quoted, with its source, in launcher_messages.cpp and in tests/unit/test_launcher_messages.cpp.
+// What srun, slurmstepd and Open MPI's mpirun say when a launch fails, read back from a case's worker log
+// into host + rank + cause, so that a failure names its node instead of "exited with status 143". Every form
+// read here is quoted, with its source, in launcher_messages.cpp and in
+// tests/unit/test_launcher_messages.cpp.
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,9 +1,9 @@
 #pragma once
-// Each worker rank's progress, one small file per rank in its case directory (progress/rank-<N>.json), written
-// atomically at every step: started (before MPI_Init), initialised (MPI_Init done), measuring (point i of n),
-// gathering (results to rank 0), done — or failed, with the rank's error. When a case hangs or dies, the
-// controller reads them to name the ranks and hosts that never finished and what they were doing ("ranks 2-3
-// on node03 stuck measuring point 4/9"), and the ranks that never started. Format: docs/run-json.md.
+// Each worker rank's progress, one small file per rank in its case directory (progress/rank-<N>.json),
+// written atomically at every step: started (before MPI_Init), initialised (MPI_Init done), measuring (point
+// i of n), gathering (results to rank 0), done — or failed, with the rank's error. When a case hangs or dies,
+// the controller reads them to name the ranks and hosts that never finished and what they were doing ("ranks
+// 2-3 on node03 stuck measuring point 4/9"), and the ranks that never started. Format: docs/run-json.md.
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -22,9 +22,9 @@ struct rank_progress {
   std::string host;
   long pid = 0;
   rank_phase phase = rank_phase::started;
-  int point = 0;   // measuring: the point whose measurement began (1-based); 0 before the first
-  int points = 0;  // how many the launch measures (the product of its in-worker sweeps), 0 when unknown
-  std::string error;       // failed: the rank's error
+  int point = 0;      // measuring: the point whose measurement began (1-based); 0 before the first
+  int points = 0;     // how many the launch measures (the product of its in-worker sweeps), 0 when unknown
+  std::string error;  // failed: the rank's error
   std::string updated_at;  // UTC, ISO 8601
 };
 

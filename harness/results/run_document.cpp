@@ -264,8 +264,17 @@ void mark_failed_launch(nlohmann::json& entry, const process_result& ended, cons
   mark_not_completed(entry, timed_out ? "timeout" : "error", timed_out ? outcome::timeout : outcome::error,
                      failure.reason, log_file);
   entry["failure"] = to_json(failure);
-  if (auto blamed = failed_ranks_of(failure); !blamed.empty())
-    entry["checks"].back()["failed_ranks"] = std::move(blamed);
+  auto& check = entry["checks"].back();
+  if (auto blamed = failed_ranks_of(failure); !blamed.empty()) {
+    // The first rank to blame is the check's "worst" (as a metric's worst rank is), with its host.
+    for (const auto& b : blamed)
+      if (b["rank"].is_number_integer()) {
+        check["worst_rank"] = b["rank"];
+        check["worst_host"] = b["host"];
+        break;
+      }
+    check["failed_ranks"] = std::move(blamed);
+  }
 }
 
 void fill_case_entry(nlohmann::json& entry, const process_result& ended, const std::string& result_file,

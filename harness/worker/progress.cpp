@@ -13,7 +13,8 @@ int points_in_launch(const nlohmann::json& params) {
   long long points = 1;
   if (params.is_object())
     for (const auto& [name, value] : params.items())
-      if (value.is_array() && !value.empty()) points = std::min<long long>(points * static_cast<long long>(value.size()), 1 << 30);
+      if (value.is_array() && !value.empty())
+        points = std::min<long long>(points * static_cast<long long>(value.size()), 1 << 30);
   return static_cast<int>(points);
 }
 
@@ -39,7 +40,8 @@ void progress_reporter::initialised(int rank) {
     std::error_code ignored;
     if (m_rank_from_environment)
       std::filesystem::remove(
-          std::filesystem::path(m_directory) / ("rank-" + std::to_string(m_progress.rank) + ".json"), ignored);
+          std::filesystem::path(m_directory) / ("rank-" + std::to_string(m_progress.rank) + ".json"),
+          ignored);
     m_progress.rank = rank;
   }
   m_progress.phase = rank_phase::initialised;
