@@ -44,7 +44,7 @@ void stop_for_lost_allocation(nlohmann::json& run, std::size_t first_not_run, co
   for (std::size_t i = first_not_run; i < cases.size(); ++i) {
     auto& c = cases[i];
     c["status"] = "not_run";
-    c["message"] = "not run: the run stopped, its allocation is gone";
+    c["message"] = "not run: " + gone.reason;
     not_run.push_back({{"id", c.value("id", "")}, {"name", c.value("name", "")}});
   }
   run["stopped"] = {{"cause", "allocation_gone"},

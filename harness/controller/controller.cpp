@@ -191,6 +191,8 @@ bool flag(const nlohmann::json& run, const char* key) {
 // complete (`unsaved`: run.json could not be saved at the end); nothing for a complete run.
 void print_unfinished(const nlohmann::json& run, const std::string& run_dir, bool unsaved = false) {
   if (flag(run, "complete")) return;
+  if (const auto stopped = run.find("stopped"); stopped != run.end() && stopped->is_object())
+    fmt::print("the run stopped: {}\n", stopped->value("reason", ""));
   const nlohmann::json* unfinished = nullptr;
   if (const auto summary = run.find("summary"); summary != run.end() && summary->is_object())
     if (const auto list = summary->find("unfinished_cases"); list != summary->end() && list->is_array())

@@ -205,6 +205,9 @@ void write_verdict(const run_summary& summary, std::ostream& out) {
            "stopped.</p>\n";
   else if (summary.not_complete)
     out << "<p><strong>The run is not complete</strong>: what follows is what was measured so far.</p>\n";
+  if (!summary.stopped_reason.empty())
+    out << fmt::format("<p><strong>The run stopped: {}</strong>; the cases after it were not run.</p>\n",
+                       html_text(summary.stopped_reason));
   write_unfinished_cases(summary, out);
   out << fmt::format("<p>{} cases, {} checks.</p>\n", text_or_dash(summary.cases),
                      text_or_dash(summary.checks));

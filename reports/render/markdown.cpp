@@ -175,6 +175,9 @@ void write_verdict(const run_summary& summary, std::ostream& out) {
     out << "The run was interrupted: what follows is what was measured before it stopped.\n\n";
   else if (summary.not_complete)
     out << "The run is not complete: what follows is what was measured so far.\n\n";
+  if (!summary.stopped_reason.empty())
+    out << fmt::format("The run stopped: {}; the cases after it were not run.\n\n",
+                       markdown_cell(summary.stopped_reason));
   write_unfinished_cases(summary, out);
 }
 
