@@ -228,8 +228,14 @@ case_failure describe_failure(const process_result& ended, std::string_view log,
     };
     if (failed.empty() || (primary->cause != "mpi_abort" && primary->cause != "exit")) {
       const auto hosts = hosts_for(*primary);
+      std::string clause = finding_text(*primary, hosts);
+      std::vector<int> ranks_there;  // a failed node or lost daemon: the ranks it held, from their progress
+      if (primary->ranks.empty() && (primary->cause == "node_failure" || primary->cause == "daemon_lost"))
+        for (const auto& [rank, host] : host_of)
+          if (std::find(hosts.begin(), hosts.end(), host) != hosts.end()) ranks_there.push_back(rank);
+      if (!ranks_there.empty()) clause += " (" + ranks_text(ranks_there) + " there)";
       clauses.insert(clauses.begin() + (primary->cause == "signal" ? 0 : static_cast<long>(clauses.size())),
-                     finding_text(*primary, hosts));
+                     clause);
       f.cause = primary->cause;
       if (primary->cause == "signal") f.signal = signal_name(primary->signal);
       f.launcher_message = primary->message;
@@ -237,7 +243,7 @@ case_failure describe_failure(const process_result& ended, std::string_view log,
       blamed.insert(blamed.end(), f.hosts.begin(), f.hosts.end());
       f.hosts.clear();
       add_hosts(f.hosts, blamed);
-      std::vector<int> ranks = primary->ranks;
+      std::vector<int> ranks = primary->ranks.empty() ? ranks_there : primary->ranks;
       ranks.insert(ranks.end(), f.ranks.begin(), f.ranks.end());
       f.ranks.clear();
       add_ranks(f.ranks, ranks);
@@ -251,6 +257,8 @@ case_failure describe_failure(const process_result& ended, std::string_view log,
       if (x.cause == "signal" && x.ranks.empty() && primary->cause == "signal" && x.signal == primary->signal)
         continue;
       if (x.cause == "mpi_transport" && primary->cause != "mpi_init_failed") continue;
+      // slurmstepd's "STEP … CANCELLED … DUE TO NODE FAILURE" names no node: srun's line said which.
+      if (x.cause == primary->cause && x.hosts.empty()) continue;
       said.insert(x.message);
       clauses.push_back(finding_text(x, hosts_for(x)));
       add_hosts(f.hosts, hosts_for(x));

@@ -182,3 +182,24 @@ TEST(case_failure, nothing_said_decodes_the_launchers_exit_status_or_signal) {
       describe_failure(killed, "", {at(0, "vm", rank_phase::measuring, 1, 1)}, 1, by("local"));
   EXPECT_EQ(by_signal.reason, "the worker was killed by SIGKILL (Killed) and wrote no result");
 }
+
+TEST(case_failure, a_node_failure_names_the_node_and_the_ranks_it_held_once) {
+  // Dev cluster: node02 set down while a step of 4 ranks ran (srun's and slurmstepd's lines).
+  const std::string log =
+      "srun: error: Node failure on node02\n"
+      "slurmstepd-node01: error: *** STEP 22.0 ON node01 CANCELLED AT 2026-12-03T23:40:02 DUE TO NODE "
+      "FAILURE, "
+      "SEE SLURMCTLD LOG FOR DETAILS ***\n"
+      "srun: error: node04: task 3: Terminated\n";
+  const std::vector<rank_progress> progress{
+      at(0, "node01", rank_phase::measuring, 1, 1), at(1, "node02", rank_phase::measuring, 1, 1),
+      at(2, "node03", rank_phase::measuring, 1, 1), at(3, "node04", rank_phase::measuring, 1, 1)};
+  const auto f = describe_failure(exited(143), log, progress, 4, by("srun"));
+  EXPECT_EQ(f.cause, "node_failure");
+  EXPECT_EQ(
+      f.reason,
+      "node failure on node02 (rank 1 there); srun exited with status 143 (128+15: SIGTERM) and wrote no "
+      "result");
+  EXPECT_EQ(f.ranks, std::vector<int>{1});
+  EXPECT_EQ(f.hosts, std::vector<std::string>{"node02"});
+}
