@@ -172,7 +172,8 @@ std::string write_case_file(const prepared_case& pc) {
 void remove_stale_case_files(const prepared_case& pc) {
   fs::remove(pc.result_file);
   fs::remove(pc.log_file);
-  fs::remove_all(progress_directory(pc.dir));  // the ranks' progress files (harness/results/rank_progress.hpp)
+  // The ranks' progress files (harness/results/rank_progress.hpp).
+  fs::remove_all(progress_directory(pc.dir));
 }
 
 void save_run(nlohmann::json& run, const std::string& run_dir, bool interrupted, bool complete) {
@@ -257,8 +258,9 @@ double analyse(nlohmann::json& run, const reports::outlier_rules& rules) {
 }
 
 // One attempt of a case: its stale files removed, case.json written, the launch run and its entry filled.
-process_result launch_case(const prepared_case& pc, const std::atomic<bool>& interrupt, case_guardian& guardian,
-                           nlohmann::json& entry, const system_spec* system, double& aggregation_s) {
+process_result launch_case(const prepared_case& pc, const std::atomic<bool>& interrupt,
+                           case_guardian& guardian, nlohmann::json& entry, const system_spec* system,
+                           double& aggregation_s) {
   process_result ended;
   std::string token;
   try {

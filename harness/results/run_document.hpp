@@ -71,8 +71,8 @@ nlohmann::json make_case_entry(const expanded_case& c, const std::vector<std::st
 // the token this launch wrote in its case.json, and account for every one of `ranks_expected` ranks
 // (`global_points_from_rank_zero`: exacheck simulate's collectives, see launched_case). A launch that left no
 // usable result (time-out, signal, no result file, not started) is described from its log and its ranks'
-// progress files (`evidence`; harness/results/case_failure.hpp): the message names hosts, ranks and cause, and
-// the entry gets `failure` and its run check `failed_ranks`.
+// progress files (`evidence`; harness/results/case_failure.hpp): the message names hosts, ranks and cause,
+// and the entry gets `failure` and its run check `failed_ranks`.
 void complete_case_entry(nlohmann::json& entry, const process_result& ended, const std::string& result_file,
                          const std::string& log_file, const system_spec* system, int ranks_expected,
                          const std::string& launch_token, bool global_points_from_rank_zero = false,

@@ -71,7 +71,8 @@ nlohmann::json cpu_device_description(const cpu_info& cpu, int threads) {
 int run_worker(const worker_options& options) {
   const auto start = std::chrono::steady_clock::now();
   // Every rank says how far it got (started, initialised, measuring point i/n, gathering, done), so that a
-  // case that hangs or dies names the ranks and hosts that never finished (harness/results/rank_progress.hpp).
+  // case that hangs or dies names the ranks and hosts that never finished
+  // (harness/results/rank_progress.hpp).
   progress_reporter progress(options.case_file);
   int provided = 0;
   MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
