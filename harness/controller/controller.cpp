@@ -360,6 +360,10 @@ int run_plan(const run_options& options) {
       std::fflush(stdout);
       for (double waited_s = 0; waited_s < launch_retry_pause_s && !interrupt.load(); waited_s += 0.05)
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (interrupt.load()) {  // no retry after an interrupt: the failed attempt stays the case's end
+        earlier_attempts.erase(earlier_attempts.size() - 1);
+        break;
+      }
       entry = pending_entry;
     }
     record_attempts(entry, std::move(earlier_attempts));
