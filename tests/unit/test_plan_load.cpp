@@ -93,10 +93,12 @@ cases:
 }
 
 TEST_F(plan_load, launch_retries_default_to_one_and_are_read_from_defaults_and_cases) {
-  EXPECT_EQ(load(header + "cases:\n  - {name: g, benchmark: gemm, params: {n: 512}}\n").defaults.launch_retries, 1);
-  const plan p = load(header +
-                      "defaults: {launch_retries: 3}\ncases:\n  - {name: g, benchmark: gemm, params: {n: 512}}\n"
-                      "  - {name: h, benchmark: gemm, launch_retries: 0, params: {n: 512}}\n");
+  EXPECT_EQ(
+      load(header + "cases:\n  - {name: g, benchmark: gemm, params: {n: 512}}\n").defaults.launch_retries, 1);
+  const plan p =
+      load(header +
+           "defaults: {launch_retries: 3}\ncases:\n  - {name: g, benchmark: gemm, params: {n: 512}}\n"
+           "  - {name: h, benchmark: gemm, launch_retries: 0, params: {n: 512}}\n");
   EXPECT_EQ(p.defaults.launch_retries, 3);
   const auto cases = expand(p, m_registry);
   ASSERT_EQ(cases.size(), 2u);
