@@ -73,7 +73,17 @@ launch_layout on_hosts(const expanded_case& c, const launch_site& site) {
   const bool even = std::all_of(on_host.begin(), on_host.end(),
                                 [&](int n) { return n == 0 || n == layout.ranks_per_node; });
   r.ranks_per_node = c.ranks_per_node > 0 || even ? layout.ranks_per_node : 0;
-  r.cpus_on_node = least_cpus;
+  // Oversubscribed only when some host has more ranks × threads than CPUs (the launcher compares the busiest
+  // node's ranks with this count).
+  bool fits = true;
+  for (std::size_t i = 0; i < hosts.size(); ++i)
+    if (on_host[i] > 0) {
+      const int cpus = c.cpus_per_node > 0  ? c.cpus_per_node
+                       : hosts[i].slots > 0 ? hosts[i].slots
+                                            : site.controller_cpus;
+      fits = fits && on_host[i] * threads <= cpus;
+    }
+  r.cpus_on_node = fits ? layout.ranks_per_node * threads : least_cpus;
   layout.threads_per_rank = threads;
   if (c.hosts.hostfile.empty())
     r.hosts = host_argument(hosts);
@@ -113,7 +123,14 @@ launch_layout in_allocation(const expanded_case& c, const slurm_allocation& a) {
   launch_request& r = layout.request;
   r.ranks_per_node = uniform;
   r.ranks_on_busiest_node = layout.ranks_per_node;
-  r.cpus_on_node = *std::min_element(a.cpus_per_node.begin(), a.cpus_per_node.end());
+  // Oversubscribed only when some node has more tasks × CPUs per task than CPUs (SLURM_CPUS_PER_TASK can say
+  // so; the share computed from the allocation never does).
+  bool fits = true;
+  for (std::size_t i = 0; i < a.nodes.size(); ++i)
+    fits = fits &&
+           (c.ranks_per_node > 0 ? c.ranks_per_node : a.tasks_per_node[i]) * threads <= a.cpus_per_node[i];
+  r.cpus_on_node = fits ? layout.ranks_per_node * threads
+                        : *std::min_element(a.cpus_per_node.begin(), a.cpus_per_node.end());
   // The ranks over as few nodes as hold them, so that srun neither warns nor spreads them thinner than the
   // allocation's tasks per node.
   if (c.launcher == "srun") {

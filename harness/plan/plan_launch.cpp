@@ -52,6 +52,14 @@ std::optional<host_set> read_hostfile_key(yaml_reader& reader, const yaml_entry&
   // Relative to the plan file, as `system:` is: a plan and its hostfile travel together.
   std::filesystem::path path(*text);
   if (path.is_relative()) path = std::filesystem::absolute(plan_path).parent_path() / path;
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    reader.report(reader.location_of(entry),
+                  what + ": hostfile " + quoted_text(*text) + " does not exist (looked for " +
+                      quoted_text(path.lexically_normal().string(), 200) + ")",
+                  "an Open MPI hostfile, relative to the plan file");
+    return std::nullopt;
+  }
   try {
     return read_hostfile(path.lexically_normal().string());
   } catch (const std::invalid_argument& e) {
