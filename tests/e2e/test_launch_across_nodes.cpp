@@ -246,8 +246,14 @@ TEST(launch_across_nodes, a_host_that_sent_nothing_for_a_case_is_missing_in_run_
   ASSERT_NE(md_at, std::string::npos);
   EXPECT_TRUE(contains(markdown.substr(md_at, 3000), "nodec")) << markdown.substr(md_at, 3000);
   EXPECT_TRUE(contains(markdown.substr(md_at, 3000), "MISSING")) << markdown.substr(md_at, 3000);
+  // The errored case's section gives the line that runs it again as it ran.
+  EXPECT_TRUE(contains(markdown,
+                       "- rerun: `env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 6 "
+                       "--host nodea:2,nodeb:2,nodec:2"))
+      << markdown;
   const std::string html = slurp(dir / "run" / "report.html");
   EXPECT_TRUE(contains(html, "nodec")) << "report.html";
+  EXPECT_TRUE(contains(html, "<p>rerun: <code>env OMPI_ALLOW_RUN_AS_ROOT=1")) << "report.html";
   EXPECT_TRUE(contains(result.output, "nodec")) << result.output;
 }
 
