@@ -46,7 +46,7 @@ const CLI::Validator ranks_count_or_all(
         return "'" + text + "' is neither a whole number nor 'all'";
       return value >= 1 && value <= std::numeric_limits<int>::max()
                  ? ""
-                 : "must be at least 1 or 'all', got " + text;
+                 : "must be at least 1, got " + text + " (or 'all': every task of the allocation)";
     },
     "INT>=1|all", "ranks");
 

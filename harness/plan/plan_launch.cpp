@@ -74,7 +74,9 @@ std::optional<host_set> read_hostfile_key(yaml_reader& reader, const yaml_entry&
 std::optional<int> read_ranks(yaml_reader& reader, const yaml_entry& entry, const std::string& what) {
   if (entry.value.IsScalar() && entry.value.Scalar() == "all") return all_ranks;
   const std::string expected =
-      "an integer >= 1, or all (every task of the Slurm allocation, or the slots of mpirun's hosts)";
+      "an integer >= 1 and <= 2147483647, or all (every task of the Slurm allocation, or the slots of "
+      "mpirun's "
+      "hosts)";
   const auto value = entry.value.IsScalar() ? integer_from_text(entry.value.Scalar()) : std::nullopt;
   if (!value || *value < 1 || *value > int_max) {
     reader.report(
