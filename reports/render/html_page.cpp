@@ -267,6 +267,8 @@ void write_errors(const json& run, std::ostream& out) {
     const json& command = field(test_case, "command");
     if (!list_field(test_case, "command").empty())
       out << "<p>command: <code>" << html_text(command_line_text(command)) << "</code></p>\n";
+    if (const std::string rerun = text_field(field(test_case, "launch"), "rerun"); !rerun.empty())
+      out << "<p>rerun: <code>" << html_text(rerun) << "</code></p>\n";
     out << (log_tail.empty() ? "<p>log tail: empty</p>\n" : "<pre>" + html_text(log_tail) + "</pre>\n");
   }
   if (!any) out << "<p>None.</p>\n";

@@ -272,6 +272,9 @@ void write_errors(const json& run, std::ostream& out) {
     out << fmt::format("- message: {}\n", or_dash(text_field(test_case, "message")));
     const json& command = list_field(test_case, "command");
     if (!command.empty()) out << fmt::format("- command: {}\n", code_span(command_line_text(command)));
+    // The launch as it ran, with the environment its launcher was given: a shell line that runs it again.
+    if (const std::string rerun = text_field(field(test_case, "launch"), "rerun"); !rerun.empty())
+      out << fmt::format("- rerun: {}\n", code_span(rerun));
     const std::string log_tail = text_field(test_case, "log_tail");
     if (log_tail.empty()) {
       out << "- log tail: empty\n\n";

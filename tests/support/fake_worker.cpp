@@ -56,6 +56,14 @@ bool apply(const std::string& scenario, nlohmann::json& result, int ranks) {
   auto& records = result["rank_results"];
   auto& last = records.back();
   if (scenario == "ok") return true;
+  if (scenario == "missing_last_host") {  // a node of the launch that sends nothing (--host's last host)
+    const auto host = last["host"];
+    nlohmann::json kept = nlohmann::json::array();
+    for (auto& r : records)
+      if (r["host"] != host) kept.push_back(std::move(r));
+    records = std::move(kept);
+    return true;
+  }
   if (scenario == "missing_rank")
     records.erase(records.size() - 1);
   else if (scenario == "duplicate_rank")
@@ -167,10 +175,20 @@ int main(int argc, char** argv) {
   const std::string scenario = argv[1];
   int ranks = 1;
   std::string case_file, result_file;
+  std::vector<std::string> rank_hosts;  // from mpirun's --host a:2,b:2, filled by slot as mpirun does
   for (int i = 2; i + 1 < argc; ++i) {
     const std::string word = argv[i];
     if (word == "-np") ranks = std::atoi(argv[i + 1]);
     if (word.rfind("--ntasks=", 0) == 0) ranks = std::atoi(word.c_str() + 9);
+    if (word == "--host") {
+      std::stringstream list(argv[i + 1]);
+      std::string entry;
+      while (std::getline(list, entry, ',')) {
+        const auto colon = entry.find(':');
+        const int slots = colon == std::string::npos ? 1 : std::atoi(entry.c_str() + colon + 1);
+        for (int s = 0; s < slots; ++s) rank_hosts.push_back(entry.substr(0, colon));
+      }
+    }
     if (word == "--case") case_file = argv[i + 1];
     if (word == "--result") result_file = argv[i + 1];
   }
@@ -189,7 +207,11 @@ int main(int argc, char** argv) {
                            {"exacheck_version", "fake"},
                            {"libraries", nlohmann::json::object()},
                            {"rank_results", nlohmann::json::array()}};
-  for (int r = 0; r < ranks; ++r) result["rank_results"].push_back(rank_record(r, case_json["params"]));
+  for (int r = 0; r < ranks; ++r) {
+    result["rank_results"].push_back(rank_record(r, case_json["params"]));
+    if (static_cast<std::size_t>(r) < rank_hosts.size())
+      result["rank_results"].back()["host"] = rank_hosts[r];
+  }
   const bool launcher_scenario = scenario == "launch_failure_once" || scenario == "allocation_gone";
   if (!launcher_scenario && !apply(scenario, result, ranks)) {
     std::cerr << "fake_worker: unknown scenario '" << scenario << "'\n";

@@ -260,7 +260,9 @@ TEST_F(plan_load, integer_limits_of_ranks_repeats_and_timeouts_are_checked) {
                                   "defaults: {ranks: 0, ranks_per_node: -1, timeout: 0s}\n"
                                   "cases: [{name: g, benchmark: gemm, params: {n: 1}, repeats: 0, "
                                   "timeout: 10 minutes}]\n");
-  EXPECT_EQ(issue_with(issues, "defaults ranks is '0'").expected, "an integer >= 1 and <= 2147483647");
+  EXPECT_EQ(issue_with(issues, "defaults ranks is '0'").expected,
+            "an integer >= 1 and <= 2147483647, or all (every task of the Slurm allocation, or the slots of "
+            "mpirun's hosts)");
   issue_with(issues, "defaults ranks_per_node is '-1'");
   EXPECT_EQ(issue_with(issues, "defaults timeout is '0s'").expected, "a duration above zero");
   issue_with(issues, "repeats is '0'");
