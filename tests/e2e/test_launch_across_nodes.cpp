@@ -10,11 +10,18 @@
 
 #include "../support/cli_runner.hpp"
 #include "../support/fake_launcher.hpp"
+#include "../support/slurm_allocation_fixtures.hpp"
 
 using namespace exacheck::testing;
 namespace fs = std::filesystem;
 
 namespace {
+
+// `salloc -N 4 --ntasks-per-node=1` on nodes whose allocation gives each task 3 CPUs (a number no
+// controller's own CPU mask is likely to have: the old code printed that mask).
+std::map<std::string, std::string> three_cpu_allocation() {
+  return four_node_allocation("4242", "batch", "3");
+}
 
 const fs::path source_dir = EXACHECK_SOURCE_DIR;
 const std::string quick_plan = (source_dir / "configs/plans/quick.yaml").string();
@@ -40,20 +47,6 @@ class scoped_environment {
   std::map<std::string, std::optional<std::string>> m_saved;
 };
 
-// `salloc -N 4 --ntasks-per-node=1` on nodes whose allocation gives each task 3 CPUs (a number no
-// controller's own CPU mask is likely to have: the old code printed that mask).
-std::map<std::string, std::string> four_node_allocation() {
-  return {{"SLURM_JOB_ID", "4242"},
-          {"SLURM_JOB_PARTITION", "batch"},
-          {"SLURM_JOB_NODELIST", "node[01-04]"},
-          {"SLURM_JOB_NUM_NODES", "4"},
-          {"SLURM_NNODES", "4"},
-          {"SLURM_NTASKS", "4"},
-          {"SLURM_NTASKS_PER_NODE", "1"},
-          {"SLURM_TASKS_PER_NODE", "1(x4)"},
-          {"SLURM_JOB_CPUS_PER_NODE", "3(x4)"}};
-}
-
 // The printed launch lines ("$ …") of a dry run.
 std::vector<std::string> command_lines(const std::string& output) {
   std::vector<std::string> lines;
@@ -73,7 +66,7 @@ bool contains(const std::string& text, const std::string& part) {
 }  // namespace
 
 TEST(launch_across_nodes, srun_inside_an_allocation_asks_for_its_cpus_not_the_controllers) {
-  const scoped_environment slurm(four_node_allocation());
+  const scoped_environment slurm(three_cpu_allocation());
   const auto dir = fresh_temp_dir("launch-srun");
   const auto result =
       run_cli({"run", quick_plan, "--launcher", "srun", "--dry-run", "--out", (dir / "run").string()},
@@ -90,7 +83,7 @@ TEST(launch_across_nodes, srun_inside_an_allocation_asks_for_its_cpus_not_the_co
 }
 
 TEST(launch_across_nodes, ranks_all_is_every_task_of_the_allocation_for_srun) {
-  const scoped_environment slurm(four_node_allocation());
+  const scoped_environment slurm(three_cpu_allocation());
   const auto dir = fresh_temp_dir("launch-all");
   const auto result = run_cli({"run", quick_plan, "--launcher", "srun", "--ranks", "all", "--case",
                                "allreduce", "--dry-run", "--out", (dir / "run").string()},
@@ -101,7 +94,7 @@ TEST(launch_across_nodes, ranks_all_is_every_task_of_the_allocation_for_srun) {
 }
 
 TEST(launch_across_nodes, mpirun_inside_an_allocation_maps_the_allocations_ranks_per_node) {
-  auto variables = four_node_allocation();
+  auto variables = three_cpu_allocation();
   variables["SLURM_TASKS_PER_NODE"] = "2(x4)";
   variables["SLURM_NTASKS"] = "8";
   variables["SLURM_JOB_CPUS_PER_NODE"] = "16(x4)";
@@ -122,7 +115,7 @@ TEST(launch_across_nodes, mpirun_inside_an_allocation_maps_the_allocations_ranks
 }
 
 TEST(launch_across_nodes, a_malformed_slurm_variable_is_a_usage_error_naming_it) {
-  auto variables = four_node_allocation();
+  auto variables = three_cpu_allocation();
   variables["SLURM_TASKS_PER_NODE"] = "1(x4";
   const scoped_environment slurm(variables);
   const auto dir = fresh_temp_dir("launch-malformed");
@@ -134,7 +127,7 @@ TEST(launch_across_nodes, a_malformed_slurm_variable_is_a_usage_error_naming_it)
 }
 
 TEST(launch_across_nodes, more_ranks_than_the_allocation_has_is_refused_before_anything_runs) {
-  const scoped_environment slurm(four_node_allocation());
+  const scoped_environment slurm(three_cpu_allocation());
   const auto dir = fresh_temp_dir("launch-too-many");
   const auto result =
       run_cli({"run", quick_plan, "--launcher", "srun", "--ranks", "5", "--out", (dir / "run").string()},
@@ -258,7 +251,7 @@ TEST(launch_across_nodes, a_host_that_sent_nothing_for_a_case_is_missing_in_run_
 }
 
 TEST(launch_across_nodes, run_json_names_the_slurm_job_and_its_nodes) {
-  const scoped_environment allocation(four_node_allocation());
+  const scoped_environment allocation(three_cpu_allocation());
   const auto dir = fresh_temp_dir("launch-job");
   write_text(dir / "plan.yaml",
              "schema: exacheck/plan/v1\nname: job\n"

@@ -12,36 +12,17 @@
 set -euo pipefail
 exacheck=$(realpath "$1")
 mode=${2:-launch}
-repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cluster="$repo_root/scripts/dev-cluster.sh"
+# shellcheck source=cluster_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/cluster_common.sh"
 plan="$repo_root/tests/fixtures/plans/cluster-tiny.yaml"
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: the dev cluster needs root (network namespaces, slurmd)"; exit 77; }
-unshare --net --uts --mount true 2>/dev/null ||
-  { echo "SKIP: cannot create network namespaces here (unshare --net failed)"; exit 77; }
-command -v slurmctld >/dev/null || command -v apt-get >/dev/null ||
-  { echo "SKIP: no Slurm and no apt-get to install it"; exit 77; }
+skip_unless_cluster_possible
 command -v python3 >/dev/null || { echo "SKIP: python3 reads run.json here"; exit 77; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/exacheck-cluster-launch.XXXXXX")
 chmod 755 "$tmp" # the job steps run as root too, but keep it readable on every node of the shared filesystem
-was_up=0
-"$cluster" status >/dev/null 2>&1 && was_up=1
-finish() {
-  local rc=$?
-  [ "$was_up" -eq 1 ] || "$cluster" down >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap finish EXIT
+leave_cluster_as_found
 [ "$was_up" -eq 1 ] || "$cluster" up 4 >/dev/null
-failures=0
-check() {
-  local what=$1
-  shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
-login() { "$cluster" login "$@"; }
 
 # json RUN_JSON PYTHON-EXPRESSION: the expression's value, with `r` the parsed run.json.
 json() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($2)" "$1"; }

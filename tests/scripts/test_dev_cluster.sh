@@ -5,33 +5,14 @@
 # behind. Skipped (exit 77) when not root or where network namespaces cannot be made; fails otherwise. A cluster
 # that was up before the test is reused, and brought up again after the test's own `down`.
 set -euo pipefail
-repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cluster="$repo_root/scripts/dev-cluster.sh"
+# shellcheck source=cluster_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/cluster_common.sh"
 dir=${EXACHECK_DEV_CLUSTER_DIR:-/run/exacheck-dev-cluster}
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: the dev cluster needs root (network namespaces, slurmd)"; exit 77; }
-unshare --net --uts --mount true 2>/dev/null ||
-  { echo "SKIP: cannot create network namespaces here (unshare --net failed)"; exit 77; }
-command -v slurmctld >/dev/null || command -v apt-get >/dev/null ||
-  { echo "SKIP: no Slurm and no apt-get to install it"; exit 77; }
+skip_unless_cluster_possible
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/exacheck-dev-cluster-test.XXXXXX")
-was_up=0
-"$cluster" status >/dev/null 2>&1 && was_up=1
-finish() {
-  local rc=$?
-  [ "$was_up" -eq 1 ] || "$cluster" down >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap finish EXIT
-failures=0
-check() {
-  local what=$1
-  shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
-login() { "$cluster" login "$@"; }
+leave_cluster_as_found
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 # jobs run as root here
 
 hosts_before=$(md5sum </etc/hosts)

@@ -7,20 +7,15 @@
 # or no network namespaces.
 #   test_failures_on_cluster.sh EXACHECK_BINARY
 set -euo pipefail
-repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cluster="$repo_root/scripts/dev-cluster.sh"
+# shellcheck source=cluster_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/cluster_common.sh"
 exacheck=${1:?usage: test_failures_on_cluster.sh EXACHECK_BINARY}
 
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: the dev cluster needs root (network namespaces, slurmd)"; exit 77; }
-unshare --net --uts --mount true 2>/dev/null ||
-  { echo "SKIP: cannot create network namespaces here (unshare --net failed)"; exit 77; }
-command -v slurmctld >/dev/null || command -v apt-get >/dev/null ||
-  { echo "SKIP: no Slurm and no apt-get to install it"; exit 77; }
+skip_unless_cluster_possible
 
 # The run directories live where every node sees them (one filesystem, docs/dev-cluster.md).
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/exacheck-failures-cluster.XXXXXX")
 broken=""
-login() { "$cluster" login "$@"; }
 restore() {
   [ -n "$broken" ] || return 0
   ip -n exdc-switch link set "v-$broken" up 2>/dev/null || true
@@ -39,12 +34,6 @@ finish() {
   exit "$rc"
 }
 trap finish EXIT
-failures=0
-check() {
-  local what=$1
-  shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
 json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {"d": d}))' "$@"; }
 contains() { grep -qF -- "$2" <<<"$1"; }
 

@@ -5,10 +5,12 @@
 
 #include <algorithm>
 
+#include "../support/slurm_allocation_fixtures.hpp"
 #include "harness/controller/launch_layout.hpp"
 #include "harness/core/errors.hpp"
 
 using namespace exacheck;
+using exacheck::testing::usage_error_of;
 
 namespace {
 using strings = std::vector<std::string>;
@@ -45,17 +47,6 @@ strings argv_of(const launch_layout& layout) {
   launch_request request = layout.request;
   request.worker_argv = {"/opt/exacheck", "worker", "--case", "/runs/r/cases/c/case.json"};
   return build_launch_command(request).argv;
-}
-
-template <typename F>
-std::string usage_error_of(F call) {
-  try {
-    call();
-  } catch (const usage_error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a usage_error";
-  return "";
 }
 
 // The controller of `salloc -N 4 --ntasks-per-node=1` on the dev cluster: a 2-CPU login node, 1 CPU per task.

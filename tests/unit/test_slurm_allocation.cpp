@@ -4,45 +4,18 @@
 
 #include <map>
 
+#include "../support/slurm_allocation_fixtures.hpp"
 #include "harness/controller/allocation.hpp"
 #include "harness/core/errors.hpp"
 
 using namespace exacheck;
+using exacheck::testing::environment_of;
+using exacheck::testing::four_node_allocation;
+using exacheck::testing::usage_error_of;
 
 namespace {
 using strings = std::vector<std::string>;
 
-environment_lookup environment_of(std::map<std::string, std::string> variables) {
-  return [variables = std::move(variables)](const std::string& name) -> std::optional<std::string> {
-    const auto found = variables.find(name);
-    return found == variables.end() ? std::nullopt : std::optional<std::string>(found->second);
-  };
-}
-
-// What `salloc -N 4 --ntasks-per-node=1` gives on the dev cluster (2-CPU nodes, CR_Core).
-std::map<std::string, std::string> salloc_four_nodes() {
-  return {{"SLURM_JOB_ID", "12"},
-          {"SLURM_JOB_PARTITION", "debug"},
-          {"SLURM_JOB_NODELIST", "node[01-04]"},
-          {"SLURM_JOB_NUM_NODES", "4"},
-          {"SLURM_NNODES", "4"},
-          {"SLURM_NTASKS", "4"},
-          {"SLURM_NTASKS_PER_NODE", "1"},
-          {"SLURM_TASKS_PER_NODE", "1(x4)"},
-          {"SLURM_JOB_CPUS_PER_NODE", "1(x4)"}};
-}
-
-// The usage_error's text when `call` throws one; "" (and a failure) when it does not.
-template <typename F>
-std::string usage_error_of(F call) {
-  try {
-    call();
-  } catch (const usage_error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected a usage_error";
-  return "";
-}
 }  // namespace
 
 TEST(slurm_counts, compressed_forms_expand_to_one_count_per_node) {
@@ -103,7 +76,7 @@ TEST(slurm_allocation, outside_an_allocation_there_is_none) {
 }
 
 TEST(slurm_allocation, salloc_four_nodes_one_task_each_gives_one_cpu_per_task) {
-  const auto a = read_slurm_allocation(environment_of(salloc_four_nodes()));
+  const auto a = read_slurm_allocation(environment_of(four_node_allocation()));
   ASSERT_TRUE(a);
   EXPECT_EQ(a->job_id, "12");
   EXPECT_EQ(a->partition, "debug");
@@ -137,7 +110,7 @@ TEST(slurm_allocation, uneven_nodes_give_each_task_the_least_share) {
 }
 
 TEST(slurm_allocation, cpus_per_task_when_the_job_asked_for_it) {
-  auto env = salloc_four_nodes();
+  auto env = four_node_allocation();
   env["SLURM_JOB_CPUS_PER_NODE"] = "8(x4)";
   env["SLURM_CPUS_PER_TASK"] = "4";
   const auto a = read_slurm_allocation(environment_of(env));
@@ -146,7 +119,7 @@ TEST(slurm_allocation, cpus_per_task_when_the_job_asked_for_it) {
 }
 
 TEST(slurm_allocation, cpus_on_node_stands_in_for_every_node_in_a_batch_step) {
-  auto env = salloc_four_nodes();
+  auto env = four_node_allocation();
   env.erase("SLURM_JOB_CPUS_PER_NODE");
   env["SLURM_CPUS_ON_NODE"] = "2";
   const auto a = read_slurm_allocation(environment_of(env));
@@ -177,12 +150,12 @@ TEST(slurm_allocation, malformed_or_disagreeing_variables_are_named_with_their_v
       {{{"SLURM_TASKS_PER_NODE", "1(x3)"}}, "SLURM_TASKS_PER_NODE='1(x3)' gives 3 node(s)"},
       {{{"SLURM_JOB_ID", "12;rm"}}, "SLURM_JOB_ID='12;rm'"}};
   for (const auto& [changes, expected] : cases) {
-    auto env = salloc_four_nodes();
+    auto env = four_node_allocation();
     for (const auto& [name, value] : changes) env[name] = value;
     const auto message = usage_error_of([&] { read_slurm_allocation(environment_of(env)); });
     EXPECT_NE(message.find(expected), std::string::npos) << message;
   }
-  auto no_nodes = salloc_four_nodes();
+  auto no_nodes = four_node_allocation();
   no_nodes.erase("SLURM_JOB_NODELIST");
   EXPECT_NE(
       usage_error_of([&] { read_slurm_allocation(environment_of(no_nodes)); }).find("SLURM_JOB_NODELIST"),

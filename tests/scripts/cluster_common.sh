@@ -1,0 +1,32 @@
+# Sourced by the tests labelled cluster (tests/scripts/test_*cluster*.sh): where the dev cluster is, when such
+# a test skips, and the helpers every one of them uses. Sets repo_root, cluster and failures.
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cluster="$repo_root/scripts/dev-cluster.sh"
+
+# Skipped (exit 77), visibly, where the dev cluster cannot run: not root, no network namespaces, no Slurm and
+# no apt-get to install it.
+skip_unless_cluster_possible() {
+  [ "$(id -u)" -eq 0 ] || { echo "SKIP: the dev cluster needs root (network namespaces, slurmd)"; exit 77; }
+  unshare --net --uts --mount true 2>/dev/null ||
+    { echo "SKIP: cannot create network namespaces here (unshare --net failed)"; exit 77; }
+  command -v slurmctld >/dev/null || command -v apt-get >/dev/null ||
+    { echo "SKIP: no Slurm and no apt-get to install it"; exit 77; }
+}
+
+failures=0
+# check WHAT COMMAND…: one "ok"/"FAIL" line; the test exits non-zero at the end when any failed.
+check() {
+  local what=$1
+  shift
+  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
+}
+# login COMMAND…: runs it on the cluster's head node (scripts/dev-cluster.sh login).
+login() { "$cluster" login "$@"; }
+
+# leave_cluster_as_found: remembers in was_up whether the cluster was up; on exit, takes down a cluster this
+# test brought up (one that was up stays up) and removes $tmp.
+leave_cluster_as_found() {
+  was_up=0
+  "$cluster" status >/dev/null 2>&1 && was_up=1
+  trap 'rc=$?; [ "$was_up" -eq 1 ] || "$cluster" down >/dev/null 2>&1 || true; rm -rf "$tmp"; exit "$rc"' EXIT
+}
