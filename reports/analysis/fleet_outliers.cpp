@@ -188,22 +188,25 @@ std::vector<fleet_outlier> find_outliers(const metric_fleet& f, const outlier_ru
   }
   worst_first(0);
   const std::size_t nodes_from = found.size();
+  // A CPU node's "devices" are its ranks: said so, not counted as GPUs.
+  const bool cpu_ranks = std::any_of(f.devices.begin(), f.devices.end(),
+                                     [&](const device_value& d) { return f.identity_of(d).kind == "cpu"; });
+  const char* counted = cpu_ranks ? "CPU rank(s)" : "GPUs";
+  const char* per = cpu_ranks ? "rank" : "GPU";
   for (std::size_t i = 0; i < f.nodes.size(); ++i) {
     const node_value& n = f.nodes[i];
     const auto rule = broken_rule(n.robust_z, n.pct_from_median, f.higher_is_better, rules);
     if (!rule) continue;
     found.push_back(
         {"node", *rule, i, *n.value, n.robust_z, *n.pct_from_median, std::nullopt, std::nullopt,
-         fmt::format("{} ({} GPUs): mean {} {} per GPU is {:.1f}% {} the median {} {} of {} nodes "
+         fmt::format("{} ({} {}): mean {} {} per {} is {:.1f}% {} the median {} {} of {} nodes "
                      "of {}{}",
-                     n.host, n.gpus, number(*n.value), f.unit, std::fabs(*n.pct_from_median),
+                     n.host, n.gpus, counted, number(*n.value), f.unit, per, std::fabs(*n.pct_from_median),
                      side_of(*n.pct_from_median), number(n.fleet_median), f.unit, n.fleet_size, n.model,
                      rule_tail(*rule, n.robust_z, f, rules))});
   }
   worst_first(nodes_from);
   const auto& dist = f.valid;
-  const bool cpu_ranks = std::any_of(f.devices.begin(), f.devices.end(),
-                                     [&](const device_value& d) { return f.identity_of(d).kind == "cpu"; });
   for (const auto& spread : rules.spread) {
     if (spread.benchmark != f.benchmark || spread.metric != f.metric || cpu_ranks || f.node_scoped) continue;
     if (dist.count < static_cast<std::size_t>(std::max(rules.min_fleet, 1)) || !dist.spread_pct ||

@@ -94,6 +94,7 @@ PY
 check "run.json names node03, and only node03, as the OUTLIER" [ "$(outlier_hosts)" = "node03" ]
 check "report.md names node03 as an OUTLIER" grep -qE "OUTLIER.*node03" "$tmp/run/report.md"
 check "the console names node03 as an OUTLIER" grep -qE "OUTLIER +node03" "$tmp/console.txt"
+check "and counts its CPU ranks, not GPUs" grep -qF "node03 (1 CPU rank(s)): mean" "$tmp/console.txt"
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

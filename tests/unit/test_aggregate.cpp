@@ -353,6 +353,10 @@ TEST(analysis, cpu_ranks_are_compared_as_nodes_never_as_ranks_of_one_node) {
   EXPECT_EQ(gpu_count(analysed_run), 7u);
   EXPECT_NE(checks[0]["reason"].get<std::string>().find("of 4 nodes of AMD EPYC"), std::string::npos)
       << checks[0]["reason"];
+  // A CPU node's ranks are not GPUs: "node4 (4 CPU rank(s)): mean 90 TFLOP/s per rank".
+  EXPECT_NE(checks[0]["reason"].get<std::string>().find("node4 (4 CPU rank(s)): mean 90 TFLOP/s per rank"),
+            std::string::npos)
+      << checks[0]["reason"];
 }
 
 TEST(analysis, one_gpu_has_no_fleet_to_be_compared_with) {
