@@ -303,6 +303,7 @@ void compare_groups(const json& test_case, const outlier_rules& rules, fleet_che
           host = h;
           why.reason += fmt::format("; {} is in every one of its node pairs that is slow", h);
         }
+      check["reason"] = why.reason;
       if (host) {
         check["device_count"] = 1;
         check["devices"] = json::array({check_device_json(nullptr, *host, why)});
