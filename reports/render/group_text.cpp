@@ -46,7 +46,7 @@ std::string group_centre_text(const json& entry) {
 std::vector<group_row> group_rows(const json& entry) {
   struct ranked {
     int order;  // 0 outlier, 1 slowest, 2 the rest
-    double pct;
+    double pct;  // signed: lower is worse
     std::size_t position;
     group_row row;
   };
@@ -71,7 +71,7 @@ std::vector<group_row> group_rows(const json& entry) {
   }
   std::stable_sort(rows.begin(), rows.end(), [](const ranked& a, const ranked& b) {
     if (a.order != b.order) return a.order < b.order;
-    return a.order == 0 ? a.pct < b.pct : a.position < b.position;
+    return a.pct != b.pct ? a.pct < b.pct : a.position < b.position;
   });
   std::vector<group_row> out;
   for (auto& r : rows) out.push_back(std::move(r.row));

@@ -19,7 +19,7 @@ struct group_row {
 std::string group_title(const nlohmann::json& entry);
 // "Compared with the median of 4 hosts' best pair, 20 GB/s"; "; not judged: fewer than min_fleet" when so.
 std::string group_centre_text(const nlohmann::json& entry);
-// Its groups, outliers first (worst first), then the slowest, then the rest in the order run.json lists them.
+// Its groups, outliers first, then the slowest, then the rest; each part worst first.
 std::vector<group_row> group_rows(const nlohmann::json& entry);
 // "node03 is in every slow pair (likely its link or NIC)"; "round 1: node05 sat out"; empty when none.
 std::vector<std::string> group_notes(const nlohmann::json& entry);
