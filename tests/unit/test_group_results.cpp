@@ -3,14 +3,18 @@
 // compared in the analysis, and a slow group named by its hosts in run.json and report.md
 // (docs/run-json.md "Groups").
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <map>
 #include <sstream>
 
 #include "harness/core/result.hpp"
+#include "harness/io/files.hpp"
 #include "harness/node/rank_groups.hpp"
 #include "harness/results/result_accounting.hpp"
 #include "harness/results/run_document.hpp"
+#include "harness/results/run_read.hpp"
 #include "harness/results/verdicts.hpp"
 #include "reports/analysis/aggregate.hpp"
 #include "reports/render/render.hpp"
@@ -47,7 +51,8 @@ point_result group_point(const rank_group& group, const std::vector<std::string>
 }
 
 // The worker's result file of a grouped allreduce on 4 nodes × 2 ranks, each group's busbw from `busbw_of`.
-json case_result(group_kind kind, const std::map<std::string, double>& busbw_of) {
+json case_result(group_kind kind, const std::map<std::string, double>& busbw_of,
+                 bool with_skipped_point = false) {
   const auto by_rank = hosts_by_rank();
   const auto rounds = plan_rank_groups(kind, by_rank);
   json records = json::array();
@@ -55,9 +60,18 @@ json case_result(group_kind kind, const std::map<std::string, double>& busbw_of)
     std::vector<point_result> points;
     for (const auto& round : rounds)
       for (const auto& g : round.groups)
-        if (std::find(g.ranks.begin(), g.ranks.end(), static_cast<int>(r)) != g.ranks.end())
+        if (std::find(g.ranks.begin(), g.ranks.end(), static_cast<int>(r)) != g.ranks.end()) {
           points.push_back(group_point(g, round.sitting_out, busbw_of.count(g.id) ? busbw_of.at(g.id) : 20.0,
                                        std::string(to_string(kind))));
+          if (with_skipped_point) {  // a larger size the backend could not run
+            point_result skipped = points.back();
+            skipped.params["bytes"] = 2097152;
+            skipped.metrics.clear();
+            skipped.check = {};
+            skipped.skipped_reason = "not on this backend";
+            points.push_back(skipped);
+          }
+        }
     records.push_back({{"rank", r},
                        {"host", by_rank[r]},
                        {"local_rank", static_cast<int>(r) % ranks_per_node},
@@ -189,6 +203,23 @@ TEST(group_results, node_pairs_of_a_slow_node_are_the_slow_pairs_and_the_node_in
       << junit.str();
   EXPECT_NE(prom.str().find("group=\"node03+node04\",groups=\"node_pairs\""), std::string::npos);
   EXPECT_NE(prom.str().find("exacheck_node_healthy{plan=\"\",host=\"node03\"} 0"), std::string::npos);
+}
+
+TEST(group_results, exacheck_report_reading_run_json_filtered_compares_the_groups_alike) {
+  // `exacheck report` parses run.json without the ranks' `skipped` (harness/results/run_read.cpp): a skipped
+  // larger size must not become the size the groups are compared at.
+  const json run = analysed_run(
+      case_result(group_kind::node_pairs, {{"node03+node04", 5.0}, {"node02+node03", 5.1}}, true),
+      "node_pairs");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("exacheck-groups-" + std::to_string(::getpid()));
+  write_file_atomically(path.string(), json_dump(run));
+  json filtered = read_run_for_report(path.string()).run;
+  std::filesystem::remove(path);
+  reports::analyse_run(filtered, {});
+  EXPECT_EQ(filtered["analysis"]["groups"], run["analysis"]["groups"]);
+  EXPECT_EQ(run["analysis"]["groups"][0]["params"]["bytes"], 1048576);
+  EXPECT_EQ(markdown(filtered), markdown(run));
 }
 
 TEST(group_results, a_run_without_groups_has_no_groups_section_anywhere) {
