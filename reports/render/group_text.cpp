@@ -45,7 +45,7 @@ std::string group_centre_text(const json& entry) {
 
 std::vector<group_row> group_rows(const json& entry) {
   struct ranked {
-    int order;  // 0 outlier, 1 slowest, 2 the rest
+    int order;   // 0 outlier, 1 slowest, 2 the rest
     double pct;  // signed: lower is worse
     std::size_t position;
     group_row row;
