@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <string_view>
 
@@ -16,6 +17,7 @@
 #include "harness/controller/controller.hpp"
 #include "harness/core/errors.hpp"
 #include "harness/core/registry.hpp"
+#include "harness/plan/plan.hpp"
 #include "harness/results/outcome.hpp"
 #include "harness/simulate/simulate.hpp"
 #include "harness/worker/worker.hpp"
@@ -34,6 +36,19 @@ const CLI::Validator at_least_one(
       return value >= 1 ? "" : "must be at least 1, got " + text;
     },
     "INT>=1", "at least 1");
+
+// --ranks: a count >= 1, or "all" (every task of the Slurm allocation, or the slots of mpirun's hosts).
+const CLI::Validator ranks_count_or_all(
+    [](std::string& text) -> std::string {
+      if (text == "all") return "";
+      long long value = 0;
+      if (!CLI::detail::lexical_cast(text, value))
+        return "'" + text + "' is neither a whole number nor 'all'";
+      return value >= 1 && value <= std::numeric_limits<int>::max()
+                 ? ""
+                 : "must be at least 1, got " + text + " (or 'all': every task of the allocation)";
+    },
+    "INT>=1|all", "ranks");
 
 // "auto" and every backend this build registered (the backend table, through the suites): cpu, and cuda
 // in a build with CUDA.
@@ -139,7 +154,24 @@ int cli_main(int argc, char** argv) {
       ->check(backend_of_this_build());
   run_cmd->add_option("--launcher", run.launcher, "Launcher for every case")
       ->check(CLI::IsMember({"local", "mpirun", "srun"}));
-  run_cmd->add_option("--ranks", run.ranks, "Ranks for every case")->check(at_least_one);
+  std::optional<std::string> ranks_text, hosts_text, hostfile;
+  run_cmd
+      ->add_option("--ranks", ranks_text,
+                   "Ranks for every case: a count, or 'all' (every task of the Slurm allocation; for mpirun "
+                   "with hosts, their slots)")
+      ->check(ranks_count_or_all);
+  auto* hosts_option = run_cmd->add_option(
+      "--hosts", hosts_text, "mpirun's hosts for every case, outside Slurm: a,b,c or with slots a:4,b:4");
+  run_cmd
+      ->add_option("--hostfile", hostfile,
+                   "mpirun's hosts for every case, outside Slurm: an Open MPI hostfile ('node01 slots=4')")
+      ->check(CLI::ExistingFile)
+      ->excludes(hosts_option);
+  run_cmd
+      ->add_option("--cpus-per-node", run.cpus_per_node,
+                   "CPUs of each of mpirun's hosts (threads per rank = these / ranks on the node; default: "
+                   "the hosts' slots)")
+      ->check(at_least_one);
   run_cmd->add_flag("--dry-run", run.dry_run, "Print every case and its exact launch command; run nothing");
   run_cmd->add_flag("--replace", run.replace,
                     "The --out directory holds an earlier run: remove its files (run.json, reports, cases/) "
@@ -254,6 +286,13 @@ int cli_main(int argc, char** argv) {
     if (*worker_cmd) return run_worker(worker);
     if (*run_cmd) {
       run.command_line.assign(argv, argv + argc);
+      if (ranks_text) run.ranks = *ranks_text == "all" ? all_ranks : std::stoi(*ranks_text);
+      try {
+        if (hosts_text) run.hosts = host_set{parse_host_list(*hosts_text, "--hosts"), ""};
+        if (hostfile) run.hosts = read_hostfile(*hostfile);
+      } catch (const std::invalid_argument& e) {
+        throw usage_error(e.what());
+      }
       return run_plan(run);
     }
     if (*validate_cmd) return validate_plan(validate_file, validate_system);

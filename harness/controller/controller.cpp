@@ -10,9 +10,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
+#include "harness/controller/allocation.hpp"
+#include "harness/controller/allocation_state.hpp"
+#include "harness/controller/case_attempts.hpp"
 #include "harness/controller/gpu_preflight.hpp"
 #include "harness/controller/guardian.hpp"
+#include "harness/controller/launch_layout.hpp"
+#include "harness/controller/launch_record.hpp"
 #include "harness/controller/launcher.hpp"
 #include "harness/controller/process.hpp"
 #include "harness/controller/run_directory.hpp"
@@ -27,6 +33,7 @@
 #include "harness/results/commitments.hpp"
 #include "harness/results/outcome.hpp"
 #include "harness/results/provenance.hpp"
+#include "harness/results/rank_progress.hpp"
 #include "harness/results/result_accounting.hpp"
 #include "harness/results/run_document.hpp"
 #include "harness/results/run_read.hpp"
@@ -64,24 +71,23 @@ std::string default_run_dir(const std::string& plan_name) {
   return (fs::path("runs") / fmt::format("{}-{}", plan_name, stamp)).string();
 }
 
-// Inside a Slurm allocation, the tasks per node it was given ("4" or "4(x2)"); 0 when unknown.
-int slurm_tasks_per_node() {
-  const char* value = std::getenv("SLURM_NTASKS_PER_NODE");
-  if (!value) value = std::getenv("SLURM_TASKS_PER_NODE");
-  return value ? std::atoi(value) : 0;
-}
-
 struct prepared_case {
   expanded_case spec;
   launch_command command;
   std::string dir, case_file, result_file, log_file;
   int threads = 1;
+  launch_layout layout;
+};
+
+struct prepared_run {
+  std::optional<slurm_allocation> allocation;
+  std::vector<prepared_case> cases;
+  std::vector<std::string> warnings;  // distinct, in order: printed before anything runs
 };
 
 // Applies command-line overrides and builds every case's launch command before anything runs, so a bad
 // override or an unlaunchable case is a usage error (exit 2) with nothing run.
-std::vector<prepared_case> prepare_cases(const plan& p, const run_options& options,
-                                         const std::string& run_dir) {
+prepared_run prepare_cases(const plan& p, const run_options& options, const std::string& run_dir) {
   auto cases = expand(p, registry::instance(), {options.tags, options.case_names});
   if (cases.empty()) {
     std::vector<std::string> names, tags;
@@ -95,45 +101,54 @@ std::vector<prepared_case> prepare_cases(const plan& p, const run_options& optio
         p.name, fmt::join(options.tags, ","), fmt::join(options.case_names, ","), fmt::join(names, ", "),
         tags.empty() ? "(none)" : fmt::format("{}", fmt::join(tags, ", "))));
   }
-  const int cpus = read_cpu_info().allowed_cpus;
+  prepared_run prepared;
+  // Every size of a launch inside an allocation comes from it, never from this process's own CPU mask
+  // (a login or batch node's): harness/controller/launch_layout.hpp.
+  prepared.allocation = read_slurm_allocation();
+  const launch_site site{prepared.allocation, read_cpu_info().allowed_cpus};
   const std::string self = self_executable();
-  std::vector<prepared_case> prepared;
+  std::vector<launch_layout> layouts;
   for (auto& c : cases) {
     if (options.backend) c.backend = *options.backend;
     if (options.launcher) c.launcher = *options.launcher;
     if (options.ranks) c.ranks = *options.ranks;
+    if (options.hosts) c.hosts = *options.hosts;
+    if (options.cpus_per_node) c.cpus_per_node = *options.cpus_per_node;
     try {
       resolve_backend(c.backend);  // throws usage_error for a backend this build or machine cannot run
     } catch (const usage_error& e) {
       throw usage_error(fmt::format("case '{}': {}", c.name, e.what()));
     }
+    layouts.push_back(lay_out_case(c, site));  // throws usage_error naming the case
+    c.ranks = layouts.back().ranks;            // `all` resolved
+    if (const auto& w = layouts.back().warning;
+        w && std::find(prepared.warnings.begin(), prepared.warnings.end(), *w) == prepared.warnings.end())
+      prepared.warnings.push_back(*w);
   }
   // More ranks on this node than GPUs: refused here, every such case named, rather than by each launch's
   // device binding after its ranks started.
   refuse_cases_short_of_gpus(p, cases);
-  for (auto& c : cases) {
+  // Absolute, so that the recorded launch command reruns the case from any directory.
+  const fs::path absolute_run_dir = fs::absolute(run_dir).lexically_normal();
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    auto& c = cases[i];
     prepared_case pc;
-    pc.dir = (fs::path(run_dir) / "cases" / c.id).string();
+    pc.dir = (absolute_run_dir / "cases" / c.id).string();
     pc.case_file = pc.dir + "/case.json";
     pc.result_file = pc.dir + "/result.json";
     pc.log_file = pc.dir + "/worker.log";
-    if (c.launcher == "srun" && c.ranks_per_node == 0) c.ranks_per_node = slurm_tasks_per_node();
-    const int ranks_on_node = c.ranks_per_node > 0 ? std::min(c.ranks_per_node, c.ranks) : c.ranks;
-    pc.threads = threads_per_rank(cpus, ranks_on_node);
-    launch_request request{c.launcher,
-                           c.ranks,
-                           c.ranks_per_node,
-                           pc.threads,
-                           cpus,
-                           {self, "worker", "--case", pc.case_file, "--result", pc.result_file, "--threads",
-                            std::to_string(pc.threads)}};
+    pc.layout = std::move(layouts[i]);
+    pc.threads = pc.layout.threads_per_rank;
+    launch_request request = pc.layout.request;
+    request.worker_argv = {self,       "worker",       "--case",    pc.case_file,
+                           "--result", pc.result_file, "--threads", std::to_string(pc.threads)};
     try {
       pc.command = build_launch_command(request);
     } catch (const usage_error& e) {
       throw usage_error(fmt::format("case '{}': {}", c.name, e.what()));
     }
     pc.spec = std::move(c);
-    prepared.push_back(std::move(pc));
+    prepared.cases.push_back(std::move(pc));
   }
   return prepared;
 }
@@ -168,6 +183,8 @@ std::string write_case_file(const prepared_case& pc) {
 void remove_stale_case_files(const prepared_case& pc) {
   fs::remove(pc.result_file);
   fs::remove(pc.log_file);
+  // The ranks' progress files (harness/results/rank_progress.hpp).
+  fs::remove_all(progress_directory(pc.dir));
 }
 
 void save_run(nlohmann::json& run, const std::string& run_dir, bool interrupted, bool complete) {
@@ -186,6 +203,8 @@ bool flag(const nlohmann::json& run, const char* key) {
 // complete (`unsaved`: run.json could not be saved at the end); nothing for a complete run.
 void print_unfinished(const nlohmann::json& run, const std::string& run_dir, bool unsaved = false) {
   if (flag(run, "complete")) return;
+  if (const auto stopped = run.find("stopped"); stopped != run.end() && stopped->is_object())
+    fmt::print("the run stopped: {}\n", stopped->value("reason", ""));
   const nlohmann::json* unfinished = nullptr;
   if (const auto summary = run.find("summary"); summary != run.end() && summary->is_object())
     if (const auto list = summary->find("unfinished_cases"); list != summary->end() && list->is_array())
@@ -249,6 +268,39 @@ double analyse(nlohmann::json& run, const reports::outlier_rules& rules) {
   return seconds_since(start);
 }
 
+// One attempt of a case: its stale files removed, case.json written, the launch run and its entry filled.
+process_result launch_case(const prepared_case& pc, const std::atomic<bool>& interrupt,
+                           case_guardian& guardian, nlohmann::json& entry, const system_spec* system,
+                           double& aggregation_s) {
+  process_result ended;
+  std::string token;
+  try {
+    remove_stale_case_files(pc);
+    token = write_case_file(pc);
+    // Long cases (acceptance sizes run for minutes) show they are alive once a minute, on the same line.
+    double next_progress_s = 60;
+    const auto show_progress = [&](double elapsed_s) {
+      if (elapsed_s < next_progress_s) return;
+      fmt::print("{:.0f} s … ", next_progress_s);
+      std::fflush(stdout);
+      next_progress_s += 60;
+    };
+    ended = run_process(pc.command.argv, pc.command.environment, pc.log_file, pc.spec.timeout_s, &interrupt,
+                        show_progress, 3.0, &guardian);
+  } catch (const std::exception& e) {
+    ended.how = process_result::ending::failed_to_start;
+    ended.error = e.what();
+  }
+  const auto aggregation_start = std::chrono::steady_clock::now();
+  complete_case_entry(entry, ended, pc.result_file, pc.log_file, system, pc.spec.ranks, token, false,
+                      {.progress_dir = progress_directory(pc.dir),
+                       .timeout_s = pc.spec.timeout_s,
+                       .launcher = pc.spec.launcher});
+  entry["hosts"] = reported_hosts(pc.result_file, pc.spec.id, token);
+  aggregation_s += seconds_since(aggregation_start);
+  return ended;
+}
+
 }  // namespace
 
 int run_plan(const run_options& options) {
@@ -259,17 +311,29 @@ int run_plan(const run_options& options) {
       !options.system_file.empty() ? options.system_file : p.system_file.value_or("");
   if (!system_file.empty()) system = load_system_for_plan(system_file, p, registry::instance()).system;
   const std::string run_dir = options.out_dir.empty() ? default_run_dir(p.name) : options.out_dir;
-  auto cases = prepare_cases(p, options, run_dir);
+  auto prepared = prepare_cases(p, options, run_dir);
+  auto& cases = prepared.cases;
+  for (const auto& warning : prepared.warnings) fmt::print("exacheck: warning: {}\n", warning);
+  if (prepared.allocation)
+    fmt::print("exacheck: Slurm job {}{}: {} node(s) {}, {} task(s), {} CPU(s) per task\n",
+               prepared.allocation->job_id,
+               prepared.allocation->partition.empty() ? "" : " (" + prepared.allocation->partition + ")",
+               prepared.allocation->nodes.size(), prepared.allocation->node_list, prepared.allocation->tasks,
+               prepared.allocation->cpus_for_each_task());
+  // What the launcher is given of this process's environment (OMPI_*, SLURM_* options, …), recorded with
+  // each case's command so that its rerun line runs it as it ran.
+  const auto inherited = launch_relevant_environment();
 
   if (options.dry_run) {
     fmt::print("plan '{}': {} case(s); dry run, nothing is launched\n", p.name, cases.size());
     for (std::size_t i = 0; i < cases.size(); ++i) {
       const auto& c = cases[i].spec;
+      const auto launch = case_launch_json(cases[i].command, cases[i].layout, inherited);
       fmt::print(
           "[{}/{}] {} ({}) {}\n      ranks {} · {} threads/rank · backend {} · time-out {:.0f} s\n      $ "
           "{}\n",
           i + 1, cases.size(), c.name, c.id, compact_params(c.params), c.ranks, cases[i].threads, c.backend,
-          c.timeout_s, shell_quote(cases[i].command.argv));
+          c.timeout_s, launch["rerun"].get<std::string>());
     }
     return exit_code::all_passed;
   }
@@ -285,7 +349,18 @@ int run_plan(const run_options& options) {
     if (last_interrupt_signal() == SIGHUP) leave_hung_up_terminal();
   };
   nlohmann::json run = make_run_header(p, system ? &*system : nullptr, options.command_line);
-  for (const auto& pc : cases) run["cases"].push_back(make_case_entry(pc.spec, pc.command.argv));
+  run["provenance"]["slurm"] = slurm_job_json(prepared.allocation);
+  std::vector<launch_layout> layouts;
+  for (const auto& pc : cases) {
+    layouts.push_back(pc.layout);
+    auto entry = make_case_entry(pc.spec, pc.command.argv);
+    entry["launch"] = case_launch_json(pc.command, pc.layout, inherited);
+    if (!pc.layout.expected_hosts.empty()) entry["expected_hosts"] = pc.layout.expected_hosts;
+    run["cases"].push_back(std::move(entry));
+  }
+  // Every host a launch spans must report, or it is MISSING in the analysis (reports/analysis).
+  if (const auto expected = expected_hosts_of(layouts); !expected.empty())
+    run["provenance"]["expected_hosts"] = expected;
   save_run(run, run_dir, false, false);
   fmt::print("exacheck: plan '{}' · {} case(s) · run directory {}\n", p.name, cases.size(), run_dir);
   std::fflush(stdout);
@@ -306,42 +381,52 @@ int run_plan(const run_options& options) {
     fmt::print("[{}/{}] {:<14} {} · {} rank(s) … ", i + 1, cases.size(), pc.spec.name,
                compact_params(pc.spec.params), pc.spec.ranks);
     std::fflush(stdout);
+    // A launch that fails before any rank measures is tried again (plan key launch_retries); each attempt is
+    // recorded (harness/controller/case_attempts.hpp).
+    const nlohmann::json pending_entry = entry;
+    nlohmann::json earlier_attempts = nlohmann::json::array();
     process_result ended;
-    std::string token;
-    try {
-      remove_stale_case_files(pc);
-      token = write_case_file(pc);
-      // Long cases (acceptance sizes run for minutes) show they are alive once a minute, on the same line.
-      double next_progress_s = 60;
-      const auto show_progress = [&](double elapsed_s) {
-        if (elapsed_s < next_progress_s) return;
-        fmt::print("{:.0f} s … ", next_progress_s);
-        std::fflush(stdout);
-        next_progress_s += 60;
-      };
-      ended = run_process(pc.command.argv, pc.command.environment, pc.log_file, pc.spec.timeout_s, &interrupt,
-                          show_progress, 3.0, &guardian);
-    } catch (const std::exception& e) {
-      ended.how = process_result::ending::failed_to_start;
-      ended.error = e.what();
+    for (int attempt = 1;; ++attempt) {
+      ended = launch_case(pc, interrupt, guardian, entry, system ? &*system : nullptr, aggregation_s);
+      if (!should_retry_launch(entry, attempt, pc.spec.launch_retries) || interrupt.load()) break;
+      earlier_attempts.push_back(attempt_record(entry, attempt));
+      fmt::print("{} ({:.1f} s) — {}\n      retrying (attempt {} of {}) … ", entry.value("outcome", "ERROR"),
+                 ended.elapsed_s, entry.value("message", ""), attempt + 1, pc.spec.launch_retries + 1);
+      std::fflush(stdout);
+      for (double waited_s = 0; waited_s < launch_retry_pause_s && !interrupt.load(); waited_s += 0.05)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (interrupt.load()) {  // no retry after an interrupt: the failed attempt stays the case's end
+        earlier_attempts.erase(earlier_attempts.size() - 1);
+        break;
+      }
+      entry = pending_entry;
     }
-    const auto aggregation_start = std::chrono::steady_clock::now();
-    complete_case_entry(entry, ended, pc.result_file, pc.log_file, system ? &*system : nullptr, pc.spec.ranks,
-                        token);
+    record_attempts(entry, std::move(earlier_attempts));
     if (ended.how == process_result::ending::interrupted) {
       interrupted = true;
       notice_interrupt();
     }
+    // The allocation gone (a node failure, its time limit): no later case can run. The run stops here and
+    // lists them once, rather than one ERROR per remaining case.
+    const auto saving_start = std::chrono::steady_clock::now();
+    std::optional<allocation_gone> gone;
+    if (!interrupted && entry.value("status", "") != "completed")
+      gone = check_allocation(entry, pc.dir + "/slurm-job-state.txt");
+    if (gone) stop_for_lost_allocation(run, i + 1, *gone);
     try {
       save_run(run, run_dir, interrupted, false);
     } catch (const std::exception& e) {
       fmt::print(stderr, "\nexacheck: could not save run.json: {}\n", e.what());
     }
-    aggregation_s += seconds_since(aggregation_start);
+    aggregation_s += seconds_since(saving_start);
     const auto message = entry.value("message", "");
     fmt::print("{} ({:.1f} s){}\n", entry.value("outcome", "ERROR"), ended.elapsed_s,
                message.empty() ? "" : " — " + message);
+    if (gone)
+      fmt::print("\nstopped: {}; {} case(s) not run (listed in the reports)\n", gone->reason,
+                 cases.size() - i - 1);
     std::fflush(stdout);
+    if (gone) break;
   }
   if (interrupted)
     fmt::print("\ninterrupted ({}): results measured so far are kept\n", interrupt_signal_name());
@@ -404,7 +489,8 @@ int validate_plan(const std::string& plan_file, const std::string& system_file) 
             : fmt::format(", {} for benchmarks it does not run", system->references.for_other_benchmarks));
   fmt::print("\n");
   for (const auto& c : cases)
-    fmt::print("  {:<24} {} · {} rank(s)\n", c.id, compact_params(c.params), c.ranks);
+    fmt::print("  {:<24} {} · {} rank(s)\n", c.id, compact_params(c.params),
+               c.ranks == all_ranks ? std::string("all") : std::to_string(c.ranks));
   return exit_code::all_passed;
 }
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/plan/hosts.hpp"
+
 namespace exacheck {
 
 struct run_options {
@@ -15,7 +17,9 @@ struct run_options {
   std::vector<std::string> case_names;  // only these cases
   std::optional<std::string> backend;   // overrides every case
   std::optional<std::string> launcher;
-  std::optional<int> ranks;
+  std::optional<int> ranks;          // all_ranks (harness/plan/plan.hpp) for `--ranks all`
+  std::optional<host_set> hosts;     // --hosts / --hostfile: mpirun's hosts for every case
+  std::optional<int> cpus_per_node;  // --cpus-per-node
   bool dry_run = false;
   bool replace = false;  // a run directory that holds a run: remove its files first instead of refusing
   std::vector<std::string> command_line;

@@ -61,7 +61,8 @@ std::vector<gpu_shortfall> find_gpu_shortfalls(const std::vector<expanded_case>&
   std::vector<gpu_shortfall> found;
   for (const auto& c : cases) {
     const bool cuda_here = c.backend == "cuda" || (c.backend == "auto" && visible_gpus > 0);
-    if (!cuda_here || c.allow_gpu_sharing || ranks_on_this_node(c) <= visible_gpus ||
+    // mpirun given hosts starts its ranks there, not here.
+    if (!cuda_here || c.allow_gpu_sharing || ranks_on_this_node(c) <= visible_gpus || !c.hosts.empty() ||
         !launch_stays_on_this_node(c.launcher, environment))
       continue;
     const auto same = std::find_if(found.begin(), found.end(), [&](const gpu_shortfall& s) {

@@ -9,13 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "harness/controller/environment.hpp"
 #include "harness/plan/plan.hpp"
 
 namespace exacheck {
-
-// An environment variable's value, nullopt when unset (the process's own: process_environment).
-using environment_lookup = std::function<std::optional<std::string>(const std::string& name)>;
-std::optional<std::string> process_environment(const std::string& name);
 
 // Whether a launch with `launcher` starts its ranks on the controller's own node, so that the GPUs the
 // controller sees are the ones its ranks bind to: `local` always; `mpirun` unless a batch allocation or a

@@ -1,8 +1,10 @@
 #include "harness/controller/launcher.hpp"
 
 #include <fmt/core.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
 
 #include "harness/core/errors.hpp"
 
@@ -14,12 +16,15 @@ int threads_per_rank(int cpus_on_node, int ranks_on_node) {
 
 namespace {
 std::vector<std::string> mpirun_argv(const launch_request& request, launch_command& command) {
-  const int ranks_on_node =
-      request.ranks_per_node > 0 ? std::min(request.ranks_per_node, request.ranks) : request.ranks;
+  const int ranks_on_node = request.ranks_on_busiest_node > 0 ? request.ranks_on_busiest_node
+                            : request.ranks_per_node > 0 ? std::min(request.ranks_per_node, request.ranks)
+                                                         : request.ranks;
   // Open MPI refuses to start as root, and refuses more ranks than slots, unless told: users must never need
   // to.
   command.environment = {{"OMPI_ALLOW_RUN_AS_ROOT", "1"}, {"OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"}};
   std::vector<std::string> argv{"mpirun", "-np", std::to_string(request.ranks)};
+  if (!request.hostfile.empty()) argv.insert(argv.end(), {"--hostfile", request.hostfile});
+  if (!request.hosts.empty()) argv.insert(argv.end(), {"--host", request.hosts});
   const bool oversubscribed = ranks_on_node * request.threads_per_rank > request.cpus_on_node;
   if (oversubscribed) {
     argv.insert(argv.end(), {"--oversubscribe", "--bind-to", "none"});
@@ -39,12 +44,10 @@ std::vector<std::string> mpirun_argv(const launch_request& request, launch_comma
 }
 
 std::vector<std::string> srun_argv(const launch_request& request) {
-  std::vector<std::string> argv{"srun",
-                                fmt::format("--ntasks={}", request.ranks),
-                                fmt::format("--cpus-per-task={}", request.threads_per_rank),
-                                "--cpu-bind=cores",
-                                "--kill-on-bad-exit=1",
-                                "--unbuffered"};
+  std::vector<std::string> argv{"srun", fmt::format("--ntasks={}", request.ranks)};
+  if (request.nodes > 0) argv.push_back(fmt::format("--nodes={}", request.nodes));
+  argv.insert(argv.end(), {fmt::format("--cpus-per-task={}", request.threads_per_rank), "--cpu-bind=cores",
+                           "--kill-on-bad-exit=1", "--unbuffered"});
   if (request.ranks_per_node > 0) argv.push_back(fmt::format("--ntasks-per-node={}", request.ranks_per_node));
   return argv;
 }
@@ -60,6 +63,8 @@ launch_command build_launch_command(const launch_request& request) {
           fmt::format("launcher 'local' runs exactly one process, but {} ranks were asked for; use launcher "
                       "mpirun or srun",
                       request.ranks));
+    if (!request.launcher_args.empty())
+      throw usage_error("launcher 'local' runs the worker itself and takes no launcher_args");
   } else if (request.launcher == "mpirun") {
     command.argv = mpirun_argv(request, command);
   } else if (request.launcher == "srun") {
@@ -67,6 +72,7 @@ launch_command build_launch_command(const launch_request& request) {
   } else {
     throw usage_error(fmt::format("unknown launcher '{}'; expected local, mpirun or srun", request.launcher));
   }
+  command.argv.insert(command.argv.end(), request.launcher_args.begin(), request.launcher_args.end());
   command.argv.insert(command.argv.end(), request.worker_argv.begin(), request.worker_argv.end());
   return command;
 }
@@ -88,6 +94,43 @@ std::string shell_quote(const std::vector<std::string>& argv) {
     }
   }
   return line;
+}
+
+bool is_launch_relevant_variable(const std::string& name) {
+  static constexpr std::array<std::string_view, 6> prefixes{"OMPI_", "PMIX_", "PRTE_",
+                                                            "UCX_",  "NCCL_", "OMP_"};
+  if (std::any_of(prefixes.begin(), prefixes.end(), [&](std::string_view p) { return name.starts_with(p); }))
+    return true;
+  // srun's input variables (each an option of the step), not the job's identity.
+  static constexpr std::array<std::string_view, 17> slurm_inputs{
+      "SLURM_MPI_TYPE",      "SLURM_CPU_BIND",      "SLURM_DISTRIBUTION", "SLURM_NTASKS_PER_NODE",
+      "SLURM_CPUS_PER_TASK", "SLURM_OVERCOMMIT",    "SLURM_HINT",         "SLURM_THREADS_PER_CORE",
+      "SLURM_GPUS_PER_TASK", "SLURM_GPUS_PER_NODE", "SLURM_GPU_BIND",     "SLURM_CPUS_PER_GPU",
+      "SLURM_NETWORK",       "SLURM_MEM_PER_CPU",   "SLURM_MEM_PER_NODE", "SLURM_CPU_FREQ_REQ",
+      "SLURM_EXCLUSIVE"};
+  return name == "CUDA_VISIBLE_DEVICES" ||
+         std::find(slurm_inputs.begin(), slurm_inputs.end(), name) != slurm_inputs.end();
+}
+
+std::map<std::string, std::string> launch_relevant_environment() {
+  std::map<std::string, std::string> found;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    const std::string_view text(*entry);
+    const auto equals = text.find('=');
+    if (equals == std::string_view::npos) continue;
+    const std::string name(text.substr(0, equals));
+    if (is_launch_relevant_variable(name)) found.emplace(name, std::string(text.substr(equals + 1)));
+  }
+  return found;
+}
+
+std::string rerun_line(const std::map<std::string, std::string>& environment,
+                       const std::vector<std::string>& argv) {
+  std::vector<std::string> words;
+  if (!environment.empty()) words.emplace_back("env");
+  for (const auto& [name, value] : environment) words.push_back(name + "=" + value);
+  words.insert(words.end(), argv.begin(), argv.end());
+  return shell_quote(words);
 }
 
 }  // namespace exacheck

@@ -10,10 +10,18 @@ namespace exacheck {
 struct launch_request {
   std::string launcher = "mpirun";  // local | mpirun | srun
   int ranks = 1;
-  int ranks_per_node = 0;  // 0: as many as fit (mpirun: all on this node)
+  int ranks_per_node = 0;  // asked of the launcher (mpirun ppr:N:node, srun --ntasks-per-node); 0: its choice
   int threads_per_rank = 1;
-  int cpus_on_node = 1;                  // for mpirun's oversubscription decision
-  std::vector<std::string> worker_argv;  // {"/path/exacheck", "worker", "--case", "..."}
+  int cpus_on_node = 1;                    // for mpirun's oversubscription decision (the least of its nodes)
+  std::vector<std::string> worker_argv{};  // {"/path/exacheck", "worker", "--case", "..."}
+  // The most ranks one node gets, for the oversubscription decision; 0: ranks_per_node, else every rank on
+  // one node (mpirun on the controller's node).
+  int ranks_on_busiest_node = 0;
+  int nodes = 0;           // srun --nodes when > 0
+  std::string hosts{};     // mpirun --host ("a:4,b:4") when not empty
+  std::string hostfile{};  // mpirun --hostfile when not empty
+  std::vector<std::string>
+      launcher_args{};  // the plan's launcher_args, after exacheck's own, before the worker
 };
 
 struct launch_command {
@@ -21,7 +29,8 @@ struct launch_command {
   std::map<std::string, std::string> environment;  // added to the controller's environment
 };
 
-// Throws usage_error when the request cannot be launched (e.g. local with more than one rank).
+// Throws usage_error when the request cannot be launched (e.g. local with more than one rank, or
+// launcher_args for launcher local).
 launch_command build_launch_command(const launch_request& request);
 
 // How many OpenMP/BLAS threads each rank gets: the node's CPUs shared by the ranks on it, at least 1.
@@ -29,5 +38,17 @@ int threads_per_rank(int cpus_on_node, int ranks_on_node);
 
 // The argv as a copy-pasteable shell line (for --dry-run and logs), quoting what needs it.
 std::string shell_quote(const std::vector<std::string>& argv);
+
+// The controller's environment variables that change how a launch runs, for run.json's record of it and
+// its rerun line: Open MPI's, PMIx's and PRRTE's settings (OMPI_*, PMIX_*, PRTE_*), UCX_*, NCCL_*, OMP_*,
+// CUDA_VISIBLE_DEVICES, and the SLURM_* inputs that srun reads as options (SLURM_MPI_TYPE, SLURM_CPU_BIND,
+// SLURM_DISTRIBUTION, SLURM_NTASKS_PER_NODE, SLURM_CPUS_PER_TASK, GPU requests, …), but not the job's
+// identity (SLURM_JOB_ID and its node list: a rerun is in an allocation of its own). Read from `environ`.
+std::map<std::string, std::string> launch_relevant_environment();
+bool is_launch_relevant_variable(const std::string& name);
+
+// "env A=1 B=2 argv…": the launch as a line a shell reruns (the case's own files must still be there).
+std::string rerun_line(const std::map<std::string, std::string>& environment,
+                       const std::vector<std::string>& argv);
 
 }  // namespace exacheck

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "harness/core/measurement_progress.hpp"
 #include "harness/core/statistics.hpp"
 
 namespace exacheck {
@@ -21,6 +22,7 @@ struct step {
 
 measure_outcome measure_steps(const measure_settings& settings, const std::function<step()>& next,
                               const stop_agreement& agree) {
+  notify_measurement_started();  // a point begins: the worker's progress file says so
   for (int i = 0; i < settings.warmup_iterations; ++i) next();
 
   measure_outcome result;

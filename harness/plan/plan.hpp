@@ -12,12 +12,18 @@
 #include "harness/core/param_spec.hpp"
 #include "harness/core/result.hpp"
 #include "harness/core/units.hpp"
+#include "harness/plan/hosts.hpp"
 #include "harness/plan/outlier_rules.hpp"
 #include "harness/plan/reference_point.hpp"
 
 namespace exacheck {
 
 class registry;
+
+// `ranks: all` (and `exacheck run --ranks all`): every task of the Slurm allocation, or for mpirun outside
+// one the slots of the hosts it is given. The controller replaces it with the number before anything else
+// reads a case's ranks (harness/controller/launch_layout.hpp).
+inline constexpr int all_ranks = -1;
 
 // A bound of a reference's tolerance: relative ("-5%") or absolute (-20, in the reference's unit).
 struct tolerance {
@@ -54,9 +60,13 @@ struct case_spec {
   // name → one value, or a list (a sweep); {from, to, factor} ranges are already expanded into lists;
   // bytes and durations are normalised (integers of bytes, seconds).
   nlohmann::json params = nlohmann::json::object();
-  std::optional<int> ranks;
+  std::optional<int> ranks;  // all_ranks for `all`
   std::optional<int> ranks_per_node;
+  std::optional<host_set> hosts;  // `hosts:` or `hostfile:` (mpirun only)
+  std::optional<int> cpus_per_node;
+  std::optional<std::vector<std::string>> launcher_args;
   std::optional<double> timeout_s;
+  std::optional<int> launch_retries;
   int repeats = 1;
   std::optional<std::string> backend;   // auto | cpu | cuda
   std::optional<std::string> launcher;  // local | mpirun | srun
@@ -69,9 +79,15 @@ struct case_spec {
 struct plan_defaults {
   std::string backend = "auto";
   std::string launcher = "mpirun";
-  int ranks = 1;
+  int ranks = 1;           // all_ranks for `all`
   int ranks_per_node = 0;  // 0: all ranks on this node
+  host_set hosts;          // empty: mpirun's ranks go where the allocation (or this node) puts them
+  int cpus_per_node = 0;   // the hosts' CPUs (outside Slurm); 0: unknown
+  std::vector<std::string> launcher_args;  // added to the launcher's argv before the worker's
   double timeout_s = 600;
+  // A launch that failed before any rank began measuring (the launch itself, MPI_Init) is run again this many
+  // times, after a short pause; a failure after measuring began is never retried (docs/plan-schema.md).
+  int launch_retries = 1;
   bool verify = true;
   bool allow_gpu_sharing =
       false;  // more ranks than GPUs on a node share them (round-robin) instead of an error
@@ -98,9 +114,13 @@ struct expanded_case {
   std::vector<std::string> tags;
   nlohmann::json params = nlohmann::json::object();  // every declared parameter, defaults filled in
   int repeat_index = 0;
-  int ranks = 1;
+  int ranks = 1;  // all_ranks until the controller lays the case out
   int ranks_per_node = 0;
+  host_set hosts;
+  int cpus_per_node = 0;
+  std::vector<std::string> launcher_args;
   double timeout_s = 600;
+  int launch_retries = 1;  // plan_defaults::launch_retries
   std::string backend = "auto";
   std::string launcher = "mpirun";
   bool verify = true;

@@ -114,7 +114,11 @@ std::vector<expanded_case> expand(const plan& p, const registry& suites, const c
     base.tags = c.tags;
     base.ranks = c.ranks.value_or(p.defaults.ranks);
     base.ranks_per_node = c.ranks_per_node.value_or(p.defaults.ranks_per_node);
+    base.hosts = c.hosts.value_or(p.defaults.hosts);
+    base.cpus_per_node = c.cpus_per_node.value_or(p.defaults.cpus_per_node);
+    base.launcher_args = c.launcher_args.value_or(p.defaults.launcher_args);
     base.timeout_s = c.timeout_s.value_or(p.defaults.timeout_s);
+    base.launch_retries = c.launch_retries.value_or(p.defaults.launch_retries);
     base.backend = c.backend.value_or(p.defaults.backend);
     base.launcher = c.launcher.value_or(p.defaults.launcher);
     base.verify = c.verify.value_or(p.defaults.verify);

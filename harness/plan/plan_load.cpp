@@ -10,6 +10,7 @@
 #include "harness/core/registry.hpp"
 #include "harness/io/files.hpp"
 #include "harness/plan/plan.hpp"
+#include "harness/plan/plan_launch.hpp"
 #include "harness/plan/plan_outliers.hpp"
 #include "harness/plan/plan_params.hpp"
 #include "harness/plan/yaml_reader.hpp"
@@ -26,13 +27,33 @@ constexpr const char* plan_schema = "exacheck/plan/v1";
 // docs/plan-schema.md states it.
 constexpr std::size_t max_launches_per_plan = 10000;
 
+// A launch that keeps failing before it measures is a broken node or launcher, not bad luck: a few tries at
+// most.
+constexpr int max_launch_retries = 5;
+
 const std::vector<std::string> plan_keys = {"schema",   "name",  "description", "system",
                                             "defaults", "cases", "outliers"};
 const std::vector<std::string> defaults_keys = {
-    "backend", "launcher", "ranks", "ranks_per_node", "timeout", "verify", "allow_gpu_sharing", "measure"};
-const std::vector<std::string> case_keys = {"name",    "benchmark",      "tags",    "params",
-                                            "ranks",   "ranks_per_node", "timeout", "repeats",
-                                            "backend", "launcher",       "verify",  "allow_gpu_sharing",
+    "backend",  "launcher",          "ranks",         "ranks_per_node", "hosts",
+    "hostfile", "cpus_per_node",     "launcher_args", "timeout",        "launch_retries",
+    "verify",   "allow_gpu_sharing", "measure"};
+const std::vector<std::string> case_keys = {"name",
+                                            "benchmark",
+                                            "tags",
+                                            "params",
+                                            "ranks",
+                                            "ranks_per_node",
+                                            "hosts",
+                                            "hostfile",
+                                            "cpus_per_node",
+                                            "launcher_args",
+                                            "timeout",
+                                            "launch_retries",
+                                            "repeats",
+                                            "backend",
+                                            "launcher",
+                                            "verify",
+                                            "allow_gpu_sharing",
                                             "measure"};
 // A plan is read the same by every build, so it names every backend kind there is; whether this build and
 // node can run the one a case names is the backend table's to say when the run starts (resolve_backend).
@@ -119,19 +140,25 @@ class plan_loader {
   void read_defaults(const yaml_entry& entry, plan_defaults& defaults) {
     const auto map = m_reader.read_map(entry.value, m_reader.location_of(entry), "defaults", defaults_keys);
     if (!map) return;
+    launch_keys_read launch;
     for (const auto& e : map->entries) {
       const std::string what = "defaults " + e.key;
-      if (e.key == "backend") {
+      if (std::find(launch_keys.begin(), launch_keys.end(), e.key) != launch_keys.end()) {
+        read_launch_key(m_reader, e, what, m_path, launch);
+      } else if (e.key == "backend") {
         if (const auto v = m_reader.read_choice(e, what, backend_names)) defaults.backend = *v;
       } else if (e.key == "launcher") {
         if (const auto v = m_reader.read_choice(e, what, launcher_names)) defaults.launcher = *v;
       } else if (e.key == "ranks") {
-        if (const auto v = m_reader.read_integer(e, what, 1, int_max)) defaults.ranks = static_cast<int>(*v);
+        if (const auto v = read_ranks(m_reader, e, what)) defaults.ranks = *v;
       } else if (e.key == "ranks_per_node") {
         if (const auto v = m_reader.read_integer(e, what, 0, int_max))
           defaults.ranks_per_node = static_cast<int>(*v);
       } else if (e.key == "timeout") {
         if (const auto v = m_reader.read_duration_s(e, what, true)) defaults.timeout_s = *v;
+      } else if (e.key == "launch_retries") {
+        if (const auto v = m_reader.read_integer(e, what, 0, max_launch_retries))
+          defaults.launch_retries = static_cast<int>(*v);
       } else if (e.key == "verify") {
         if (const auto v = m_reader.read_boolean(e, what)) defaults.verify = *v;
       } else if (e.key == "allow_gpu_sharing") {
@@ -141,6 +168,9 @@ class plan_loader {
           apply_measure_overrides(*v, defaults.measurement);
       }
     }
+    if (launch.hosts) defaults.hosts = std::move(*launch.hosts);
+    if (launch.cpus_per_node) defaults.cpus_per_node = *launch.cpus_per_node;
+    if (launch.launcher_args) defaults.launcher_args = std::move(*launch.launcher_args);
   }
 
   void read_cases(const yaml_entry& entry, std::vector<case_spec>& cases) {
@@ -176,17 +206,23 @@ class plan_loader {
       m_reader.report(m_reader.location_of(*params_entry),
                       what + ": params is " + describe_node(params_entry->value),
                       "a map of parameter names to values");
+    launch_keys_read launch;
     for (const auto& e : map->entries) {
       const std::string name = what + ": " + e.key;
-      if (e.key == "tags") {
+      if (std::find(launch_keys.begin(), launch_keys.end(), e.key) != launch_keys.end()) {
+        read_launch_key(m_reader, e, name, m_path, launch);
+      } else if (e.key == "tags") {
         if (auto v = m_reader.read_string_list(e, name)) c.tags = std::move(*v);
       } else if (e.key == "ranks") {
-        if (const auto v = m_reader.read_integer(e, name, 1, int_max)) c.ranks = static_cast<int>(*v);
+        c.ranks = read_ranks(m_reader, e, name);
       } else if (e.key == "ranks_per_node") {
         if (const auto v = m_reader.read_integer(e, name, 0, int_max))
           c.ranks_per_node = static_cast<int>(*v);
       } else if (e.key == "timeout") {
         c.timeout_s = m_reader.read_duration_s(e, name, true);
+      } else if (e.key == "launch_retries") {
+        if (const auto v = m_reader.read_integer(e, name, 0, max_launch_retries))
+          c.launch_retries = static_cast<int>(*v);
       } else if (e.key == "repeats") {
         if (const auto v = m_reader.read_integer(e, name, 1, 10000)) c.repeats = static_cast<int>(*v);
       } else if (e.key == "backend") {
@@ -201,6 +237,9 @@ class plan_loader {
         if (auto v = read_measure_overrides(m_reader, e, what + ": measure")) c.measure = std::move(*v);
       }
     }
+    c.hosts = std::move(launch.hosts);
+    c.cpus_per_node = launch.cpus_per_node;
+    c.launcher_args = std::move(launch.launcher_args);
     if (s) check_launch_count(*s, what, c);
     return true;
   }

@@ -253,36 +253,45 @@ void mark_not_completed(nlohmann::json& entry, const std::string& status, outcom
   check["ranks_expected"] = entry["ranks"];
   entry["checks"].push_back(std::move(check));
 }
-
-std::string describe_signal(int signal_number) {
-  return fmt::format("signal {} ({})", signal_number, ::strsignal(signal_number));
-}
 }  // namespace
 
 namespace {
+// A launch that left no usable result: named by host, rank and cause (harness/results/case_failure.hpp).
+void mark_failed_launch(nlohmann::json& entry, const process_result& ended, const std::string& log_file,
+                        int ranks_expected, const failure_evidence& evidence) {
+  const case_failure failure = describe_failure_from_files(ended, log_file, ranks_expected, evidence);
+  const bool timed_out = ended.how == process_result::ending::timed_out;
+  mark_not_completed(entry, timed_out ? "timeout" : "error", timed_out ? outcome::timeout : outcome::error,
+                     failure.reason, log_file);
+  entry["failure"] = to_json(failure);
+  auto& check = entry["checks"].back();
+  if (auto blamed = failed_ranks_of(failure); !blamed.empty()) {
+    // The first rank to blame is the check's "worst" (as a metric's worst rank is), with its host.
+    for (const auto& b : blamed)
+      if (b["rank"].is_number_integer()) {
+        check["worst_rank"] = b["rank"];
+        check["worst_host"] = b["host"];
+        break;
+      }
+    check["failed_ranks"] = std::move(blamed);
+  }
+}
+
 void fill_case_entry(nlohmann::json& entry, const process_result& ended, const std::string& result_file,
                      const std::string& log_file, const system_spec* system, int ranks_expected,
-                     const std::string& launch_token, bool global_points_from_rank_zero) {
+                     const std::string& launch_token, bool global_points_from_rank_zero,
+                     const failure_evidence& evidence) {
   entry["elapsed_s"] = ended.elapsed_s;
   entry["timing"]["launch_s"] = ended.elapsed_s;
   switch (ended.how) {
-    case process_result::ending::failed_to_start:
-      mark_not_completed(entry, "error", outcome::error, "could not start the launcher: " + ended.error,
-                         log_file);
-      return;
-    case process_result::ending::timed_out:
-      mark_not_completed(
-          entry, "timeout", outcome::timeout,
-          fmt::format("the case ran past its time-out ({:.0f} s) and was stopped", ended.elapsed_s),
-          log_file);
-      return;
     case process_result::ending::interrupted:
       mark_not_completed(entry, "interrupted", outcome::error, "the run was interrupted while this case ran",
                          log_file);
       return;
+    case process_result::ending::failed_to_start:
+    case process_result::ending::timed_out:
     case process_result::ending::signaled:
-      mark_not_completed(entry, "error", outcome::error,
-                         fmt::format("the worker was killed by {}", describe_signal(ended.signal)), log_file);
+      mark_failed_launch(entry, ended, log_file, ranks_expected, evidence);
       return;
     case process_result::ending::exited:
       break;
@@ -298,9 +307,7 @@ void fill_case_entry(nlohmann::json& entry, const process_result& ended, const s
     }
   }
   if (case_result.is_null()) {
-    mark_not_completed(entry, "error", outcome::error,
-                       fmt::format("the worker exited with status {} and wrote no result", ended.exit_code),
-                       log_file);
+    mark_failed_launch(entry, ended, log_file, ranks_expected, evidence);
     return;
   }
   std::string rank_errors;
@@ -371,10 +378,11 @@ outcome case_outcome(const nlohmann::json& checks) {
 
 void complete_case_entry(nlohmann::json& entry, const process_result& ended, const std::string& result_file,
                          const std::string& log_file, const system_spec* system, int ranks_expected,
-                         const std::string& launch_token, bool global_points_from_rank_zero) {
+                         const std::string& launch_token, bool global_points_from_rank_zero,
+                         const failure_evidence& evidence) {
   try {
     fill_case_entry(entry, ended, result_file, log_file, system, ranks_expected, launch_token,
-                    global_points_from_rank_zero);
+                    global_points_from_rank_zero, evidence);
   } catch (const std::exception& e) {
     // A malformed result must cost this case only, never the run.
     mark_not_completed(entry, "error", outcome::error,

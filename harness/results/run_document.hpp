@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "harness/plan/plan.hpp"
+#include "harness/results/case_failure.hpp"
 #include "harness/results/outcome.hpp"
 #include "harness/results/process_result.hpp"
 
@@ -68,10 +69,14 @@ nlohmann::json make_case_entry(const expanded_case& c, const std::vector<std::st
 // Fills a case entry from how its worker launch ended and the worker's result file (absent when it crashed).
 // The result is accounted for first (harness/results/result_accounting.hpp): it must carry `launch_token`,
 // the token this launch wrote in its case.json, and account for every one of `ranks_expected` ranks
-// (`global_points_from_rank_zero`: exacheck simulate's collectives, see launched_case).
+// (`global_points_from_rank_zero`: exacheck simulate's collectives, see launched_case). A launch that left no
+// usable result (time-out, signal, no result file, not started) is described from its log and its ranks'
+// progress files (`evidence`; harness/results/case_failure.hpp): the message names hosts, ranks and cause,
+// and the entry gets `failure` and its run check `failed_ranks`.
 void complete_case_entry(nlohmann::json& entry, const process_result& ended, const std::string& result_file,
                          const std::string& log_file, const system_spec* system, int ranks_expected,
-                         const std::string& launch_token, bool global_points_from_rank_zero = false);
+                         const std::string& launch_token, bool global_points_from_rank_zero = false,
+                         const failure_evidence& evidence = {});
 
 // A case's one-word outcome from its checks: the worst, except that a case with some PASS and otherwise only
 // RECORDED checks is a PASS; no checks at all is ERROR, never a pass. Used when a case ends and again when

@@ -28,13 +28,13 @@ namespace {
 // The launch a real run of this case on the simulated machine would use (shown in reports of errors).
 std::vector<std::string> launch_argv(const expanded_case& c, const std::string& run_dir) {
   const std::string dir = (fs::path(run_dir) / "cases" / c.id).string();
-  launch_request request{c.launcher == "local" ? "mpirun" : c.launcher,
-                         c.ranks,
-                         c.ranks_per_node,
-                         1,
-                         c.ranks_per_node,
-                         {"exacheck", "worker", "--case", dir + "/case.json", "--result",
-                          dir + "/result.json", "--threads", "1"}};
+  const launch_request request{.launcher = c.launcher == "local" ? "mpirun" : c.launcher,
+                               .ranks = c.ranks,
+                               .ranks_per_node = c.ranks_per_node,
+                               .threads_per_rank = 1,
+                               .cpus_on_node = c.ranks_per_node,
+                               .worker_argv = {"exacheck", "worker", "--case", dir + "/case.json", "--result",
+                                               dir + "/result.json", "--threads", "1"}};
   return build_launch_command(request).argv;
 }
 

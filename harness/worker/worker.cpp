@@ -20,6 +20,7 @@
 #include "harness/node/rank_groups.hpp"
 #include "harness/results/provenance.hpp"
 #include "harness/worker/gpu_watch.hpp"
+#include "harness/worker/progress.hpp"
 
 namespace exacheck {
 namespace {
@@ -70,11 +71,16 @@ nlohmann::json cpu_device_description(const cpu_info& cpu, int threads) {
 
 int run_worker(const worker_options& options) {
   const auto start = std::chrono::steady_clock::now();
+  // Every rank says how far it got (started, initialised, measuring point i/n, gathering, done), so that a
+  // case that hangs or dies names the ranks and hosts that never finished
+  // (harness/results/rank_progress.hpp).
+  progress_reporter progress(options.case_file);
   int provided = 0;
   MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
   run_context ctx;
   MPI_Comm_rank(MPI_COMM_WORLD, &ctx.rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ctx.ranks);
+  progress.initialised(ctx.rank);
   MPI_Comm node_comm;  // this node's ranks, kept until the case ends: they bind their GPUs together
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, ctx.rank, MPI_INFO_NULL, &node_comm);
   MPI_Comm_rank(node_comm, &ctx.local_rank);
@@ -115,6 +121,7 @@ int run_worker(const worker_options& options) {
         rank_record["device"] = cpu_device_description(read_cpu_info(), ctx.threads);
       }
       const auto benchmark_start = std::chrono::steady_clock::now();
+      progress.measuring(case_json.at("params"));
       std::vector<point_result> points = s->run(ctx, benchmark, case_json.at("params"));
       benchmark_s = seconds_since(benchmark_start);
       rank_record["points"] = points;
@@ -124,6 +131,7 @@ int run_worker(const worker_options& options) {
     // This rank could not run the case: recorded as this rank's error. Peers blocked in a collective with it
     // are ended by the launcher (abort on non-zero status) or by the controller's time-out.
     rank_record["error"] = e.what();
+    progress.failed(e.what());
     std::cerr << fmt::format("exacheck worker: rank {} on {}: {}\n", ctx.rank, ctx.host, e.what());
     std::cerr.flush();
     if (ctx.ranks > 1) MPI_Abort(MPI_COMM_WORLD, 3);
@@ -131,6 +139,7 @@ int run_worker(const worker_options& options) {
   MPI_Comm_free(&node_comm);
   rank_record["timing"] = {{"benchmark_s", benchmark_s}};
 
+  if (!rank_record.contains("error")) progress.gathering();
   const auto gather_start = std::chrono::steady_clock::now();
   const auto texts = gather_text(json_dump(rank_record), MPI_COMM_WORLD, ctx.rank, ctx.ranks);
   int exit_status = rank_record.contains("error") ? 3 : 0;
@@ -153,6 +162,7 @@ int run_worker(const worker_options& options) {
       exit_status = 4;
     }
   }
+  if (!rank_record.contains("error")) progress.done();
   MPI_Finalize();
   return exit_status;
 }

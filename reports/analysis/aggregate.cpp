@@ -265,6 +265,7 @@ class analyser {
     }
     if (json* checks = mutable_list(test_case, "checks"))
       for (auto& check : *checks) detail::list_if_untied(test_case, check, slowest_ranks, m_verdicts);
+    detail::attribute_missing_hosts(test_case, m_verdicts);
   }
 
   static json* mutable_list(json& object, const char* key) {

@@ -122,6 +122,10 @@ void device_verdicts::add_node(const std::string& host, device_reason reason) {
   m_nodes[host].push_back(std::move(reason));
 }
 
+void device_verdicts::add_reported_host(const std::string& host) {
+  m_reported_hosts.push_back(host);
+}
+
 void device_verdicts::add_untied(device_reason reason, json slowest_rank) {
   m_untied.emplace_back(std::move(reason), std::move(slowest_rank));
 }
@@ -171,6 +175,7 @@ json device_verdicts::to_json(const std::vector<const device_identity*>& table, 
   std::set<std::string> reported_hosts;
   for (const auto& row : rows) reported_hosts.insert(row.host);
   for (const auto& [host, reasons] : m_nodes) reported_hosts.insert(host);
+  reported_hosts.insert(m_reported_hosts.begin(), m_reported_hosts.end());
   std::vector<std::string> expected_hosts;
   for (const auto& host : list_field(provenance, "expected_hosts"))
     if (host.is_string()) expected_hosts.push_back(host.get<std::string>());
@@ -238,11 +243,14 @@ json device_verdicts::to_json(const std::vector<const device_identity*>& table, 
   };
   std::vector<attention_row> attention;
   json nodes = json::array();
-  std::size_t nodes_needing_attention = 0, nodes_listed = 0;
+  std::size_t nodes_needing_attention = 0, nodes_listed = 0, missing_nodes = 0;
   for (auto& [host, members] : gpus_of_host) {
     std::vector<device_reason>& own = m_nodes[host];
     sort_worst_first(own);
     std::string_view verdict = worst_verdict(own);
+    // Never reported at all, or sent nothing for some case its launch spanned (attribute_missing_hosts).
+    if (std::any_of(own.begin(), own.end(), [](const device_reason& r) { return r.missing; }))
+      ++missing_nodes;
     std::size_t needing = 0, reported = 0;
     for (const std::size_t i : members) {
       if (rows[i].verdict != "MISSING") ++reported;
@@ -291,7 +299,7 @@ json device_verdicts::to_json(const std::vector<const device_identity*>& table, 
             {"nodes", nodes.size()},
             {"nodes_needing_attention", nodes_needing_attention},
             {"nodes_listed", nodes_listed},
-            {"missing", {{"gpus", missing_gpus}, {"nodes", missing_hosts.size()}}},
+            {"missing", {{"gpus", missing_gpus}, {"nodes", missing_nodes}}},
             {"not_tied", not_tied.size()}}},
           {"attention", std::move(order)},
           {"gpus", std::move(gpus)},

@@ -48,6 +48,9 @@ class device_verdicts {
   void add_described(const described_device& device, device_reason reason);
   // Something about node `host` that its GPUs do not explain.
   void add_node(const std::string& host, device_reason reason);
+  // Host `host` sent a rank record for some case (run.json's case `hosts`), even one whose result was not
+  // accounted for: it reported, and is not MISSING as never having reported.
+  void add_reported_host(const std::string& host);
   // A failing check that belongs to no single device; `slowest_rank` ({rank, host, ratio}) or null.
   void add_untied(device_reason reason, nlohmann::json slowest_rank);
 
@@ -60,6 +63,7 @@ class device_verdicts {
   std::vector<std::pair<described_device, device_reason>> m_described;
   std::unordered_map<std::string, std::vector<device_reason>> m_nodes;  // by host
   std::vector<std::pair<device_reason, nlohmann::json>> m_untied;
+  std::vector<std::string> m_reported_hosts;
 };
 
 // One rank's value of a metric at a point.
@@ -92,6 +96,12 @@ void attribute_metric(const metric_attribution& m, const std::vector<fleet_outli
 // A failing check that names its ranks ("failed_ranks": a wrong answer, a rank's error) is their GPUs': tells
 // `verdicts` and gives the check its "devices" and "device_count".
 void attribute_described(const nlohmann::json& test_case, nlohmann::json& check, device_verdicts& verdicts);
+// A case that finished (completed, error or timeout) and names the hosts its launch spanned
+// (`expected_hosts`: the whole Slurm allocation, or mpirun's hosts) makes each of them that sent no rank
+// record (the case's `hosts`, else the hosts of its results' ranks) MISSING for that case: a node reason of
+// kind "missing" naming the case. reports/analysis/missing_hosts.cpp.
+void attribute_missing_hosts(const nlohmann::json& test_case, device_verdicts& verdicts);
+
 // A failing check that no device fails on its own (no "device_count", or 0) is listed as tied to none: a
 // collective's metric (with its point's slowest rank from `slowest`, by params), a case that did not run,
 // fewer ranks than launched, a spread of the whole fleet. It gets "device_count": 0 and "devices": [].

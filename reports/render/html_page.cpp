@@ -206,6 +206,9 @@ void write_verdict(const run_summary& summary, std::ostream& out) {
            "stopped.</p>\n";
   else if (summary.not_complete)
     out << "<p><strong>The run is not complete</strong>: what follows is what was measured so far.</p>\n";
+  if (!summary.stopped_reason.empty())
+    out << fmt::format("<p><strong>The run stopped: {}</strong>; the cases after it were not run.</p>\n",
+                       html_text(summary.stopped_reason));
   write_unfinished_cases(summary, out);
   out << fmt::format("<p>{} cases, {} checks.</p>\n", text_or_dash(summary.cases),
                      text_or_dash(summary.checks));
@@ -265,6 +268,8 @@ void write_errors(const json& run, std::ostream& out) {
     const json& command = field(test_case, "command");
     if (!list_field(test_case, "command").empty())
       out << "<p>command: <code>" << html_text(command_line_text(command)) << "</code></p>\n";
+    if (const std::string rerun = text_field(field(test_case, "launch"), "rerun"); !rerun.empty())
+      out << "<p>rerun: <code>" << html_text(rerun) << "</code></p>\n";
     out << (log_tail.empty() ? "<p>log tail: empty</p>\n" : "<pre>" + html_text(log_tail) + "</pre>\n");
   }
   if (!any) out << "<p>None.</p>\n";

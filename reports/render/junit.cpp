@@ -136,8 +136,21 @@ bool needs_unfinished_testcase(const json& test_case, const std::set<std::string
   return true;
 }
 
+// A case the run never launched because it stopped first (status not_run: its allocation gone) is skipped,
+// not one error more: the run's own <error> says why it stopped, once.
+bool was_not_run(const json& test_case) {
+  return text_field(test_case, "status") == "not_run";
+}
+
 void write_unfinished_testcase(std::ostream& out, const json& test_case) {
   const std::string message = text_field(test_case, "message");
+  if (was_not_run(test_case)) {
+    out << fmt::format("    <testcase classname=\"{}\" name=\"run\">\n",
+                       xml_attribute(text_field(test_case, "benchmark")));
+    out << fmt::format("      <skipped message=\"{}\"/>\n", xml_attribute(message));
+    out << "    </testcase>\n";
+    return;
+  }
   const std::string reason =
       fmt::format("never finished (status {}): the run ended before this case was recorded{}",
                   text_field(test_case, "status"), message.empty() ? "" : "; " + message);
@@ -153,6 +166,7 @@ std::string incomplete_run_reason(const run_summary& summary) {
   const std::size_t unfinished = summary.unfinished_cases.size();
   const std::string cases = fmt::format("{} case(s) never finished", unfinished);
   if (summary.interrupted) return "the run was interrupted: " + cases;
+  if (!summary.stopped_reason.empty()) return "the run stopped: " + summary.stopped_reason + ": " + cases;
   if (unfinished > 0) return "the run did not finish: " + cases;
   return "every case was recorded, but the run stopped before its final analysis and save (exacheck report "
          "RUN_DIR completes them)";
@@ -178,7 +192,7 @@ void write_testsuite(std::ostream& out, const json& test_case, const std::set<st
   const bool never_finished = needs_unfinished_testcase(test_case, unfinished);
   if (never_finished) {
     ++counts.tests;
-    ++counts.errors;
+    ++(was_not_run(test_case) ? counts.skipped : counts.errors);
     has_error_testcase = true;
   }
   out << fmt::format("  <testsuite name=\"{}\" {} time=\"{}\">\n", xml_attribute(text_field(test_case, "id")),
@@ -213,7 +227,7 @@ void render_junit(const json& run, std::ostream& out) {
     for (const auto& check : list_field(test_case, "checks")) totals.add(check);
     if (needs_unfinished_testcase(test_case, unfinished)) {
       ++totals.tests;
-      ++totals.errors;
+      ++(was_not_run(test_case) ? totals.skipped : totals.errors);
     }
   }
   const bool incomplete = summary.not_complete;

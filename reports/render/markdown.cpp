@@ -181,6 +181,9 @@ void write_verdict(const run_summary& summary, std::ostream& out) {
     out << "The run was interrupted: what follows is what was measured before it stopped.\n\n";
   else if (summary.not_complete)
     out << "The run is not complete: what follows is what was measured so far.\n\n";
+  if (!summary.stopped_reason.empty())
+    out << fmt::format("The run stopped: {}; the cases after it were not run.\n\n",
+                       markdown_cell(summary.stopped_reason));
   write_unfinished_cases(summary, out);
 }
 
@@ -275,6 +278,9 @@ void write_errors(const json& run, std::ostream& out) {
     out << fmt::format("- message: {}\n", or_dash(text_field(test_case, "message")));
     const json& command = list_field(test_case, "command");
     if (!command.empty()) out << fmt::format("- command: {}\n", code_span(command_line_text(command)));
+    // The launch as it ran, with the environment its launcher was given: a shell line that runs it again.
+    if (const std::string rerun = text_field(field(test_case, "launch"), "rerun"); !rerun.empty())
+      out << fmt::format("- rerun: {}\n", code_span(rerun));
     const std::string log_tail = text_field(test_case, "log_tail");
     if (log_tail.empty()) {
       out << "- log tail: empty\n\n";

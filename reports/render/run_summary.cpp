@@ -61,6 +61,7 @@ run_summary summarise_run(const json& run) {
   s.not_complete = field(run, "complete") == false;
   for (const auto& c : list_field(summary, "unfinished_cases"))
     s.unfinished_cases.push_back({text_field(c, "name"), text_field(c, "id"), text_field(c, "status")});
+  s.stopped_reason = text_field(field(run, "stopped"), "reason");
   s.cases = text_field(summary, "cases");
   s.checks = text_field(summary, "checks");
   for (const auto& name : outcome_order()) {

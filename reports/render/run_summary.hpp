@@ -54,6 +54,9 @@ struct run_summary {
   bool interrupted = false;   // run.json interrupted: true
   bool not_complete = false;  // run.json complete: false (a run.json without the key counts as complete)
   std::vector<unfinished_case> unfinished_cases;
+  // run.json stopped.reason: why the run stopped before its last case ("the Slurm allocation (job 12) is
+  // gone: …"); "" when it did not.
+  std::string stopped_reason;
   std::string cases, checks;          // the summary's totals, as run.json writes them
   std::vector<outcome_count> counts;  // one per outcome, in outcome_order()
   run_provenance provenance;

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "harness/core/errors.hpp"
 #include "harness/controller/launcher.hpp"
+#include "harness/core/errors.hpp"
 
 using namespace exacheck;
 
@@ -12,7 +12,11 @@ bool contains_sequence(const std::vector<std::string>& argv, const std::vector<s
   return std::search(argv.begin(), argv.end(), sequence.begin(), sequence.end()) != argv.end();
 }
 launch_request request_for(const std::string& launcher, int ranks, int cpus, int threads = 1) {
-  return {launcher, ranks, 0, threads, cpus, {"/opt/exacheck", "worker", "--case", "/runs/c 1/case.json"}};
+  return {.launcher = launcher,
+          .ranks = ranks,
+          .threads_per_rank = threads,
+          .cpus_on_node = cpus,
+          .worker_argv = {"/opt/exacheck", "worker", "--case", "/runs/c 1/case.json"}};
 }
 }  // namespace
 

@@ -92,6 +92,24 @@ cases:
   EXPECT_EQ(c.measure, nlohmann::json({{"max_time_s", 60.0}, {"target_cv", 0.01}}));
 }
 
+TEST_F(plan_load, launch_retries_default_to_one_and_are_read_from_defaults_and_cases) {
+  EXPECT_EQ(
+      load(header + "cases:\n  - {name: g, benchmark: gemm, params: {n: 512}}\n").defaults.launch_retries, 1);
+  const plan p =
+      load(header +
+           "defaults: {launch_retries: 3}\ncases:\n  - {name: g, benchmark: gemm, params: {n: 512}}\n"
+           "  - {name: h, benchmark: gemm, launch_retries: 0, params: {n: 512}}\n");
+  EXPECT_EQ(p.defaults.launch_retries, 3);
+  const auto cases = expand(p, m_registry);
+  ASSERT_EQ(cases.size(), 2u);
+  EXPECT_EQ(cases[0].launch_retries, 3);
+  EXPECT_EQ(cases[1].launch_retries, 0);
+  const auto issues =
+      plan_issues(header + "cases:\n  - {name: g, benchmark: gemm, launch_retries: 9, params: {n: 512}}\n");
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_NE(issues[0].message.find("launch_retries"), std::string::npos) << issues[0].message;
+}
+
 TEST_F(plan_load, plan_hash_is_sha256_of_the_file_bytes) {
   const std::string yaml = header + "cases: [{name: g, benchmark: gemm, params: {n: 1}}]\n";
   const plan p = load(yaml);
@@ -242,7 +260,9 @@ TEST_F(plan_load, integer_limits_of_ranks_repeats_and_timeouts_are_checked) {
                                   "defaults: {ranks: 0, ranks_per_node: -1, timeout: 0s}\n"
                                   "cases: [{name: g, benchmark: gemm, params: {n: 1}, repeats: 0, "
                                   "timeout: 10 minutes}]\n");
-  EXPECT_EQ(issue_with(issues, "defaults ranks is '0'").expected, "an integer >= 1 and <= 2147483647");
+  EXPECT_EQ(issue_with(issues, "defaults ranks is '0'").expected,
+            "an integer >= 1 and <= 2147483647, or all (every task of the Slurm allocation, or the slots of "
+            "mpirun's hosts)");
   issue_with(issues, "defaults ranks_per_node is '-1'");
   EXPECT_EQ(issue_with(issues, "defaults timeout is '0s'").expected, "a duration above zero");
   issue_with(issues, "repeats is '0'");
