@@ -87,6 +87,7 @@ void to_json(nlohmann::json& out, const point_result& v) {
   // Only where a suite sets it: the other suites' results (and their golden files) stay as they were.
   if (v.slowest_rank) out["slowest_rank"] = *v.slowest_rank;
   if (v.derived.is_object() && !v.derived.empty()) out["derived"] = v.derived;
+  if (v.group.is_object()) out["group"] = v.group;
 }
 
 void from_json(const nlohmann::json& in, point_result& v) {
@@ -106,6 +107,8 @@ void from_json(const nlohmann::json& in, point_result& v) {
     v.slowest_rank = in["slowest_rank"].get<slowest_rank_record>();
   else
     v.slowest_rank.reset();
+  const auto group = in.find("group");
+  v.group = group != in.end() && group->is_object() ? *group : nlohmann::json();
 }
 
 }  // namespace exacheck

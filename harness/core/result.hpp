@@ -84,6 +84,9 @@ struct point_result {
   std::optional<std::string> skipped_reason;        // set: nothing measured, the reason why (SKIPPED)
   std::vector<std::string> warnings;                // e.g. "measurement hit max_time before the noise target"
   std::optional<slowest_rank_record> slowest_rank;  // set by suites that time every rank of one collective
+  // The group of the launch's ranks that measured the point, when a collective ran as independent copies
+  // (harness/node/rank_groups.hpp: id, kind, round, hosts, ranks); null when it ran on every rank.
+  nlohmann::json group;
 };
 
 void to_json(nlohmann::json& out, const metric& value);

@@ -33,6 +33,10 @@ struct run_context {
   unsigned long long seed = 12345;  // random inputs; rank-specific streams derive from seed and rank
   int threads = 1;                  // OpenMP threads this rank may use
   std::string gpu_pci_bus_id;       // the GPU this rank was bound to (backend cuda; "" when unknown)
+  // When a suite runs on a group of the launch's ranks (collectives' `groups: per_node | node_pairs`), comm,
+  // rank and ranks are the group's, and launch_ranks[r] is the launch's number (MPI_COMM_WORLD) of the
+  // group's rank r, so that messages name ranks as the launch does. Empty: comm is the launch's communicator.
+  std::vector<int> launch_ranks;
 };
 
 class suite {

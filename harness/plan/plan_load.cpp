@@ -275,6 +275,17 @@ class plan_loader {
     return s;
   }
 
+  // "; it is a parameter of allgather, allreduce, …" when other benchmarks declare `name` (collectives'
+  // groups on a gemm case), so that the plan's author learns where it belongs.
+  std::string declared_elsewhere(const std::string& name) const {
+    std::vector<std::string> owners;
+    for (const auto& benchmark : m_suites.benchmark_names())
+      if (const suite* other = m_suites.find(benchmark);
+          other && find_param(other->parameters(benchmark), name))
+        owners.push_back(benchmark);
+    return owners.empty() ? std::string() : "; it is a parameter of " + join_choices(owners, ", ");
+  }
+
   void read_params(const yaml_entry* entry, const suite& s, const std::string& what, case_spec& c) {
     const auto specs = s.parameters(c.benchmark);
     std::vector<std::string> names;
@@ -289,10 +300,10 @@ class plan_loader {
         const yaml_entry param{it->first.IsScalar() ? it->first.Scalar() : "", it->first, it->second};
         const param_spec* spec = find_param(specs, param.key);
         if (!spec) {
-          m_reader.report(
-              m_reader.location_of(param.key_node),
-              what + ": unknown parameter " + quoted_text(param.key) + " for benchmark '" + c.benchmark + "'",
-              "one of: " + join_choices(names, ", "), did_you_mean(param.key, names));
+          m_reader.report(m_reader.location_of(param.key_node),
+                          what + ": unknown parameter " + quoted_text(param.key) + " for benchmark '" +
+                              c.benchmark + "'" + declared_elsewhere(param.key),
+                          "one of: " + join_choices(names, ", "), did_you_mean(param.key, names));
           continue;
         }
         if (c.params.contains(param.key)) {

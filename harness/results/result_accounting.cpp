@@ -10,6 +10,7 @@
 #include <random>
 
 #include "harness/results/physical_limits.hpp"
+#include "harness/results/point_groups.hpp"
 
 namespace exacheck {
 namespace {
@@ -59,7 +60,8 @@ struct rank_view {
   int rank = -1;
   const nlohmann::json* record = nullptr;
   std::optional<cpu_capacity> cpu;
-  const nlohmann::json& points() const { return member(*record, "points"); }
+  const nlohmann::json* group_points = nullptr;  // its points of one group (point_groups.hpp), when grouped
+  const nlohmann::json& points() const { return group_points ? *group_points : member(*record, "points"); }
 };
 
 // What the ranks of one point said about one of its metrics.
@@ -367,7 +369,26 @@ std::vector<std::string> account_for_result(const nlohmann::json& case_result, c
   // A rank that could not run the case says why in its own error; its missing points are no news.
   for (const auto& r : *ranks)
     if (r.record->contains("error")) return problems;
-  point_accountant(launched, peak_per_gpu, problems).account(*ranks);
+  if (!result_has_groups(member(case_result, "rank_results"))) {
+    point_accountant(launched, peak_per_gpu, problems).account(*ranks);
+    return problems;
+  }
+  // Independent copies on groups of the ranks: each group's points are accounted for among its own ranks.
+  std::vector<const nlohmann::json*> records;
+  for (const auto& r : *ranks) records.push_back(r.record);
+  const auto groups = points_by_group(records, problems);
+  for (const auto& g : groups) {
+    std::vector<rank_view> views;
+    for (std::size_t i = 0; i < g.ranks.size(); ++i) {
+      const auto at =
+          std::find_if(ranks->begin(), ranks->end(), [&](const auto& r) { return r.rank == g.ranks[i]; });
+      if (at == ranks->end()) continue;
+      rank_view view = *at;
+      view.group_points = &g.points[i];
+      views.push_back(view);
+    }
+    point_accountant(launched, peak_per_gpu, problems).account(views);
+  }
   return problems;
 }
 

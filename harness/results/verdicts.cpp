@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/core/result.hpp"
+#include "harness/results/point_groups.hpp"
 #include "harness/results/run_document.hpp"
 
 namespace exacheck {
@@ -57,6 +58,7 @@ nlohmann::json metric_check(const nlohmann::json& point, const std::string& name
     described.value = value->is_number() ? value->get<double>() : std::nan("");
     ++measured;
     // Global metrics are the same on every rank: rank 0's is the one. Rank metrics: the worst rank's.
+    // (A group's global metric: its lowest rank's, the first listed.)
     const bool take = !chosen || (global ? rank.value("rank", -1) == 0 : is_worse(described, *chosen));
     if (take) {
       chosen = described;
@@ -213,17 +215,25 @@ reference_bounds bounds_of(const reference& ref) {
   return bounds;
 }
 
-nlohmann::json results_by_point(const nlohmann::json& case_result) {
-  nlohmann::json points = nlohmann::json::array();
-  for (const auto& rank : case_result.value("rank_results", nlohmann::json::array())) {
-    const auto& rank_points = rank.value("points", nlohmann::json::array());
+namespace {
+
+// Appends each rank's i-th point (of `points_by_rank[k]`, the points of rank record `records[k]`) to the i-th
+// of `points`, from position `first` on.
+void add_points(nlohmann::json& points, std::size_t first, const std::vector<const nlohmann::json*>& records,
+                const std::vector<const nlohmann::json*>& points_by_rank) {
+  for (std::size_t k = 0; k < records.size(); ++k) {
+    const nlohmann::json& rank = *records[k];
+    const nlohmann::json& rank_points = *points_by_rank[k];
     for (std::size_t i = 0; i < rank_points.size(); ++i) {
       const auto& p = rank_points[i];
-      if (points.size() <= i)
+      if (points.size() <= first + i) {
         points.push_back({{"params", p.value("params", nlohmann::json::object())},
                           {"scope", p.value("scope", "rank")},
                           {"metrics", nlohmann::json::array()},
                           {"ranks", nlohmann::json::array()}});
+        if (const auto group = p.find("group"); group != p.end() && group->is_object())
+          points.back()["group"] = *group;
+      }
       // A rank record holds its numbers only; what they are is said once, by the point (run/v2). Its
       // statistics are not kept: they are derivable from `samples`.
       nlohmann::json entry = {{"rank", rank.value("rank", -1)},
@@ -240,8 +250,36 @@ nlohmann::json results_by_point(const nlohmann::json& case_result) {
       if (const auto derived = p.find("derived");
           derived != p.end() && derived->is_object() && !derived->empty())
         entry["derived"] = *derived;
-      add_rank_metrics(points[i], entry, p.value("metrics", nlohmann::json::array()));
-      points[i]["ranks"].push_back(std::move(entry));
+      add_rank_metrics(points[first + i], entry, p.value("metrics", nlohmann::json::array()));
+      points[first + i]["ranks"].push_back(std::move(entry));
+    }
+  }
+}
+
+}  // namespace
+
+nlohmann::json results_by_point(const nlohmann::json& case_result) {
+  nlohmann::json points = nlohmann::json::array();
+  const nlohmann::json records = case_result.value("rank_results", nlohmann::json::array());
+  if (!result_has_groups(records)) {
+    std::vector<const nlohmann::json*> ranks, lists;
+    const nlohmann::json none = nlohmann::json::array();
+    for (const auto& rank : records) {
+      ranks.push_back(&rank);
+      const auto list = rank.find("points");
+      lists.push_back(list != rank.end() && list->is_array() ? &*list : &none);
+    }
+    add_points(points, 0, ranks, lists);
+  } else {
+    // Copies on groups of the ranks (point_groups.hpp): each group's i-th points make one point, groups in
+    // order of round, then id. Accounting has already refused a result whose groups do not add up.
+    std::vector<const nlohmann::json*> ranks;
+    for (const auto& rank : records) ranks.push_back(&rank);
+    std::vector<std::string> problems;
+    for (const auto& g : points_by_group(ranks, problems)) {
+      std::vector<const nlohmann::json*> lists;
+      for (const auto& list : g.points) lists.push_back(&list);
+      add_points(points, points.size(), g.rank_records, lists);
     }
   }
   for (auto& point : points) gather_derived(point);
@@ -283,7 +321,7 @@ nlohmann::json evaluate_checks(const nlohmann::json& results, const std::string&
           make_check("correctness", params, failure.empty() ? outcome::pass : outcome::incorrect,
                      failure.empty() ? fmt::format("verified on {} rank(s): {}", verified, method) : failure);
       check["ranks_measured"] = verified;
-      check["ranks_expected"] = ranks_expected;
+      check["ranks_expected"] = ranks_of_point(point, ranks_expected);
       if (!failed_ranks.empty()) check["failed_ranks"] = std::move(failed_ranks);
       checks.push_back(std::move(check));
     }
@@ -295,7 +333,8 @@ nlohmann::json evaluate_checks(const nlohmann::json& results, const std::string&
           make_check("run", params, outcome::error,
                      "the point produced no metric and no correctness check: no checks is not a pass"));
     for (const auto& name : names)
-      checks.push_back(metric_check(point, name, benchmark, system, ranks_expected, requested));
+      checks.push_back(
+          metric_check(point, name, benchmark, system, ranks_of_point(point, ranks_expected), requested));
   }
   return checks;
 }

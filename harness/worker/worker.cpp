@@ -17,6 +17,7 @@
 #include "harness/core/registry.hpp"
 #include "harness/io/files.hpp"
 #include "harness/node/gpu_runtime.hpp"
+#include "harness/node/rank_groups.hpp"
 #include "harness/results/provenance.hpp"
 #include "harness/worker/gpu_watch.hpp"
 #include "harness/worker/progress.hpp"
@@ -84,7 +85,7 @@ int run_worker(const worker_options& options) {
   MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, ctx.rank, MPI_INFO_NULL, &node_comm);
   MPI_Comm_rank(node_comm, &ctx.local_rank);
   MPI_Comm_size(node_comm, &ctx.local_ranks);
-  ctx.host = host_name();
+  ctx.host = host_name_for_rank(ctx.rank, host_name());  // EXACHECK_TEST_HOST_NAMES: tests only
 
   nlohmann::json rank_record = {{"rank", ctx.rank}, {"host", ctx.host}, {"local_rank", ctx.local_rank}};
   nlohmann::json case_json;

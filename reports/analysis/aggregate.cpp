@@ -12,6 +12,7 @@
 #include "reports/analysis/aggregate_json.hpp"
 #include "reports/analysis/device_verdicts.hpp"
 #include "reports/analysis/format.hpp"
+#include "reports/analysis/group_comparison.hpp"
 
 namespace exacheck::reports {
 namespace {
@@ -203,6 +204,8 @@ class analyser {
                      {"metrics", std::move(m_metrics)},
                      {"collectives", collectives_json()},
                      {"device_verdicts", m_verdicts.to_json(table, field(m_run, "provenance"))}};
+    // Only in runs with grouped collectives: every other run.json stays as it was.
+    if (!m_groups.empty()) analysis["groups"] = std::move(m_groups);
     m_run["analysis"] = std::move(analysis);
     const bool interrupted = field(m_run, "interrupted") == true;
     const json& complete = field(m_run, "complete");
@@ -231,10 +234,12 @@ class analyser {
     for (const auto& point : list_field(test_case, "results")) {
       const json& ranks = list_field(point, "ranks");
       if (text_field(point, "scope") == "global") {
-        consider_collective(case_index, test_case, point);
+        // A group's copy is not the case's number at its scale; its groups are compared below instead.
+        const bool grouped = field(point, "group").is_object();
+        if (!grouped) consider_collective(case_index, test_case, point);
         // Every point of a case ran on the same ranks: one of them lists its GPUs (a run of collectives
-        // alone has GPUs too, and they reported).
-        if (!devices_listed) m_table.devices_of(ranks);
+        // alone has GPUs too, and they reported); each group's points on its own ranks.
+        if (!devices_listed || grouped) m_table.devices_of(ranks);
         devices_listed = true;
         if (const json* slowest = slowest_rank_of(ranks))
           slowest_ranks.emplace(field(point, "params").dump(), *slowest);
@@ -253,6 +258,7 @@ class analyser {
     }
     if (json* checks = mutable_list(test_case, "checks"))
       for (auto& check : *checks) detail::attribute_described(test_case, check, m_verdicts);
+    detail::compare_groups(test_case, m_rules, found, m_verdicts, m_groups);
     if (had_fleet_checks || !found.empty()) {
       detail::replace_fleet_checks(test_case["checks"], std::move(found));
       test_case["outcome"] = std::string(to_string(case_outcome(test_case["checks"])));
@@ -370,6 +376,7 @@ class analyser {
   const outlier_rules& m_rules;
   json m_size;
   json m_metrics = json::array();
+  json m_groups = json::array();  // analysis.groups: grouped collectives compared (group_comparison.hpp)
   device_table m_table;
   std::vector<bool> m_measured;  // per table entry: has a valid value somewhere
   std::vector<collective_pick> m_collectives;

@@ -235,6 +235,7 @@ void list_if_untied(const json& test_case, json& check, const std::unordered_map
   why.kind = global                                   ? "global"
              : text_field(check, "metric") == "run"   ? "run"
              : text_field(check, "level") == "spread" ? "spread"
+             : text_field(check, "level") == "group"  ? "group"
                                                       : "check";
   why.case_id = text_field(test_case, "id");
   why.benchmark = text_field(test_case, "benchmark");

@@ -52,6 +52,10 @@ void write_totals(const json& run, std::ostream& out);
 void write_commitments(const json& run, std::ostream& out);
 void write_gpu_charts(const json& run, std::ostream& out);
 void write_collective_charts(const json& run, std::ostream& out);
+// html_groups.cpp: grouped collectives (analysis.groups), each copy by its hosts, bad groups first; nothing
+// (and no entry in the contents) when none ran.
+bool has_groups(const json& run);
+void write_groups(const json& run, std::ostream& out);
 void write_details(const json& run, std::ostream& out);
 void write_errors(const json& run, std::ostream& out);
 void write_provenance(const run_summary& summary, std::ostream& out);

@@ -97,7 +97,8 @@ void write_contents(const json& run, std::ostream& out) {
                                               : "<li><a href=\"#failing\">Failing checks</a></li>")
       << "<li><a href=\"#totals\">System totals</a></li><li><a href=\"#commitments\">Commitments</a></li>"
          "<li><a href=\"#per-gpu\">Per-GPU results</a></li><li><a href=\"#collectives\">Collectives</a></li>"
-         "<li><a href=\"#details\">Details</a></li><li><a href=\"#errors\">Errors and time-outs</a></li>"
+      << (has_groups(run) ? "<li><a href=\"#groups\">Node groups</a></li>" : "")
+      << "<li><a href=\"#details\">Details</a></li><li><a href=\"#errors\">Errors and time-outs</a></li>"
          "<li><a href=\"#provenance\">Provenance</a></li></ol></nav>\n";
 }
 
@@ -324,6 +325,7 @@ void render_html(const nlohmann::json& run, std::ostream& out) {
   html::write_commitments(run, out);
   html::write_gpu_charts(run, out);
   html::write_collective_charts(run, out);
+  html::write_groups(run, out);
   html::write_details(run, out);
   html::write_errors(run, out);
   html::write_provenance(summary, out);

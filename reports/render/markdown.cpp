@@ -102,6 +102,12 @@ std::string readable_bytes(const std::optional<double>& bytes) {
 // Which rank the check's value is: the worst rank for rank-scoped metrics, none for global ones.
 std::string worst_cell(const json& check) {
   if (text_field(check, "aggregation").starts_with("global")) return "global";
+  if (const json& group = field(check, "group"); group.is_object()) {  // a grouped collective's copy
+    std::string hosts;
+    for (const auto& h : list_field(group, "hosts"))
+      if (h.is_string()) hosts += (hosts.empty() ? "" : "↔") + h.get<std::string>();
+    return fmt::format("group {}", hosts);
+  }
   const json& rank = field(check, "worst_rank");
   if (!rank.is_number()) return dash;
   const std::string host = text_field(check, "worst_host");
@@ -361,6 +367,7 @@ void render_markdown(const json& run, std::ostream& out) {
   markdown::write_system_totals(run, out);
   markdown::write_commitments(run, out);
   markdown::write_collectives(run, out);
+  markdown::write_groups(run, out);
   write_benchmark_tables(run, out);
   write_skipped(run, out);
   write_errors(run, out);

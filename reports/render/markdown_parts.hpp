@@ -35,5 +35,7 @@ void write_system_totals(const nlohmann::json& run, std::ostream& out);
 void write_commitments(const nlohmann::json& run, std::ostream& out);
 // Bus bandwidth of each collective at its largest scale.
 void write_collectives(const nlohmann::json& run, std::ostream& out);
+// Grouped collectives (analysis.groups): each copy by its hosts, bad groups first; nothing when none ran.
+void write_groups(const nlohmann::json& run, std::ostream& out);
 
 }  // namespace exacheck::reports::markdown

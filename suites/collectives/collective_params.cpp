@@ -120,6 +120,20 @@ std::vector<param_spec> collective_parameters(collective op) {
        "launches (time per call = launch time / calls), which removes launch overhead at small sizes; "
        "ignored with a warning on the cpu backend"},
   };
+  specs.push_back({.name = "groups",
+                   .type = param_type::string,
+                   .unit = "",
+                   .default_value = "all",
+                   .allowed = {"all", "per_node", "node_pairs"},
+                   .min = {},
+                   .max = {},
+                   .swept_inside_worker = false,
+                   .doc = "which ranks run together: all (one collective over every rank); per_node (an "
+                          "independent copy on every node at once, each node its own communicator: one "
+                          "result per node); node_pairs (copies on disjoint pairs of nodes, in two rounds: "
+                          "(1,2), (3,4), … then (2,3), (4,5), … and the ring's (n,1); one result per pair, "
+                          "named by its two hosts)",
+                   .omitted_at_default = true});
   if (has_root(op))
     specs.push_back({"root",
                      param_type::integer,

@@ -25,12 +25,18 @@ std::string broadcast_text(const run_context& ctx, std::string text, int from) {
 
 }  // namespace
 
+int launch_rank(const run_context& ctx, int rank) {
+  return rank >= 0 && static_cast<std::size_t>(rank) < ctx.launch_ranks.size()
+             ? ctx.launch_ranks[static_cast<std::size_t>(rank)]
+             : rank;
+}
+
 std::optional<std::string> agree_on_skip(const run_context& ctx, const std::optional<std::string>& mine) {
   int my_rank_if_not = mine ? ctx.rank : ctx.ranks, first = ctx.ranks;
   MPI_Allreduce(&my_rank_if_not, &first, 1, MPI_INT, MPI_MIN, ctx.comm);
   if (first == ctx.ranks) return std::nullopt;
   const std::string reason = broadcast_text(ctx, mine.value_or(""), first);
-  return ctx.ranks > 1 ? fmt::format("rank {}: {}", first, reason) : reason;
+  return ctx.ranks > 1 ? fmt::format("rank {}: {}", launch_rank(ctx, first), reason) : reason;
 }
 
 correctness agree_on_correctness(const run_context& ctx, const collective_layout& layout,
@@ -50,9 +56,10 @@ correctness agree_on_correctness(const run_context& ctx, const collective_layout
   }
   std::string detail;
   if (mine)
-    detail = fmt::format(
-        "rank {}: first wrong element at index {}: expected {}, got {} ({} of {} elements wrong)", ctx.rank,
-        mine->index, mine->expected, mine->got, mine->wrong_elements, layout.recv_count);
+    detail =
+        fmt::format("rank {}: first wrong element at index {}: expected {}, got {} ({} of {} elements wrong)",
+                    launch_rank(ctx, ctx.rank), mine->index, mine->expected, mine->got, mine->wrong_elements,
+                    layout.recv_count);
   detail = broadcast_text(ctx, detail, first_wrong_rank);
   check.passed = false;
   check.detail = fmt::format("{}; {} of {} ranks wrong", detail, wrong_ranks, ctx.ranks);

@@ -13,6 +13,10 @@
 
 namespace exacheck::collectives {
 
+// Rank `rank` of ctx.comm as the launch numbers it (ctx.launch_ranks when the case runs on a group of the
+// launch's ranks), so that every message names ranks as run.json does.
+int launch_rank(const run_context& ctx, int rank);
+
 // Every rank's reason not to run (nullopt: it can), made global: nullopt on every rank when all can, else the
 // lowest such rank's reason on every rank ("rank R: …" when there are several ranks).
 std::optional<std::string> agree_on_skip(const run_context& ctx, const std::optional<std::string>& mine);

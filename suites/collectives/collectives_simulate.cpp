@@ -75,6 +75,15 @@ std::vector<point_result> simulate_collective(const simulation_input& in) {
   if (!dtype) throw std::invalid_argument(fmt::format("{}: unknown dtype", in.case_id));
   std::vector<point_result> points;
   const nlohmann::json& sizes = in.params.at("bytes");
+  if (const std::string groups = in.params.value("groups", std::string("all")); groups != "all") {
+    // One point per group would need the simulated machine's hosts grouped as a launch groups them.
+    for (const auto& size : sizes.is_array() ? sizes : nlohmann::json::array({sizes})) {
+      nlohmann::json params = {{"bytes", size}, {"dtype", to_string(*dtype)}, {"groups", groups}};
+      points.push_back(simulated_skip(params, fmt::format("groups: {} is not simulated", groups)));
+      points.back().scope = metric_scope::global;
+    }
+    return points;
+  }
   for (const auto& size : sizes.is_array() ? sizes : nlohmann::json::array({sizes}))
     points.push_back(collective_point(*op, *dtype, size.get<std::size_t>(), in.params.value("root", 0),
                                       in.ranks, in.stream));

@@ -11,6 +11,7 @@
 #include "harness/core/backends.hpp"
 #include "harness/core/rank_agreement.hpp"
 #include "harness/core/statistics.hpp"
+#include "harness/node/rank_groups.hpp"
 #include "suites/collectives/collective_params.hpp"
 #include "suites/collectives/collective_ranks.hpp"
 #include "suites/collectives/collectives_simulate.hpp"
@@ -41,6 +42,45 @@ class collectives_suite final : public suite_with_backends<collective_backend> {
 
   std::vector<point_result> run(const run_context& ctx, std::string_view benchmark,
                                 const param_values& params) override {
+    const std::string groups_name = params.value("groups", std::string("all"));
+    const auto groups = group_kind_from_string(groups_name);
+    if (!groups) throw std::invalid_argument(fmt::format("{}: unknown groups '{}'", benchmark, groups_name));
+    if (*groups == group_kind::all) return run_on(ctx, benchmark, params);
+    // Independent copies, one per group: every rank plans the same rounds from the same gathered hosts.
+    const auto rounds = plan_rank_groups(*groups, gather_hosts(ctx));
+    std::vector<point_result> points;
+    for (const auto& round : rounds) {
+      // Rounds never overlap: a pair of round 2 must not share the fabric with one of round 1 still
+      // measuring.
+      MPI_Barrier(ctx.comm);
+      const group_communicator group_comm(ctx.comm, round, ctx.rank);
+      const rank_group* group = group_comm.group();
+      if (!group) continue;  // this node sits the round out (recorded by the groups that ran)
+      run_context in_group = ctx;
+      in_group.comm = group_comm.comm();
+      MPI_Comm_rank(in_group.comm, &in_group.rank);
+      MPI_Comm_size(in_group.comm, &in_group.ranks);
+      in_group.launch_ranks.clear();
+      for (const int r : group->ranks) in_group.launch_ranks.push_back(launch_rank(ctx, r));
+      const nlohmann::json record = group_record(*group, round.sitting_out);
+      for (auto& point : run_on(in_group, benchmark, params)) {
+        point.params["groups"] = groups_name;
+        point.params["group"] = group->id;
+        point.group = record;
+        point.group["ranks"] = in_group.launch_ranks;
+        points.push_back(std::move(point));
+      }
+    }
+    return points;
+  }
+
+  std::vector<point_result> simulate(const simulation_input& in) const override {
+    return simulate_collective(in);
+  }
+
+ private:
+  std::vector<point_result> run_on(const run_context& ctx, std::string_view benchmark,
+                                   const param_values& params) {
     const collective op = parse(benchmark);
     const std::string dtype_name = params.value("dtype", std::string("fp32"));
     const auto dtype = element_type_from_string(dtype_name);
@@ -70,11 +110,6 @@ class collectives_suite final : public suite_with_backends<collective_backend> {
     return points;
   }
 
-  std::vector<point_result> simulate(const simulation_input& in) const override {
-    return simulate_collective(in);
-  }
-
- private:
   struct point_options {
     int root = 0;
     bool in_place = false;
@@ -180,7 +215,9 @@ class collectives_suite final : public suite_with_backends<collective_backend> {
     const std::vector<double> slowest = per_iteration_max(per_rank);
     const double time_s = median(slowest);
     add_metrics(point, op, *layout, time_s, rank_medians, calls, graph);
-    add_slowest_rank(point, find_slowest_rank(rank_medians, hosts));
+    slowest_rank_record slowest_rank = find_slowest_rank(rank_medians, hosts);
+    slowest_rank.rank = launch_rank(ctx, slowest_rank.rank);  // a group's rank as the launch numbers it
+    add_slowest_rank(point, slowest_rank);
     point.samples.push_back({"time", "s", measured.samples_s});
     point.samples.push_back({"time_max_over_ranks", "s", slowest});
 
