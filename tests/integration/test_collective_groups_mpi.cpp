@@ -58,8 +58,11 @@ TEST_F(collective_groups_mpi, per_node_runs_one_copy_per_host_each_over_its_own_
                      point["ranks"][0]["values"]["algbw"].get<double>());
   }
   EXPECT_EQ(groups, (std::set<std::string>{"nodeA", "nodeB"}));
-  for (const auto& check : c["checks"])
-    if (check["metric"] == "correctness") EXPECT_EQ(check["outcome"], "PASS") << check.dump();
+  for (const auto& check : c["checks"]) {
+    if (check["metric"] == "correctness") {
+      EXPECT_EQ(check["outcome"], "PASS") << check.dump();
+    }
+  }
   ASSERT_TRUE(run["analysis"].contains("groups"));
   EXPECT_EQ(run["analysis"]["groups"][0]["groups"].size(), 2u);
 }
