@@ -8,21 +8,14 @@
 # namespaces cannot be made, like tests/scripts/test_dev_cluster.sh; a cluster that was up is reused and left up.
 # Usage: test_cluster_groups.sh EXACHECK_BINARY
 set -euo pipefail
-repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cluster="$repo_root/scripts/dev-cluster.sh"
 exacheck=${1:?usage: test_cluster_groups.sh EXACHECK_BINARY}
-
-[ "$(id -u)" -eq 0 ] || { echo "SKIP: the dev cluster needs root (network namespaces, slurmd)"; exit 77; }
-unshare --net --uts --mount true 2>/dev/null ||
-  { echo "SKIP: cannot create network namespaces here (unshare --net failed)"; exit 77; }
-command -v slurmctld >/dev/null || command -v apt-get >/dev/null ||
-  { echo "SKIP: no Slurm and no apt-get to install it"; exit 77; }
+# shellcheck source=cluster_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/cluster_common.sh"
+skip_unless_cluster_possible
 command -v python3 >/dev/null || { echo "SKIP: python3 reads run.json here"; exit 77; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/exacheck-cluster-groups.XXXXXX")
 chmod 755 "$tmp" # the jobs read the plan and write the run directory from inside the cluster's namespaces
-was_up=0
-"$cluster" status >/dev/null 2>&1 && was_up=1
 slowed=0
 restore_link() {
   if [ "$slowed" -eq 1 ]; then
@@ -30,20 +23,7 @@ restore_link() {
     slowed=0
   fi
 }
-finish() {
-  local rc=$?
-  restore_link
-  [ "$was_up" -eq 1 ] || "$cluster" down >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap finish EXIT
-failures=0
-check() {
-  local what=$1
-  shift
-  if "$@"; then echo "ok   - $what"; else echo "FAIL - $what"; failures=$((failures + 1)); fi
-}
+leave_cluster_as_found restore_link
 "$cluster" up 4 >/dev/null
 
 # plan NAME GROUPS: a plan of one 8-rank allreduce with `groups: GROUPS`, at 64 KiB and 1 MiB.

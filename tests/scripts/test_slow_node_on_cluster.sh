@@ -28,8 +28,6 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/exacheck-slow-node.XXXXXX")
 chmod 755 "$tmp"
-was_up=0
-"$cluster" status >/dev/null 2>&1 && was_up=1
 lift_quota() {
   # Back to the root group: every process of the slow one, then the group itself.
   local root_procs
@@ -39,14 +37,7 @@ lift_quota() {
   fi
   rmdir "$slow_cgroup" 2>/dev/null || true
 }
-finish() {
-  local rc=$?
-  lift_quota
-  [ "$was_up" -eq 1 ] || "$cluster" down >/dev/null 2>&1 || true
-  rm -rf "$tmp"
-  exit "$rc"
-}
-trap finish EXIT
+leave_cluster_as_found lift_quota
 [ "$was_up" -eq 1 ] || "$cluster" up 4 >/dev/null
 
 state=${EXACHECK_DEV_CLUSTER_DIR:-/run/exacheck-dev-cluster}
