@@ -29,4 +29,11 @@ std::string job_state_from_scontrol(const std::string& output);
 // when SLURM_JOB_ID is set and the launcher's messages did not already say so.
 std::optional<allocation_gone> check_allocation(const nlohmann::json& entry, const std::string& scratch_file);
 
+// Slurm ends a job (a node failure, its time limit, an scancel) by sending SIGTERM to every process in it,
+// this controller included: under sbatch that is how a lost node reaches the run. After the controller
+// received `signal`: when it is SIGTERM, inside an allocation (SLURM_JOB_ID), and scontrol says the job is
+// ending (COMPLETING and the other states of job_state_means_gone), the allocation is gone; otherwise
+// (SIGINT, SIGHUP, outside Slurm, a job still RUNNING, no scontrol) it is an interrupt, nullopt.
+std::optional<allocation_gone> job_ending_after_signal(int signal, const std::string& scratch_file);
+
 }  // namespace exacheck

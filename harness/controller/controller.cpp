@@ -269,9 +269,10 @@ double analyse(nlohmann::json& run, const reports::outlier_rules& rules) {
 }
 
 // One attempt of a case: its stale files removed, case.json written, the launch run and its entry filled.
+// `ended_by_slurm` is set when the launch was stopped by a SIGTERM with which Slurm ended the job.
 process_result launch_case(const prepared_case& pc, const std::atomic<bool>& interrupt,
                            case_guardian& guardian, nlohmann::json& entry, const system_spec* system,
-                           double& aggregation_s) {
+                           double& aggregation_s, std::optional<allocation_gone>& ended_by_slurm) {
   process_result ended;
   std::string token;
   try {
@@ -290,6 +291,17 @@ process_result launch_case(const prepared_case& pc, const std::atomic<bool>& int
   } catch (const std::exception& e) {
     ended.how = process_result::ending::failed_to_start;
     ended.error = e.what();
+  }
+  ended_by_slurm.reset();
+  if (ended.how == process_result::ending::interrupted) {
+    // Not an operator's interrupt: under sbatch, a node failure or the job's time limit reaches the run as
+    // Slurm's SIGTERM. The launch is then the failure it is, described from the launcher's own words ("Node
+    // failure on node02"), and the run stops as for any lost allocation.
+    ended_by_slurm = job_ending_after_signal(last_interrupt_signal(), pc.dir + "/slurm-job-state.txt");
+    if (ended_by_slurm) {
+      ended.how = process_result::ending::signaled;
+      ended.signal = SIGTERM;
+    }
   }
   const auto aggregation_start = std::chrono::steady_clock::now();
   complete_case_entry(entry, ended, pc.result_file, pc.log_file, system, pc.spec.ranks, token, false,
@@ -367,9 +379,25 @@ int run_plan(const run_options& options) {
 
   double aggregation_s = 0;
   bool interrupted = false;
+  // The allocation gone (a node failure, its time limit): no later case can run. The run stops after case
+  // `done` and lists the rest once, rather than one ERROR per remaining case.
+  const auto announce_stop = [&](const allocation_gone& gone, std::size_t done) {
+    fmt::print("\nstopped: {}; {} case(s) not run (listed in the reports)\n", gone.reason,
+               cases.size() - done);
+    std::fflush(stdout);
+  };
   for (std::size_t i = 0; i < cases.size(); ++i) {
     auto& entry = run["cases"][i];
     const auto& pc = cases[i];
+    if (interrupt.load() && !interrupted) {
+      // Slurm's SIGTERM between two cases.
+      if (const auto gone =
+              job_ending_after_signal(last_interrupt_signal(), run_dir + "/slurm-job-state.txt")) {
+        stop_for_lost_allocation(run, i, *gone);
+        announce_stop(*gone, i);
+        break;
+      }
+    }
     if (interrupt.load()) {
       interrupted = true;
       notice_interrupt();
@@ -386,8 +414,10 @@ int run_plan(const run_options& options) {
     const nlohmann::json pending_entry = entry;
     nlohmann::json earlier_attempts = nlohmann::json::array();
     process_result ended;
+    std::optional<allocation_gone> ended_by_slurm;
     for (int attempt = 1;; ++attempt) {
-      ended = launch_case(pc, interrupt, guardian, entry, system ? &*system : nullptr, aggregation_s);
+      ended = launch_case(pc, interrupt, guardian, entry, system ? &*system : nullptr, aggregation_s,
+                          ended_by_slurm);
       if (!should_retry_launch(entry, attempt, pc.spec.launch_retries) || interrupt.load()) break;
       earlier_attempts.push_back(attempt_record(entry, attempt));
       fmt::print("{} ({:.1f} s) — {}\n      retrying (attempt {} of {}) … ", entry.value("outcome", "ERROR"),
@@ -406,12 +436,11 @@ int run_plan(const run_options& options) {
       interrupted = true;
       notice_interrupt();
     }
-    // The allocation gone (a node failure, its time limit): no later case can run. The run stops here and
-    // lists them once, rather than one ERROR per remaining case.
     const auto saving_start = std::chrono::steady_clock::now();
     std::optional<allocation_gone> gone;
     if (!interrupted && entry.value("status", "") != "completed")
       gone = check_allocation(entry, pc.dir + "/slurm-job-state.txt");
+    if (!gone) gone = ended_by_slurm;
     if (gone) stop_for_lost_allocation(run, i + 1, *gone);
     try {
       save_run(run, run_dir, interrupted, false);
@@ -422,11 +451,11 @@ int run_plan(const run_options& options) {
     const auto message = entry.value("message", "");
     fmt::print("{} ({:.1f} s){}\n", entry.value("outcome", "ERROR"), ended.elapsed_s,
                message.empty() ? "" : " — " + message);
-    if (gone)
-      fmt::print("\nstopped: {}; {} case(s) not run (listed in the reports)\n", gone->reason,
-                 cases.size() - i - 1);
     std::fflush(stdout);
-    if (gone) break;
+    if (gone) {
+      announce_stop(*gone, i + 1);
+      break;
+    }
   }
   if (interrupted)
     fmt::print("\ninterrupted ({}): results measured so far are kept\n", interrupt_signal_name());

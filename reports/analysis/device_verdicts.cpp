@@ -235,7 +235,8 @@ json device_verdicts::to_json(const std::vector<const device_identity*>& table, 
   // their GPUs'.
   struct attention_row {
     int severity;
-    double badness;  // of its worst reason
+    double badness;       // of its worst reason
+    std::size_t reasons;  // how many: of equally bad rows, the one with more failing checks comes first
     std::string_view host;
     bool gpu;  // false: the node's own row
     int index;
@@ -259,13 +260,14 @@ json device_verdicts::to_json(const std::vector<const device_identity*>& table, 
       if (severity(rows[i].verdict) > severity(verdict)) verdict = rows[i].verdict;
       // A missing node's GPUs are its row's: "never reported (nor any of its 4 GPUs)".
       if (!missing_hosts.count(host))
-        attention.push_back(
-            {severity(rows[i].verdict), rows[i].reasons.front().badness, rows[i].host, true, rows[i].gpu, i});
+        attention.push_back({severity(rows[i].verdict), rows[i].reasons.front().badness,
+                             rows[i].reasons.size(), rows[i].host, true, rows[i].gpu, i});
     }
     if (verdict != "PASS") ++nodes_needing_attention;
     if (!own.empty()) {
       ++nodes_listed;
-      attention.push_back({severity(worst_verdict(own)), own.front().badness, host, false, -1, nodes.size()});
+      attention.push_back(
+          {severity(worst_verdict(own)), own.front().badness, own.size(), host, false, -1, nodes.size()});
     }
     json entry = {
         {"host", host}, {"verdict", verdict}, {"gpus", reported}, {"gpus_needing_attention", needing}};
@@ -275,6 +277,7 @@ json device_verdicts::to_json(const std::vector<const device_identity*>& table, 
   std::sort(attention.begin(), attention.end(), [](const attention_row& a, const attention_row& b) {
     if (a.severity != b.severity) return a.severity > b.severity;
     if (a.badness != b.badness) return a.badness > b.badness;
+    if (a.reasons != b.reasons) return a.reasons > b.reasons;
     return std::tie(a.host, a.gpu, a.index) < std::tie(b.host, b.gpu, b.index);
   });
   json order = json::array();

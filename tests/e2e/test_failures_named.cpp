@@ -9,6 +9,7 @@
 
 #include "../support/cli_runner.hpp"
 #include "../support/fake_launcher.hpp"
+#include "../support/slurm_allocation_fixtures.hpp"
 
 using namespace exacheck::testing;
 namespace fs = std::filesystem;
@@ -178,4 +179,100 @@ TEST(failures_named, allocation_gone_stops_the_run_incomplete_listing_the_cases_
   EXPECT_TRUE(has(md, "The run stopped: the Slurm allocation is gone")) << md;
   EXPECT_TRUE(has(slurp(dir / "run" / "report.html"), "The run stopped: the Slurm allocation is gone"));
   EXPECT_TRUE(has(slurp(dir / "run" / "junit.xml"), "the Slurm allocation is gone"));
+}
+
+// Under sbatch a node failure reaches the run as Slurm's SIGTERM to every process of the job, the controller
+// included (Slurm 22.05 on the dev cluster: srun printed "Node failure on node02" and the batch script got
+// SIGTERM at once, `scontrol -o show job` saying JobState=COMPLETING). That is the allocation gone, not an
+// operator's interrupt: INCOMPLETE with the cases not run listed once, never INTERRUPTED.
+namespace {
+
+// The line `scontrol -o show job 12` printed while the dev cluster's job 12 was being ended, with `state`.
+std::string scontrol_printing(const std::string& state) {
+  return "echo 'JobId=12 JobName=nightly UserId=root(0) GroupId=root(0) JobState=" + state +
+         " Reason=None Dependency=(null) Requeue=1 Restarts=0 BatchFlag=1 NodeList=node[01-04] "
+         "BatchHost=node01 NumNodes=4 NumCPUs=4 NumTasks=4'";
+}
+
+// A 4-rank plan of three cases run inside job 12 with the fake srun of `scenario`; SIGTERM is sent to the
+// controller once case "dies" has every rank measuring; `scontrol` says the job's state is `state`.
+outcome_of_run sigterm_while_dying(const std::string& name, const std::string& scenario,
+                                   const std::string& state) {
+  const auto dir = fresh_temp_dir("sigterm-" + name);
+  write_text(dir / "plan.yaml",
+             "schema: exacheck/plan/v1\nname: " + name +
+                 "\ndefaults: {launcher: srun, timeout: 60s}\ncases:\n"
+                 "  - {name: first, benchmark: selftest, ranks: 4, params: {loop: 1000}}\n"
+                 "  - {name: dies, benchmark: selftest, ranks: 4, params: {loop: 1000}}\n"
+                 "  - {name: after, benchmark: selftest, ranks: 4, params: {loop: 1000}}\n");
+  const scoped_environment job(four_node_allocation("12"));
+  const fake_launcher fake(scenario, "srun");
+  fake.add_program("scontrol", scontrol_printing(state));
+  bool sent = false;
+  outcome_of_run outcome;
+  outcome.dir = dir;
+  outcome.cli = run_cli({"run", (dir / "plan.yaml").string(), "--out", (dir / "run").string()},
+                        dir / "out.txt", [&](pid_t pid) {
+                          const auto dies = case_dir(dir / "run" / "cases", "dies");
+                          if (sent || dies.empty() || !fs::exists(dies / "fake-measuring")) return;
+                          ::kill(pid, SIGTERM);
+                          sent = true;
+                        });
+  EXPECT_TRUE(sent) << outcome.cli.output;
+  outcome.run = read_json(dir / "run" / "run.json");
+  return outcome;
+}
+
+}  // namespace
+
+TEST(failures_named, slurm_ending_the_job_by_sigterm_after_a_node_failure_is_incomplete_naming_the_node) {
+  const auto [cli, run, dir] = sigterm_while_dying("node-fail", "slurm_ends_job", "COMPLETING");
+  EXPECT_EQ(cli.exit_code, 3) << cli.output;
+  EXPECT_EQ(run["verdict"], "INCOMPLETE");
+  EXPECT_EQ(run["interrupted"], false);
+  EXPECT_EQ(case_named(run, "first")["outcome"], "PASS");
+  const auto& dies = case_named(run, "dies");
+  EXPECT_EQ(dies["outcome"], "ERROR");
+  EXPECT_EQ(dies["status"], "error");
+  EXPECT_TRUE(has(dies["message"], "node02")) << dies.dump();
+  EXPECT_EQ(dies["failure"]["cause"], "node_failure") << dies.dump();
+  EXPECT_EQ(dies["failure"]["hosts"], nlohmann::json::array({"node02"})) << dies.dump();
+  EXPECT_EQ(case_named(run, "after")["status"], "not_run");
+  EXPECT_EQ(run["stopped"]["cause"], "allocation_gone");
+  EXPECT_EQ(
+      run["stopped"]["reason"],
+      "the Slurm allocation (job 12) is gone: its state is COMPLETING (after srun: error: Node failure on "
+      "node02)");
+  EXPECT_EQ(run["summary"]["counts"]["ERROR"], 1);
+  EXPECT_TRUE(has(cli.output, "stopped: the Slurm allocation (job 12) is gone")) << cli.output;
+  EXPECT_FALSE(has(cli.output, "interrupted (SIGTERM)")) << cli.output;
+  // The failed node leads the devices needing attention, before the nodes that only sent nothing.
+  const auto node02 = cli.output.find("MISSING   node02"), node01 = cli.output.find("MISSING   node01");
+  ASSERT_NE(node02, std::string::npos) << cli.output;
+  EXPECT_LT(node02, node01) << cli.output;
+  EXPECT_TRUE(
+      has(slurp(dir / "run" / "report.md"), "The run stopped: the Slurm allocation (job 12) is gone"));
+}
+
+TEST(failures_named, slurm_ending_the_job_before_srun_says_why_is_incomplete_with_the_job_state) {
+  const auto [cli, run, dir] = sigterm_while_dying("ending", "slurm_ends_job_silently", "COMPLETING");
+  EXPECT_EQ(cli.exit_code, 3) << cli.output;
+  EXPECT_EQ(run["verdict"], "INCOMPLETE");
+  EXPECT_EQ(case_named(run, "dies")["outcome"], "ERROR");
+  EXPECT_EQ(case_named(run, "after")["status"], "not_run");
+  EXPECT_EQ(run["stopped"]["job_state"], "COMPLETING");
+  EXPECT_TRUE(has(run["stopped"]["reason"], "the Slurm allocation (job 12) is gone: its state is COMPLETING"))
+      << run["stopped"].dump();
+}
+
+TEST(failures_named, sigterm_while_the_job_still_runs_is_an_interrupt) {
+  // Someone's `kill` (or scancel --signal=TERM of the batch step alone): the job is RUNNING, so the run was
+  // interrupted, as before.
+  const auto [cli, run, dir] = sigterm_while_dying("kill", "slurm_ends_job_silently", "RUNNING");
+  EXPECT_EQ(cli.exit_code, 130) << cli.output;
+  EXPECT_EQ(run["verdict"], "INTERRUPTED");
+  EXPECT_FALSE(run.contains("stopped")) << run.dump();
+  EXPECT_EQ(case_named(run, "dies")["status"], "interrupted");
+  EXPECT_EQ(case_named(run, "after")["status"], "skipped");
+  EXPECT_TRUE(has(cli.output, "interrupted (SIGTERM)")) << cli.output;
 }

@@ -26,27 +26,6 @@ std::map<std::string, std::string> three_cpu_allocation() {
 const fs::path source_dir = EXACHECK_SOURCE_DIR;
 const std::string quick_plan = (source_dir / "configs/plans/quick.yaml").string();
 
-// Sets environment variables for the exacheck this process starts, and restores them when it goes.
-class scoped_environment {
- public:
-  explicit scoped_environment(const std::map<std::string, std::string>& variables) {
-    for (const auto& [name, value] : variables) {
-      const char* old = std::getenv(name.c_str());
-      m_saved.emplace(name, old ? std::optional<std::string>(old) : std::nullopt);
-      ::setenv(name.c_str(), value.c_str(), 1);
-    }
-  }
-  ~scoped_environment() {
-    for (const auto& [name, value] : m_saved)
-      value ? ::setenv(name.c_str(), value->c_str(), 1) : ::unsetenv(name.c_str());
-  }
-  scoped_environment(const scoped_environment&) = delete;
-  scoped_environment& operator=(const scoped_environment&) = delete;
-
- private:
-  std::map<std::string, std::optional<std::string>> m_saved;
-};
-
 // The printed launch lines ("$ …") of a dry run.
 std::vector<std::string> command_lines(const std::string& output) {
   std::vector<std::string> lines;

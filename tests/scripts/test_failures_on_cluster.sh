@@ -2,7 +2,8 @@
 # Failures named by node on a real 4-node Slurm cluster (scripts/dev-cluster.sh; label cluster). Under
 # salloc -N 4 with srun: a rank killed by SIGSEGV on one node is named by its host and signal; a hang on one
 # rank is a TIMEOUT naming rank and host; a node that fails mid-run (its link cut and Slurm told it is down)
-# stops the run as INCOMPLETE with the cases after it listed once. Every node it breaks is restored (link up,
+# stops the run as INCOMPLETE with the cases after it listed once, under salloc and under sbatch (the nightly job
+# as shipped, which Slurm ends with SIGTERM). Every node it breaks is restored (link up,
 # state resume) before it ends, whatever happens. Skipped (exit 77) as the dev cluster's own test is: not root,
 # or no network namespaces.
 #   test_failures_on_cluster.sh EXACHECK_BINARY
@@ -34,6 +35,21 @@ finish() {
   exit "$rc"
 }
 trap finish EXIT
+# Until every rank of case CASE of run RUN_DIR measures (at most 30 s).
+wait_for_measuring() { # wait_for_measuring RUN_DIR CASE
+  local i dir
+  for ((i = 0; i < 300; i++)); do
+    dir=$(ls -d "$1/cases/$2-"* 2>/dev/null || true)
+    [ -n "$dir" ] && [ "$(grep -l '"phase":"measuring"' "$dir"/progress/rank-*.json 2>/dev/null | wc -l)" -eq 4 ] && return
+    sleep 0.1
+  done
+}
+# node02 fails: its link cut, and Slurm told so at once (rather than after SlurmdTimeout).
+fail_node02() {
+  broken=node02
+  ip -n exdc-switch link set v-node02 down
+  login scontrol update nodename=node02 state=down reason=exacheck-failures-test
+}
 json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {"d": d}))' "$@"; }
 contains() { grep -qF -- "$2" <<<"$1"; }
 
@@ -89,16 +105,8 @@ plan node "{name: first, benchmark: selftest, ranks: 4, params: {loop: 1000}}" \
   "{name: after2, benchmark: selftest, ranks: 4, params: {loop: 1000}}"
 run_in_allocation node "$tmp/node" &
 runner=$!
-# Once every rank of `during` measures, node02 fails: its link cut, and Slurm told so at once (rather than
-# after SlurmdTimeout).
-for ((i = 0; i < 300; i++)); do
-  during_dir=$(ls -d "$tmp/node/cases/during-"* 2>/dev/null || true)
-  [ -n "$during_dir" ] && [ "$(grep -l '"phase":"measuring"' "$during_dir"/progress/rank-*.json 2>/dev/null | wc -l)" -eq 4 ] && break
-  sleep 0.1
-done
-broken=node02
-ip -n exdc-switch link set v-node02 down
-login scontrol update nodename=node02 state=down reason=exacheck-failures-test
+wait_for_measuring "$tmp/node" during
+fail_node02
 wait "$runner" || true
 restore
 cat "$tmp/node.out"
@@ -114,6 +122,34 @@ check "node failure: no ERROR for the cases not run" \
   test "$(json "$tmp/node/run.json" 'd["summary"]["counts"]["ERROR"]')" = 1
 check "node failure: report.md says the run stopped" grep -qF "The run stopped: the Slurm allocation" "$tmp/node/report.md"
 check "node failure: all 4 nodes idle again" test "$(login sinfo -h -N -o '%t' | grep -c idle)" -eq 4
+
+# 4. The same under sbatch, with the nightly job as shipped: Slurm ends the job with SIGTERM to every process in
+# it, exacheck included. That is the allocation gone (INCOMPLETE, the node named), never INTERRUPTED.
+# --no-requeue: the dev cluster requeues a job whose node failed (JobRequeue=1), and this test wants it gone.
+plan sbatch "{name: first, benchmark: selftest, ranks: 4, params: {loop: 1000}}" \
+  "{name: during, benchmark: selftest, ranks: 4, timeout: 40s, params: {mode: hang, loop: 1000}}" \
+  "{name: after1, benchmark: selftest, ranks: 4, params: {loop: 1000}}"
+(cd "$tmp" && EXACHECK_HOME="$repo_root" EXACHECK_BIN="$exacheck" EXACHECK_NIGHTLY_PLAN="$tmp/sbatch.yaml" \
+  EXACHECK_NIGHTLY_OUT="$tmp/sbatch" login sbatch -N 4 --no-requeue --wait --output="$tmp/sbatch-job.txt" \
+  "$repo_root/scripts/slurm/nightly.sbatch") >"$tmp/sbatch.out" 2>&1 &
+runner=$!
+wait_for_measuring "$tmp/sbatch" during
+fail_node02
+wait "$runner" || true
+restore
+cat "$tmp/sbatch.out" "$tmp/sbatch-job.txt"
+check "sbatch, node failure: the run is INCOMPLETE, not INTERRUPTED" \
+  test "$(json "$tmp/sbatch/run.json" 'd["verdict"]')" = INCOMPLETE
+check "sbatch, node failure: exit code 3" test "$(json "$tmp/sbatch/run.json" 'd["exit_code"]')" = 3
+check "sbatch, node failure: 'during' is ERROR naming node02" \
+  contains "$(json "$tmp/sbatch/run.json" 'd["cases"][1]["message"]')" "node02"
+check "sbatch, node failure: the run says it stopped for its allocation" \
+  test "$(json "$tmp/sbatch/run.json" 'd["stopped"]["cause"]')" = allocation_gone
+check "sbatch, node failure: after1 listed as not run" \
+  test "$(json "$tmp/sbatch/run.json" '[c["name"] for c in d["summary"]["unfinished_cases"]]')" = "['after1']"
+check "sbatch, node failure: the job's output ends with exacheck's exit 3 and the report" \
+  grep -qF "exacheck: exit 3; report $tmp/sbatch/report.md" "$tmp/sbatch-job.txt"
+check "sbatch, node failure: all 4 nodes idle again" test "$(login sinfo -h -N -o '%t' | grep -c idle)" -eq 4
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

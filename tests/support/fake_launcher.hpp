@@ -2,11 +2,13 @@
 // A fake `mpirun` (or `srun`) for e2e tests: while a fake_launcher lives, the launcher found on PATH (by this
 // process and the exacheck it starts) is a script in a temporary directory that runs
 // tests/support/fake_worker.cpp, which writes a crafted result.json — correct (`ok`) or with the fault the
-// scenario names (see fake_worker.cpp: missing_rank, missing_last_host (the ranks of the last host of mpirun's
+// scenario names (see fake_worker.cpp: missing_rank, missing_last_host (the ranks of the last host of
+// mpirun's
 // --host send nothing), duplicate_rank, extra_rank, foreign_case, wrong_token, no_token, nan_value,
 // impossible_value, no_points, no_checks, unverified_rank) — to the --result path of the worker command it is
 // given; or fails as a launcher does (rank_segv, hang_rank, launch_failure, launch_failure_once,
-// allocation_gone: the ranks' progress files and srun's own messages, as Slurm 22.05 prints them).
+// allocation_gone, slurm_ends_job[_silently]: the ranks' progress files and srun's own messages, as
+// Slurm 22.05 prints them).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,6 +38,12 @@ class fake_launcher {
     ::setenv("PATH", m_saved_path.c_str(), 1);
     std::error_code ignored;
     std::filesystem::remove_all(m_dir, ignored);
+  }
+  // Another program on the same PATH, e.g. a fake `scontrol`: a shell script of `body`.
+  void add_program(const std::string& name, const std::string& body) const {
+    const auto script = m_dir / name;
+    std::ofstream(script) << "#!/bin/sh\n" << body << "\n";
+    std::filesystem::permissions(script, std::filesystem::perms::owner_all);
   }
   // Changes PATH for the whole process: one at a time, never copied.
   fake_launcher(const fake_launcher&) = delete;

@@ -154,6 +154,22 @@ int fail_as_launcher(const std::string& scenario, const nlohmann::json& case_jso
                  "srun: Job step aborted\n";
     return 1;
   }
+  if (scenario == "slurm_ends_job" || scenario == "slurm_ends_job_silently") {
+    // Cases named "dies…" are running when Slurm ends the job: every rank measuring, then (unless silently)
+    // srun's words as the dev cluster printed them when node02 failed under sbatch; the launch then waits for
+    // the SIGTERM that Slurm sends the whole job, the controller included (the test sends it).
+    if (case_json.value("name", "").rfind("dies", 0) != 0) return -1;
+    for (int r = 0; r < ranks; ++r) write_progress(case_dir, r, node_of(r), "measuring", 1, 1);
+    if (scenario == "slurm_ends_job")
+      std::cerr
+          << "srun: error: Node failure on node02\n"
+             "slurmstepd-node01: error: *** STEP 12.1 ON node01 CANCELLED AT 2026-12-04T03:25:25 DUE TO "
+             "NODE FAILURE, SEE SLURMCTLD LOG FOR DETAILS ***\n"
+          << std::flush;
+    std::ofstream(case_dir / "fake-measuring") << "1\n";
+    std::this_thread::sleep_for(std::chrono::seconds(300));
+    return 143;
+  }
   if (scenario == "allocation_gone") {
     // Cases named "gone…" find their allocation expired, as srun said on the dev cluster after a node failure
     // ended the job; the others run.
@@ -212,7 +228,8 @@ int main(int argc, char** argv) {
     if (static_cast<std::size_t>(r) < rank_hosts.size())
       result["rank_results"].back()["host"] = rank_hosts[r];
   }
-  const bool launcher_scenario = scenario == "launch_failure_once" || scenario == "allocation_gone";
+  const bool launcher_scenario = scenario == "launch_failure_once" || scenario == "allocation_gone" ||
+                                 scenario == "slurm_ends_job" || scenario == "slurm_ends_job_silently";
   if (!launcher_scenario && !apply(scenario, result, ranks)) {
     std::cerr << "fake_worker: unknown scenario '" << scenario << "'\n";
     return 2;

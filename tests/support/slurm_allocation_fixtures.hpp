@@ -1,8 +1,9 @@
 #pragma once
-// What the launch tests share: the SLURM_* variables of a 4-node allocation, an environment made of a map,
-// and the text of the usage_error a call throws.
+// What the launch tests share: the SLURM_* variables of a 4-node allocation, an environment made of a map or
+// set for the exacheck a test starts, and the text of the usage_error a call throws.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,6 +28,27 @@ inline std::map<std::string, std::string> four_node_allocation(const std::string
           {"SLURM_TASKS_PER_NODE", "1(x4)"},
           {"SLURM_JOB_CPUS_PER_NODE", cpus_per_node + "(x4)"}};
 }
+
+// Sets environment variables for the exacheck this process starts, and restores them when it goes.
+class scoped_environment {
+ public:
+  explicit scoped_environment(const std::map<std::string, std::string>& variables) {
+    for (const auto& [name, value] : variables) {
+      const char* old = std::getenv(name.c_str());
+      m_saved.emplace(name, old ? std::optional<std::string>(old) : std::nullopt);
+      ::setenv(name.c_str(), value.c_str(), 1);
+    }
+  }
+  ~scoped_environment() {
+    for (const auto& [name, value] : m_saved)
+      value ? ::setenv(name.c_str(), value->c_str(), 1) : ::unsetenv(name.c_str());
+  }
+  scoped_environment(const scoped_environment&) = delete;
+  scoped_environment& operator=(const scoped_environment&) = delete;
+
+ private:
+  std::map<std::string, std::optional<std::string>> m_saved;
+};
 
 // An environment holding exactly `variables`.
 inline environment_lookup environment_of(std::map<std::string, std::string> variables) {
