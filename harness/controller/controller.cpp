@@ -24,6 +24,7 @@
 #include "harness/controller/run_directory.hpp"
 #include "harness/core/clock.hpp"
 #include "harness/core/errors.hpp"
+#include "harness/core/granted_cpus.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/core/stable_hash.hpp"
 #include "harness/io/files.hpp"
@@ -362,6 +363,11 @@ int run_plan(const run_options& options) {
   };
   nlohmann::json run = make_run_header(p, system ? &*system : nullptr, options.command_line);
   run["provenance"]["slurm"] = slurm_job_json(prepared.allocation);
+  // The site's OMP_PROC_BIND/OMP_PLACES had bound this controller to one CPU (harness/cli/main.cpp undid it).
+  if (const auto& released = released_openmp_binding(); !released.empty()) {
+    run["provenance"]["openmp_binding"] = released;
+    fmt::print("exacheck: note: {}\n", released);
+  }
   std::vector<launch_layout> layouts;
   for (const auto& pc : cases) {
     layouts.push_back(pc.layout);

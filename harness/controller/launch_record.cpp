@@ -7,6 +7,14 @@
 
 namespace exacheck {
 
+namespace {
+bool is_threading_variable(const std::string& name) {
+  for (const char* prefix : {"OMP_", "GOMP_", "KMP_", "OPENBLAS_", "MKL_", "BLIS_"})
+    if (name.starts_with(prefix)) return true;
+  return false;
+}
+}  // namespace
+
 nlohmann::json slurm_job_json(const std::optional<slurm_allocation>& allocation) {
   if (!allocation) return nullptr;
   const slurm_allocation& a = *allocation;
@@ -26,8 +34,20 @@ nlohmann::json case_launch_json(const launch_command& command, const launch_layo
   std::map<std::string, std::string> environment = inherited;
   for (const auto& [name, value] : command.environment) environment[name] = value;
   const launch_request& r = layout.request;
+  // The workers' threading: what this launch sets, what the controller's environment said, and which of the
+  // latter the former replaced (OMP_PROC_BIND=true from the site, false for the worker).
+  nlohmann::json threading = {{"set", worker_threading_environment(r.threads_per_rank)},
+                              {"inherited", nlohmann::json::object()},
+                              {"overridden", nlohmann::json::array()}};
+  for (const auto& [name, value] : inherited) {
+    if (!is_threading_variable(name)) continue;
+    threading["inherited"][name] = value;
+    if (threading["set"].contains(name) && threading["set"][name] != value)
+      threading["overridden"].push_back(name);
+  }
   return {{"argv", command.argv},
           {"environment", environment},
+          {"threading", std::move(threading)},
           {"rerun", rerun_line(environment, command.argv)},
           {"ranks_per_node",
            layout.ranks_per_node > 0 ? nlohmann::json(layout.ranks_per_node) : nlohmann::json(nullptr)},

@@ -14,6 +14,11 @@ int threads_per_rank(int cpus_on_node, int ranks_on_node) {
   return std::max(1, cpus_on_node / std::max(1, ranks_on_node));
 }
 
+std::map<std::string, std::string> worker_threading_environment(int threads_per_rank) {
+  const std::string threads = std::to_string(std::max(1, threads_per_rank));
+  return {{"OMP_PROC_BIND", "false"}, {"OMP_NUM_THREADS", threads}, {"OPENBLAS_NUM_THREADS", threads}};
+}
+
 namespace {
 std::vector<std::string> mpirun_argv(const launch_request& request, launch_command& command) {
   const int ranks_on_node = request.ranks_on_busiest_node > 0 ? request.ranks_on_busiest_node
@@ -72,6 +77,14 @@ launch_command build_launch_command(const launch_request& request) {
   } else {
     throw usage_error(fmt::format("unknown launcher '{}'; expected local, mpirun or srun", request.launcher));
   }
+  // The worker's threading, set whatever the site's environment says (sites set OMP_PROC_BIND, OMP_PLACES,
+  // OMP_NUM_THREADS=1 … in every user's environment): exacheck pins its own threads inside the CPUs the
+  // launcher granted (kernels/cpu/thread_pinning), so the OpenMP runtime must not bind them, and OpenMP and
+  // OpenBLAS get the rank's threads. mpirun passes them to the ranks of other nodes only when told (-x).
+  for (const auto& [name, value] : worker_threading_environment(request.threads_per_rank)) {
+    command.environment[name] = value;
+    if (request.launcher == "mpirun") command.argv.insert(command.argv.end(), {"-x", name});
+  }
   command.argv.insert(command.argv.end(), request.launcher_args.begin(), request.launcher_args.end());
   command.argv.insert(command.argv.end(), request.worker_argv.begin(), request.worker_argv.end());
   return command;
@@ -97,8 +110,8 @@ std::string shell_quote(const std::vector<std::string>& argv) {
 }
 
 bool is_launch_relevant_variable(const std::string& name) {
-  static constexpr std::array<std::string_view, 6> prefixes{"OMPI_", "PMIX_", "PRTE_",
-                                                            "UCX_",  "NCCL_", "OMP_"};
+  static constexpr std::array<std::string_view, 11> prefixes{
+      "OMPI_", "PMIX_", "PRTE_", "UCX_", "NCCL_", "OMP_", "GOMP_", "KMP_", "OPENBLAS_", "MKL_", "BLIS_"};
   if (std::any_of(prefixes.begin(), prefixes.end(), [&](std::string_view p) { return name.starts_with(p); }))
     return true;
   // srun's input variables (each an option of the step), not the job's identity.

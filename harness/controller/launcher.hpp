@@ -33,6 +33,11 @@ struct launch_command {
 // launcher_args for launcher local).
 launch_command build_launch_command(const launch_request& request);
 
+// The threading environment every launch gives its worker ranks, overriding the site's: OMP_PROC_BIND=false
+// (exacheck pins its threads itself, inside what the launcher granted), OMP_NUM_THREADS and
+// OPENBLAS_NUM_THREADS = the rank's threads.
+std::map<std::string, std::string> worker_threading_environment(int threads_per_rank);
+
 // How many OpenMP/BLAS threads each rank gets: the node's CPUs shared by the ranks on it, at least 1.
 int threads_per_rank(int cpus_on_node, int ranks_on_node);
 
@@ -40,7 +45,8 @@ int threads_per_rank(int cpus_on_node, int ranks_on_node);
 std::string shell_quote(const std::vector<std::string>& argv);
 
 // The controller's environment variables that change how a launch runs, for run.json's record of it and
-// its rerun line: Open MPI's, PMIx's and PRRTE's settings (OMPI_*, PMIX_*, PRTE_*), UCX_*, NCCL_*, OMP_*,
+// its rerun line: Open MPI's, PMIx's and PRRTE's settings (OMPI_*, PMIX_*, PRTE_*), UCX_*, NCCL_*, the OpenMP
+// and BLAS threading settings (OMP_*, GOMP_*, KMP_*, OPENBLAS_*, MKL_*, BLIS_*),
 // CUDA_VISIBLE_DEVICES, and the SLURM_* inputs that srun reads as options (SLURM_MPI_TYPE, SLURM_CPU_BIND,
 // SLURM_DISTRIBUTION, SLURM_NTASKS_PER_NODE, SLURM_CPUS_PER_TASK, GPU requests, …), but not the job's
 // identity (SLURM_JOB_ID and its node list: a rerun is in an allocation of its own). Read from `environ`.

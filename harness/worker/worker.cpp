@@ -14,6 +14,7 @@
 #include "harness/core/backends.hpp"
 #include "harness/core/clock.hpp"
 #include "harness/core/errors.hpp"
+#include "harness/core/granted_cpus.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/io/files.hpp"
 #include "harness/node/gpu_runtime.hpp"
@@ -102,6 +103,13 @@ int run_worker(const worker_options& options) {
     ctx.threads = options.threads > 0 ? options.threads : case_json.value("threads", 1);
     omp_set_num_threads(ctx.threads);
     rank_record["backend"] = ctx.backend;
+    // The CPUs this rank was granted and the threads it runs, whatever the site's OpenMP environment said
+    // (harness/core/granted_cpus.hpp): recorded, with what had to be undone.
+    const auto& released = released_openmp_binding();
+    rank_record["threading"] = {
+        {"threads", ctx.threads},
+        {"granted_cpus", cpu_list_text(granted_cpus())},
+        {"openmp_binding", released.empty() ? nlohmann::json(nullptr) : nlohmann::json(released)}};
     const auto& backends = s->backends();
     if (std::find(backends.begin(), backends.end(), ctx.backend) == backends.end()) {
       // e.g. auto chose cuda on a GPU node, and this benchmark has no CUDA kernels yet: say so, run nothing.

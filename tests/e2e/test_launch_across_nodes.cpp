@@ -147,8 +147,7 @@ TEST(launch_across_nodes, a_plans_hostfile_cpus_and_launcher_args_reach_the_comm
   EXPECT_TRUE(contains(result.output, "mpirun -np 4 --hostfile " + (dir / "hosts.txt").string() +
                                           " --map-by ppr:2:node:PE=4 --bind-to core"))
       << result.output;
-  EXPECT_TRUE(contains(result.output, "orte_abort_on_non_zero_status 1 --mca btl tcp,self "))
-      << result.output;
+  EXPECT_TRUE(contains(result.output, "-x OPENBLAS_NUM_THREADS --mca btl tcp,self ")) << result.output;
 }
 
 TEST(launch_across_nodes, run_json_records_each_launch_its_rerun_line_and_the_hosts_that_reported) {
@@ -177,6 +176,7 @@ TEST(launch_across_nodes, run_json_records_each_launch_its_rerun_line_and_the_ho
   EXPECT_EQ(launch["threads_per_rank"], 1);
   const std::string rerun = launch["rerun"];
   EXPECT_EQ(rerun.rfind("env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=tcp,self "
+                        "OMP_NUM_THREADS=1 OMP_PROC_BIND=false OPENBLAS_NUM_THREADS=1 "
                         "mpirun -np 4 --host nodea:2,nodeb:2 ",
                         0),
             0u)
@@ -219,9 +219,10 @@ TEST(launch_across_nodes, a_host_that_sent_nothing_for_a_case_is_missing_in_run_
   EXPECT_TRUE(contains(markdown.substr(md_at, 3000), "nodec")) << markdown.substr(md_at, 3000);
   EXPECT_TRUE(contains(markdown.substr(md_at, 3000), "MISSING")) << markdown.substr(md_at, 3000);
   // The errored case's section gives the line that runs it again as it ran.
-  EXPECT_TRUE(contains(markdown,
-                       "- rerun: `env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun -np 6 "
-                       "--host nodea:2,nodeb:2,nodec:2"))
+  EXPECT_TRUE(
+      contains(markdown,
+               "- rerun: `env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1 "
+               "OMP_PROC_BIND=false OPENBLAS_NUM_THREADS=1 mpirun -np 6 --host nodea:2,nodeb:2,nodec:2"))
       << markdown;
   const std::string html = slurp(dir / "run" / "report.html");
   EXPECT_TRUE(contains(html, "nodec")) << "report.html";

@@ -24,7 +24,27 @@ TEST(launcher, local_runs_the_worker_directly) {
   const auto command = build_launch_command(request_for("local", 1, 2));
   EXPECT_EQ(command.argv,
             (std::vector<std::string>{"/opt/exacheck", "worker", "--case", "/runs/c 1/case.json"}));
-  EXPECT_TRUE(command.environment.empty());
+  // Only the worker's threading, as for every launcher (below).
+  EXPECT_EQ(command.environment, worker_threading_environment(1));
+}
+
+TEST(launcher, every_launch_sets_the_workers_threading_over_the_sites_environment) {
+  // Sites set OMP_PROC_BIND/OMP_PLACES/OMP_NUM_THREADS=1 for every user: exacheck pins its own threads, so
+  // the runtime must not bind them, and OpenMP and OpenBLAS get the rank's threads.
+  EXPECT_EQ(worker_threading_environment(4),
+            (std::map<std::string, std::string>{
+                {"OMP_PROC_BIND", "false"}, {"OMP_NUM_THREADS", "4"}, {"OPENBLAS_NUM_THREADS", "4"}}));
+  for (const char* launcher : {"local", "mpirun", "srun"}) {
+    const auto command =
+        build_launch_command(request_for(launcher, launcher == std::string("local") ? 1 : 2, 8, 4));
+    for (const auto& [name, value] : worker_threading_environment(4))
+      EXPECT_EQ(command.environment.at(name), value) << launcher;
+  }
+  // mpirun hands them to the ranks of other nodes only when told.
+  const auto mpirun = build_launch_command(request_for("mpirun", 2, 8, 4));
+  for (const char* name : {"OMP_PROC_BIND", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"})
+    EXPECT_TRUE(contains_sequence(mpirun.argv, {"-x", name})) << name;
+  EXPECT_EQ(mpirun.argv.back(), "/runs/c 1/case.json");
 }
 
 TEST(launcher, local_with_several_ranks_is_a_usage_error_naming_the_fix) {
