@@ -14,6 +14,10 @@ namespace exacheck {
 
 namespace {
 
+// The fewest samples from which the median's interval (median_interval) is read: below it the interval is the
+// whole range of a handful of samples.
+constexpr int k_min_samples_for_interval = 10;
+
 // One step of the loop: the real time it took (for min_time and max_time) and the sample it keeps.
 struct step {
   double elapsed_s = 0;
@@ -43,8 +47,14 @@ measure_outcome measure_steps(const measure_settings& settings, const std::funct
     const double cv = count > 1 && mean > 0 ? std::sqrt(squared_deviations / (count - 1)) / mean : INFINITY;
 
     std::string reason;
-    if (count >= min_iterations && elapsed_s >= settings.min_time_s && cv <= settings.target_cv) {
+    const bool enough = count >= min_iterations && elapsed_s >= settings.min_time_s;
+    if (enough && cv <= settings.target_cv) {
       reason = "noise target";
+    } else if (enough && count >= k_min_samples_for_interval &&
+               median_interval(result.samples_s).half_width_relative <= settings.target_cv) {
+      // A busy node never gets the spread under the target, but more samples no longer move the median: the
+      // figure is known to within the target; more samples would only spend max_time on every point.
+      reason = "median stable";
     } else if (count >= max_iterations) {
       reason = "max_iterations";
     } else if (elapsed_s >= settings.max_time_s) {
@@ -60,6 +70,8 @@ measure_outcome measure_steps(const measure_settings& settings, const std::funct
   const summary s = summarize(result.samples_s);
   result.reached_noise_target = s.cv <= settings.target_cv;
   result.hit_max_time = elapsed_s >= settings.max_time_s && !result.reached_noise_target;
+  result.spread_cv = s.cv;
+  result.median_half_width = median_interval(result.samples_s).half_width_relative;
   return result;
 }
 
@@ -68,6 +80,39 @@ std::string_view clock_name(batch_clock clock) {
 }
 
 }  // namespace
+
+median_bounds median_interval(std::vector<double> samples) {
+  median_bounds bounds;
+  const auto n = static_cast<double>(samples.size());
+  if (samples.size() < 2) return bounds;
+  std::sort(samples.begin(), samples.end());
+  const double mid = samples.size() % 2 ? samples[samples.size() / 2]
+                                        : (samples[samples.size() / 2 - 1] + samples[samples.size() / 2]) / 2;
+  // Distribution-free 95% interval of the median: order statistics n/2 ∓ 0.98·√n (1-based, rounded outwards),
+  // e.g. 10 samples → 1st and 10th, 100 → 40th and 61st.
+  const double reach = 0.98 * std::sqrt(n);
+  const auto low = static_cast<std::size_t>(std::clamp(std::floor(n / 2 - reach), 1.0, n)) - 1;
+  const auto high = static_cast<std::size_t>(std::clamp(std::ceil(n / 2 + 1 + reach), 1.0, n)) - 1;
+  bounds.low = samples[low];
+  bounds.high = samples[high];
+  bounds.half_width_relative = mid > 0 ? (bounds.high - bounds.low) / 2 / mid : INFINITY;
+  return bounds;
+}
+
+std::optional<std::string> noise_warning(const measure_outcome& measured, const measure_settings& settings) {
+  if (measured.reached_noise_target) return std::nullopt;
+  const std::size_t n = measured.samples_s.size();
+  if (measured.stop_reason == "median stable")
+    return fmt::format(
+        "noisy: spread cv {:.3f} above the target {:.3f} after {} samples; stopped once more samples no "
+        "longer "
+        "moved the median (95% interval ±{:.1f}%)",
+        measured.spread_cv, settings.target_cv, n, 100 * measured.median_half_width);
+  return fmt::format(
+      "noisy: spread cv {:.3f} above the target {:.3f} after {} samples, stopped at {} (median's "
+      "95% interval ±{:.1f}%)",
+      measured.spread_cv, settings.target_cv, n, measured.stop_reason, 100 * measured.median_half_width);
+}
 
 measure_outcome measure(const measure_settings& settings, const timed_iteration& iteration,
                         const stop_agreement& agree) {

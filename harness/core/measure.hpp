@@ -1,7 +1,9 @@
 #pragma once
 // The one measurement loop (after nvbench): warm-up, then timed iterations, every sample kept, stopping when
-// the relative spread is under target between a minimum and a maximum time. Hitting max_time is a warning,
-// never a hang.
+// the relative spread is under target between a minimum and a maximum time — or, on a busy node whose spread
+// never gets there, once more samples no longer move the median (its 95% interval within ±target): then the
+// point carries a "noisy" warning with the spread reached, instead of spending max_time on every point.
+// Hitting max_time is a warning, never a hang.
 //
 // Benchmarks measure through measure_batches(): their backend runs a batch of n back-to-back iterations of
 // its operation and reports the batch's time (batch_time.hpp); the harness alone decides n, by one rule
@@ -33,7 +35,9 @@ struct measure_outcome {
   std::vector<double> samples_s;
   bool reached_noise_target = false;
   bool hit_max_time = false;
-  std::string stop_reason;  // "noise target", "max_iterations", "max_time"
+  std::string stop_reason;       // "noise target", "median stable", "max_iterations", "max_time"
+  double spread_cv = 0;          // stdev/mean of the samples
+  double median_half_width = 0;  // median_interval's half width / median
   // measure_batches only: the iterations of every batch after the first two (batch_sizer), and the clock
   // that timed them.
   int batch_iterations = 1;
@@ -119,6 +123,19 @@ class batch_sizer {
 // among them), then samples of batch time / iterations; min_time and max_time count the batches' real time.
 measure_outcome measure_batches(const measure_settings& settings, const timed_batch& batch,
                                 const stop_agreement& agree = {}, const batch_agreement& agree_size = {});
+
+// The distribution-free 95% interval of the median of `samples` (order statistics n/2 ∓ 0.98·√n): its bounds
+// and half its width relative to the median (infinity when the median is 0; 0 with fewer than 2 samples).
+struct median_bounds {
+  double low = 0, high = 0;
+  double half_width_relative = 0;
+};
+median_bounds median_interval(std::vector<double> samples);
+
+// The warning a point carries when its samples missed the noise target ("noisy: spread cv 0.310 above the
+// target 0.050 after 57 samples; stopped once more samples no longer moved the median (95% interval ±4.8%)");
+// nullopt when the target was reached.
+std::optional<std::string> noise_warning(const measure_outcome& measured, const measure_settings& settings);
 
 void to_json(nlohmann::json& out, const measure_settings& value);
 void from_json(const nlohmann::json& in, measure_settings& value);

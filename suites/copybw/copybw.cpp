@@ -159,11 +159,7 @@ void measure_prepared(const run_context& ctx, copy_backend& backend, copy_direct
          fmt::format("{}; {} × {} B / median of {} samples of {} back-to-back copies{}; {}", spec.meaning,
                      spec.bytes_factor, bytes, measured.samples_s.size(), copies, where, implementation)});
   point.samples.push_back({"time", "s", measured.samples_s});
-  const summary spread = summarize(measured.samples_s);
-  if (spread.cv > ctx.measurement.target_cv)
-    point.warnings.push_back(fmt::format("noise target not reached: cv {:.3f} > {:.3f} after {} samples ({})",
-                                         spread.cv, ctx.measurement.target_cv, measured.samples_s.size(),
-                                         measured.stop_reason));
+  if (auto noisy = noise_warning(measured, ctx.measurement)) point.warnings.push_back(std::move(*noisy));
   point.check = ctx.verify ? copy_correctness(backend.check_destination(), bytes) : not_verified_by_plan();
 }
 

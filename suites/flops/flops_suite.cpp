@@ -10,6 +10,7 @@
 #include "harness/core/backends.hpp"
 #include "harness/core/rank_agreement.hpp"
 #include "harness/core/statistics.hpp"
+#include "suites/flops/flops_calibration.hpp"
 #include "suites/flops/flops_peaks.hpp"
 #include "suites/flops/flops_simulate.hpp"
 #include "suites/flops/fma_chain.hpp"
@@ -19,31 +20,20 @@ namespace exacheck {
 namespace {
 using namespace flops;
 
-// Wall time of one timed iteration when inner_iterations is 0 (auto): long enough that fork/join and clock
-// overheads (microseconds) vanish, short enough that the noise loop gathers several samples quickly.
-constexpr double k_target_iteration_s = 0.05;
-
-// Steps per chain for about k_target_iteration_s per run (each timed by the backend as a batch of one run),
-// agreed as the maximum over ranks so that every rank does the same work and records the same parameters.
-std::uint64_t calibrate_steps(const run_context& ctx, flops_backend& backend, std::string_view dtype,
-                              std::string_view engine) {
-  std::uint64_t steps = 1 << 12;
-  double seconds = 0;
-  while (true) {
-    backend.prepare(dtype, engine, steps);
-    seconds = backend.time_batch(1).seconds;
-    if (seconds >= k_target_iteration_s / 10 || steps >= (std::uint64_t{1} << 40)) break;
-    steps *= 4;
-  }
-  auto scaled =
-      static_cast<std::uint64_t>(static_cast<double>(steps) * k_target_iteration_s / std::max(seconds, 1e-9));
-  scaled = std::max<std::uint64_t>(scaled, 1);
+// Steps per chain for about flops::target_run_s per run (flops_calibration.hpp), agreed as the maximum over
+// ranks so that every rank does the same work and records the same parameters.
+std::uint64_t agreed_steps(const run_context& ctx, flops_backend& backend, std::string_view dtype,
+                           std::string_view engine) {
+  std::uint64_t steps = calibrate_steps([&](std::uint64_t n) {
+    backend.prepare(dtype, engine, n);
+    return backend.time_batch(1).seconds;
+  });
   if (mpi_active(ctx)) {
-    unsigned long long mine = scaled, agreed = 0;
+    unsigned long long mine = steps, agreed = 0;
     MPI_Allreduce(&mine, &agreed, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, ctx.comm);
-    scaled = agreed;
+    steps = agreed;
   }
-  return scaled;
+  return steps;
 }
 
 correctness check_chains(std::uint64_t steps, const chain_results& results) {
@@ -222,31 +212,52 @@ class flops_suite final : public suite_with_backends<flops_backend> {
       point.skipped_reason = *reason;
       return {point};
     }
-    const std::uint64_t steps =
-        requested_steps > 0 ? requested_steps : calibrate_steps(ctx, *backend, dtype, engine);
-    backend->prepare(dtype, engine, steps);
-    // Sized by the machine's speed, or facts of this rank: recorded, but a faster night or another thread
-    // count must still be the same point.
-    point.derived = {
-        {"inner_iterations", steps}, {"isa", backend->implementation()}, {"threads", backend->threads()}};
-
+    std::uint64_t steps = requested_steps > 0 ? requested_steps : agreed_steps(ctx, *backend, dtype, engine);
     // Ranks of a node share its power and thermal budget: all keep loading the cores until every rank is
     // done.
     const stop_agreement all_done = stop_when_every_rank_is_done(ctx);
     std::vector<double> clocks_mhz;  // one per timed batch, its last run's (the warm-up's are dropped below)
     std::optional<run_clock> last_clock;
-    const measure_outcome measured = measure_batches(
-        ctx.measurement,
-        [&](int runs) {
-          const batch_time taken = backend->time_batch(runs);
-          if ((last_clock = backend->last_run_clock())) clocks_mhz.push_back(last_clock->sm_clock_mhz);
-          return taken;
-        },
-        all_done);
-    if (clocks_mhz.size() > measured.samples_s.size())
-      clocks_mhz.erase(
-          clocks_mhz.begin(),
-          clocks_mhz.begin() + static_cast<std::ptrdiff_t>(clocks_mhz.size() - measured.samples_s.size()));
+    const auto measure_at = [&](std::uint64_t n) {
+      backend->prepare(dtype, engine, n);
+      clocks_mhz.clear();
+      measure_outcome outcome = measure_batches(
+          ctx.measurement,
+          [&](int runs) {
+            const batch_time taken = backend->time_batch(runs);
+            if ((last_clock = backend->last_run_clock())) clocks_mhz.push_back(last_clock->sm_clock_mhz);
+            return taken;
+          },
+          all_done);
+      if (clocks_mhz.size() > outcome.samples_s.size())
+        clocks_mhz.erase(
+            clocks_mhz.begin(),
+            clocks_mhz.begin() + static_cast<std::ptrdiff_t>(clocks_mhz.size() - outcome.samples_s.size()));
+      return outcome;
+    };
+    measure_outcome measured = measure_at(steps);
+    // Never a figure from runs far shorter than the target: the node was busier while sizing than while
+    // measuring. Sized again from the runs measured (every rank alike: the shortest median decides) and
+    // measured again; the first measurement is discarded.
+    if (requested_steps == 0) {
+      double shortest_s = median(measured.samples_s);
+      if (mpi_active(ctx)) MPI_Allreduce(MPI_IN_PLACE, &shortest_s, 1, MPI_DOUBLE, MPI_MIN, ctx.comm);
+      if (far_shorter_than_target(shortest_s)) {
+        const auto resized = static_cast<double>(steps) * target_run_s / std::max(shortest_s, 1e-9);
+        steps = static_cast<std::uint64_t>(std::min(resized, 1099511627776.0));
+        measured = measure_at(steps);
+        if (far_shorter_than_target(median(measured.samples_s)))
+          point.warnings.push_back(
+              fmt::format("runs of {:.3g} ms, far shorter than the {:.0f} ms they were sized for, even after "
+                          "sizing again: "
+                          "the node's load changed while it was measured",
+                          1e3 * median(measured.samples_s), 1e3 * target_run_s));
+      }
+    }
+    // Sized by the machine's speed, or facts of this rank: recorded, but a faster night or another thread
+    // count must still be the same point.
+    point.derived = {
+        {"inner_iterations", steps}, {"isa", backend->implementation()}, {"threads", backend->threads()}};
 
     const double median_s = median(measured.samples_s);
     const double ops_per_s = backend->flops_per_run() / median_s;
@@ -260,8 +271,7 @@ class flops_suite final : public suite_with_backends<flops_backend> {
       point.derived["instruction"] = *instruction;
       add_slower_path_warning(point, *instruction, last_clock, dtype, engine);
     }
-    if (measured.hit_max_time)
-      point.warnings.push_back("stopped at max_time before reaching the noise target");
+    if (auto noisy = noise_warning(measured, ctx.measurement)) point.warnings.push_back(std::move(*noisy));
     point.check = ctx.verify ? check_chains(steps, backend->results()) : not_verified_by_plan();
     return {point};
   }

@@ -241,8 +241,7 @@ class gemm_suite final : public suite_with_backends<gemm_backend> {
                      clock)});
     point.samples.push_back({"time", "s", measured.samples_s});
     for (auto& warning : backend->warnings()) point.warnings.push_back(std::move(warning));
-    if (measured.hit_max_time)
-      point.warnings.push_back("stopped at max_time before reaching the noise target");
+    if (auto noisy = noise_warning(measured, ctx.measurement)) point.warnings.push_back(std::move(*noisy));
     point.check =
         ctx.verify ? backend->verify(verify_samples, seed ^ k_verify_stream) : not_verified_by_plan();
     return {point};

@@ -113,7 +113,7 @@ class selftest_suite final : public suite {
     point.check = {
         true, answer_ok, "loop result in (0, 1]",
         answer_ok ? fmt::format("x = {:.6f}", x) : fmt::format("x = {:.6f} (planted wrong answer)", x + 1)};
-    if (result.hit_max_time) point.warnings.push_back("stopped at max_time before reaching the noise target");
+    if (auto noisy = noise_warning(result, ctx.measurement)) point.warnings.push_back(std::move(*noisy));
     return {point};
   }
 };

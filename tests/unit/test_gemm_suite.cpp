@@ -3,6 +3,7 @@
 // the reason, and the flop count and tolerance follow their documented formulas.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "../support/forwarding_backends.hpp"
@@ -366,9 +367,13 @@ TEST(gemm_suite, autotune_on_the_cpu_backend_is_a_warning_not_an_error) {
   params["autotune"] = true;
   const point_result point = run_one(*s, quick_context(), params);
   EXPECT_TRUE(point.check.passed) << point.check.detail;
-  ASSERT_EQ(point.warnings.size(), 1u);
-  EXPECT_NE(point.warnings[0].find("autotune has no effect on the cpu backend"), std::string::npos)
-      << point.warnings[0];
+  // (A "noisy" warning may join it: the test's few samples need not reach the noise target.)
+  const auto says_autotune = [](const point_result& p) {
+    return std::any_of(p.warnings.begin(), p.warnings.end(), [](const std::string& w) {
+      return w.find("autotune has no effect on the cpu backend") != std::string::npos;
+    });
+  };
+  EXPECT_TRUE(says_autotune(point)) << ::testing::PrintToString(point.warnings);
   params["autotune"] = false;
-  EXPECT_TRUE(run_one(*s, quick_context(), params).warnings.empty());
+  EXPECT_FALSE(says_autotune(run_one(*s, quick_context(), params)));
 }
