@@ -14,6 +14,7 @@
 #include "harness/history/run_reader.hpp"
 #include "harness/results/outcome.hpp"
 #include "reports/analysis/format.hpp"
+#include "reports/analysis/sparkline.hpp"
 
 namespace exacheck {
 namespace {
@@ -136,7 +137,7 @@ int show(const history_command_options& options) {
     std::string change;
     if (oldest && newest && *oldest != 0)
       change = fmt::format(" ({:+.1f}%)", (*newest - *oldest) / std::abs(*oldest) * 100.0);
-    fmt::print("    {}  {} → {}{} over {} night(s)\n", history::sparkline(values), value_text(oldest, ""),
+    fmt::print("    {}  {} → {}{} over {} night(s)\n", reports::sparkline(values), value_text(oldest, ""),
                value_text(newest, series.unit), change, values.size());
   }
   return exit_code::all_passed;

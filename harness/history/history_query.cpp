@@ -10,28 +10,6 @@
 
 namespace exacheck::history {
 
-std::string sparkline(const std::vector<std::optional<double>>& values) {
-  static constexpr const char* blocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
-  double low = 0, high = 0;
-  bool any = false;
-  for (const auto& value : values) {
-    if (!value) continue;
-    low = any ? std::min(low, *value) : *value;
-    high = any ? std::max(high, *value) : *value;
-    any = true;
-  }
-  std::string line;
-  for (const auto& value : values) {
-    if (!value)
-      line += " ";
-    else if (high <= low)
-      line += blocks[3];
-    else
-      line += blocks[std::clamp(static_cast<int>((*value - low) / (high - low) * 7.0 + 0.5), 0, 7)];
-  }
-  return line;
-}
-
 std::vector<run_row> list_runs(database& db) {
   auto query = db.sql().prepare(
       "SELECT night, run_id, plan, system, verdict, run_dir, started_at, synthetic, "

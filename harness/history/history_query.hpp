@@ -90,7 +90,4 @@ inline constexpr std::size_t max_trend_devices = 50;
 inline constexpr std::size_t max_trend_series = 4;
 nlohmann::json trend_for_run(database& db, const nlohmann::json& run, int nights = 10);
 
-// "▁▂▄█": one block per value scaled between their minimum and maximum ("▄" when all equal), " " for none.
-std::string sparkline(const std::vector<std::optional<double>>& values);
-
 }  // namespace exacheck::history
