@@ -226,7 +226,13 @@ void add_history_commands(CLI::App& app, history_command_options& options) {
       ->add_option("--threshold", options.threshold_pct,
                    "Drift: recent worse than the baseline by more than this many percent")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            double value = 0;
+            if (!CLI::detail::lexical_cast(text, value)) return "'" + text + "' is not a number";
+            return value > 0 ? "" : "must be above 0 (a percentage), got " + text;
+          },
+          "PCT>0", "percentage"));
 
   options.prune =
       options.history->add_subcommand("prune", "Remove runs more than N days before the newest night");

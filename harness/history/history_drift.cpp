@@ -18,13 +18,19 @@ double median(std::vector<double> values) {
   return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
 }
 
-// One valid value of the window, packed small: at 30 nights of 2,100 GPUs the window holds millions.
+// One valid value of the window, packed small (at 30 nights of 2,100 GPUs the window holds millions) and
+// sorted on one integer: device (24 bits), series (24), the run's place in (night, started_at) order (16), so
+// that a device's series comes together, a night's latest run last.
 struct window_value {
-  std::uint32_t device, series;
-  std::uint32_t run_order;  // the run's place in (night, started_at) order: a night's latest run is last
-  std::uint16_t night;      // index into the window's nights, oldest first
+  std::uint64_t key;
   double value;
+  std::uint32_t device() const { return static_cast<std::uint32_t>(key >> 40); }
+  std::uint32_t series() const { return static_cast<std::uint32_t>((key >> 16) & 0xffffff); }
+  std::uint32_t run_order() const { return static_cast<std::uint32_t>(key & 0xffff); }
+  std::uint64_t device_and_series() const { return key >> 16; }
 };
+constexpr std::int64_t max_packed_id = (1 << 24) - 1;
+constexpr std::size_t max_window_runs = 1 << 16;
 
 bool drifts(const std::string& better, double change_pct, double threshold_pct) {
   if (better == "higher") return change_pct < -threshold_pct;
@@ -53,34 +59,39 @@ drift_report find_drift(database& db, const drift_options& options) {
   report.recent_nights.assign(window.begin() + static_cast<std::ptrdiff_t>(first_recent), window.end());
   if (window.empty()) return report;
 
-  // The window's runs, in (night, started_at) order.
-  std::unordered_map<std::int64_t, std::pair<std::uint32_t, std::uint16_t>> runs;  // id → (order, night)
+  // The window's runs, in (night, started_at) order: their ids and nights by that place.
+  std::unordered_map<std::int64_t, std::uint32_t> run_order;  // run id → place
+  std::vector<std::uint16_t> run_night;                       // place → index into window
   {
     auto query = sql.prepare("SELECT id, night FROM runs WHERE night >= ? ORDER BY night, started_at, id");
     query.bind(1, std::string_view(window.front()));
     while (query.step()) {
-      const auto night = std::lower_bound(window.begin(), window.end(), query.text(1)) - window.begin();
-      runs[query.integer(0)] = {static_cast<std::uint32_t>(runs.size()), static_cast<std::uint16_t>(night)};
+      if (run_night.size() == max_window_runs)
+        throw sqlite_error(fmt::format("{}: more than {} runs in the {} nights of the drift window",
+                                       db.path(), max_window_runs, window.size()));
+      run_order[query.integer(0)] = static_cast<std::uint32_t>(run_night.size());
+      run_night.push_back(static_cast<std::uint16_t>(
+          std::lower_bound(window.begin(), window.end(), query.text(1)) - window.begin()));
     }
   }
   std::vector<std::int64_t> run_ids;
-  for (const auto& [id, place] : runs) run_ids.push_back(id);
+  for (const auto& [id, place] : run_order) run_ids.push_back(id);
   std::vector<window_value> values;
   {
     auto query = sql.prepare(fmt::format(
         "SELECT run, device, series, value FROM measurements WHERE run IN ({}) AND value IS NOT NULL",
         fmt::join(run_ids, ",")));
     while (query.step()) {
-      const auto& [order, night] = runs[query.integer(0)];
-      values.push_back({static_cast<std::uint32_t>(query.integer(1)),
-                        static_cast<std::uint32_t>(query.integer(2)), order, night, query.real(3)});
+      const std::int64_t device = query.integer(1), series = query.integer(2);
+      if (device > max_packed_id || series > max_packed_id)
+        throw sqlite_error(fmt::format("{}: more than {} devices or series", db.path(), max_packed_id));
+      values.push_back({(static_cast<std::uint64_t>(device) << 40) |
+                            (static_cast<std::uint64_t>(series) << 16) | run_order[query.integer(0)],
+                        query.real(3)});
     }
   }
-  std::sort(values.begin(), values.end(), [](const window_value& a, const window_value& b) {
-    if (a.device != b.device) return a.device < b.device;
-    if (a.series != b.series) return a.series < b.series;
-    return a.run_order < b.run_order;
-  });
+  std::sort(values.begin(), values.end(),
+            [](const window_value& a, const window_value& b) { return a.key < b.key; });
 
   rows_cache cache(sql);
   auto last_host = sql.prepare(
@@ -90,17 +101,16 @@ drift_report find_drift(database& db, const drift_options& options) {
   std::vector<double> baseline, recent;
   for (std::size_t begin = 0; begin < values.size();) {
     std::size_t end = begin;
-    while (end < values.size() && values[end].device == values[begin].device &&
-           values[end].series == values[begin].series)
-      ++end;
+    while (end < values.size() && values[end].device_and_series() == values[begin].device_and_series()) ++end;
     // One value per night: the night's latest run (rows are in run order, so the last of a night).
     baseline.clear();
     recent.clear();
     std::uint16_t newest = 0;
     for (std::size_t i = begin; i < end; ++i) {
-      if (i + 1 < end && values[i + 1].night == values[i].night) continue;
-      (values[i].night >= first_recent ? recent : baseline).push_back(values[i].value);
-      newest = values[i].night;
+      const std::uint16_t night = run_night[values[i].run_order()];
+      if (i + 1 < end && run_night[values[i + 1].run_order()] == night) continue;
+      (night >= first_recent ? recent : baseline).push_back(values[i].value);
+      newest = night;
     }
     const window_value first = values[begin];
     begin = end;
@@ -113,9 +123,9 @@ drift_report find_drift(database& db, const drift_options& options) {
     const double baseline_value = median(baseline), recent_value = median(recent);
     if (baseline_value == 0) continue;
     const double change_pct = (recent_value - baseline_value) / std::abs(baseline_value) * 100.0;
-    const series_info& series = cache.series(first.series);
+    const series_info& series = cache.series(first.series());
     if (!drifts(series.better, change_pct, options.threshold_pct)) continue;
-    drift_finding finding{.device = cache.device(first.device),
+    drift_finding finding{.device = cache.device(first.device()),
                           .series = series,
                           .host = {},
                           .last_night = window[newest],
@@ -124,7 +134,7 @@ drift_report find_drift(database& db, const drift_options& options) {
                           .change_pct = change_pct,
                           .baseline_nights = static_cast<int>(baseline.size()),
                           .recent_nights = static_cast<int>(recent.size())};
-    last_host.bind(1, std::int64_t{first.device}).bind(2, std::string_view(finding.last_night));
+    last_host.bind(1, std::int64_t{first.device()}).bind(2, std::string_view(finding.last_night));
     if (last_host.step()) finding.host = last_host.text(0);
     last_host.reset();
     report.drifting.push_back(std::move(finding));
