@@ -99,8 +99,21 @@ std::optional<std::string> unknown_argument_message(const CLI::App& app) {
     }
     return std::nullopt;
   };
-  for (const CLI::App* sub : app.get_subcommands())
-    if (auto message = unknown_option(*sub, "exacheck " + sub->get_name())) return message;
+  for (const CLI::App* sub : app.get_subcommands()) {
+    const std::string command = "exacheck " + sub->get_name();
+    // A command of commands (`exacheck history show`): its own command's options, or a misspelt command.
+    for (const CLI::App* nested : sub->get_subcommands())
+      if (auto message = unknown_option(*nested, command + " " + nested->get_name())) return message;
+    if (auto message = unknown_option(*sub, command)) return message;
+    if (!sub->get_subcommands({}).empty() && sub->get_subcommands().empty())
+      for (const auto& token : sub->remaining()) {
+        std::vector<std::string> commands;
+        for (const CLI::App* nested : sub->get_subcommands({})) commands.push_back(nested->get_name());
+        const std::string suggestion = did_you_mean(token, commands);
+        return fmt::format("{}: unknown command '{}'{} ({} --help lists its commands)", command, token,
+                           suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?", command);
+      }
+  }
   if (auto message = unknown_option(app, "exacheck")) return message;
   if (!app.get_subcommands().empty()) return std::nullopt;
   for (const auto& token : app.remaining()) {

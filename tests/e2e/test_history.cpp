@@ -166,6 +166,19 @@ TEST_F(history_e2e, the_default_database_is_exacheck_history_and_a_missing_one_i
       << missing.output;
 }
 
+TEST_F(history_e2e, a_misspelt_history_command_or_option_is_answered_with_the_closest) {
+  const auto command = run_cli({"history", "shwo"}, s_dir / "shwo.txt");
+  EXPECT_EQ(command.exit_code, 2);
+  EXPECT_NE(command.output.find("exacheck history: unknown command 'shwo'; did you mean 'show'?"),
+            std::string::npos)
+      << command.output;
+  const auto option = run_cli({"history", "show", "--gpuu", "GPU-1"}, s_dir / "gpuu.txt");
+  EXPECT_EQ(option.exit_code, 2);
+  EXPECT_NE(option.output.find("exacheck history show: unknown option '--gpuu'; did you mean '--gpu'?"),
+            std::string::npos)
+      << option.output;
+}
+
 TEST_F(history_e2e, add_of_a_directory_without_a_run_names_it_and_still_adds_the_others) {
   const fs::path dir = s_dir / "partial";
   ASSERT_EQ(write_night(dir / "night01", 1, [](std::size_t) { return 1.0; }), 0);
