@@ -11,6 +11,9 @@
 #include "harness/history/history_db.hpp"
 #include "harness/history/history_query.hpp"
 #include "harness/history/history_store.hpp"
+#include "harness/history/run_reader.hpp"
+#include "harness/io/files.hpp"
+#include "harness/results/run_document.hpp"
 #include "tests/support/cli_runner.hpp"
 #include "tests/support/history_runs.hpp"
 
@@ -247,6 +250,41 @@ TEST_F(history_db, drift_with_too_few_nights_judges_nothing) {
   const auto found = history::find_drift(db, {.nights = 7, .recent = 3, .threshold_pct = 2.0});
   EXPECT_EQ(found.judged, 0u);
   EXPECT_EQ(found.not_enough, 2u);
+}
+
+const fs::path golden_dir = fs::path(EXACHECK_TEST_DATA_DIR) / "golden";
+
+TEST_F(history_db, a_run_json_is_read_without_its_cases_and_an_older_one_upgraded) {
+  // Today's schema: everything but the cases, the analysis as written.
+  nlohmann::json run = exacheck::parse_json_file((golden_dir / "run_fleet.json").string());
+  exacheck::upgrade_run_document(run);
+  ASSERT_EQ(run["schema"], "exacheck/run/v3");
+  exacheck::write_json_atomically((m_dir / "run.json").string(), run);
+  const auto read = history::read_run_for_history(m_dir.string());
+  EXPECT_FALSE(read.contains("cases"));
+  EXPECT_EQ(read["analysis"], run["analysis"]);
+  EXPECT_EQ(read["provenance"], run["provenance"]);
+  // Older schemas (v2, and v1 with its analysis of one object per GPU) are upgraded first.
+  for (const char* older : {"run_fleet.json", "run_small_v1.json"}) {
+    const auto upgraded = history::read_run_for_history((golden_dir / older).string());
+    EXPECT_EQ(upgraded["schema"], "exacheck/run/v3") << older;
+    EXPECT_FALSE(upgraded["analysis"]["devices"].empty()) << older;
+  }
+  history::database db(path());
+  const auto added = history::add_run(db, read, m_dir.string());
+  EXPECT_EQ(added.devices, 72u);
+  EXPECT_GT(added.values, 72u);
+}
+
+TEST_F(history_db, a_run_json_without_an_analysis_is_refused_naming_the_way_out) {
+  exacheck::write_file_atomically((m_dir / "run.json").string(),
+                                  R"({"schema": "exacheck/run/v3", "cases": []})");
+  try {
+    history::read_run_for_history(m_dir.string());
+    FAIL() << "read a run without an analysis";
+  } catch (const exacheck::usage_error& e) {
+    EXPECT_NE(std::string(e.what()).find("exacheck report"), std::string::npos) << e.what();
+  }
 }
 
 TEST(history_default_location, environment_then_xdg_then_home) {
