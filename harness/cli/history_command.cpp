@@ -187,6 +187,7 @@ void add_history_commands(CLI::App& app, history_command_options& options) {
       "History database (default: $EXACHECK_HISTORY, else $XDG_DATA_HOME/exacheck/history.sqlite, else "
       "~/.local/share/exacheck/history.sqlite)";
   const auto positive = CLI::Range(1, 1'000'000);
+  const auto window_nights = CLI::Range(1, 1000);  // the drift window's nights are indexed in 16 bits
 
   options.add = options.history->add_subcommand("add",
                                                 "Add runs (their run.json) to the history; a run already "
@@ -218,10 +219,10 @@ void add_history_commands(CLI::App& app, history_command_options& options) {
                    "Baseline: the median of this many nights before the "
                    "recent ones")
       ->capture_default_str()
-      ->check(positive);
+      ->check(window_nights);
   options.drift->add_option("--recent", options.recent, "Recent: the median of the newest this many nights")
       ->capture_default_str()
-      ->check(positive);
+      ->check(window_nights);
   options.drift
       ->add_option("--threshold", options.threshold_pct,
                    "Drift: recent worse than the baseline by more than this many percent")
