@@ -143,6 +143,9 @@ int show(const history_command_options& options) {
   return exit_code::all_passed;
 }
 
+// Drifting series listed under each device by `history drift` (the worst first) unless --all.
+constexpr std::size_t listed_series = 5;
+
 int drift(const history_command_options& options) {
   history::database db(database_path(options), false);
   const auto found = history::find_drift(
@@ -153,15 +156,30 @@ int drift(const history_command_options& options) {
   };
   fmt::print("{}: recent nights {} against the baseline nights {}; drift past {}%\n", db.path(),
              span(found.recent_nights), span(found.baseline_nights), options.threshold_pct);
-  std::map<std::int64_t, int> devices;
+  // One block per device, the farthest off first: its drifting series, the worst `listed_series` of them
+  // (--all: every one). A GPU that slows down slows down in every benchmark: 144 lines would hide the others.
+  std::vector<std::int64_t> order;
+  std::map<std::int64_t, std::vector<const history::drift_finding*>> devices;
   for (const auto& finding : found.drifting) {
-    ++devices[finding.device.id];
-    fmt::print(
-        "DRIFT  {:<10} {}  {}: recent {} vs baseline {} ({:+.1f}%; medians of {} and {} night(s), last "
-        "{})\n",
-        finding.host, device_text(finding.device), series_text(finding.series),
-        value_text(finding.recent, finding.series.unit), reports::readable_number(finding.baseline),
-        finding.change_pct, finding.recent_nights, finding.baseline_nights, finding.last_night);
+    auto& list = devices[finding.device.id];
+    if (list.empty()) order.push_back(finding.device.id);
+    list.push_back(&finding);
+  }
+  for (const auto id : order) {
+    const auto& list = devices[id];
+    const auto& worst = *list.front();
+    fmt::print("DRIFT  {:<10} {}: {} series drifting, the worst {:+.1f}% (last night {})\n", worst.host,
+               device_text(worst.device), list.size(), worst.change_pct, worst.last_night);
+    const std::size_t shown = options.all_series ? list.size() : std::min(list.size(), listed_series);
+    for (std::size_t i = 0; i < shown; ++i) {
+      const auto& finding = *list[i];
+      fmt::print("       {}: recent {} vs baseline {} ({:+.1f}%; medians of {} and {} night(s))\n",
+                 series_text(finding.series), value_text(finding.recent, finding.series.unit),
+                 reports::readable_number(finding.baseline), finding.change_pct, finding.recent_nights,
+                 finding.baseline_nights);
+    }
+    if (shown < list.size())
+      fmt::print("       … and {} more (--all lists every one)\n", list.size() - shown);
   }
   fmt::print(
       "{} device(s) drifting ({} device × metric series); {} series judged, {} seen lately with fewer than "
@@ -223,6 +241,8 @@ void add_history_commands(CLI::App& app, history_command_options& options) {
   options.drift->add_option("--recent", options.recent, "Recent: the median of the newest this many nights")
       ->capture_default_str()
       ->check(window_nights);
+  options.drift->add_flag("--all", options.all_series,
+                          "List every drifting series of a device (default: its 5 worst, and how many more)");
   options.drift
       ->add_option("--threshold", options.threshold_pct,
                    "Drift: recent worse than the baseline by more than this many percent")

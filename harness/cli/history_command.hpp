@@ -15,6 +15,7 @@ struct history_command_options {
   std::string gpu, host, metric;
   int nights = 7, recent = 3, show_nights = 30;
   double threshold_pct = 2.0;
+  bool all_series = false;  // drift --all
   CLI::App *history = nullptr, *add = nullptr, *show = nullptr, *drift = nullptr, *prune = nullptr;
 };
 

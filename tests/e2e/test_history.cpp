@@ -98,6 +98,7 @@ TEST_F(history_e2e, drift_names_the_one_gpu_losing_half_a_percent_a_night_that_n
   const auto drift = run_cli({"history", "drift", "--db", db}, dir / "drift.txt");
   EXPECT_EQ(drift.exit_code, 1) << drift.output;  // something drifts
   EXPECT_NE(drift.output.find("1 device(s) drifting"), std::string::npos) << drift.output;
+  EXPECT_NE(drift.output.find("3 series drifting"), std::string::npos) << drift.output;  // tflops, %, time
   for (std::size_t gpu = 0; gpu < s_uuids.size(); ++gpu)
     EXPECT_EQ(drift.output.find(s_uuids[gpu]) != std::string::npos, gpu == target) << s_uuids[gpu] << "\n"
                                                                                    << drift.output;
