@@ -39,8 +39,10 @@ set(EXACHECK_ROOMS
   # the system-wide analysis of a run, then the files people read
   "reports/analysis:harness/core,harness/io,harness/plan,harness/results"
   "reports/render:harness/core,harness/io,harness/plan,harness/results,reports/analysis"
+  # the history database (SQLite): every run's values per device, trends and drift across nights
+  "harness/history:harness/core,harness/io,harness/plan,harness/results,reports/analysis"
   # run, validate, re-render: launches workers and keeps run.json
-  "harness/controller:harness/core,harness/node,harness/io,harness/plan,harness/results,reports/analysis,reports/render,suites"
+  "harness/controller:harness/core,harness/node,harness/io,harness/plan,harness/results,reports/analysis,reports/render,harness/history,suites"
   "harness/compare:harness/core,harness/io,harness/plan,harness/results,reports/analysis,reports/render"
   "harness/simulate:harness/core,harness/io,harness/plan,harness/results,reports/analysis,reports/render,harness/controller,suites"
   # the command line: every room

@@ -239,10 +239,10 @@ fi
 # The shared-library packages are read from the -dev packages' dependencies, so the names follow the
 # Debian release (libyaml-cpp0.7 on bookworm, libyaml-cpp0.8 on trixie, ...).
 dev_packages=(
-  libopenmpi-dev libyaml-cpp-dev libfmt-dev libcli11-dev nlohmann-json3-dev libopenblas-dev
+  libopenmpi-dev libyaml-cpp-dev libfmt-dev libcli11-dev nlohmann-json3-dev libopenblas-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-runtime_sources=(libopenmpi-dev libyaml-cpp-dev libfmt-dev libopenblas-dev)
+runtime_sources=(libopenmpi-dev libyaml-cpp-dev libfmt-dev libopenblas-dev libsqlite3-dev)
 # Prints PACKAGE<TAB>VERSION of the candidate (the version apt-get download fetches) of each package apt knows.
 candidate_versions() {
   apt-cache show --no-all-versions "$@" 2>/dev/null | awk -F': ' '

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libopenmpi-dev openmpi-bin
   libyaml-cpp-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libsqlite3-dev  # the history database (harness/history, docs/history.md)
   libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev  # the browser tests read the PDF Chromium prints (tests/support/pdf_text.hpp)

@@ -12,6 +12,7 @@
 
 #include "exacheck_version.hpp"
 #include "harness/cli/cli_suggest.hpp"
+#include "harness/cli/history_command.hpp"
 #include "harness/cli/inventory.hpp"
 #include "harness/compare/compare.hpp"
 #include "harness/controller/controller.hpp"
@@ -98,8 +99,21 @@ std::optional<std::string> unknown_argument_message(const CLI::App& app) {
     }
     return std::nullopt;
   };
-  for (const CLI::App* sub : app.get_subcommands())
-    if (auto message = unknown_option(*sub, "exacheck " + sub->get_name())) return message;
+  for (const CLI::App* sub : app.get_subcommands()) {
+    const std::string command = "exacheck " + sub->get_name();
+    // A command of commands (`exacheck history show`): its own command's options, or a misspelt command.
+    for (const CLI::App* nested : sub->get_subcommands())
+      if (auto message = unknown_option(*nested, command + " " + nested->get_name())) return message;
+    if (auto message = unknown_option(*sub, command)) return message;
+    if (!sub->get_subcommands({}).empty() && sub->get_subcommands().empty())
+      for (const auto& token : sub->remaining()) {
+        std::vector<std::string> commands;
+        for (const CLI::App* nested : sub->get_subcommands({})) commands.push_back(nested->get_name());
+        const std::string suggestion = did_you_mean(token, commands);
+        return fmt::format("{}: unknown command '{}'{} ({} --help lists its commands)", command, token,
+                           suggestion.empty() ? "" : "; did you mean '" + suggestion + "'?", command);
+      }
+  }
   if (auto message = unknown_option(app, "exacheck")) return message;
   if (!app.get_subcommands().empty()) return std::nullopt;
   for (const auto& token : app.remaining()) {
@@ -173,6 +187,9 @@ int cli_main(int argc, char** argv) {
                    "the hosts' slots)")
       ->check(at_least_one);
   run_cmd->add_flag("--dry-run", run.dry_run, "Print every case and its exact launch command; run nothing");
+  run_cmd->add_option("--history", run.history_file,
+                      "Add the run to this history database as it finishes, and show its devices' trend in "
+                      "the reports (docs/history.md)");
   run_cmd->add_flag("--replace", run.replace,
                     "The --out directory holds an earlier run: remove its files (run.json, reports, cases/) "
                     "first instead of refusing");
@@ -190,7 +207,7 @@ int cli_main(int argc, char** argv) {
 
   app.add_subcommand("info", "This machine: host, CPU, cores, memory, MPI and library versions, GPUs");
 
-  std::string report_dir;
+  std::string report_dir, report_history;
   std::optional<double> report_z_threshold;
   auto* report_cmd =
       app.add_subcommand("report",
@@ -203,6 +220,12 @@ int cli_main(int argc, char** argv) {
           "--z-threshold", report_z_threshold,
           "Flag GPUs and nodes past this robust z (default: the run's rules, from its plan's outliers:)")
       ->check(CLI::PositiveNumber);
+  report_cmd->add_option("--history", report_history,
+                         "Show the trend of the devices needing attention from this history database");
+
+  // ---- history: add, show, drift, prune (harness/cli/history_command.cpp, docs/history.md) ----
+  history_command_options history;
+  add_history_commands(app, history);
 
   // ---- compare, export-reference (harness/compare/compare_command.cpp) ----
   compare_options compare;
@@ -298,7 +321,8 @@ int cli_main(int argc, char** argv) {
     if (*validate_cmd) return validate_plan(validate_file, validate_system);
     if (*list_cmd) return print_benchmark_list(list_benchmark);
     if (app.got_subcommand("info")) return print_machine_info();
-    if (*report_cmd) return rerender_reports(report_dir, report_z_threshold);
+    if (*report_cmd) return rerender_reports(report_dir, report_z_threshold, report_history);
+    if (const auto code = run_history_command(history)) return *code;
     if (*compare_cmd) return run_compare(compare);
     if (*export_cmd) return run_export_reference(export_reference);
     if (*simulate_cmd) {

@@ -27,6 +27,7 @@
 #include "harness/core/granted_cpus.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/core/stable_hash.hpp"
+#include "harness/history/history_reports.hpp"
 #include "harness/io/files.hpp"
 #include "harness/node/gpu_runtime.hpp"  // resolve_backend
 #include "harness/plan/plan.hpp"
@@ -473,12 +474,18 @@ int run_plan(const run_options& options) {
   const auto reports_start = std::chrono::steady_clock::now();
   run["timing"]["aggregation_s"] = aggregation_s;
   run["timing"]["total_s"] = seconds_since(run_start);  // provisional: the reports' own time is added below
+  // --history: the run added as analysed, and its devices' trend shown in the reports (never in run.json:
+  // it is the database's). A failure is a warning; the run's results and exit code stay as they are.
+  if (!options.history_file.empty())
+    if (auto trend = history::history_for_reports(options.history_file, run, run_dir, true); !trend.is_null())
+      run["history_trend"] = std::move(trend);
   std::vector<std::string> report_paths;
   try {
     report_paths = reports::render_all(run, run_dir);
   } catch (const std::exception& e) {
     fmt::print(stderr, "exacheck: could not render the reports: {} (run.json is kept)\n", e.what());
   }
+  run.erase("history_trend");
   run["timing"]["reports_s"] = seconds_since(reports_start);
   run["timing"]["total_s"] = seconds_since(run_start);
   // The final save: only from here on does run.json say that the run finished.
@@ -529,7 +536,8 @@ int validate_plan(const std::string& plan_file, const std::string& system_file) 
   return exit_code::all_passed;
 }
 
-int rerender_reports(const std::string& run_dir, std::optional<double> z_threshold) {
+int rerender_reports(const std::string& run_dir, std::optional<double> z_threshold,
+                     const std::string& history_file) {
   const std::string path = run_dir + "/run.json";
   std::error_code missing;
   if (!fs::exists(fs::symlink_status(path, missing)))
@@ -609,6 +617,10 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
   std::fflush(stdout);
   reports::render_console_devices(run, std::cout);
   std::cout.flush();
+  // --history: the trend of the devices needing attention, for the reports only (run.json was saved above).
+  if (!history_file.empty())
+    if (auto trend = history::history_for_reports(history_file, run, run_dir, false); !trend.is_null())
+      run["history_trend"] = std::move(trend);
   for (const auto& written : reports::render_all(run, run_dir)) fmt::print("{}\n", written);
   // The verdict's exit code, as `exacheck run` would have returned it (0, 1, 3 or 130).
   return run["exit_code"].get<int>();

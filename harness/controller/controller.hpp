@@ -21,7 +21,8 @@ struct run_options {
   std::optional<host_set> hosts;     // --hosts / --hostfile: mpirun's hosts for every case
   std::optional<int> cpus_per_node;  // --cpus-per-node
   bool dry_run = false;
-  bool replace = false;  // a run directory that holds a run: remove its files first instead of refusing
+  bool replace = false;      // a run directory that holds a run: remove its files first instead of refusing
+  std::string history_file;  // --history: add the run to this database as it finishes ("" none)
   std::vector<std::string> command_line;
 };
 
@@ -34,8 +35,11 @@ int validate_plan(const std::string& plan_file, const std::string& system_file);
 // `exacheck report RUN_DIR`: re-analyses RUN_DIR/run.json (with the rules stored in its "analysis", the z
 // threshold overridden when given), saves it, and re-renders every report from it, holding the run
 // directory's lock. A run whose controller died is completed when every case was recorded, and stays
-// INCOMPLETE (naming the cases that never finished) when not. Returns the verdict's exit code (0, 1, 3, 130),
-// or 2 for a usage error (no run.json, the directory in use).
-int rerender_reports(const std::string& run_dir, std::optional<double> z_threshold = std::nullopt);
+// INCOMPLETE (naming the cases that never finished) when not. With `history_file`, report.md and report.html
+// show the trend of the devices needing attention from that database (docs/history.md); a database that
+// cannot be read is a warning, never a change of the exit code. Returns the verdict's exit code (0, 1, 3,
+// 130), or 2 for a usage error (no run.json, the directory in use).
+int rerender_reports(const std::string& run_dir, std::optional<double> z_threshold = std::nullopt,
+                     const std::string& history_file = "");
 
 }  // namespace exacheck

@@ -56,6 +56,10 @@ void write_collective_charts(const json& run, std::ostream& out);
 // (and no entry in the contents) when none ran.
 bool has_groups(const json& run);
 void write_groups(const json& run, std::ostream& out);
+// html_trend.cpp: the nights before this run of each device needing attention, from the history database
+// (history_trend beside run.json, docs/history.md); nothing (and no entry in the contents) without one.
+bool has_history_trend(const json& run);
+void write_history_trend(const json& run, std::ostream& out);
 void write_details(const json& run, std::ostream& out);
 void write_errors(const json& run, std::ostream& out);
 void write_provenance(const run_summary& summary, std::ostream& out);

@@ -95,6 +95,7 @@ void write_contents(const json& run, std::ostream& out) {
          "<li><a href=\"#verdict\">Verdict</a></li>"
       << (device_verdicts_of(run).is_object() ? "<li><a href=\"#devices\">Devices needing attention</a></li>"
                                               : "<li><a href=\"#failing\">Failing checks</a></li>")
+      << (has_history_trend(run) ? "<li><a href=\"#trend\">Trend from the history</a></li>" : "")
       << "<li><a href=\"#totals\">System totals</a></li><li><a href=\"#commitments\">Commitments</a></li>"
          "<li><a href=\"#per-gpu\">Per-GPU results</a></li><li><a href=\"#collectives\">Collectives</a></li>"
       << (has_groups(run) ? "<li><a href=\"#groups\">Node groups</a></li>" : "")
@@ -321,6 +322,7 @@ void render_html(const nlohmann::json& run, std::ostream& out) {
   html::write_contents(run, out);
   out << "</section>\n";
   if (!html::write_devices(run, out)) html::write_failing_checks(run, out);
+  html::write_history_trend(run, out);
   html::write_totals(run, out);
   html::write_commitments(run, out);
   html::write_gpu_charts(run, out);

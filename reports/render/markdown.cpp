@@ -364,6 +364,7 @@ void render_markdown(const json& run, std::ostream& out) {
   // Every failing check is listed under its device, or as tied to none; an older run.json without device
   // verdicts gets the flat list.
   if (!markdown::write_devices_needing_attention(run, out)) write_failing_checks(run, out);
+  markdown::write_history_trend(run, out);
   markdown::write_system_totals(run, out);
   markdown::write_commitments(run, out);
   markdown::write_collectives(run, out);

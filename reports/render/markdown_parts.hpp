@@ -28,6 +28,10 @@ bool write_devices_needing_attention(const nlohmann::json& run, std::ostream& ou
 // At most this many devices get their failing checks listed under their name (the table lists them all).
 inline constexpr std::size_t max_devices_detailed = 50;
 
+// "Trend from the history" (markdown_trend.cpp): the nights before this run of each device needing attention,
+// from the history database (history_trend beside run.json, docs/history.md); nothing without one.
+void write_history_trend(const nlohmann::json& run, std::ostream& out);
+
 // Measured totals over GPUs per metric (rates only), beside the projection to the system's size.
 void write_system_totals(const nlohmann::json& run, std::ostream& out);
 // Every check with a reference (per-GPU metrics and collectives) and every reference committed but not
