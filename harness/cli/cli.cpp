@@ -260,6 +260,16 @@ int cli_main(int argc, char** argv) {
                    "Planted nodes that are expected but never report (MISSING)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  simulate_cmd
+      ->add_option("--night", simulate.night,
+                   "Night N of the same machine (fixed by --seed): fresh noise, dated --start + N-1 days")
+      ->check(at_least_one);
+  simulate_cmd->add_option("--start", simulate.start,
+                           "First night's date, UTC (default 2026-11-01T02:00:00Z); with --night");
+  simulate_cmd
+      ->add_option("--drift", simulate.drift,
+                   "host:gpu=PCT[,...]: that GPU loses PCT % a night, compounded (e.g. node003:2=-0.5); "
+                   "with --night");
   // ---- end simulate ----
 
   worker_options worker;
