@@ -172,6 +172,9 @@ int cli_main(int argc, char** argv) {
                    "CPUs of each of mpirun's hosts (threads per rank = these / ranks on the node; default: "
                    "the hosts' slots)")
       ->check(at_least_one);
+  run_cmd->add_option("--prom-textfile", run.prom_textfile,
+                      "Also write metrics.prom to FILE (*.prom), atomically: for node_exporter's textfile "
+                      "collector");
   run_cmd->add_flag("--dry-run", run.dry_run, "Print every case and its exact launch command; run nothing");
   run_cmd->add_flag("--replace", run.replace,
                     "The --out directory holds an earlier run: remove its files (run.json, reports, cases/) "
@@ -203,6 +206,10 @@ int cli_main(int argc, char** argv) {
           "--z-threshold", report_z_threshold,
           "Flag GPUs and nodes past this robust z (default: the run's rules, from its plan's outliers:)")
       ->check(CLI::PositiveNumber);
+  std::string report_prom_textfile;
+  report_cmd->add_option("--prom-textfile", report_prom_textfile,
+                         "Also write metrics.prom to FILE (*.prom), atomically: for node_exporter's textfile "
+                         "collector");
 
   // ---- compare, export-reference (harness/compare/compare_command.cpp) ----
   compare_options compare;
@@ -266,10 +273,10 @@ int cli_main(int argc, char** argv) {
       ->check(at_least_one);
   simulate_cmd->add_option("--start", simulate.start,
                            "First night's date, UTC (default 2026-11-01T02:00:00Z); with --night");
-  simulate_cmd
-      ->add_option("--drift", simulate.drift,
-                   "host:gpu=PCT[,...]: that GPU loses PCT % a night, compounded (e.g. node003:2=-0.5); "
-                   "with --night");
+  simulate_cmd->add_option(
+      "--drift", simulate.drift,
+      "host:gpu=PCT[,...]: that GPU loses PCT % a night, compounded (e.g. node003:2=-0.5); "
+      "with --night");
   // ---- end simulate ----
 
   worker_options worker;
@@ -308,7 +315,7 @@ int cli_main(int argc, char** argv) {
     if (*validate_cmd) return validate_plan(validate_file, validate_system);
     if (*list_cmd) return print_benchmark_list(list_benchmark);
     if (app.got_subcommand("info")) return print_machine_info();
-    if (*report_cmd) return rerender_reports(report_dir, report_z_threshold);
+    if (*report_cmd) return rerender_reports(report_dir, report_z_threshold, report_prom_textfile);
     if (*compare_cmd) return run_compare(compare);
     if (*export_cmd) return run_export_reference(export_reference);
     if (*simulate_cmd) {
