@@ -15,6 +15,7 @@
 #include "harness/cli/inventory.hpp"
 #include "harness/compare/compare.hpp"
 #include "harness/controller/controller.hpp"
+#include "harness/controller/node_check.hpp"
 #include "harness/core/errors.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/plan/plan.hpp"
@@ -279,6 +280,32 @@ int cli_main(int argc, char** argv) {
       "with --night");
   // ---- end simulate ----
 
+  // ---- node-check: for Slurm's HealthCheckProgram, Prolog, Epilog (harness/controller/node_check.hpp) ----
+  node_check_options node_check;
+  auto* node_check_cmd = app.add_subcommand(
+      "node-check",
+      "Check this node only (configs/plans/node-check.yaml, ~1 min): silent on success, one NHC-style line "
+      "and a "
+      "non-zero exit on failure; the run under OUT_ROOT/<host>/<UTC time> (docs/operations.md)");
+  // No ExistingFile checks: a missing plan or system file is reported as every other failure is, in the one
+  // line a Slurm hook prints.
+  node_check_cmd->add_option("--plan", node_check.plan_file,
+                             "Plan (default: the shipped configs/plans/node-check.yaml)");
+  node_check_cmd->add_option("--system", node_check.system_file,
+                             "System file with references (default: the plan's)");
+  node_check_cmd
+      ->add_option("--out-root", node_check.out_root, "Where this node's runs go: OUT_ROOT/<host>/…")
+      ->capture_default_str();
+  node_check_cmd
+      ->add_option("--ranks", node_check.ranks,
+                   "Ranks of every case (default: one per visible GPU, else the plan's)")
+      ->check(at_least_one);
+  node_check_cmd->add_option("--backend", node_check.backend, "Backend for every case")
+      ->check(backend_of_this_build());
+  node_check_cmd->add_option("--prom-textfile", node_check.prom_textfile,
+                             "Also write metrics.prom to FILE (*.prom), atomically, as run does");
+  // ---- end node-check ----
+
   worker_options worker;
   auto* worker_cmd = app.add_subcommand("worker", "");  // internal: started by the launcher, one per rank
   worker_cmd->group("");
@@ -318,6 +345,10 @@ int cli_main(int argc, char** argv) {
     if (*report_cmd) return rerender_reports(report_dir, report_z_threshold, report_prom_textfile);
     if (*compare_cmd) return run_compare(compare);
     if (*export_cmd) return run_export_reference(export_reference);
+    if (*node_check_cmd) {
+      node_check.command_line.assign(argv, argv + argc);
+      return run_node_check(node_check);
+    }
     if (*simulate_cmd) {
       simulate.command_line.assign(argv, argv + argc);
       return run_simulate(simulate);
