@@ -134,7 +134,15 @@ int run_node_check(const node_check_options& options) {
   std::error_code ignored;
   if (failure.empty() && fs::exists(run_dir + "/run.json", ignored)) {
     try {
-      line = reports::health_check_failure(parse_json_file(run_dir + "/run.json"), run_dir);
+      const nlohmann::json run = parse_json_file(run_dir + "/run.json");
+      if (run.value("exit_code", -1) == exit_code::all_passed)
+        // The checks passed; what failed came after them (--prom-textfile could not be written).
+        failure = fmt::format(
+            "{} checks passed, but the run's results could not be published (exit code {}): "
+            "see node-check.log",
+            host, code);
+      else
+        line = reports::health_check_failure(run, run_dir);
     } catch (const std::exception& e) {
       failure = fmt::format("{} run.json unreadable: {}", host, e.what());
     }

@@ -97,3 +97,30 @@ TEST(node_check_cli, a_plan_that_does_not_load_is_one_line_and_exit_2) {
   EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
   fs::remove_all(dir);
 }
+
+TEST(node_check_cli, prom_textfile_is_published_and_a_failure_to_publish_is_a_failure) {
+  const auto dir = fresh_temp_dir("node-check-prom");
+  write_text(dir / "plan.yaml",
+             "schema: exacheck/plan/v1\nname: node-check-tiny\ndefaults: {launcher: mpirun, timeout: 60s, "
+             "measure: {max_time: 100ms, min_time: 10ms}}\ncases:\n"
+             "  - {name: loop, benchmark: selftest, params: {loop: 1000}}\n");
+  const auto published = run_cli({"node-check", "--plan", (dir / "plan.yaml").string(), "--out-root",
+                                  (dir / "root").string(), "--prom-textfile", (dir / "node.prom").string()},
+                                 dir / "published.txt");
+  EXPECT_EQ(published.exit_code, 0) << published.output;
+  EXPECT_EQ(published.output, "");
+  EXPECT_EQ(slurp(dir / "node.prom"), slurp(dir / "root" / this_host() / "latest" / "metrics.prom"));
+  // /proc takes no new file, even from root: the checks pass, the publishing fails, and so does the check.
+  const auto unpublished = run_cli({"node-check", "--plan", (dir / "plan.yaml").string(), "--out-root",
+                                    (dir / "root").string(), "--prom-textfile", "/proc/exacheck-test.prom"},
+                                   dir / "unpublished.txt");
+  EXPECT_EQ(unpublished.exit_code, 3) << unpublished.output;
+  EXPECT_EQ(unpublished.output.rfind(prefix + this_host() +
+                                         " checks passed, but the run's results could not be "
+                                         "published (exit code 3)",
+                                     0),
+            0u)
+      << unpublished.output;
+  EXPECT_EQ(std::count(unpublished.output.begin(), unpublished.output.end(), '\n'), 1) << unpublished.output;
+  fs::remove_all(dir);
+}
