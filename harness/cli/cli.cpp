@@ -16,6 +16,7 @@
 #include "harness/cli/inventory.hpp"
 #include "harness/compare/compare.hpp"
 #include "harness/controller/controller.hpp"
+#include "harness/controller/node_check.hpp"
 #include "harness/core/errors.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/plan/plan.hpp"
@@ -186,6 +187,9 @@ int cli_main(int argc, char** argv) {
                    "CPUs of each of mpirun's hosts (threads per rank = these / ranks on the node; default: "
                    "the hosts' slots)")
       ->check(at_least_one);
+  run_cmd->add_option("--prom-textfile", run.prom_textfile,
+                      "Also write metrics.prom to FILE (*.prom), atomically: for node_exporter's textfile "
+                      "collector");
   run_cmd->add_flag("--dry-run", run.dry_run, "Print every case and its exact launch command; run nothing");
   run_cmd->add_option("--history", run.history_file,
                       "Add the run to this history database as it finishes, and show its devices' trend in "
@@ -220,6 +224,10 @@ int cli_main(int argc, char** argv) {
           "--z-threshold", report_z_threshold,
           "Flag GPUs and nodes past this robust z (default: the run's rules, from its plan's outliers:)")
       ->check(CLI::PositiveNumber);
+  std::string report_prom_textfile;
+  report_cmd->add_option("--prom-textfile", report_prom_textfile,
+                         "Also write metrics.prom to FILE (*.prom), atomically: for node_exporter's textfile "
+                         "collector");
   report_cmd->add_option("--history", report_history,
                          "Show the trend of the devices needing attention from this history database");
 
@@ -283,7 +291,43 @@ int cli_main(int argc, char** argv) {
                    "Planted nodes that are expected but never report (MISSING)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  simulate_cmd
+      ->add_option("--night", simulate.night,
+                   "Night N of the same machine (fixed by --seed): fresh noise, dated --start + N-1 days")
+      ->check(at_least_one);
+  simulate_cmd->add_option("--start", simulate.start,
+                           "First night's date, UTC (default 2026-11-01T02:00:00Z); with --night");
+  simulate_cmd->add_option(
+      "--drift", simulate.drift,
+      "host:gpu=PCT[,...]: that GPU loses PCT % a night, compounded (e.g. node003:2=-0.5); "
+      "with --night");
   // ---- end simulate ----
+
+  // ---- node-check: for Slurm's HealthCheckProgram, Prolog, Epilog (harness/controller/node_check.hpp) ----
+  node_check_options node_check;
+  auto* node_check_cmd = app.add_subcommand(
+      "node-check",
+      "Check this node only (configs/plans/node-check.yaml, ~1 min): silent on success, one NHC-style line "
+      "and a "
+      "non-zero exit on failure; the run under OUT_ROOT/<host>/<UTC time> (docs/operations.md)");
+  // No ExistingFile checks: a missing plan or system file is reported as every other failure is, in the one
+  // line a Slurm hook prints.
+  node_check_cmd->add_option("--plan", node_check.plan_file,
+                             "Plan (default: the shipped configs/plans/node-check.yaml)");
+  node_check_cmd->add_option("--system", node_check.system_file,
+                             "System file with references (default: the plan's)");
+  node_check_cmd
+      ->add_option("--out-root", node_check.out_root, "Where this node's runs go: OUT_ROOT/<host>/…")
+      ->capture_default_str();
+  node_check_cmd
+      ->add_option("--ranks", node_check.ranks,
+                   "Ranks of every case (default: one per visible GPU, else the plan's)")
+      ->check(at_least_one);
+  node_check_cmd->add_option("--backend", node_check.backend, "Backend for every case")
+      ->check(backend_of_this_build());
+  node_check_cmd->add_option("--prom-textfile", node_check.prom_textfile,
+                             "Also write metrics.prom to FILE (*.prom), atomically, as run does");
+  // ---- end node-check ----
 
   worker_options worker;
   auto* worker_cmd = app.add_subcommand("worker", "");  // internal: started by the launcher, one per rank
@@ -321,10 +365,14 @@ int cli_main(int argc, char** argv) {
     if (*validate_cmd) return validate_plan(validate_file, validate_system);
     if (*list_cmd) return print_benchmark_list(list_benchmark);
     if (app.got_subcommand("info")) return print_machine_info();
-    if (*report_cmd) return rerender_reports(report_dir, report_z_threshold, report_history);
+    if (*report_cmd) return rerender_reports(report_dir, report_z_threshold, report_history, report_prom_textfile);
     if (const auto code = run_history_command(history)) return *code;
     if (*compare_cmd) return run_compare(compare);
     if (*export_cmd) return run_export_reference(export_reference);
+    if (*node_check_cmd) {
+      node_check.command_line.assign(argv, argv + argc);
+      return run_node_check(node_check);
+    }
     if (*simulate_cmd) {
       simulate.command_line.assign(argv, argv + argc);
       return run_simulate(simulate);

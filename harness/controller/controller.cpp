@@ -21,6 +21,7 @@
 #include "harness/controller/launch_record.hpp"
 #include "harness/controller/launcher.hpp"
 #include "harness/controller/process.hpp"
+#include "harness/controller/prom_textfile.hpp"
 #include "harness/controller/run_directory.hpp"
 #include "harness/core/clock.hpp"
 #include "harness/core/errors.hpp"
@@ -319,6 +320,7 @@ process_result launch_case(const prepared_case& pc, const std::atomic<bool>& int
 
 int run_plan(const run_options& options) {
   const auto run_start = std::chrono::steady_clock::now();
+  if (!options.prom_textfile.empty()) check_prom_textfile(options.prom_textfile);
   const plan p = load_plan(options.plan_file, registry::instance());
   std::optional<system_spec> system;
   const std::string system_file =
@@ -511,6 +513,9 @@ int run_plan(const run_options& options) {
   }
   if (interrupt.load()) notice_interrupt();  // a SIGHUP after the last case
   print_summary(run, report_paths, run_dir, unsaved);
+  if (!options.prom_textfile.empty())
+    return publish_prom_textfile(run_dir + "/metrics.prom", options.prom_textfile,
+                                 run["exit_code"].get<int>());
   return run["exit_code"].get<int>();
 }
 
@@ -537,7 +542,8 @@ int validate_plan(const std::string& plan_file, const std::string& system_file) 
 }
 
 int rerender_reports(const std::string& run_dir, std::optional<double> z_threshold,
-                     const std::string& history_file) {
+                     const std::string& history_file, const std::string& prom_textfile) {
+  if (!prom_textfile.empty()) check_prom_textfile(prom_textfile);
   const std::string path = run_dir + "/run.json";
   std::error_code missing;
   if (!fs::exists(fs::symlink_status(path, missing)))
@@ -623,6 +629,8 @@ int rerender_reports(const std::string& run_dir, std::optional<double> z_thresho
       run["history_trend"] = std::move(trend);
   for (const auto& written : reports::render_all(run, run_dir)) fmt::print("{}\n", written);
   // The verdict's exit code, as `exacheck run` would have returned it (0, 1, 3 or 130).
+  if (!prom_textfile.empty())
+    return publish_prom_textfile(run_dir + "/metrics.prom", prom_textfile, run["exit_code"].get<int>());
   return run["exit_code"].get<int>();
 }
 

@@ -21,8 +21,9 @@ struct run_options {
   std::optional<host_set> hosts;     // --hosts / --hostfile: mpirun's hosts for every case
   std::optional<int> cpus_per_node;  // --cpus-per-node
   bool dry_run = false;
-  bool replace = false;      // a run directory that holds a run: remove its files first instead of refusing
-  std::string history_file;  // --history: add the run to this database as it finishes ("" none)
+  bool replace = false;       // a run directory that holds a run: remove its files first instead of refusing
+  std::string history_file;   // --history: add the run to this database as it finishes ("" none)
+  std::string prom_textfile;  // --prom-textfile: metrics.prom also written here, atomically ("" → not)
   std::vector<std::string> command_line;
 };
 
@@ -37,9 +38,10 @@ int validate_plan(const std::string& plan_file, const std::string& system_file);
 // directory's lock. A run whose controller died is completed when every case was recorded, and stays
 // INCOMPLETE (naming the cases that never finished) when not. With `history_file`, report.md and report.html
 // show the trend of the devices needing attention from that database (docs/history.md); a database that
-// cannot be read is a warning, never a change of the exit code. Returns the verdict's exit code (0, 1, 3,
-// 130), or 2 for a usage error (no run.json, the directory in use).
+// cannot be read is a warning, never a change of the exit code. With `prom_textfile`, metrics.prom is also
+// published there (harness/controller/prom_textfile.hpp). Returns the verdict's exit code (0, 1, 3, 130), or 2
+// for a usage error (no run.json, the directory in use).
 int rerender_reports(const std::string& run_dir, std::optional<double> z_threshold = std::nullopt,
-                     const std::string& history_file = "");
+                     const std::string& history_file = "", const std::string& prom_textfile = "");
 
 }  // namespace exacheck

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 
@@ -15,6 +16,7 @@
 #include "harness/core/errors.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/io/files.hpp"
+#include "harness/plan/shipped_plans.hpp"
 #include "harness/results/outcome.hpp"
 #include "harness/results/result_accounting.hpp"
 #include "harness/results/run_document.hpp"
@@ -38,7 +40,7 @@ std::vector<std::string> launch_argv(const expanded_case& c, const std::string& 
   return build_launch_command(request).argv;
 }
 
-nlohmann::json synthetic_detail(const synthetic_fleet& fleet) {
+nlohmann::json synthetic_detail(const synthetic_fleet& fleet, const std::string& start) {
   nlohmann::json planted = nlohmann::json::array();
   for (const auto& slow : fleet.planted())
     planted.push_back({{"host", slow.host},
@@ -47,19 +49,39 @@ nlohmann::json synthetic_detail(const synthetic_fleet& fleet) {
                        {"uuid", fleet.gpus()[static_cast<std::size_t>(slow.rank)].uuid},
                        {"benchmark", slow.benchmark},
                        {"factor", slow.factor}});
-  return {{"nodes", fleet.nodes()},        {"gpus_per_node", fleet.gpus_per_node()},
-          {"gpus", fleet.gpus().size()},   {"seed", fleet.seed()},
-          {"planted", std::move(planted)}, {"missing_nodes", fleet.missing_hosts()}};
+  nlohmann::json detail = {{"nodes", fleet.nodes()},        {"gpus_per_node", fleet.gpus_per_node()},
+                           {"gpus", fleet.gpus().size()},   {"seed", fleet.seed()},
+                           {"planted", std::move(planted)}, {"missing_nodes", fleet.missing_hosts()}};
+  if (fleet.night() > 0) {
+    nlohmann::json drift = nlohmann::json::array();
+    for (const auto& d : fleet.drift())
+      for (const auto& gpu : fleet.gpus())
+        if (gpu.host == d.host && gpu.index == d.gpu)
+          drift.push_back({{"host", d.host},
+                           {"gpu", d.gpu},
+                           {"rank", gpu.rank},
+                           {"uuid", gpu.uuid},
+                           {"percent_per_night", d.percent_per_night},
+                           {"factor", fleet.drift_factor(gpu.rank)}});
+    detail["night"] = fleet.night();
+    detail["start"] = start;
+    detail["drift"] = std::move(drift);
+  }
+  return detail;
 }
 
 }  // namespace
 
 nlohmann::json simulate_run(const plan& p, const system_spec& system, const synthetic_fleet& fleet,
-                            const std::vector<std::string>& command_line, const std::string& run_dir) {
+                            const std::vector<std::string>& command_line, const std::string& run_dir,
+                            const std::string& start_at) {
   auto cases = expand(p, registry::instance());
   nlohmann::json run = make_run_header(p, &system, command_line);
   run["synthetic"] = true;
-  run["synthetic_detail"] = synthetic_detail(fleet);
+  const std::string start = start_at.empty() ? default_night_start : start_at;
+  run["synthetic_detail"] = synthetic_detail(fleet, start);
+  // Night N of a series is dated N − 1 days after its start, so that a history has one dated row a night.
+  if (fleet.night() > 0) run["provenance"]["started_at"] = night_timestamp(start, fleet.night());
   // The machine the run was given: every node and its GPUs must report, or be MISSING.
   run["provenance"]["expected_hosts"] = fleet.hosts();
   run["provenance"]["expected_gpus_per_host"] = fleet.gpus_per_node();
@@ -93,38 +115,33 @@ nlohmann::json simulate_run(const plan& p, const system_spec& system, const synt
   return run;
 }
 
-namespace {
-// The acceptance plan of this checkout: from the working directory (the README's commands run from the
-// repository), else beside the binary (build/exacheck → ../configs).
-std::string default_plan_file(const std::string& given) {
-  if (!given.empty()) return given;
-  const std::filesystem::path relative = "configs/plans/acceptance.yaml";
-  if (std::filesystem::exists(relative)) return relative.string();
-  std::error_code error;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
-  for (auto dir = exe.parent_path(); !error && !dir.empty() && dir != dir.root_path();
-       dir = dir.parent_path())
-    if (std::filesystem::exists(dir / relative)) return (dir / relative).string();
-  return relative.string();  // load_plan names it in its error
-}
-}  // namespace
-
 int run_simulate(const simulate_options& options) {
   const auto start = std::chrono::steady_clock::now();
   if (options.out_dir.empty()) throw usage_error("simulate: --out DIR is required");
-  const plan p = load_plan(default_plan_file(options.plan_file), registry::instance());
+  if (options.night == 0 && (!options.start.empty() || !options.drift.empty()))
+    throw usage_error("simulate: --start and --drift describe a night: give --night N too");
+  const plan p = load_plan(
+      options.plan_file.empty() ? shipped_plan_file("acceptance.yaml", "simulate") : options.plan_file,
+      registry::instance());
   const system_spec system = load_system(options.system_file);
   std::optional<synthetic_fleet> fleet;
   try {
     fleet.emplace(options.nodes, options.gpus_per_node, options.seed, options.slow_gpus,
                   options.missing_nodes);
+    if (options.night > 0) {
+      std::vector<gpu_drift> drift;
+      for (const auto& spec : options.drift)
+        for (auto& d : parse_drift(spec)) drift.push_back(std::move(d));
+      fleet->set_night(options.night, drift);
+      (void)night_timestamp(options.start.empty() ? default_night_start : options.start, options.night);
+    }
   } catch (const std::invalid_argument& e) {
     throw usage_error(fmt::format("simulate: {}", e.what()));
   }
   fs::create_directories(options.out_dir);
   // Never freed, as in rerender_reports: the process ends right after, and the OS frees it all at once.
-  nlohmann::json& run =
-      *new nlohmann::json(simulate_run(p, system, *fleet, options.command_line, options.out_dir));
+  nlohmann::json& run = *new nlohmann::json(
+      simulate_run(p, system, *fleet, options.command_line, options.out_dir, options.start));
   const double simulate_s = seconds_since(start);
 
   // As `exacheck run` ends: the fleet analysis with the plan's outlier rules, run.json, then the reports.
@@ -144,6 +161,12 @@ int run_simulate(const simulate_options& options) {
     fmt::print("  planted: {} GPU {} (rank {}) at {:.2f}× on {}\n", slow.host, slow.gpu, slow.rank,
                slow.factor, slow.benchmark);
   for (const auto& host : fleet->missing_hosts()) fmt::print("  planted: {} never reports\n", host);
+  if (fleet->night() > 0)
+    fmt::print("  night {} of this machine, dated {}\n", fleet->night(),
+               run["provenance"]["started_at"].get<std::string>());
+  for (const auto& d : fleet->drift())
+    fmt::print("  drift: {} GPU {} at {:+g} % a night (×{:.4f} tonight)\n", d.host, d.gpu,
+               d.percent_per_night, std::pow(1.0 + d.percent_per_night / 100.0, fleet->night() - 1));
   fmt::print("verdict: {} (exit code {}) in {:.2f} s\n", run["verdict"].get<std::string>(),
              run["exit_code"].get<int>(), simulate_s + seconds_since(reports_start));
   std::fflush(stdout);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <stdexcept>
 
 #include "harness/simulate/simulate.hpp"
@@ -104,7 +105,38 @@ double synthetic_fleet::factor(int rank, std::string_view benchmark) const {
   double value = m_gpus.at(static_cast<std::size_t>(rank)).speed;
   for (const auto& slow : m_planted)
     if (slow.rank == rank && slow.benchmark == benchmark) value *= slow.factor;
-  return value;
+  return value * drift_factor(rank);
+}
+
+void synthetic_fleet::set_night(int night, const std::vector<gpu_drift>& drift) {
+  if (night < 1) throw std::invalid_argument(fmt::format("--night {}: nights count from 1", night));
+  std::vector<double> factors(m_gpus.size(), 1.0);
+  for (const auto& d : drift) {
+    const auto gpu = std::find_if(m_gpus.begin(), m_gpus.end(), [&](const simulated_gpu& g) {
+      return g.host == d.host && g.index == d.gpu;
+    });
+    if (gpu == m_gpus.end())
+      throw std::invalid_argument(
+          fmt::format("--drift {}:{}: no such GPU reports on this machine (hosts {}…{}, GPUs 0…{} a node{})",
+                      d.host, d.gpu, m_hosts.front(), m_hosts.back(), m_gpus_per_node - 1,
+                      m_missing_hosts.empty() ? "" : ", missing nodes excluded"));
+    if (!(d.percent_per_night > -100.0) || !std::isfinite(d.percent_per_night))
+      throw std::invalid_argument(fmt::format("--drift {}:{}={}: a GPU can lose less than 100 % a night",
+                                              d.host, d.gpu, d.percent_per_night));
+    // Compounded: night 1 is the baseline, each later night loses (or gains) PCT % of the night before.
+    factors[static_cast<std::size_t>(gpu->rank)] *= std::pow(1.0 + d.percent_per_night / 100.0, night - 1);
+  }
+  m_night = night;
+  m_drift = drift;
+  m_drift_factor = drift.empty() ? std::vector<double>{} : std::move(factors);
+}
+
+double synthetic_fleet::drift_factor(int rank) const {
+  return m_drift_factor.empty() ? 1.0 : m_drift_factor.at(static_cast<std::size_t>(rank));
+}
+
+std::uint64_t synthetic_fleet::noise_seed() const {
+  return m_night == 0 ? m_seed : mix_seed(mix_seed(m_seed, "night"), static_cast<std::uint64_t>(m_night));
 }
 
 }  // namespace exacheck

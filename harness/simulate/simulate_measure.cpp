@@ -68,10 +68,10 @@ nlohmann::json simulate_case_result(const expanded_case& c, const system_spec& s
   nlohmann::json rank_results = nlohmann::json::array();
   if (scope == metric_scope::global) {
     // Every rank holds the same reduced figures, so rank 0's record says it all.
-    random_stream stream(mix_seed(fleet.seed(), c.id));
+    random_stream stream(mix_seed(fleet.noise_seed(), c.id));
     rank_results.push_back(record_of(fleet.gpus().front(), s->simulate(input(1.0, stream))));
   } else {
-    const std::uint64_t case_seed = mix_seed(fleet.seed(), c.id);
+    const std::uint64_t case_seed = mix_seed(fleet.noise_seed(), c.id);
     for (const auto& gpu : fleet.gpus()) {
       random_stream stream(mix_seed(case_seed, static_cast<std::uint64_t>(gpu.rank)));
       rank_results.push_back(record_of(gpu, s->simulate(input(fleet.factor(gpu.rank, c.benchmark), stream))));
