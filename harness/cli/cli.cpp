@@ -15,6 +15,7 @@
 #include "harness/cli/inventory.hpp"
 #include "harness/compare/compare.hpp"
 #include "harness/controller/controller.hpp"
+#include "harness/controller/merge_command.hpp"
 #include "harness/core/errors.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/plan/plan.hpp"
@@ -197,12 +198,35 @@ int cli_main(int argc, char** argv) {
                          "Re-analyse RUN_DIR/run.json (fleet outliers) and re-render report.md, "
                          "junit.xml, results.csv, metrics.prom; exits with the run's verdict code (0, 1, 3, "
                          "130)");
-  report_cmd->add_option("run_dir", report_dir, "Run directory")->required();
+  auto* report_dir_option = report_cmd->add_option("run_dir", report_dir, "Run directory");
   report_cmd
       ->add_option(
           "--z-threshold", report_z_threshold,
           "Flag GPUs and nodes past this robust z (default: the run's rules, from its plan's outliers:)")
       ->check(CLI::PositiveNumber);
+  // ---- report --merge: many runs of one plan as one fleet (harness/controller/merge_command.hpp) ----
+  merge_report_options merge;
+  auto* merge_option =
+      report_cmd
+          ->add_option(
+              "--merge", merge.run_dirs,
+              "Merge these runs of one plan (one node per job) into one fleet: one run.json and every "
+              "report in --out")
+          ->expected(1, -1)
+          ->check(CLI::ExistingDirectory)
+          ->excludes(report_dir_option);
+  report_cmd->add_option("--out,-o", merge.out_dir, "With --merge: the directory the merged run goes to")
+      ->needs(merge_option);
+  report_cmd
+      ->add_option("--expected-nodes", merge.expected_nodes,
+                   "With --merge: the nodes that should have a run, as a Slurm host list (node[001-064]); "
+                   "each without one is MISSING")
+      ->needs(merge_option);
+  report_cmd
+      ->add_option("--expected-file", merge.expected_file,
+                   "With --merge: a file of the nodes that should have a run, one host (or host list) a line")
+      ->needs(merge_option)
+      ->check(CLI::ExistingFile);
 
   // ---- compare, export-reference (harness/compare/compare_command.cpp) ----
   compare_options compare;
@@ -298,7 +322,15 @@ int cli_main(int argc, char** argv) {
     if (*validate_cmd) return validate_plan(validate_file, validate_system);
     if (*list_cmd) return print_benchmark_list(list_benchmark);
     if (app.got_subcommand("info")) return print_machine_info();
-    if (*report_cmd) return rerender_reports(report_dir, report_z_threshold);
+    if (*report_cmd) {
+      if (!merge.run_dirs.empty()) {
+        merge.z_threshold = report_z_threshold;
+        merge.command_line.assign(argv, argv + argc);
+        return report_merged(merge);
+      }
+      if (report_dir.empty()) throw usage_error("report needs RUN_DIR, or --merge RUN_DIR… --out DIR");
+      return rerender_reports(report_dir, report_z_threshold);
+    }
     if (*compare_cmd) return run_compare(compare);
     if (*export_cmd) return run_export_reference(export_reference);
     if (*simulate_cmd) {
