@@ -12,11 +12,10 @@
 
 #include "exacheck_version.hpp"
 #include "harness/cli/cli_suggest.hpp"
+#include "harness/cli/fleet_commands.hpp"
 #include "harness/cli/inventory.hpp"
 #include "harness/compare/compare.hpp"
 #include "harness/controller/controller.hpp"
-#include "harness/controller/drain_command.hpp"
-#include "harness/controller/merge_command.hpp"
 #include "harness/core/errors.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/plan/plan.hpp"
@@ -205,69 +204,9 @@ int cli_main(int argc, char** argv) {
           "--z-threshold", report_z_threshold,
           "Flag GPUs and nodes past this robust z (default: the run's rules, from its plan's outliers:)")
       ->check(CLI::PositiveNumber);
-  // ---- report --merge: many runs of one plan as one fleet (harness/controller/merge_command.hpp) ----
-  merge_report_options merge;
-  auto* merge_option =
-      report_cmd
-          ->add_option(
-              "--merge", merge.run_dirs,
-              "Merge these runs of one plan (one node per job) into one fleet: one run.json and every "
-              "report in --out")
-          ->expected(1, -1)
-          ->check(CLI::ExistingDirectory)
-          ->excludes(report_dir_option);
-  report_cmd->add_option("--out,-o", merge.out_dir, "With --merge: the directory the merged run goes to")
-      ->needs(merge_option);
-  report_cmd
-      ->add_option("--expected-nodes", merge.expected_nodes,
-                   "With --merge: the nodes that should have a run, as a Slurm host list (node[001-064]); "
-                   "each without one is MISSING")
-      ->needs(merge_option);
-  report_cmd
-      ->add_option("--expected-file", merge.expected_file,
-                   "With --merge: a file of the nodes that should have a run, one host (or host list) a line")
-      ->needs(merge_option)
-      ->check(CLI::ExistingFile);
-
-  // ---- drain, resume: Slurm nodes out of and back into service (harness/controller/drain_command.hpp) ----
-  drain_options drain;
-  auto* drain_cmd =
-      app.add_subcommand("drain",
-                         "Print (--apply: run) the scontrol commands that drain the nodes failing in RUN_DIR "
-                         "(or --merge RUN_DIR…); "
-                         "exit 0 none fails, 1 nodes fail, 3 not applied, 4 over the cap (nothing drained)");
-  drain_options resume;
-  auto* resume_cmd =
-      app.add_subcommand("resume",
-                         "Print (--apply: run) the scontrol commands that return nodes drained by exacheck "
-                         "and passing in RUN_DIR "
-                         "(or --merge RUN_DIR…) to service; nodes drained by anyone else are never resumed");
-  for (auto [command, options] : {std::pair{drain_cmd, &drain}, std::pair{resume_cmd, &resume}}) {
-    auto* dir_option = command->add_option("run_dir", options->run_dir, "Run directory");
-    auto* merge_dirs = command
-                           ->add_option("--merge", options->merge.run_dirs,
-                                        "Judge these runs of one plan merged into one fleet (report --merge)")
-                           ->expected(1, -1)
-                           ->check(CLI::ExistingDirectory)
-                           ->excludes(dir_option);
-    command->add_option("--expected-nodes", options->merge.expected_nodes, "With --merge: as report --merge")
-        ->needs(merge_dirs);
-    command->add_option("--expected-file", options->merge.expected_file, "With --merge: as report --merge")
-        ->needs(merge_dirs)
-        ->check(CLI::ExistingFile);
-    command->add_flag("--apply", options->apply, "Run the scontrol commands (default: print them)");
-  }
-  drain_cmd->add_option(
-      "--on", drain.on,
-      "Device verdicts that drain a node, comma-separated (default FAIL,INCORRECT; also OUTLIER, "
-      "MISSING, ERROR)");
-  drain_cmd->add_option("--max-nodes", drain.max_nodes, "The most nodes exacheck holds drained at once")
-      ->check(CLI::NonNegativeNumber);
-  drain_cmd
-      ->add_option(
-          "--max-percent", drain.max_percent,
-          "… as a percentage of the run's nodes (default 10 when neither cap is given; at least 1 node)")
-      ->check(CLI::Range(0.0, 100.0));
+  // ---- report --merge, drain, resume: the nightly fleet (harness/cli/fleet_commands.hpp) ----
+  fleet_commands fleet;
+  add_fleet_commands(app, *report_cmd, *report_dir_option, fleet);
 
   // ---- compare, export-reference (harness/compare/compare_command.cpp) ----
   compare_options compare;
@@ -363,17 +302,12 @@ int cli_main(int argc, char** argv) {
     if (*validate_cmd) return validate_plan(validate_file, validate_system);
     if (*list_cmd) return print_benchmark_list(list_benchmark);
     if (app.got_subcommand("info")) return print_machine_info();
+    if (const auto code = run_fleet_command(fleet, report_cmd->parsed(), report_z_threshold, argc, argv))
+      return *code;
     if (*report_cmd) {
-      if (!merge.run_dirs.empty()) {
-        merge.z_threshold = report_z_threshold;
-        merge.command_line.assign(argv, argv + argc);
-        return report_merged(merge);
-      }
       if (report_dir.empty()) throw usage_error("report needs RUN_DIR, or --merge RUN_DIR… --out DIR");
       return rerender_reports(report_dir, report_z_threshold);
     }
-    if (*drain_cmd) return run_drain(drain);
-    if (*resume_cmd) return run_resume(resume);
     if (*compare_cmd) return run_compare(compare);
     if (*export_cmd) return run_export_reference(export_reference);
     if (*simulate_cmd) {
