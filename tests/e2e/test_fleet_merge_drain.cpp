@@ -110,7 +110,11 @@ TEST(fleet_merge, three_nightly_runs_merge_into_one_fleet_with_the_node_without_
   EXPECT_EQ(node04, "MISSING");
   for (const char* file : {"report.md", "report.html", "junit.xml", "results.csv", "metrics.prom"})
     EXPECT_TRUE(fs::exists(dir / "fleet" / file)) << file;
-  EXPECT_NE(slurp(dir / "fleet" / "report.md").find("node04"), std::string::npos);
+  const std::string report = slurp(dir / "fleet" / "report.md");
+  EXPECT_NE(report.find("**MERGED** from 3 run(s) of this plan on 3 node(s) (node01 … node03)"),
+            std::string::npos)
+      << report;
+  EXPECT_NE(report.find("without a run, MISSING: node04"), std::string::npos) << report;
   // The merged directory is a run directory like any other: `report` re-renders it with the same verdict.
   const auto again = run_cli({"report", (dir / "fleet").string()}, dir / "again.txt");
   EXPECT_EQ(again.exit_code, 3) << again.output;
