@@ -13,6 +13,7 @@
 #include "exacheck_version.hpp"
 #include "harness/cli/cli_suggest.hpp"
 #include "harness/cli/history_command.hpp"
+#include "harness/cli/fleet_commands.hpp"
 #include "harness/cli/inventory.hpp"
 #include "harness/compare/compare.hpp"
 #include "harness/controller/controller.hpp"
@@ -218,7 +219,7 @@ int cli_main(int argc, char** argv) {
                          "Re-analyse RUN_DIR/run.json (fleet outliers) and re-render report.md, "
                          "junit.xml, results.csv, metrics.prom; exits with the run's verdict code (0, 1, 3, "
                          "130)");
-  report_cmd->add_option("run_dir", report_dir, "Run directory")->required();
+  auto* report_dir_option = report_cmd->add_option("run_dir", report_dir, "Run directory");
   report_cmd
       ->add_option(
           "--z-threshold", report_z_threshold,
@@ -234,6 +235,10 @@ int cli_main(int argc, char** argv) {
   // ---- history: add, show, drift, prune (harness/cli/history_command.cpp, docs/history.md) ----
   history_command_options history;
   add_history_commands(app, history);
+
+  // ---- report --merge, drain, resume: the nightly fleet (harness/cli/fleet_commands.hpp) ----
+  fleet_commands fleet;
+  add_fleet_commands(app, *report_cmd, *report_dir_option, fleet);
 
   // ---- compare, export-reference (harness/compare/compare_command.cpp) ----
   compare_options compare;
@@ -365,7 +370,12 @@ int cli_main(int argc, char** argv) {
     if (*validate_cmd) return validate_plan(validate_file, validate_system);
     if (*list_cmd) return print_benchmark_list(list_benchmark);
     if (app.got_subcommand("info")) return print_machine_info();
-    if (*report_cmd) return rerender_reports(report_dir, report_z_threshold, report_history, report_prom_textfile);
+    if (const auto code = run_fleet_command(fleet, report_cmd->parsed(), report_z_threshold, argc, argv))
+      return *code;
+    if (*report_cmd) {
+      if (report_dir.empty()) throw usage_error("report needs RUN_DIR, or --merge RUN_DIR… --out DIR");
+      return rerender_reports(report_dir, report_z_threshold, report_history, report_prom_textfile);
+    }
     if (const auto code = run_history_command(history)) return *code;
     if (*compare_cmd) return run_compare(compare);
     if (*export_cmd) return run_export_reference(export_reference);

@@ -1,6 +1,9 @@
 #include "reports/render/run_summary.hpp"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include "reports/analysis/format.hpp"
 
@@ -46,6 +49,38 @@ run_provenance provenance_of(const json& run) {
   return p;
 }
 
+// What a merged run is made of (docs/drain.md): the runs kept, the superseded ones, the nodes without a run.
+std::string merged_from_of(const json& merged) {
+  if (!merged.is_object()) return "";
+  std::vector<std::string> hosts;
+  std::size_t kept = 0, superseded = 0;
+  for (const auto& r : list_field(merged, "runs")) {
+    if (!field(r, "superseded_by").is_null()) {
+      ++superseded;
+      continue;
+    }
+    ++kept;
+    for (const auto& h : list_field(r, "hosts"))
+      if (h.is_string()) hosts.push_back(h.get<std::string>());
+  }
+  std::sort(hosts.begin(), hosts.end());
+  std::string text = fmt::format(
+      "{} run(s) of this plan on {} node(s){} by exacheck report --merge", kept, hosts.size(),
+      hosts.empty() ? std::string()
+                    : fmt::format(" ({}{})", hosts.front(), hosts.size() > 1 ? " … " + hosts.back() : ""));
+  if (superseded > 0)
+    text += fmt::format("; {} older run(s) of the same node(s) superseded by newer ones", superseded);
+  const auto& without = list_field(merged, "without_run");
+  if (!without.empty()) {
+    std::vector<std::string> names;
+    for (const auto& h : without)
+      if (h.is_string()) names.push_back(h.get<std::string>());
+    text +=
+        fmt::format("; {} expected node(s) without a run, MISSING: {}", names.size(), fmt::join(names, ", "));
+  }
+  return text;
+}
+
 }  // namespace
 
 run_summary summarise_run(const json& run) {
@@ -55,6 +90,7 @@ run_summary summarise_run(const json& run) {
   s.plan_description = text_field(field(run, "plan"), "description");
   s.system_name = text_field(field(run, "system"), "name");
   s.synthetic = field(run, "synthetic") == true;
+  s.merged_from = merged_from_of(field(field(run, "provenance"), "merged"));
   s.verdict = text_field(run, "verdict");
   if (const json& code = field(run, "exit_code"); code.is_number_integer()) s.exit_code = code.get<int>();
   s.interrupted = field(run, "interrupted") == true;
