@@ -23,12 +23,16 @@ check() {
 # login COMMAND…: runs it on the cluster's head node (scripts/dev-cluster.sh login).
 login() { "$cluster" login "$@"; }
 
-# leave_cluster_as_found [CLEANUP]: remembers in was_up whether the cluster was up; on exit, runs CLEANUP (a
+# leave_cluster_as_found [CLEANUP]: remembers in was_up whether the cluster was up (its daemons running); on exit, runs CLEANUP (a
 # function undoing what the test broke) first, takes down a cluster this test brought up (one that was up
 # stays up) and removes $tmp.
 leave_cluster_as_found() {
   cleanup_on_exit=${1:-true}
   was_up=0
-  "$cluster" status >/dev/null 2>&1 && was_up=1
+  # Up means its daemons run: a node left drained or not yet idle (idle* after a resume) makes `status` say
+  # "not up", and taking that cluster down would end another user's work.
+  local said
+  said=$("$cluster" status 2>/dev/null || true)
+  if grep -q '^  running  ' <<<"$said" && ! grep -q '^  DOWN  ' <<<"$said"; then was_up=1; fi
   trap 'rc=$?; "$cleanup_on_exit"; [ "$was_up" -eq 1 ] || "$cluster" down >/dev/null 2>&1 || true; rm -rf "$tmp"; exit "$rc"' EXIT
 }
