@@ -12,8 +12,8 @@
 
 #include "exacheck_version.hpp"
 #include "harness/cli/cli_suggest.hpp"
-#include "harness/cli/history_command.hpp"
 #include "harness/cli/fleet_commands.hpp"
+#include "harness/cli/history_command.hpp"
 #include "harness/cli/inventory.hpp"
 #include "harness/compare/compare.hpp"
 #include "harness/controller/controller.hpp"
@@ -370,7 +370,8 @@ int cli_main(int argc, char** argv) {
     if (*validate_cmd) return validate_plan(validate_file, validate_system);
     if (*list_cmd) return print_benchmark_list(list_benchmark);
     if (app.got_subcommand("info")) return print_machine_info();
-    if (const auto code = run_fleet_command(fleet, report_cmd->parsed(), report_z_threshold, argc, argv))
+    if (const auto code = run_fleet_command(fleet, report_cmd->parsed(), report_z_threshold, argc, argv,
+                                            report_prom_textfile))
       return *code;
     if (*report_cmd) {
       if (report_dir.empty()) throw usage_error("report needs RUN_DIR, or --merge RUN_DIR… --out DIR");

@@ -68,9 +68,11 @@ void add_fleet_commands(CLI::App& app, CLI::App& report, CLI::Option& run_dir, f
 }
 
 std::optional<int> run_fleet_command(fleet_commands& commands, bool report_given,
-                                     std::optional<double> z_threshold, int argc, char** argv) {
+                                     std::optional<double> z_threshold, int argc, char** argv,
+                                     const std::string& prom_textfile) {
   if (report_given && !commands.merge.run_dirs.empty()) {
     commands.merge.z_threshold = z_threshold;
+    commands.merge.prom_textfile = prom_textfile;
     commands.merge.command_line.assign(argv, argv + argc);
     return report_merged(commands.merge);
   }

@@ -21,8 +21,9 @@ struct fleet_commands {
 void add_fleet_commands(CLI::App& app, CLI::App& report, CLI::Option& run_dir, fleet_commands& commands);
 
 // Runs `report --merge` (when --merge was given to report), drain or resume; nullopt when the command line
-// asked for none of them. `z_threshold` is report's.
+// asked for none of them. `z_threshold` and `prom_textfile` are report's.
 std::optional<int> run_fleet_command(fleet_commands& commands, bool report_given,
-                                     std::optional<double> z_threshold, int argc, char** argv);
+                                     std::optional<double> z_threshold, int argc, char** argv,
+                                     const std::string& prom_textfile = "");
 
 }  // namespace exacheck

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "harness/controller/allocation.hpp"
+#include "harness/controller/prom_textfile.hpp"
 #include "harness/controller/run_directory.hpp"
 #include "harness/core/errors.hpp"
 #include "harness/io/files.hpp"
@@ -137,6 +138,7 @@ nlohmann::json merged_analysed_run(const merge_report_options& options) {
 int report_merged(const merge_report_options& options) {
   if (options.out_dir.empty()) throw usage_error("report --merge needs --out DIR: where the merged run goes");
   check_out_dir(options);
+  if (!options.prom_textfile.empty()) check_prom_textfile(options.prom_textfile);
   nlohmann::json run = merged_analysed_run(options);
   std::error_code error;
   fs::create_directories(options.out_dir, error);
@@ -166,8 +168,12 @@ int report_merged(const merge_report_options& options) {
   std::cout.flush();
   fmt::print("{}/run.json\n", options.out_dir);
   for (const auto& written : reports::render_all(run, options.out_dir)) fmt::print("{}\n", written);
-  fmt::print("exit code {}\n", run["exit_code"].get<int>());
-  return run["exit_code"].get<int>();
+  int code = run["exit_code"].get<int>();
+  // The merged fleet's metrics at the operator's stable path (one file for the whole fleet).
+  if (!options.prom_textfile.empty())
+    code = publish_prom_textfile(options.out_dir + "/metrics.prom", options.prom_textfile, code);
+  fmt::print("exit code {}\n", code);
+  return code;
 }
 
 }  // namespace exacheck

@@ -14,6 +14,7 @@ struct merge_report_options {
   std::optional<std::string> expected_nodes;  // a Slurm host list: node[001-004]
   std::optional<std::string> expected_file;   // one host (or host list) per line, '#' comments
   std::optional<double> z_threshold;          // overrides the runs' rules
+  std::string prom_textfile;  // --prom-textfile: metrics.prom also published there ("" → not)
   std::vector<std::string> command_line;
 };
 

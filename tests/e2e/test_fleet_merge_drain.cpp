@@ -82,10 +82,11 @@ TEST(fleet_merge, three_nightly_runs_merge_into_one_fleet_with_the_node_without_
     ASSERT_EQ(ran.exit_code, 0) << ran.output;
   }
   write_text(dir / "expected.txt", "# the partition\nnode[01-02]\nnode03 node04\n");
-  const auto merged = run_cli(
-      {"report", "--merge", (dir / "node03").string(), (dir / "node01").string(), (dir / "node02").string(),
-       "--out", (dir / "fleet").string(), "--expected-file", (dir / "expected.txt").string()},
-      dir / "merge.txt");
+  const auto merged =
+      run_cli({"report", "--merge", (dir / "node03").string(), (dir / "node01").string(),
+               (dir / "node02").string(), "--out", (dir / "fleet").string(), "--expected-file",
+               (dir / "expected.txt").string(), "--prom-textfile", (dir / "fleet.prom").string()},
+              dir / "merge.txt");
   // Every check passed, but node04 never ran: INCOMPLETE (exit 3), and said before anything else.
   EXPECT_EQ(merged.exit_code, 3) << merged.output;
   EXPECT_EQ(merged.output.rfind("MISSING  node04", 0), 0u) << merged.output;
@@ -110,6 +111,8 @@ TEST(fleet_merge, three_nightly_runs_merge_into_one_fleet_with_the_node_without_
   EXPECT_EQ(node04, "MISSING");
   for (const char* file : {"report.md", "report.html", "junit.xml", "results.csv", "metrics.prom"})
     EXPECT_TRUE(fs::exists(dir / "fleet" / file)) << file;
+  // The merged fleet's metrics at the operator's stable path (--prom-textfile): one file for every node.
+  EXPECT_EQ(slurp(dir / "fleet.prom"), slurp(dir / "fleet" / "metrics.prom"));
   const std::string report = slurp(dir / "fleet" / "report.md");
   EXPECT_NE(report.find("**MERGED** from 3 run(s) of this plan on 3 node(s) (node01 … node03)"),
             std::string::npos)
