@@ -236,10 +236,10 @@ json merge_runs(const std::vector<merge_input>& inputs, const merge_options& opt
   provenance.erase("controller_host");
   provenance.erase("expected_hosts");
   provenance.erase("expected_gpus_per_host");
-  if (!options.expected_hosts.empty())
-    provenance["expected_hosts"] = options.expected_hosts;
-  else if (!expected_union.empty())
-    provenance["expected_hosts"] = expected_union;
+  // The operator's expected set adds to what the runs themselves expected, never replaces it: a node a run's
+  // launch spanned that sent nothing stays MISSING even when --expected-nodes forgot it.
+  expected_union.insert(options.expected_hosts.begin(), options.expected_hosts.end());
+  if (!expected_union.empty()) provenance["expected_hosts"] = expected_union;
   if (gpus_per_host && gpus_per_host_agree) provenance["expected_gpus_per_host"] = *gpus_per_host;
   provenance["merged"] = {
       {"runs", std::move(runs_json)},

@@ -17,7 +17,8 @@ struct merge_input {
 
 struct merge_options {
   // The hosts that should have a run (--expected-nodes / --expected-file): each one without a run, or whose
-  // run reported nothing, is MISSING in the analysis. Empty: the union of the runs' own expected_hosts.
+  // run reported nothing, is MISSING in the analysis. Added to the union of the runs' own expected_hosts,
+  // never in place of it (a node a run expected stays MISSING when this set forgets it).
   std::vector<std::string> expected_hosts;
   std::string expected_from;  // how they were given, for provenance ("--expected-nodes node[01-04]")
   std::vector<std::string> command_line;

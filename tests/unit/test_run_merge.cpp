@@ -222,6 +222,23 @@ TEST(RunMerge, an_expected_node_without_a_run_is_missing_in_the_analysis) {
   EXPECT_EQ(merged["verdict"], "INCOMPLETE");
 }
 
+TEST(RunMerge, a_node_a_run_expected_stays_missing_when_the_expected_nodes_forget_it) {
+  // Run b's launch spanned node09, which sent nothing; the operator's --expected-nodes names node01-02 only.
+  json b = one_node_run("node02", 700);
+  b["provenance"]["expected_hosts"] = {"node02", "node09"};
+  merge_options options;
+  options.expected_hosts = {"node01", "node02"};
+  options.expected_from = "--expected-nodes node[01-02]";
+  json merged = merge_runs({{"a", one_node_run("node01", 700)}, {"b", b}}, options);
+  EXPECT_EQ(merged["provenance"]["expected_hosts"], json({"node01", "node02", "node09"}));
+  exacheck::reports::analyse_run(merged, {});
+  bool missing = false;
+  for (const auto& node : merged["analysis"]["device_verdicts"]["nodes"])
+    if (node["host"] == "node09") missing = node["verdict"] == "MISSING";
+  EXPECT_TRUE(missing);
+  EXPECT_NE(merged["verdict"], "PASS");
+}
+
 TEST(RunMerge, a_slow_node_is_a_fleet_outlier_only_once_its_runs_are_merged) {
   std::vector<merge_input> runs;
   for (int n = 1; n <= 6; ++n) {
